@@ -1,0 +1,98 @@
+//! Stage 4: the typed policy to code: one `static` policy and one call into the runtime.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::model::{Class, Policy, Ports};
+
+/// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
+/// (an expression of type `&'static str`).
+pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStream {
+    let krate = runtime_path(policy);
+    let p = quote!(#krate::__private);
+    let grants = policy.grants.iter().map(|g| {
+        let lit = &g.lit;
+        let class = match g.class {
+            Class::Read => quote!(Read),
+            Class::Write => quote!(Write),
+            Class::Exec => quote!(Exec),
+        };
+        quote!(#p::FsGrant::new(#lit, #p::Class::#class))
+    });
+    let ports = |ports: &Option<Ports>| match ports {
+        None => quote!(#p::Ports::NONE),
+        Some(Ports::Any) => quote!(#p::Ports::Unrestricted),
+        Some(Ports::Only(list)) => {
+            let list = list.iter().map(|(port, _)| port);
+            quote!(#p::Ports::only(&[#(#list),*]))
+        }
+    };
+    let count = policy.grants.len();
+    let connect = ports(&policy.connect);
+    let bind = ports(&policy.bind);
+    let signals = policy.allow_signals.is_none();
+    let abstract_unix_sockets = policy.allow_abstract_unix_sockets.is_none();
+    let strict = policy.strict.is_some();
+    quote! {
+        static __LANDLOCK_POLICY: #p::Policy = #p::Policy::__from_parts(
+            #p::Origin::new(#function, ::core::file!(), ::core::line!()),
+            {
+                static GRANTS: [#p::FsGrant; #count] = [#(#grants),*];
+                &GRANTS
+            },
+            #connect,
+            #bind,
+            #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
+            #strict,
+        );
+    }
+}
+
+/// The path of the runtime crate: `crate = "..."`, or `::landlock_runtime`.
+pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
+    match &policy.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::landlock_runtime),
+    }
+}
+
+/// The body of an annotated function: the policy, its enforcement, then the original body.
+pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Block) -> TokenStream {
+    let krate = runtime_path(policy);
+    let name = name.to_string();
+    let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
+    let stat = policy_static(policy, function);
+    quote! {
+        {
+            #stat
+            #krate::__private::enter(&__LANDLOCK_POLICY);
+            #body
+        }
+    }
+}
+
+/// The block form: the policy, and the expression run on a sandboxed scoped thread.
+pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
+    let krate = runtime_path(policy);
+    let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
+    let stat = policy_static(policy, function);
+    quote! {
+        {
+            #stat
+            #krate::__private::run(&__LANDLOCK_POLICY, || { #body })
+        }
+    }
+}
+
+/// The errors as an expression that type-checks as anything, so that the only messages are
+/// the errors themselves.
+pub(crate) fn errors_expr(errors: syn::Error) -> TokenStream {
+    let mut errors = errors
+        .into_iter()
+        .map(|e| e.to_compile_error())
+        .collect::<Vec<_>>();
+    let last = errors
+        .pop()
+        .unwrap_or_else(|| quote_spanned!(Span::call_site()=> ::core::panic!()));
+    quote!({ #(#errors;)* (#last) })
+}

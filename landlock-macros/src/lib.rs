@@ -1,0 +1,39 @@
+//! The `#[sandbox]` attribute and `block::sandbox!` macro of landlock-sandbox.
+//!
+//! Use them through `landlock_runtime`, which re-exports them and documents the policy
+//! language. Each macro goes parse -> typed model -> validate -> expand, one module each; every
+//! mistake is reported at once, under the token that is wrong, and the user's item is still
+//! emitted.
+
+mod expand;
+mod model;
+mod parse;
+mod sandbox_fn;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Errors collected over one invocation.
+pub(crate) type Errors = Vec<syn::Error>;
+
+/// Combines collected errors into one, or `None` when there are none.
+pub(crate) fn combine(errors: Errors) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, e| {
+        all.combine(e);
+        all
+    })
+}
+
+/// Sandboxes a function: the policy is enforced on the calling thread at entry, before the
+/// body runs. See `landlock_runtime::sandbox`.
+#[proc_macro_attribute]
+pub fn sandbox(args: TokenStream, item: TokenStream) -> TokenStream {
+    sandbox_fn::expand(args.into(), item.into()).into()
+}
+
+/// Runs an expression on a new scoped thread restricted by a policy. See
+/// `landlock_runtime::block::sandbox`.
+#[proc_macro]
+pub fn block_sandbox(input: TokenStream) -> TokenStream {
+    sandbox_fn::expand_block(input.into()).into()
+}

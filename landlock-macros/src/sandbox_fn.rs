@@ -1,0 +1,121 @@
+//! The two entry points, each: parse -> typed model -> validate -> expand, or the user's code
+//! plus every error.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::{Attribute, Item, ItemFn};
+
+use crate::{Errors, combine, expand, model, parse, valid};
+
+/// `#[sandbox(ARGS)] ITEM`.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let raw = parse::attribute_args(args, &mut errors);
+    let policy = model::policy(raw, &mut errors);
+    valid::check(&policy, &mut errors);
+    let function = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => Some(function),
+        Err(_) => {
+            errors.push(not_a_function(&item));
+            None
+        }
+    };
+    if let Some(function) = &function {
+        check_signature(function, &mut errors);
+    }
+    match (combine(errors), function) {
+        (None, Some(mut function)) => {
+            let body = expand::function_body(&policy, &function.sig.ident, &function.block);
+            function.block = syn::parse_quote!(#body);
+            function.into_token_stream()
+        }
+        (errors, _) => {
+            let errors = errors.map(|e| e.to_compile_error());
+            quote!(#item #errors)
+        }
+    }
+}
+
+/// `block::sandbox!(ITEMS => EXPR)`.
+pub(crate) fn expand_block(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let parse::BlockInput { items, body } = parse::block_input(input, &mut errors);
+    let policy = model::policy(items, &mut errors);
+    valid::check(&policy, &mut errors);
+    match (combine(errors), body) {
+        (None, Some(body)) => expand::block(&policy, body),
+        (Some(errors), _) => expand::errors_expr(errors),
+        (None, None) => unreachable!("a missing body is reported as an error"),
+    }
+}
+
+const ASYNC_HELP: &str = "Landlock restricts OS threads, and an async task moves between the threads of its runtime, so the sandbox would not follow it. Sandbox threads instead: put `#[sandbox]` below `#[tokio::main]` on `main` (every runtime thread inherits it), on the function that starts your runtime or worker thread, or run the work in `block::sandbox!` (for instance inside `spawn_blocking`)";
+
+/// Rejects what cannot be sandboxed at entry: `async fn` (and `async fn` under an async
+/// runtime's attribute, written in the wrong order), and `const fn`.
+fn check_signature(function: &ItemFn, errors: &mut Errors) {
+    if let Some(runtime) = function.attrs.iter().find(|a| is_async_entry(a)) {
+        let name = runtime
+            .path()
+            .to_token_stream()
+            .to_string()
+            .replace(' ', "");
+        errors.push(syn::Error::new(
+            runtime.span(),
+            format!(
+                "`#[sandbox]` is written above `#[{name}]`, where it would see the `async fn` before `#[{name}]` turns it into the function that starts the runtime.\nWrite it below instead:\n    #[{name}]\n    #[sandbox(...)]\n    async fn {}() {{ ... }}\nThere the policy is enforced before the runtime starts, and every runtime thread inherits it",
+                function.sig.ident
+            ),
+        ));
+    } else if let Some(asyncness) = function.sig.asyncness {
+        errors.push(syn::Error::new(
+            asyncness.span(),
+            format!("`#[sandbox]` cannot go on an `async fn`: {ASYNC_HELP}"),
+        ));
+    }
+    if let Some(constness) = function.sig.constness {
+        errors.push(syn::Error::new(
+            constness.span(),
+            "`#[sandbox]` cannot go on a `const fn`: enforcing a policy is a system call, which cannot run at compile time",
+        ));
+    }
+}
+
+/// Whether an attribute is an async runtime's entry point (`#[tokio::main]`, `#[tokio::test]`,
+/// `#[async_std::main]`, `#[actix_web::main]`, ...).
+fn is_async_entry(attr: &Attribute) -> bool {
+    let segments = &attr.path().segments;
+    segments.len() >= 2
+        && segments
+            .last()
+            .is_some_and(|s| s.ident == "main" || s.ident == "test")
+}
+
+/// The error for `#[sandbox]` on something that is not a function with a body, under the
+/// keyword that says what it is.
+fn not_a_function(item: &TokenStream) -> syn::Error {
+    let (span, what) = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Struct(i)) => (i.struct_token.span(), "a struct"),
+        Ok(Item::Enum(i)) => (i.enum_token.span(), "an enum"),
+        Ok(Item::Union(i)) => (i.union_token.span(), "a union"),
+        Ok(Item::Const(i)) => (i.const_token.span(), "a const item"),
+        Ok(Item::Static(i)) => (i.static_token.span(), "a static item"),
+        Ok(Item::Trait(i)) => (i.trait_token.span(), "a trait"),
+        Ok(Item::Impl(i)) => (i.impl_token.span(), "an impl block"),
+        Ok(Item::Mod(i)) => (i.mod_token.span(), "a module"),
+        Ok(Item::Type(i)) => (i.type_token.span(), "a type alias"),
+        Ok(Item::Use(i)) => (i.use_token.span(), "a use declaration"),
+        Ok(Item::ForeignMod(i)) => (i.abi.span(), "an extern block"),
+        _ if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() => {
+            (item.span(), "a function without a body")
+        }
+        _ => (item.span(), "this item"),
+    };
+    syn::Error::new(
+        span,
+        format!(
+            "`#[sandbox]` goes on a function (free function, method, or `main`), not on {what}: it enforces its policy when the function is entered"
+        ),
+    )
+}

@@ -1,0 +1,167 @@
+//! Why a policy could not be enforced.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::policy::Origin;
+use crate::status::Status;
+
+/// A policy that could not be enforced: the cause, and the policy's origin.
+///
+/// When this is returned, nothing of the policy was enforced on the calling thread, and the
+/// code it protects must not run; `#[sandbox]` panics with this message, the block form returns
+/// it.
+///
+/// ```
+/// use landlock_runtime::{ErrorKind, Policy};
+///
+/// let policy = Policy::builder("importer").read("/no/such/dir").build().unwrap();
+/// let err = policy.prepare().unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::MissingPath { .. }));
+/// assert!(err.to_string().contains("`/no/such/dir` does not exist"));
+/// assert!(err.to_string().starts_with("sandbox `importer` ("));
+/// ```
+#[derive(Debug)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    origin: Origin,
+    kind: ErrorKind,
+}
+
+/// The cause of an [`Error`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A policy built at run time has mistakes (the macros report these at compile time).
+    InvalidPolicy {
+        /// Every mistake, one sentence each.
+        problems: Vec<String>,
+    },
+    /// A variable a path starts with is not set.
+    UnsetVariable {
+        /// The variable, as written (`$HOME`, `${DATA_DIR}`).
+        variable: String,
+        /// The path template that uses it.
+        template: String,
+    },
+    /// A variable a path starts with is set, but not to an absolute path.
+    VariableNotAbsolute {
+        /// The variable, as written.
+        variable: String,
+        /// Its value.
+        value: PathBuf,
+        /// The path template that uses it.
+        template: String,
+    },
+    /// A mandatory path does not exist.
+    MissingPath {
+        /// The resolved path.
+        path: PathBuf,
+        /// The path template it came from.
+        template: String,
+    },
+    /// A path could not be opened for another reason than not existing.
+    OpenPath {
+        /// The resolved path.
+        path: PathBuf,
+        /// The path template it came from.
+        template: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// `strict` was asked and the running kernel cannot enforce all of the policy.
+    NotFullyEnforceable {
+        /// What the kernel could enforce.
+        status: Status,
+    },
+    /// The thread already has as many Landlock layers as the kernel allows.
+    TooManyLayers {
+        /// The kernel's limit (16).
+        limit: usize,
+    },
+    /// A Landlock system call failed.
+    Kernel {
+        /// What was being done (`landlock_restrict_self`, `adding the rule for /etc`, ...).
+        operation: String,
+        /// What the kernel said.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn new(origin: Origin, kind: ErrorKind) -> Error {
+        Error(Box::new(Inner { origin, kind }))
+    }
+
+    /// The cause.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// Where the policy was declared.
+    pub fn origin(&self) -> &Origin {
+        &self.0.origin
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sandbox {}: ", self.0.origin)?;
+        match &self.0.kind {
+            ErrorKind::InvalidPolicy { problems } => {
+                write!(f, "invalid policy: {}", problems.join("; "))
+            }
+            ErrorKind::UnsetVariable { variable, template } => {
+                write!(f, "variable {variable} is not set (needed by `{template}`)")
+            }
+            ErrorKind::VariableNotAbsolute {
+                variable,
+                value,
+                template,
+            } => write!(
+                f,
+                "variable {variable} is `{}`, not an absolute path (in `{template}`)",
+                value.display()
+            ),
+            ErrorKind::MissingPath { path, template } => {
+                write!(f, "path `{}` does not exist", path.display())?;
+                if path.as_os_str() != template.as_str() {
+                    write!(f, " (from `{template}`)")?;
+                }
+                f.write_str("; create it, or end the path with `?` to skip it when missing")
+            }
+            ErrorKind::OpenPath {
+                path,
+                template,
+                source,
+            } => {
+                write!(f, "cannot open path `{}`", path.display())?;
+                if path.as_os_str() != template.as_str() {
+                    write!(f, " (from `{template}`)")?;
+                }
+                write!(f, ": {source}")
+            }
+            ErrorKind::NotFullyEnforceable { status } => write!(
+                f,
+                "strict policy, but the kernel cannot enforce all of it: {status}"
+            ),
+            ErrorKind::TooManyLayers { limit } => write!(
+                f,
+                "this thread already has {limit} Landlock layers, the kernel's limit; enter fewer different sandboxes on one thread"
+            ),
+            ErrorKind::Kernel { operation, source } => write!(f, "{operation} failed: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0.kind {
+            ErrorKind::OpenPath { source, .. } | ErrorKind::Kernel { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

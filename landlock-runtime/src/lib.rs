@@ -1,0 +1,114 @@
+//! Declare, next to the code it protects, what that code may touch; the Linux kernel enforces
+//! it with [Landlock](https://docs.kernel.org/userspace-api/landlock.html).
+//!
+//! ```no_run
+//! use landlock_runtime::sandbox;
+//!
+//! #[sandbox(read = "/etc", write = "$TMP")]
+//! fn main() {
+//!     // From here on this process can read /etc, read and write the temporary directory,
+//!     // and nothing else: no other file, no TCP, no signal or abstract unix socket out.
+//!     let _ = std::fs::read_to_string("/etc/hostname");
+//! }
+//! ```
+//!
+//! The block form runs an expression on a new thread sandboxed first; the caller stays free:
+//!
+//! ```no_run
+//! use landlock_runtime::block;
+//!
+//! let input = "/etc/hostname";
+//! let text = block::sandbox!(read = "/etc" => { std::fs::read_to_string(input) })
+//!     .expect("sandbox enforced")
+//!     .expect("readable");
+//! ```
+//!
+//! The same policies can be built at run time with [`Policy::builder`], enforced on the calling
+//! thread with [`Policy::enforce`], or on a scoped thread with [`Policy::run`].
+//!
+//! # The policy language
+//!
+//! | item | meaning |
+//! | --- | --- |
+//! | `read = PATHS` | read files and list directories beneath each path |
+//! | `write = PATHS` | `read`, plus create, write, truncate, remove, rename and link within and between write-granted trees |
+//! | `exec = PATHS` | `read`, plus execute |
+//! | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
+//! | `bind = PORTS` | TCP bind to these ports; `"*"` likewise |
+//! | `allow_signals` | opt out of the signal scope: allow signals to processes outside the sandbox |
+//! | `allow_abstract_unix_sockets` | opt out of the abstract unix socket scope |
+//! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
+//! | `crate = "path"` | where this crate is, when renamed |
+//!
+//! `PATHS` is a string or a list of strings; `PORTS` an integer, a list of integers, or `"*"`.
+//! A path is absolute or starts with `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR` or `${NAME}` (any
+//! environment variable); a trailing `?` makes it optional (skipped when missing).
+//! Everything not granted is denied.
+//!
+//! # Status
+//!
+//! Every enforcement returns a [`Status`]: fully, partly, or not enforced, what was dropped, and
+//! the kernel's ABI. When a policy is less than fully enforced, one line saying so is printed
+//! on standard error, once per policy; a `strict` policy fails instead. [`in_force`] lists the
+//! policies in force on the calling thread.
+
+#![warn(missing_docs)]
+
+mod enforce;
+mod error;
+mod policy;
+mod resolve;
+pub mod rights;
+mod scoped;
+mod status;
+mod sys;
+
+pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
+pub use error::{Error, ErrorKind};
+pub use landlock_macros::sandbox;
+pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
+pub use status::{Dropped, Layer, Level, Status};
+
+/// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
+///
+/// It lives in its own module because Rust does not allow an attribute and a function-like
+/// macro of the same name side by side.
+pub mod block {
+    /// Runs an expression on a new scoped thread restricted by the policy written before `=>`.
+    ///
+    /// The value is `Result<T, landlock_runtime::Error>`: `Err` when the policy could not be
+    /// enforced (the expression did not run). The expression may borrow locals; a panic in it
+    /// continues in the caller. The caller's thread is never restricted.
+    ///
+    /// ```
+    /// use landlock_runtime::block;
+    ///
+    /// let words = vec!["a", "b"];
+    /// let n = block::sandbox!(read = "/usr" => { words.len() }).unwrap();
+    /// assert_eq!(n, 2);
+    /// ```
+    pub use landlock_macros::block_sandbox as sandbox;
+}
+
+/// What the macros expand to. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::policy::{Class, FsGrant, Origin, Policy, Ports, Scopes};
+    pub use core::result::Result;
+
+    /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.
+    #[track_caller]
+    pub fn enter(policy: &'static Policy) {
+        if let Err(error) = policy.enforce() {
+            panic!("{error}");
+        }
+    }
+
+    /// The block form: runs `f` sandboxed on a scoped thread.
+    pub fn run<T: Send, F: FnOnce() -> T + Send>(
+        policy: &'static Policy,
+        f: F,
+    ) -> Result<T, crate::Error> {
+        policy.run(f)
+    }
+}

@@ -1,0 +1,175 @@
+//! What the kernel enforced of a policy.
+
+use std::fmt;
+
+use crate::policy::{Origin, Policy};
+use crate::rights::{BASELINE_ABI, FsRights, SCOPES_ABI, TCP_ABI};
+
+/// How much of a policy the running kernel enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// All of it.
+    Full,
+    /// Some of it; [`Status::dropped`] says what not.
+    Partial,
+    /// None of it: no Landlock (old kernel, disabled at boot, or not Linux).
+    NotEnforced,
+}
+
+/// The parts of a policy the running kernel cannot enforce.
+///
+/// ```
+/// use landlock_runtime::{Dropped, Policy};
+///
+/// let policy = Policy::builder("t").write("/tmp").build().unwrap();
+/// let dropped = Dropped::at_abi(&policy, 3);
+/// assert_eq!(dropped.to_string(), "filesystem rights ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope");
+/// assert!(Dropped::at_abi(&policy, 6).is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Dropped {
+    /// Filesystem rights the kernel does not have: they stay allowed everywhere.
+    pub fs: FsRights,
+    /// TCP bind stays unrestricted.
+    pub tcp_bind: bool,
+    /// TCP connect stays unrestricted.
+    pub tcp_connect: bool,
+    /// Signals out of the sandbox stay allowed.
+    pub signal_scope: bool,
+    /// Abstract unix sockets out of the sandbox stay reachable.
+    pub abstract_unix_socket_scope: bool,
+}
+
+impl Dropped {
+    /// What a kernel at `abi` cannot enforce of `policy`.
+    pub fn at_abi(policy: &Policy, abi: u32) -> Dropped {
+        Dropped {
+            fs: FsRights::supported(BASELINE_ABI).minus(FsRights::supported(abi)),
+            tcp_bind: policy.bind.is_restricted() && abi < TCP_ABI,
+            tcp_connect: policy.connect.is_restricted() && abi < TCP_ABI,
+            signal_scope: policy.scopes.signals && abi < SCOPES_ABI,
+            abstract_unix_socket_scope: policy.scopes.abstract_unix_sockets && abi < SCOPES_ABI,
+        }
+    }
+
+    /// Whether nothing is dropped.
+    pub fn is_empty(&self) -> bool {
+        *self == Dropped::default()
+    }
+}
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.fs.is_empty() {
+            parts.push(format!(
+                "filesystem rights {}",
+                self.fs.names().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for (dropped, name) in [
+            (self.tcp_bind, "TCP bind"),
+            (self.tcp_connect, "TCP connect"),
+            (self.signal_scope, "signal scope"),
+            (
+                self.abstract_unix_socket_scope,
+                "abstract unix socket scope",
+            ),
+        ] {
+            if dropped {
+                parts.push(name.to_owned());
+            }
+        }
+        if parts.is_empty() {
+            f.write_str("nothing")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// What the kernel enforces of a policy: the same for every thread that enters it, decided
+/// when the policy is prepared.
+///
+/// ```no_run
+/// use landlock_runtime::{Level, Policy};
+///
+/// let policy = Policy::builder("t").read("/etc").build().unwrap();
+/// let status = policy.enforce().unwrap();
+/// if status.level != Level::Full {
+///     eprintln!("weaker sandbox than asked: {status}");
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// Full, partial, or none.
+    pub level: Level,
+    /// The Landlock ABI of the running kernel (0: none).
+    pub abi: u32,
+    /// What is not enforced.
+    pub dropped: Dropped,
+    /// Optional paths that were skipped because they do not exist (or their variable is
+    /// unset), as written in the policy.
+    pub skipped: Vec<String>,
+}
+
+impl Status {
+    pub(crate) fn new(policy: &Policy, abi: u32, skipped: Vec<String>) -> Status {
+        let dropped = Dropped::at_abi(policy, abi);
+        let level = if abi == 0 {
+            Level::NotEnforced
+        } else if dropped.is_empty() {
+            Level::Full
+        } else {
+            Level::Partial
+        };
+        Status {
+            level,
+            abi,
+            dropped,
+            skipped,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    /// One line: `fully enforced (Landlock ABI 7)`, `partly enforced (Landlock ABI 3): not
+    /// enforced: TCP bind, ...`, or `not enforced: this kernel has no Landlock`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.level {
+            Level::Full => write!(f, "fully enforced (Landlock ABI {})", self.abi)?,
+            Level::Partial => write!(
+                f,
+                "partly enforced (Landlock ABI {}): not enforced: {}",
+                self.abi, self.dropped
+            )?,
+            Level::NotEnforced => f.write_str(if cfg!(target_os = "linux") {
+                "not enforced: this kernel has no Landlock (not built in, or not enabled at boot)"
+            } else {
+                "not enforced: Landlock exists only on Linux"
+            })?,
+        }
+        if !self.skipped.is_empty() {
+            write!(f, "; skipped optional paths: {}", self.skipped.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A policy in force on the current thread, as [`in_force`](crate::in_force) lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Layer {
+    /// Where the policy was declared.
+    pub origin: Origin,
+    /// What the kernel enforced of it.
+    pub level: Level,
+    /// The Landlock ABI it was enforced with.
+    pub abi: u32,
+    /// Whether it came from this thread's own enforcement (`false`: inherited from the thread
+    /// that was the only one of the process when it entered the policy).
+    pub own: bool,
+    pub(crate) id: u64,
+}

@@ -1,0 +1,242 @@
+//! The system side: building a Landlock ruleset (with the `landlock` crate) and restricting a
+//! thread with it (two raw system calls, so that a prepared ruleset can be reused by any number
+//! of threads without duplicating it). Other platforms get stand-ins that enforce nothing.
+
+pub(crate) use imp::*;
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::fs::{File, OpenOptions};
+    use std::io;
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::path::Path;
+
+    use landlock::{
+        AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, Ruleset,
+        RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError, Scope,
+    };
+    use once_cell::sync::Lazy;
+
+    use crate::error::ErrorKind;
+    use crate::policy::{Class, Policy, Ports};
+    use crate::rights::{FsRights, MAX_KNOWN_ABI, SCOPES_ABI, TCP_ABI};
+
+    pub(crate) const E2BIG: i32 = libc::E2BIG;
+
+    /// `LANDLOCK_CREATE_RULESET_VERSION`: asks the kernel for its ABI.
+    const CREATE_RULESET_VERSION: libc::c_uint = 1;
+
+    static ABI: Lazy<u32> = Lazy::new(|| {
+        // SAFETY: with a null attribute, size 0 and the VERSION flag, the call only returns
+        // the ABI (or fails with ENOSYS/EOPNOTSUPP); it touches no memory.
+        let abi = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                std::ptr::null::<libc::c_void>(),
+                0usize,
+                CREATE_RULESET_VERSION,
+            )
+        };
+        u32::try_from(abi).unwrap_or(0)
+    });
+
+    /// The running kernel's Landlock ABI (0: none), capped at the newest this crate knows.
+    pub(crate) fn abi() -> u32 {
+        (*ABI).min(MAX_KNOWN_ABI)
+    }
+
+    /// A created Landlock ruleset, ready to restrict any number of threads.
+    #[derive(Debug)]
+    pub(crate) struct PreparedRuleset(OwnedFd);
+
+    impl PreparedRuleset {
+        /// Restricts the calling thread: `prctl(PR_SET_NO_NEW_PRIVS)` then
+        /// `landlock_restrict_self`. Both are async-signal-safe system calls.
+        pub(crate) fn restrict_self(&self) -> io::Result<()> {
+            // SAFETY: plain system calls on integers; the ruleset descriptor is owned by self
+            // and open for the whole call.
+            unsafe {
+                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::syscall(libc::SYS_landlock_restrict_self, self.0.as_raw_fd(), 0u32) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Builds the ruleset of one policy for the running kernel.
+    pub(crate) struct RulesetBuilder {
+        abi: u32,
+        created: Option<RulesetCreated>,
+    }
+
+    fn kernel(operation: impl Into<String>) -> impl FnOnce(RulesetError) -> ErrorKind {
+        let operation = operation.into();
+        move |e| ErrorKind::Kernel {
+            operation,
+            source: io::Error::other(e),
+        }
+    }
+
+    impl RulesetBuilder {
+        /// Creates a ruleset handling every filesystem right the kernel has, TCP bind and
+        /// connect unless unrestricted, and the scopes unless opted out; adds the port rules.
+        ///
+        /// Everything asked is within what the kernel supports, and the `landlock` crate is
+        /// told to treat any shortfall as an error: nothing is dropped silently here.
+        pub(crate) fn new(policy: &Policy, abi: u32) -> Result<RulesetBuilder, ErrorKind> {
+            if abi == 0 {
+                return Ok(RulesetBuilder { abi, created: None });
+            }
+            let fs = BitFlags::<AccessFs>::from_bits_truncate(FsRights::supported(abi).0);
+            let mut ruleset = Ruleset::default()
+                .set_compatibility(CompatLevel::HardRequirement)
+                .handle_access(fs)
+                .map_err(kernel("handling filesystem rights"))?;
+            let mut net = BitFlags::<AccessNet>::empty();
+            if abi >= TCP_ABI {
+                if policy.bind.is_restricted() {
+                    net |= AccessNet::BindTcp;
+                }
+                if policy.connect.is_restricted() {
+                    net |= AccessNet::ConnectTcp;
+                }
+            }
+            if !net.is_empty() {
+                ruleset = ruleset
+                    .handle_access(net)
+                    .map_err(kernel("handling TCP rights"))?;
+            }
+            let mut scopes = BitFlags::<Scope>::empty();
+            if abi >= SCOPES_ABI {
+                if policy.scopes.signals {
+                    scopes |= Scope::Signal;
+                }
+                if policy.scopes.abstract_unix_sockets {
+                    scopes |= Scope::AbstractUnixSocket;
+                }
+            }
+            if !scopes.is_empty() {
+                ruleset = ruleset.scope(scopes).map_err(kernel("handling scopes"))?;
+            }
+            let mut created = ruleset
+                .create()
+                .map_err(kernel("landlock_create_ruleset"))?;
+            for (ports, access) in [
+                (&policy.bind, AccessNet::BindTcp),
+                (&policy.connect, AccessNet::ConnectTcp),
+            ] {
+                if let (Ports::Only(ports), true) = (ports, net.contains(access)) {
+                    for &port in ports.iter() {
+                        created = created
+                            .add_rule(NetPort::new(port, access))
+                            .map_err(kernel(format!("adding the rule for TCP port {port}")))?;
+                    }
+                }
+            }
+            Ok(RulesetBuilder {
+                abi,
+                created: Some(created),
+            })
+        }
+
+        /// Opens `path` and adds a rule granting `class` beneath it (only the file rights of
+        /// the class when it is not a directory). An error of kind `NotFound` means the path
+        /// does not exist.
+        pub(crate) fn add_path(&mut self, path: &Path, class: Class) -> io::Result<()> {
+            // O_PATH: the rule needs a reference to the inode, not the right to read it.
+            let file: File = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH)
+                .open(path)?;
+            let Some(created) = self.created.take() else {
+                return Ok(());
+            };
+            let mut rights = FsRights::of_class(class, self.abi);
+            if !file.metadata()?.is_dir() {
+                rights = rights.for_file();
+            }
+            let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
+            self.created = Some(
+                created
+                    .add_rule(PathBeneath::new(file, access))
+                    .map_err(io::Error::other)?,
+            );
+            Ok(())
+        }
+
+        /// The finished ruleset; `None` when the kernel has no Landlock.
+        pub(crate) fn finish(self) -> Result<Option<PreparedRuleset>, ErrorKind> {
+            Ok(self
+                .created
+                .and_then(Option::<OwnedFd>::from)
+                .map(PreparedRuleset))
+        }
+    }
+
+    /// Whether the calling thread is the only thread of the process. Only `main` is asked
+    /// (by name, which costs nothing); any other thread answers `false` without a system call.
+    pub(crate) fn is_single_threaded() -> bool {
+        if std::thread::current().name() != Some("main") {
+            return false;
+        }
+        std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|stat| {
+                // Field 20, num_threads, counted after the command name's closing parenthesis.
+                let rest = &stat[stat.rfind(')')? + 1..];
+                rest.split_whitespace().nth(17)?.parse::<u32>().ok()
+            })
+            == Some(1)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod imp {
+    use std::io;
+    use std::path::Path;
+
+    use crate::error::ErrorKind;
+    use crate::policy::{Class, Policy};
+
+    pub(crate) const E2BIG: i32 = 7;
+
+    pub(crate) fn abi() -> u32 {
+        0
+    }
+
+    /// Never constructed: there is no Landlock here.
+    #[derive(Debug)]
+    pub(crate) enum PreparedRuleset {}
+
+    impl PreparedRuleset {
+        pub(crate) fn restrict_self(&self) -> io::Result<()> {
+            match *self {}
+        }
+    }
+
+    /// Checks that paths exist, so that a policy fails the same way on every platform.
+    pub(crate) struct RulesetBuilder;
+
+    impl RulesetBuilder {
+        pub(crate) fn new(_: &Policy, _: u32) -> Result<RulesetBuilder, ErrorKind> {
+            Ok(RulesetBuilder)
+        }
+
+        pub(crate) fn add_path(&mut self, path: &Path, _: Class) -> io::Result<()> {
+            std::fs::metadata(path).map(drop)
+        }
+
+        pub(crate) fn finish(self) -> Result<Option<PreparedRuleset>, ErrorKind> {
+            Ok(None)
+        }
+    }
+
+    pub(crate) fn is_single_threaded() -> bool {
+        false
+    }
+}

@@ -1,0 +1,399 @@
+//! Path templates of the landlock-sandbox policy language.
+//!
+//! One parser, used twice: by `landlock-macros` to reject bad paths at compile time, and by
+//! `landlock-runtime` to resolve the same strings when a policy is enforced. Keeping it in one
+//! dependency-free crate means the two can never disagree about what a path means.
+//!
+//! A template is an absolute path (`/etc`), or a variable followed by an optional absolute tail
+//! (`$TMP`, `$HOME/.config`, `${XDG_RUNTIME_DIR}/app`). A trailing `?` marks the path optional.
+//!
+//! ```
+//! use landlock_template::{PathTemplate, Base};
+//!
+//! let t = PathTemplate::parse("$HOME/.cache?").unwrap();
+//! assert_eq!(t.base(), Base::Home);
+//! assert_eq!(t.tail(), "/.cache");
+//! assert!(t.is_optional());
+//!
+//! let err = PathTemplate::parse("etc/passwd").unwrap_err();
+//! assert_eq!(err.to_string(), "relative path `etc/passwd`: a path must be absolute (start with `/`) or start with a variable such as `$TMP`");
+//! ```
+
+#![forbid(unsafe_code)]
+#![no_std]
+
+use core::fmt;
+
+/// The named variables a template may start with, with what each one means.
+///
+/// `${NAME}` (any environment variable) is accepted besides these.
+pub const VARIABLES: &[(&str, &str)] = &[
+    (
+        "TMP",
+        "the temporary directory (std::env::temp_dir: $TMPDIR, else /tmp)",
+    ),
+    ("HOME", "the environment variable HOME"),
+    (
+        "CWD",
+        "the current working directory when the policy is first prepared",
+    ),
+    ("EXE_DIR", "the directory of the running executable"),
+];
+
+/// Where a template's path starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Base<'a> {
+    /// `/`: the template is an absolute path.
+    Root,
+    /// `$TMP`: `std::env::temp_dir()`.
+    Tmp,
+    /// `$HOME`: the `HOME` environment variable.
+    Home,
+    /// `$CWD`: the current working directory.
+    Cwd,
+    /// `$EXE_DIR`: the directory that holds the running executable.
+    ExeDir,
+    /// `${NAME}`: the environment variable `NAME`.
+    Env(&'a str),
+}
+
+impl fmt::Display for Base<'_> {
+    /// Writes the base as it is spelled in a template (`/` for [`Base::Root`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Base::Root => f.write_str("/"),
+            Base::Tmp => f.write_str("$TMP"),
+            Base::Home => f.write_str("$HOME"),
+            Base::Cwd => f.write_str("$CWD"),
+            Base::ExeDir => f.write_str("$EXE_DIR"),
+            Base::Env(name) => write!(f, "${{{name}}}"),
+        }
+    }
+}
+
+/// A parsed path template, borrowing the string it was parsed from.
+///
+/// ```
+/// use landlock_template::{PathTemplate, Base};
+///
+/// let t = PathTemplate::parse("${XDG_RUNTIME_DIR}/app").unwrap();
+/// assert_eq!(t.base(), Base::Env("XDG_RUNTIME_DIR"));
+/// assert_eq!(t.tail(), "/app");
+/// assert!(!t.is_optional());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PathTemplate<'a> {
+    source: &'a str,
+    base: Base<'a>,
+    tail: &'a str,
+    optional: bool,
+}
+
+impl<'a> PathTemplate<'a> {
+    /// Parses a template; the error says what is wrong and where.
+    ///
+    /// ```
+    /// use landlock_template::{PathTemplate, TemplateErrorKind};
+    ///
+    /// assert_eq!(
+    ///     PathTemplate::parse("/srv/../etc").unwrap_err().kind(),
+    ///     &TemplateErrorKind::DotDot,
+    /// );
+    /// ```
+    pub fn parse(source: &'a str) -> Result<Self, TemplateError<'a>> {
+        let err = |kind| Err(TemplateError { source, kind });
+        if source.is_empty() {
+            return err(TemplateErrorKind::Empty);
+        }
+        let (body, optional) = match source.strip_suffix('?') {
+            Some(body) => (body, true),
+            None => (source, false),
+        };
+        if body.is_empty() {
+            return err(TemplateErrorKind::Empty);
+        }
+        if body.contains('\0') {
+            return err(TemplateErrorKind::Nul);
+        }
+        if body.contains('?') {
+            return err(TemplateErrorKind::QuestionMark);
+        }
+        let (base, tail) = if body.starts_with('/') {
+            (Base::Root, body)
+        } else if let Some(rest) = body.strip_prefix("${") {
+            let Some(end) = rest.find('}') else {
+                return err(TemplateErrorKind::UnclosedBrace);
+            };
+            let name = &rest[..end];
+            if !is_env_name(name) {
+                return err(TemplateErrorKind::BadVariableName(name));
+            }
+            (Base::Env(name), &rest[end + 1..])
+        } else if let Some(rest) = body.strip_prefix('$') {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            let base = match name {
+                "TMP" => Base::Tmp,
+                "HOME" => Base::Home,
+                "CWD" => Base::Cwd,
+                "EXE_DIR" => Base::ExeDir,
+                "" => return err(TemplateErrorKind::BadVariableName(name)),
+                _ => return err(TemplateErrorKind::UnknownVariable(name)),
+            };
+            (base, &rest[end..])
+        } else {
+            return err(TemplateErrorKind::Relative);
+        };
+        if base != Base::Root && !tail.is_empty() && !tail.starts_with('/') {
+            return err(TemplateErrorKind::VariableNotFollowedBySlash);
+        }
+        if tail.contains('$') {
+            return err(TemplateErrorKind::VariableInside);
+        }
+        for component in tail.split('/') {
+            match component {
+                ".." => return err(TemplateErrorKind::DotDot),
+                "." => return err(TemplateErrorKind::Dot),
+                _ => {}
+            }
+        }
+        Ok(PathTemplate {
+            source,
+            base,
+            tail,
+            optional,
+        })
+    }
+
+    /// The string the template was parsed from, as written (with any trailing `?`).
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
+    /// Where the path starts.
+    pub fn base(&self) -> Base<'a> {
+        self.base
+    }
+
+    /// What follows the base: empty, or an absolute path (`/...`). For [`Base::Root`] it is the
+    /// whole path.
+    pub fn tail(&self) -> &'a str {
+        self.tail
+    }
+
+    /// Whether the path was marked optional with a trailing `?`.
+    pub fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// The template without its optional marker, e.g. `$HOME/.cache` for `$HOME/.cache?`.
+    pub fn path(&self) -> &'a str {
+        self.source.strip_suffix('?').unwrap_or(self.source)
+    }
+}
+
+/// Whether `name` may stand in `${NAME}`: a letter or `_`, then letters, digits or `_`.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Why a template was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TemplateErrorKind<'a> {
+    /// The string is empty (or only `?`).
+    Empty,
+    /// Neither `/` nor `$` starts the path.
+    Relative,
+    /// A `..` component.
+    DotDot,
+    /// A `.` component.
+    Dot,
+    /// A NUL byte.
+    Nul,
+    /// A `?` anywhere but at the end.
+    QuestionMark,
+    /// `$NAME` where `NAME` is not one of [`VARIABLES`].
+    UnknownVariable(&'a str),
+    /// `${` without a closing `}`.
+    UnclosedBrace,
+    /// `${}` or `$` with an empty or malformed name.
+    BadVariableName(&'a str),
+    /// A variable followed by something other than `/` (e.g. `$TMPdir`).
+    VariableNotFollowedBySlash,
+    /// A `$` after the start of the path.
+    VariableInside,
+}
+
+/// A template that could not be parsed: the string and what is wrong with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TemplateError<'a> {
+    source: &'a str,
+    kind: TemplateErrorKind<'a>,
+}
+
+impl<'a> TemplateError<'a> {
+    /// What is wrong.
+    pub fn kind(&self) -> &TemplateErrorKind<'a> {
+        &self.kind
+    }
+
+    /// The rejected string.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+}
+
+impl fmt::Display for TemplateError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.source;
+        match self.kind {
+            TemplateErrorKind::Empty => f.write_str("empty path: name a file or directory"),
+            TemplateErrorKind::Relative => write!(
+                f,
+                "relative path `{s}`: a path must be absolute (start with `/`) or start with a variable such as `$TMP`"
+            ),
+            TemplateErrorKind::DotDot => write!(
+                f,
+                "`..` in `{s}`: write the path it leads to instead, so that review sees what is granted"
+            ),
+            TemplateErrorKind::Dot => {
+                write!(f, "`.` component in `{s}`: write the path without it")
+            }
+            TemplateErrorKind::Nul => write!(f, "NUL byte in `{}`", s.escape_default()),
+            TemplateErrorKind::QuestionMark => write!(
+                f,
+                "`?` inside `{s}`: a `?` may only end a path, to make it optional"
+            ),
+            TemplateErrorKind::UnknownVariable(name) => {
+                write!(f, "unknown variable `${name}` in `{s}`: expected one of ")?;
+                for (i, (var, _)) in VARIABLES.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}`${var}`")?;
+                }
+                write!(f, ", or `${{{name}}}` for the environment variable {name}")
+            }
+            TemplateErrorKind::UnclosedBrace => {
+                write!(f, "unclosed `${{` in `{s}`: write `${{NAME}}`")
+            }
+            TemplateErrorKind::BadVariableName(name) => write!(
+                f,
+                "malformed variable `{name}` in `{s}`: a name is a letter or `_` followed by letters, digits or `_`, as in `${{XDG_RUNTIME_DIR}}`"
+            ),
+            TemplateErrorKind::VariableNotFollowedBySlash => write!(
+                f,
+                "`{s}`: a variable must be followed by `/` or end the path"
+            ),
+            TemplateErrorKind::VariableInside => {
+                write!(f, "`$` inside `{s}`: a variable may only start a path")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> (Base<'_>, &str, bool) {
+        let t = PathTemplate::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        (t.base(), t.tail(), t.is_optional())
+    }
+
+    fn kind(s: &str) -> TemplateErrorKind<'_> {
+        *PathTemplate::parse(s).unwrap_err().kind()
+    }
+
+    #[test]
+    fn absolute_paths() {
+        assert_eq!(ok("/"), (Base::Root, "/", false));
+        assert_eq!(ok("/etc"), (Base::Root, "/etc", false));
+        assert_eq!(ok("/etc/ssl/"), (Base::Root, "/etc/ssl/", false));
+        assert_eq!(ok("/opt/app?"), (Base::Root, "/opt/app", true));
+        assert_eq!(ok("/a b/ü"), (Base::Root, "/a b/ü", false));
+        assert_eq!(ok("/a/..b/.c"), (Base::Root, "/a/..b/.c", false));
+    }
+
+    #[test]
+    fn named_variables() {
+        assert_eq!(ok("$TMP"), (Base::Tmp, "", false));
+        assert_eq!(ok("$TMP/x"), (Base::Tmp, "/x", false));
+        assert_eq!(ok("$HOME/.config?"), (Base::Home, "/.config", true));
+        assert_eq!(ok("$CWD"), (Base::Cwd, "", false));
+        assert_eq!(ok("$EXE_DIR/data"), (Base::ExeDir, "/data", false));
+        assert_eq!(ok("$TMP?"), (Base::Tmp, "", true));
+    }
+
+    #[test]
+    fn environment_variables() {
+        assert_eq!(
+            ok("${XDG_RUNTIME_DIR}"),
+            (Base::Env("XDG_RUNTIME_DIR"), "", false)
+        );
+        assert_eq!(ok("${_X1}/a?"), (Base::Env("_X1"), "/a", true));
+        assert_eq!(ok("${TMP}"), (Base::Env("TMP"), "", false));
+    }
+
+    #[test]
+    fn rejected() {
+        assert_eq!(kind(""), TemplateErrorKind::Empty);
+        assert_eq!(kind("?"), TemplateErrorKind::Empty);
+        assert_eq!(kind("etc"), TemplateErrorKind::Relative);
+        assert_eq!(kind("./etc"), TemplateErrorKind::Relative);
+        assert_eq!(kind("~/x"), TemplateErrorKind::Relative);
+        assert_eq!(kind("/a/../b"), TemplateErrorKind::DotDot);
+        assert_eq!(kind("/.."), TemplateErrorKind::DotDot);
+        assert_eq!(kind("$TMP/.."), TemplateErrorKind::DotDot);
+        assert_eq!(kind("/a/./b"), TemplateErrorKind::Dot);
+        assert_eq!(kind("/a\0b"), TemplateErrorKind::Nul);
+        assert_eq!(kind("/a?b"), TemplateErrorKind::QuestionMark);
+        assert_eq!(kind("/a??"), TemplateErrorKind::QuestionMark);
+        assert_eq!(kind("$TEMP"), TemplateErrorKind::UnknownVariable("TEMP"));
+        assert_eq!(kind("$tmp/x"), TemplateErrorKind::UnknownVariable("tmp"));
+        assert_eq!(kind("${HOME"), TemplateErrorKind::UnclosedBrace);
+        assert_eq!(kind("${}"), TemplateErrorKind::BadVariableName(""));
+        assert_eq!(kind("${1X}"), TemplateErrorKind::BadVariableName("1X"));
+        assert_eq!(kind("${A-B}"), TemplateErrorKind::BadVariableName("A-B"));
+        assert_eq!(kind("$"), TemplateErrorKind::BadVariableName(""));
+        assert_eq!(kind("$/x"), TemplateErrorKind::BadVariableName(""));
+        assert_eq!(kind("${X}y"), TemplateErrorKind::VariableNotFollowedBySlash);
+        assert_eq!(
+            kind("$TMP-x"),
+            TemplateErrorKind::VariableNotFollowedBySlash
+        );
+        assert_eq!(kind("/a/$TMP"), TemplateErrorKind::VariableInside);
+        assert_eq!(kind("$TMP/${X}"), TemplateErrorKind::VariableInside);
+    }
+
+    #[test]
+    fn messages_name_the_problem() {
+        extern crate std;
+        use std::string::ToString;
+        let msg = PathTemplate::parse("$TEMP/x").unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "unknown variable `$TEMP` in `$TEMP/x`: expected one of `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR`, or `${TEMP}` for the environment variable TEMP"
+        );
+        let msg = PathTemplate::parse("${HOME").unwrap_err().to_string();
+        assert_eq!(msg, "unclosed `${` in `${HOME`: write `${NAME}`");
+    }
+
+    #[test]
+    fn path_drops_only_the_marker() {
+        assert_eq!(PathTemplate::parse("$TMP/a?").unwrap().path(), "$TMP/a");
+        assert_eq!(PathTemplate::parse("/a").unwrap().path(), "/a");
+        assert_eq!(PathTemplate::parse("$TMP/a?").unwrap().source(), "$TMP/a?");
+    }
+
+    #[test]
+    fn base_displays_as_written() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(Base::Env("X").to_string(), "${X}");
+        assert_eq!(Base::ExeDir.to_string(), "$EXE_DIR");
+    }
+}

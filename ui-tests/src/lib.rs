@@ -1,0 +1,1 @@
+//! Compile-time diagnostics of the sandbox macros, checked with trybuild (see `tests/ui.rs`).
