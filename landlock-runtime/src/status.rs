@@ -173,3 +173,25 @@ pub struct Layer {
     pub own: bool,
     pub(crate) id: u64,
 }
+
+impl fmt::Display for Level {
+    /// `fully enforced`, `partly enforced` or `not enforced`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Full => "fully enforced",
+            Level::Partial => "partly enforced",
+            Level::NotEnforced => "not enforced",
+        })
+    }
+}
+
+impl fmt::Display for Layer {
+    /// `sandbox `app::main` (src/main.rs:3): fully enforced (Landlock ABI 7)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sandbox {}: {}", self.origin, self.level)?;
+        if self.abi > 0 {
+            write!(f, " (Landlock ABI {})", self.abi)?;
+        }
+        Ok(())
+    }
+}

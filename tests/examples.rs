@@ -1,0 +1,135 @@
+//! End-to-end: the examples, built by `cargo test`, run as real programs under real Landlock.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Whether Landlock is here; without it, fails when `LANDLOCK_REQUIRED=1`, else skips.
+fn landlock_or_skip() -> bool {
+    if landlock_runtime::kernel_abi() > 0 {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
+    );
+    eprintln!("skipped: this kernel has no Landlock");
+    false
+}
+
+/// Builds the examples once, so that this file also works alone (`cargo test --test examples`
+/// does not build them, `cargo test` does).
+fn build_examples() {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--examples"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("running cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed");
+    });
+}
+
+/// Runs an example built next to this test binary.
+fn run_example(name: &str) -> Output {
+    build_examples();
+    let exe: PathBuf = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    let output = Command::new(&exe)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    eprintln!(
+        "--- {name} stdout:\n{}--- {name} stderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn hello_sandbox_allows_what_it_grants_and_denies_the_rest() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let output = run_example("hello_sandbox");
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(out.contains("fully enforced (Landlock ABI"), "{out}");
+    assert!(out.contains("sandbox `hello_sandbox::main` (examples/hello_sandbox.rs:"), "{out}");
+    assert!(out.contains("allowed: read /etc/hostname"), "{out}");
+    assert!(out.contains("allowed: write "), "{out}");
+    assert!(out.contains("allowed: remove "), "{out}");
+    assert!(out.contains("denied:  list /home (not granted) (Permission denied"), "{out}");
+    assert!(output.stderr.is_empty(), "a fully enforced policy prints no warning");
+}
+
+#[test]
+fn worker_threads_restrict_only_themselves() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let output = run_example("worker_threads");
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(out.contains("config workers read /etc/hosts"), "{out}");
+    assert!(
+        out.contains("reading /etc/hosts from the report worker: Permission denied (os error 13)"),
+        "{out}"
+    );
+    assert!(out.contains("main is unrestricted: true"), "{out}");
+}
+
+#[test]
+fn scoped_block_denies_inside_and_frees_the_caller() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let output = run_example("scoped_block");
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(out.contains("sandboxed read of /etc/hosts: "), "{out}");
+    assert!(
+        out.contains("sandboxed read of /etc/passwd: denied (Permission denied (os error 13))"),
+        "{out}"
+    );
+    assert!(out.contains("after the block, the caller lists /usr: Ok("), "{out}");
+}
+
+#[test]
+fn tokio_main_restricts_every_runtime_thread() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let output = run_example("tokio_main");
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(out.contains("/etc readable in all, /usr denied in 16"), "{out}");
+    assert!(
+        out.contains("blocking thread lists /usr: Err(Os { code: 13, kind: PermissionDenied"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_path_stops_the_program_before_main_runs() {
+    let output = run_example("missing_path");
+    assert_eq!(output.status.code(), Some(101), "a panic at entry");
+    assert!(!stdout(&output).contains("unreachable"), "main's body must not run");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains(
+            "sandbox `missing_path::main` (examples/missing_path.rs:8): path `/nonexistent/landlock-sandbox-example` does not exist"
+        ),
+        "{err}"
+    );
+}
