@@ -8,19 +8,30 @@ use landlock_runtime::sandbox;
 
 #[sandbox(read = "/etc", write = "$TMP")]
 fn main() {
-    println!("This program may read /etc and read and write the temporary directory; nothing else.");
+    println!(
+        "This program may read /etc and read and write the temporary directory; nothing else."
+    );
     for layer in landlock_runtime::in_force() {
         println!("The kernel reports: {layer}.");
     }
 
     let tmp = std::env::temp_dir().join(format!("hello_sandbox-{}.txt", std::process::id()));
-    report("read /etc/hostname", std::fs::read_to_string("/etc/hostname").map(drop));
+    report(
+        "read /etc/hostname",
+        std::fs::read_to_string("/etc/hostname").map(drop),
+    );
     report(
         &format!("write {}", tmp.display()),
         std::fs::write(&tmp, "hello from the sandbox\n"),
     );
-    report(&format!("remove {}", tmp.display()), std::fs::remove_file(&tmp));
-    report("list /home (not granted)", std::fs::read_dir("/home").map(drop));
+    report(
+        &format!("remove {}", tmp.display()),
+        std::fs::remove_file(&tmp),
+    );
+    report(
+        "list /home (not granted)",
+        std::fs::read_dir("/home").map(drop),
+    );
 }
 
 fn report(what: &str, result: io::Result<()>) {

@@ -22,7 +22,9 @@ fn report_worker(lines: usize) -> io::Result<String> {
     let path = std::env::temp_dir().join(format!("worker_threads-{}.txt", std::process::id()));
     std::fs::write(&path, format!("/etc/hosts has {lines} lines\n"))?;
     std::fs::remove_file(&path)?;
-    Ok(format!("reading /etc/hosts from the report worker: {denied}"))
+    Ok(format!(
+        "reading /etc/hosts from the report worker: {denied}"
+    ))
 }
 
 fn main() {

@@ -65,12 +65,21 @@ fn hello_sandbox_allows_what_it_grants_and_denies_the_rest() {
     assert_eq!(output.status.code(), Some(0));
     let out = stdout(&output);
     assert!(out.contains("fully enforced (Landlock ABI"), "{out}");
-    assert!(out.contains("sandbox `hello_sandbox::main` (examples/hello_sandbox.rs:"), "{out}");
+    assert!(
+        out.contains("sandbox `hello_sandbox::main` (examples/hello_sandbox.rs:"),
+        "{out}"
+    );
     assert!(out.contains("allowed: read /etc/hostname"), "{out}");
     assert!(out.contains("allowed: write "), "{out}");
     assert!(out.contains("allowed: remove "), "{out}");
-    assert!(out.contains("denied:  list /home (not granted) (Permission denied"), "{out}");
-    assert!(output.stderr.is_empty(), "a fully enforced policy prints no warning");
+    assert!(
+        out.contains("denied:  list /home (not granted) (Permission denied"),
+        "{out}"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "a fully enforced policy prints no warning"
+    );
 }
 
 #[test]
@@ -102,7 +111,10 @@ fn scoped_block_denies_inside_and_frees_the_caller() {
         out.contains("sandboxed read of /etc/passwd: denied (Permission denied (os error 13))"),
         "{out}"
     );
-    assert!(out.contains("after the block, the caller lists /usr: Ok("), "{out}");
+    assert!(
+        out.contains("after the block, the caller lists /usr: Ok("),
+        "{out}"
+    );
 }
 
 #[test]
@@ -113,7 +125,10 @@ fn tokio_main_restricts_every_runtime_thread() {
     let output = run_example("tokio_main");
     assert_eq!(output.status.code(), Some(0));
     let out = stdout(&output);
-    assert!(out.contains("/etc readable in all, /usr denied in 16"), "{out}");
+    assert!(
+        out.contains("/etc readable in all, /usr denied in 16"),
+        "{out}"
+    );
     assert!(
         out.contains("blocking thread lists /usr: Err(Os { code: 13, kind: PermissionDenied"),
         "{out}"
@@ -124,7 +139,10 @@ fn tokio_main_restricts_every_runtime_thread() {
 fn a_missing_path_stops_the_program_before_main_runs() {
     let output = run_example("missing_path");
     assert_eq!(output.status.code(), Some(101), "a panic at entry");
-    assert!(!stdout(&output).contains("unreachable"), "main's body must not run");
+    assert!(
+        !stdout(&output).contains("unreachable"),
+        "main's body must not run"
+    );
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(
         err.contains(
