@@ -9,3 +9,10 @@ use landlock_runtime::sandbox;
 fn main() {
     println!("unreachable: the body of a sandbox that could not be enforced never runs");
 }
+
+/// The sandboxes of this program are locked in the workspace's `sandbox.lock`: a change that
+/// widens one fails `cargo test` until the lock file is rewritten and reviewed.
+#[test]
+fn policies_are_locked() {
+    landlock_runtime::assert_policies_locked!("sandbox.lock");
+}

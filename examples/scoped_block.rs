@@ -28,3 +28,10 @@ fn main() {
     let outside = std::fs::read_dir("/usr").map(|entries| entries.count());
     println!("after the block, the caller lists /usr: {outside:?}");
 }
+
+/// The sandboxes of this program are locked in the workspace's `sandbox.lock`: a change that
+/// widens one fails `cargo test` until the lock file is rewritten and reviewed.
+#[test]
+fn policies_are_locked() {
+    landlock_runtime::assert_policies_locked!("sandbox.lock");
+}

@@ -36,3 +36,10 @@ async fn main() {
     );
     println!("blocking thread lists /usr: {blocking:?}");
 }
+
+/// The sandboxes of this program are locked in the workspace's `sandbox.lock`: a change that
+/// widens one fails `cargo test` until the lock file is rewritten and reviewed.
+#[test]
+fn policies_are_locked() {
+    landlock_runtime::assert_policies_locked!("sandbox.lock");
+}

@@ -46,3 +46,10 @@ fn main() {
     let readable = std::fs::metadata("/usr/bin").is_ok() && std::fs::read_dir("/usr").is_ok();
     println!("main is unrestricted: {readable}");
 }
+
+/// The sandboxes of this program are locked in the workspace's `sandbox.lock`: a change that
+/// widens one fails `cargo test` until the lock file is rewritten and reviewed.
+#[test]
+fn policies_are_locked() {
+    landlock_runtime::assert_policies_locked!("sandbox.lock");
+}

@@ -1,4 +1,5 @@
-//! Stage 4: the typed policy to code: one `static` policy and one call into the runtime.
+//! Stage 4: the typed policy to code: one `static` policy, registered at link time for review,
+//! and one call into the runtime.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -45,6 +46,9 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStre
             #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
             #strict,
         );
+        #[#p::linkme::distributed_slice(#p::POLICIES)]
+        #[linkme(crate = #p::linkme)]
+        static __LANDLOCK_REGISTERED: &'static #p::Policy = &__LANDLOCK_POLICY;
     }
 }
 

@@ -56,7 +56,9 @@
 
 mod enforce;
 mod error;
+pub mod lock;
 mod policy;
+mod registry;
 mod resolve;
 pub mod rights;
 mod scoped;
@@ -67,6 +69,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 pub use error::{Error, ErrorKind};
 pub use landlock_macros::sandbox;
 pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
+pub use registry::{policies, policies_json};
 pub use status::{Dropped, Layer, Level, Status};
 
 /// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
@@ -94,7 +97,9 @@ pub mod block {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::policy::{Class, FsGrant, Origin, Policy, Ports, Scopes};
+    pub use crate::registry::POLICIES;
     pub use core::result::Result;
+    pub use linkme;
 
     /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.
     #[track_caller]

@@ -1,0 +1,108 @@
+//! Every sandbox of a binary, registered at link time, for review.
+//!
+//! Each `#[sandbox]` and `block::sandbox!` site adds its policy to a link-time list (with
+//! `linkme`), whether or not it ever runs, so a program can list, render and lock all of them.
+
+use linkme::distributed_slice;
+use serde_json::{Value, json};
+
+use crate::policy::{Class, Policy, Ports};
+
+/// The link-time list the macros add every policy to.
+#[doc(hidden)]
+#[distributed_slice]
+pub static POLICIES: [&'static Policy];
+
+/// Every policy declared with `#[sandbox]` or `block::sandbox!` in this binary (all crates
+/// linked into it), whether or not it has run, ordered by function path, then file and line.
+///
+/// ```
+/// use landlock_runtime::sandbox;
+///
+/// #[sandbox(read = "/etc")]
+/// fn configure() {}
+///
+/// let all = landlock_runtime::policies();
+/// assert!(all.iter().any(|p| p.origin().function().ends_with("::configure")));
+/// for policy in all {
+///     println!("{policy}");
+/// }
+/// ```
+pub fn policies() -> Vec<&'static Policy> {
+    let mut all: Vec<&'static Policy> = POLICIES.iter().copied().collect();
+    all.sort_by(|a, b| {
+        let key = |p: &Policy| {
+            (
+                p.origin().function().to_owned(),
+                p.origin().file().to_owned(),
+                p.origin().line(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    all
+}
+
+/// The policies as JSON: `{"version": 1, "policies": [...]}`, one object per policy, in the
+/// order of [`policies`]. See [`Policy::to_json`] for the fields.
+///
+/// ```
+/// let report = landlock_runtime::policies_json();
+/// assert_eq!(report["version"], 1);
+/// assert!(report["policies"].is_array());
+/// ```
+pub fn policies_json() -> Value {
+    json!({
+        "version": 1,
+        "policies": policies().iter().map(|p| p.to_json()).collect::<Vec<_>>(),
+    })
+}
+
+impl Policy {
+    /// The policy as JSON, with stable field names:
+    ///
+    /// | field | value |
+    /// | --- | --- |
+    /// | `function` | the function's module path (`app::main`; `app::{sandbox block}` for a block) |
+    /// | `file`, `line` | where the policy is declared |
+    /// | `read`, `write`, `exec` | the path templates of each class, as written |
+    /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
+    /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
+    /// | `strict` | whether the policy refuses to degrade |
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let p = Policy::builder("app::worker").read("/etc").connect_any().build().unwrap();
+    /// let json = p.to_json();
+    /// assert_eq!(json["read"], serde_json::json!(["/etc"]));
+    /// assert_eq!(json["connect"], "*");
+    /// assert_eq!(json["bind"], serde_json::json!([]));
+    /// ```
+    pub fn to_json(&self) -> Value {
+        let paths = |class: Class| -> Vec<&str> {
+            self.grants()
+                .iter()
+                .filter(|g| g.class() == class)
+                .map(|g| g.template())
+                .collect()
+        };
+        let ports = |ports: &Ports| match ports {
+            Ports::Unrestricted => json!("*"),
+            Ports::Only(list) => json!(list),
+        };
+        json!({
+            "function": self.origin().function(),
+            "file": self.origin().file(),
+            "line": self.origin().line(),
+            "read": paths(Class::Read),
+            "write": paths(Class::Write),
+            "exec": paths(Class::Exec),
+            "connect": ports(self.connect()),
+            "bind": ports(self.bind()),
+            "allow_signals": !self.scopes().signals,
+            "allow_abstract_unix_sockets": !self.scopes().abstract_unix_sockets,
+            "strict": self.is_strict(),
+        })
+    }
+}
