@@ -39,7 +39,7 @@ fn display_names_function_location_and_every_grant() {
     assert_eq!(
         server,
         format!(
-            "sandbox `registry::b_server` (tests/registry.rs:{SERVER_LINE})\n  exec     /usr/bin\n  connect  any port (unrestricted)\n  bind     8080\n  scopes   signals out allowed, abstract unix sockets out denied\n  mode     strict\n"
+            "sandbox `registry::b_server` (tests/registry.rs:{SERVER_LINE})\n  exec     /usr/bin\n  connect  any port (unrestricted)\n  bind     8080\n  scopes   signals out allowed, abstract unix sockets out denied\n  threads  the calling thread and the threads it starts\n  mode     strict\n"
         )
     );
 }
@@ -63,6 +63,7 @@ fn json_has_stable_fields() {
             "allow_signals": true,
             "allow_abstract_unix_sockets": false,
             "strict": true,
+            "process": false,
         })
     );
 }

@@ -8,7 +8,7 @@ use crate::model::{Class, Policy, Ports};
 
 /// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
 /// (an expression of type `&'static str`).
-pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStream {
+pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: bool) -> TokenStream {
     let krate = runtime_path(policy);
     let p = quote!(#krate::__private);
     let grants = policy.grants.iter().map(|g| {
@@ -45,6 +45,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStre
             #bind,
             #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
             #strict,
+            #process,
         );
         #[#p::linkme::distributed_slice(#p::POLICIES)]
         #[linkme(crate = #p::linkme)]
@@ -65,7 +66,11 @@ pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Bloc
     let krate = runtime_path(policy);
     let name = name.to_string();
     let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
-    let stat = policy_static(policy, function);
+    // Sandboxing `main` means sandboxing the program: every thread of the process, including
+    // threads a library started before `main`. Other functions restrict their own thread
+    // unless they ask for `process`.
+    let process = policy.process.is_some() || name == "main";
+    let stat = policy_static(policy, function, process);
     quote! {
         {
             #stat
@@ -79,7 +84,7 @@ pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Bloc
 pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
     let krate = runtime_path(policy);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
-    let stat = policy_static(policy, function);
+    let stat = policy_static(policy, function, policy.process.is_some());
     quote! {
         {
             #stat

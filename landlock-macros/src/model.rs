@@ -19,6 +19,7 @@ pub(crate) const KEYS: &[&str] = &[
     "allow_signals",
     "allow_abstract_unix_sockets",
     "strict",
+    "process",
     "crate",
 ];
 
@@ -65,6 +66,7 @@ pub(crate) struct Policy {
     pub allow_signals: Flag,
     pub allow_abstract_unix_sockets: Flag,
     pub strict: Flag,
+    pub process: Flag,
     pub krate: Option<syn::Path>,
 }
 
@@ -106,6 +108,7 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
                 policy.allow_abstract_unix_sockets = flag(&key, value, errors)
             }
             "strict" => policy.strict = flag(&key, value, errors),
+            "process" => policy.process = flag(&key, value, errors),
             "crate" => policy.krate = krate(&key, value, errors),
             _ => unreachable!("every key of KEYS is handled"),
         }

@@ -11,7 +11,7 @@ use crate::{Errors, combine, expand, model, parse, valid};
 /// `#[sandbox(ARGS)] ITEM`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::new();
-    let raw = parse::attribute_args(args, &mut errors);
+    let raw = parse::attribute_args(args.clone(), &mut errors);
     let policy = model::policy(raw, &mut errors);
     valid::check(&policy, &mut errors);
     let function = match syn::parse2::<ItemFn>(item.clone()) {
@@ -22,6 +22,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if let Some(function) = &function {
+        if errors.is_empty()
+            && let Some(reordered) = below_async_entry(&args, function, &policy)
+        {
+            return reordered;
+        }
         check_signature(function, &mut errors);
     }
     match (combine(errors), function) {
@@ -43,6 +48,12 @@ pub(crate) fn expand_block(input: TokenStream) -> TokenStream {
     let parse::BlockInput { items, body } = parse::block_input(input, &mut errors);
     let policy = model::policy(items, &mut errors);
     valid::check(&policy, &mut errors);
+    if let Some(span) = policy.process {
+        errors.push(syn::Error::new(
+            span,
+            "`process` does not apply to the block form: the block runs on its own sandboxed thread and never restricts its caller; to restrict every thread, put `#[sandbox(process, ...)]` on a function",
+        ));
+    }
     match (combine(errors), body) {
         (None, Some(body)) => expand::block(&policy, body),
         (Some(errors), _) => expand::errors_expr(errors),
@@ -50,25 +61,33 @@ pub(crate) fn expand_block(input: TokenStream) -> TokenStream {
     }
 }
 
+/// `#[sandbox]` written above an async runtime's entry attribute (`#[tokio::main]`): moves
+/// itself below it, where it sees the plain `fn` that the runtime's attribute makes, and so
+/// enforces the policy before the runtime starts, on every thread. The order users write
+/// does not matter.
+fn below_async_entry(
+    args: &TokenStream,
+    function: &ItemFn,
+    policy: &model::Policy,
+) -> Option<TokenStream> {
+    function.sig.asyncness?;
+    let at = function.attrs.iter().position(is_async_entry)?;
+    let mut function = function.clone();
+    let runtime = function.attrs.remove(at);
+    let krate = expand::runtime_path(policy);
+    Some(quote! {
+        #runtime
+        #[#krate::sandbox(#args)]
+        #function
+    })
+}
+
 const ASYNC_HELP: &str = "Landlock restricts OS threads, and an async task moves between the threads of its runtime, so the sandbox would not follow it. Sandbox threads instead: put `#[sandbox]` below `#[tokio::main]` on `main` (every runtime thread inherits it), on the function that starts your runtime or worker thread, or run the work in `block::sandbox!` (for instance inside `spawn_blocking`)";
 
-/// Rejects what cannot be sandboxed at entry: `async fn` (and `async fn` under an async
-/// runtime's attribute, written in the wrong order), and `const fn`.
+/// Rejects what cannot be sandboxed at entry: `async fn` (outside an async runtime's entry
+/// attribute) and `const fn`.
 fn check_signature(function: &ItemFn, errors: &mut Errors) {
-    if let Some(runtime) = function.attrs.iter().find(|a| is_async_entry(a)) {
-        let name = runtime
-            .path()
-            .to_token_stream()
-            .to_string()
-            .replace(' ', "");
-        errors.push(syn::Error::new(
-            runtime.span(),
-            format!(
-                "`#[sandbox]` is written above `#[{name}]`, where it would see the `async fn` before `#[{name}]` turns it into the function that starts the runtime.\nWrite it below instead:\n    #[{name}]\n    #[sandbox(...)]\n    async fn {}() {{ ... }}\nThere the policy is enforced before the runtime starts, and every runtime thread inherits it",
-                function.sig.ident
-            ),
-        ));
-    } else if let Some(asyncness) = function.sig.asyncness {
+    if let Some(asyncness) = function.sig.asyncness {
         errors.push(syn::Error::new(
             asyncness.span(),
             format!("`#[sandbox]` cannot go on an `async fn`: {ASYNC_HELP}"),

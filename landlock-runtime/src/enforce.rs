@@ -7,12 +7,12 @@
 
 use std::cell::RefCell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::error::{Error, ErrorKind};
 use crate::policy::Policy;
 use crate::resolve::{Resolved, resolve};
-use crate::status::{Layer, Level, Status};
+use crate::status::{Layer, Level, Status, ThreadCoverage};
 use crate::sys;
 
 /// The kernel's limit on stacked Landlock layers per thread.
@@ -29,19 +29,69 @@ pub(crate) struct Prepared {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Layers every thread of the process has: those entered while the process had a single
-/// thread, which all later threads inherit from it.
+/// Layers every thread of the process has: those entered on every thread at once, or while
+/// the process had a single thread (which all later threads inherit from).
 static PROCESS_LAYERS: Mutex<Vec<Layer>> = Mutex::new(Vec::new());
+/// `PROCESS_LAYERS.len()`, readable without the lock.
+static PROCESS_LAYERS_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// What this library knows to be in force on one thread.
+#[derive(Default)]
+struct ThreadLayers {
+    layers: Vec<Layer>,
+    /// How many of `PROCESS_LAYERS` are merged into `layers`.
+    synced: usize,
+}
+
+impl ThreadLayers {
+    fn contains(&self, id: u64) -> bool {
+        self.layers.iter().any(|l| l.id == id)
+    }
+
+    /// Merges process-wide layers added since the last look (no lock when there are none).
+    fn sync(&mut self) {
+        if PROCESS_LAYERS_LEN.load(Ordering::Acquire) == self.synced {
+            return;
+        }
+        let process = PROCESS_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
+        for layer in &process[self.synced..] {
+            if !self.contains(layer.id) {
+                self.layers.push(Layer {
+                    own: false,
+                    ..layer.clone()
+                });
+            }
+        }
+        self.synced = process.len();
+    }
+
+    /// Whether `id` is in force here, merging process-wide layers first if needed.
+    fn has(&mut self, id: u64) -> bool {
+        self.contains(id) || {
+            self.sync();
+            self.contains(id)
+        }
+    }
+
+    fn enforced(&self) -> usize {
+        self.layers
+            .iter()
+            .filter(|l| l.level != Level::NotEnforced)
+            .count()
+    }
+}
+
+fn add_process_layer(layer: &Layer) {
+    let mut process = PROCESS_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
+    process.push(Layer {
+        own: false,
+        ..layer.clone()
+    });
+    PROCESS_LAYERS_LEN.store(process.len(), Ordering::Release);
+}
 
 thread_local! {
-    static LAYERS: RefCell<Vec<Layer>> = RefCell::new(
-        PROCESS_LAYERS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .map(|l| Layer { own: false, ..l.clone() })
-            .collect(),
-    );
+    static LAYERS: RefCell<ThreadLayers> = RefCell::new(ThreadLayers::default());
 }
 
 impl Policy {
@@ -73,11 +123,13 @@ impl Policy {
         self.prepared.get().map(|p| &p.status)
     }
 
-    /// Restricts the calling thread with this policy, for the rest of its life (threads and
-    /// processes it starts afterwards inherit the restriction).
+    /// Enforces the policy: on the calling thread, or on every thread of the process for a
+    /// policy that asks for it (`process`, the default on `main`; see
+    /// [`enforce_all_threads`](Policy::enforce_all_threads)). Threads and processes started
+    /// afterwards inherit the restriction, for the rest of their lives.
     ///
     /// Re-entering a policy already in force on this thread does nothing and makes no system
-    /// call. On error nothing was enforced, and the code the policy protects must not run.
+    /// call. On error the code the policy protects must not run.
     ///
     /// ```no_run
     /// use landlock_runtime::Policy;
@@ -89,50 +141,147 @@ impl Policy {
     /// });
     /// ```
     pub fn enforce(&self) -> Result<&Status, Error> {
+        if self.process {
+            self.enforce_all_threads()?;
+            return Ok(&self.prepared()?.status);
+        }
         let prepared = self.prepared()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
-            if layers.iter().any(|l| l.id == prepared.id) {
+            if layers.has(prepared.id) {
                 return Ok(&prepared.status);
             }
-            let layer = Layer {
-                origin: self.origin.clone(),
-                level: prepared.status.level,
-                abi: prepared.status.abi,
-                own: true,
-                id: prepared.id,
-            };
+            let layer = self.check_room(&layers, prepared)?;
             if let Some(ruleset) = &prepared.ruleset {
-                let enforced = layers
-                    .iter()
-                    .filter(|l| l.level != Level::NotEnforced)
-                    .count();
-                if enforced >= MAX_LAYERS {
-                    return Err(self.error(ErrorKind::TooManyLayers { limit: MAX_LAYERS }));
-                }
-                ruleset.restrict_self().map_err(|source| {
-                    if source.raw_os_error() == Some(sys::E2BIG) {
-                        self.error(ErrorKind::TooManyLayers { limit: MAX_LAYERS })
-                    } else {
-                        self.error(ErrorKind::Kernel {
-                            operation: "landlock_restrict_self".into(),
-                            source,
-                        })
-                    }
-                })?;
+                ruleset
+                    .restrict_self()
+                    .map_err(|source| self.restrict_error(source))?;
             }
             if sys::is_single_threaded() {
-                PROCESS_LAYERS
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(Layer {
-                        own: false,
-                        ..layer.clone()
-                    });
+                add_process_layer(&layer);
             }
-            layers.push(layer);
+            layers.layers.push(layer);
             Ok(&prepared.status)
         })
+    }
+
+    /// Enforces the policy on every thread of the process, including threads that already
+    /// run, and says what became of them.
+    ///
+    /// From Landlock ABI 8 the kernel does it in one call. Before, the calling thread restricts
+    /// itself, then has every other thread restrict itself with the same prepared ruleset from
+    /// a signal handler (see the README for the corner cases). Threads that could not be
+    /// restricted are listed in the result and on standard error; a `strict` policy fails
+    /// instead (before restricting anything when a thread is known to block the signal).
+    ///
+    /// ```no_run
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("app::main").read("/etc").process().build().unwrap();
+    /// let coverage = policy.enforce_all_threads().expect("sandbox");
+    /// assert!(coverage.uncovered.is_empty());
+    /// ```
+    pub fn enforce_all_threads(&self) -> Result<ThreadCoverage, Error> {
+        let prepared = self.prepared()?;
+        LAYERS.with(|layers| {
+            let mut layers = layers.borrow_mut();
+            if layers.has(prepared.id) {
+                return Ok(ThreadCoverage::default());
+            }
+            let layer = self.check_room(&layers, prepared)?;
+            let coverage = match &prepared.ruleset {
+                None => ThreadCoverage::default(),
+                Some(ruleset) => self.restrict_all(ruleset, prepared.status.abi)?,
+            };
+            if coverage.uncovered.is_empty() {
+                add_process_layer(&layer);
+            } else {
+                eprintln!(
+                    "landlock-sandbox: sandbox {} could not restrict {} of the threads of this process, which keep their access: {coverage}",
+                    self.origin,
+                    coverage.uncovered.len()
+                );
+            }
+            layers.layers.push(layer);
+            if self.strict && !coverage.uncovered.is_empty() {
+                return Err(self.error(ErrorKind::ThreadsNotCovered { coverage }));
+            }
+            Ok(coverage)
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    fn restrict_all(
+        &self,
+        ruleset: &sys::PreparedRuleset,
+        abi: u32,
+    ) -> Result<ThreadCoverage, Error> {
+        let kernel = |operation: &str| {
+            let operation = operation.to_owned();
+            move |source| self.error(ErrorKind::Kernel { operation, source })
+        };
+        if abi >= sys::TSYNC_ABI {
+            let threads = crate::all_threads::thread_count().map_err(kernel("listing threads"))?;
+            ruleset
+                .restrict_all_threads()
+                .map_err(|source| self.restrict_error(source))?;
+            return Ok(ThreadCoverage {
+                restricted: threads.saturating_sub(1),
+                uncovered: Vec::new(),
+            });
+        }
+        if self.strict {
+            // A thread that blocks the signal is known in advance: refuse before restricting
+            // anything.
+            let blocked =
+                crate::all_threads::blocked_coverage().map_err(kernel("inspecting threads"))?;
+            if !blocked.uncovered.is_empty() {
+                return Err(self.error(ErrorKind::ThreadsNotCovered { coverage: blocked }));
+            }
+        }
+        // The other threads first: finding and checking them reads /proc, which the policy
+        // may deny. The caller starts no thread meanwhile, so nothing escapes by being started
+        // from it before it is restricted.
+        let coverage = crate::all_threads::restrict_other_threads(ruleset.raw_fd())
+            .map_err(kernel("restricting the other threads"))?;
+        ruleset
+            .restrict_self()
+            .map_err(|source| self.restrict_error(source))?;
+        Ok(coverage)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn restrict_all(
+        &self,
+        ruleset: &sys::PreparedRuleset,
+        _: u32,
+    ) -> Result<ThreadCoverage, Error> {
+        match *ruleset {}
+    }
+
+    /// The layer this policy adds on the calling thread, or the layer-limit error.
+    fn check_room(&self, layers: &ThreadLayers, prepared: &Prepared) -> Result<Layer, Error> {
+        if prepared.ruleset.is_some() && layers.enforced() >= MAX_LAYERS {
+            return Err(self.error(ErrorKind::TooManyLayers { limit: MAX_LAYERS }));
+        }
+        Ok(Layer {
+            origin: self.origin.clone(),
+            level: prepared.status.level,
+            abi: prepared.status.abi,
+            own: true,
+            id: prepared.id,
+        })
+    }
+
+    fn restrict_error(&self, source: std::io::Error) -> Error {
+        if source.raw_os_error() == Some(sys::E2BIG) {
+            self.error(ErrorKind::TooManyLayers { limit: MAX_LAYERS })
+        } else {
+            self.error(ErrorKind::Kernel {
+                operation: "landlock_restrict_self".into(),
+                source,
+            })
+        }
     }
 
     fn error(&self, kind: ErrorKind) -> Error {
@@ -142,17 +291,21 @@ impl Policy {
 
 /// The policies in force on the calling thread, oldest first.
 ///
-/// It lists what this library enforced on this thread, plus what the thread inherited from a
-/// thread that entered a policy while it was the only thread of the process (as `main` does).
-/// Layers a thread inherits otherwise (from a sandboxed thread that spawned it while other
-/// threads existed) are enforced by the kernel but not listed here.
+/// It lists what this library enforced on this thread, plus the policies in force on every
+/// thread of the process (entered on all threads at once, or while the process had a single
+/// thread). Layers a thread inherits otherwise (from a sandboxed thread that spawned it while
+/// other threads existed) are enforced by the kernel but not listed here.
 ///
 /// ```
 /// let layers = std::thread::spawn(landlock_runtime::in_force).join().unwrap();
 /// assert!(layers.is_empty());
 /// ```
 pub fn in_force() -> Vec<Layer> {
-    LAYERS.with(|layers| layers.borrow().clone())
+    LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        layers.layers.clone()
+    })
 }
 
 /// The Landlock ABI of the running kernel: 0 when there is no Landlock.

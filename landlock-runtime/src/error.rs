@@ -5,7 +5,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::policy::Origin;
-use crate::status::Status;
+use crate::status::{Status, ThreadCoverage};
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
 ///
@@ -77,6 +77,12 @@ pub enum ErrorKind {
         /// What the kernel could enforce.
         status: Status,
     },
+    /// `strict` was asked of a policy on every thread, and some threads could not be
+    /// restricted. The calling thread and the threads that could be are restricted.
+    ThreadsNotCovered {
+        /// What became of the other threads.
+        coverage: ThreadCoverage,
+    },
     /// The thread already has as many Landlock layers as the kernel allows.
     TooManyLayers {
         /// The kernel's limit (16).
@@ -147,6 +153,11 @@ impl fmt::Display for Error {
             ErrorKind::NotFullyEnforceable { status } => write!(
                 f,
                 "strict policy, but the kernel cannot enforce all of it: {status}"
+            ),
+            ErrorKind::ThreadsNotCovered { coverage } => write!(
+                f,
+                "strict policy on every thread, but {} threads of the process could not be restricted: {coverage}",
+                coverage.uncovered.len()
             ),
             ErrorKind::TooManyLayers { limit } => write!(
                 f,

@@ -54,6 +54,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(target_os = "linux")]
+mod all_threads;
 mod enforce;
 mod error;
 pub mod lock;
@@ -70,7 +72,7 @@ pub use error::{Error, ErrorKind};
 pub use landlock_macros::sandbox;
 pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
 pub use registry::{policies, policies_json};
-pub use status::{Dropped, Layer, Level, Status};
+pub use status::{Dropped, Layer, Level, Status, ThreadCoverage, Uncovered};
 
 /// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
 ///

@@ -282,6 +282,14 @@ fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
             _ => {}
         }
     }
+    match (old["process"].as_bool(), new["process"].as_bool()) {
+        (Some(true), Some(false)) => push(
+            Widening,
+            "now restricts only the calling thread, not every thread of the process".into(),
+        ),
+        (Some(false), Some(true)) => push(Narrowing, "now restricts every thread".into()),
+        _ => {}
+    }
     match (old["strict"].as_bool(), new["strict"].as_bool()) {
         (Some(true), Some(false)) => push(
             Widening,

@@ -241,6 +241,7 @@ pub struct Policy {
     pub(crate) bind: Ports,
     pub(crate) scopes: Scopes,
     pub(crate) strict: bool,
+    pub(crate) process: bool,
     pub(crate) prepared: OnceCell<Prepared>,
 }
 
@@ -255,6 +256,7 @@ impl Policy {
         bind: Ports,
         scopes: Scopes,
         strict: bool,
+        process: bool,
     ) -> Policy {
         Policy {
             origin,
@@ -263,6 +265,7 @@ impl Policy {
             bind,
             scopes,
             strict,
+            process,
             prepared: OnceCell::new(),
         }
     }
@@ -292,6 +295,7 @@ impl Policy {
             bind_any: false,
             scopes: Scopes::RESTRICTED,
             strict: false,
+            process: false,
             errors: Vec::new(),
         }
     }
@@ -325,6 +329,11 @@ impl Policy {
     pub fn is_strict(&self) -> bool {
         self.strict
     }
+
+    /// Whether the policy restricts every thread of the process, not only the calling one.
+    pub fn is_process_wide(&self) -> bool {
+        self.process
+    }
 }
 
 impl Clone for Policy {
@@ -338,6 +347,7 @@ impl Clone for Policy {
             bind: self.bind.clone(),
             scopes: self.scopes,
             strict: self.strict,
+            process: self.process,
             prepared: OnceCell::new(),
         }
     }
@@ -352,6 +362,7 @@ impl fmt::Debug for Policy {
             .field("bind", &self.bind)
             .field("scopes", &self.scopes)
             .field("strict", &self.strict)
+            .field("process", &self.process)
             .finish_non_exhaustive()
     }
 }
@@ -396,6 +407,16 @@ impl fmt::Display for Policy {
         writeln!(
             f,
             "  {:<8} {}",
+            "threads",
+            if self.process {
+                "every thread of the process"
+            } else {
+                "the calling thread and the threads it starts"
+            }
+        )?;
+        writeln!(
+            f,
+            "  {:<8} {}",
             "mode",
             if self.strict { "strict" } else { "best effort" }
         )
@@ -426,6 +447,7 @@ pub struct PolicyBuilder {
     bind_any: bool,
     scopes: Scopes,
     strict: bool,
+    process: bool,
     errors: Vec<String>,
 }
 
@@ -525,6 +547,13 @@ impl PolicyBuilder {
         self
     }
 
+    /// Restricts every thread of the process when enforced, not only the calling one (what
+    /// `process` asks in the policy language, and the default on `main`).
+    pub fn process(mut self) -> Self {
+        self.process = true;
+        self
+    }
+
     /// The policy, or every mistake found.
     pub fn build(self) -> Result<Policy, Error> {
         if !self.errors.is_empty() {
@@ -551,6 +580,7 @@ impl PolicyBuilder {
             bind: ports(self.bind_any, self.bind),
             scopes: self.scopes,
             strict: self.strict,
+            process: self.process,
             prepared: OnceCell::new(),
         })
     }
@@ -613,7 +643,7 @@ mod tests {
             .unwrap();
         let text = p.to_string();
         let expected = format!(
-            "sandbox `app::main` ({}:{})\n  read     /etc, /usr/share?\n  write    $TMP\n  connect  443\n  bind     none\n  scopes   signals out allowed, abstract unix sockets out denied\n  mode     strict\n",
+            "sandbox `app::main` ({}:{})\n  read     /etc, /usr/share?\n  write    $TMP\n  connect  443\n  bind     none\n  scopes   signals out allowed, abstract unix sockets out denied\n  threads  the calling thread and the threads it starts\n  mode     strict\n",
             p.origin().file(),
             p.origin().line()
         );
@@ -629,6 +659,7 @@ mod tests {
             Ports::only(&[443]),
             Ports::Unrestricted,
             Scopes::RESTRICTED,
+            false,
             false,
         );
         assert_eq!(P.grants()[0].class(), Class::Read);

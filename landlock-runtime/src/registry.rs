@@ -69,6 +69,7 @@ impl Policy {
     /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
     /// | `strict` | whether the policy refuses to degrade |
+    /// | `process` | whether it restricts every thread of the process, or the calling thread |
     ///
     /// ```
     /// use landlock_runtime::Policy;
@@ -103,6 +104,7 @@ impl Policy {
             "allow_signals": !self.scopes().signals,
             "allow_abstract_unix_sockets": !self.scopes().abstract_unix_sockets,
             "strict": self.is_strict(),
+            "process": self.is_process_wide(),
         })
     }
 }

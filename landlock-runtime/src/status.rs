@@ -174,6 +174,40 @@ pub struct Layer {
     pub(crate) id: u64,
 }
 
+impl fmt::Display for Uncovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Uncovered::BlocksSignal => f.write_str("it blocks the signal that reaches it"),
+            Uncovered::NoAnswer => f.write_str("it did not answer in time"),
+            Uncovered::Failed(errno) => write!(
+                f,
+                "its restriction failed: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+            Uncovered::NotSignalled(errno) => write!(
+                f,
+                "it could not be signalled: {}",
+                std::io::Error::from_raw_os_error(*errno)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ThreadCoverage {
+    /// `3 other threads restricted; 1 not: thread 1234 (it blocks the signal that reaches it)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} other threads restricted", self.restricted)?;
+        if !self.uncovered.is_empty() {
+            write!(f, "; {} not:", self.uncovered.len())?;
+            for (i, (tid, why)) in self.uncovered.iter().enumerate() {
+                let sep = if i == 0 { " " } else { ", " };
+                write!(f, "{sep}thread {tid} ({why})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Level {
     /// `fully enforced`, `partly enforced` or `not enforced`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,4 +228,29 @@ impl fmt::Display for Layer {
         }
         Ok(())
     }
+}
+
+/// Why a thread is not restricted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Uncovered {
+    /// It blocks the signal used to reach it.
+    BlocksSignal,
+    /// It did not answer before the deadline.
+    NoAnswer,
+    /// Its `prctl` or `landlock_restrict_self` failed with this errno.
+    Failed(i32),
+    /// The signal could not be sent (errno).
+    NotSignalled(i32),
+}
+
+/// What became of the other threads in an enforcement on every thread of the process
+/// ([`Policy::enforce_all_threads`](crate::Policy::enforce_all_threads)).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThreadCoverage {
+    /// Threads other than the caller that restricted themselves.
+    pub restricted: usize,
+    /// Threads that are not restricted, by thread id, and why.
+    pub uncovered: Vec<(i32, Uncovered)>,
 }

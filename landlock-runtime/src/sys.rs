@@ -66,7 +66,39 @@ mod imp {
             }
             Ok(())
         }
+
+        /// Restricts every thread of the process at once with the kernel's all-threads flag
+        /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8 and later); the kernel also sets
+        /// no_new_privs on the other threads.
+        pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
+            // SAFETY: as in restrict_self.
+            unsafe {
+                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::syscall(
+                    libc::SYS_landlock_restrict_self,
+                    self.0.as_raw_fd(),
+                    RESTRICT_SELF_TSYNC,
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        }
+
+        /// The ruleset's descriptor, for threads that restrict themselves with it.
+        pub(crate) fn raw_fd(&self) -> i32 {
+            self.0.as_raw_fd()
+        }
     }
+
+    /// `LANDLOCK_RESTRICT_SELF_TSYNC`: restrict every thread of the process (ABI 8).
+    const RESTRICT_SELF_TSYNC: u32 = 8;
+
+    /// The first ABI with the all-threads flag.
+    pub(crate) const TSYNC_ABI: u32 = 8;
 
     /// Builds the ruleset of one policy for the running kernel.
     pub(crate) struct RulesetBuilder {
@@ -204,6 +236,7 @@ mod imp {
     use crate::policy::{Class, Policy};
 
     pub(crate) const E2BIG: i32 = 7;
+    pub(crate) const TSYNC_ABI: u32 = 8;
 
     pub(crate) fn abi() -> u32 {
         0
@@ -215,6 +248,14 @@ mod imp {
 
     impl PreparedRuleset {
         pub(crate) fn restrict_self(&self) -> io::Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn raw_fd(&self) -> i32 {
             match *self {}
         }
     }
