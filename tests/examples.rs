@@ -151,3 +151,55 @@ fn a_missing_path_stops_the_program_before_main_runs() {
         "{err}"
     );
 }
+
+#[test]
+fn sandbox_run_passes_the_exit_status_and_explains_failures() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let run = |args: &[&str]| {
+        build_examples();
+        let exe = std::env::current_exe().unwrap();
+        let exe = exe.parent().and_then(|d| d.parent()).unwrap();
+        Command::new(exe.join("examples/sandbox_run"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let granted = run(&[
+        "--read",
+        "/etc",
+        "--",
+        "/bin/sh",
+        "-c",
+        "read line < /etc/hostname && exit 7",
+    ]);
+    assert_eq!(granted.status.code(), Some(7), "{granted:?}");
+
+    let denied = run(&["--", "cat", "/etc/hostname"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("/etc/hostname: Permission denied"),
+        "{denied:?}"
+    );
+
+    let missing = run(&["--read", "/nonexistent/in", "--", "true"]);
+    assert_eq!(missing.status.code(), Some(125));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("path `/nonexistent/in` does not exist")
+            && err.contains("the program was not started"),
+        "{err}"
+    );
+
+    let no_loader = run(&["--no-loader", "--", "true"]);
+    assert_eq!(no_loader.status.code(), Some(125));
+    assert!(
+        String::from_utf8_lossy(&no_loader.stderr).contains("was denied"),
+        "{no_loader:?}"
+    );
+
+    let usage = run(&["--frobnicate"]);
+    assert_eq!(usage.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("unknown option `--frobnicate`"));
+}

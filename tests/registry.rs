@@ -58,6 +58,7 @@ fn json_has_stable_fields() {
             "read": [],
             "write": [],
             "exec": ["/usr/bin"],
+            "presets": [],
             "connect": "*",
             "bind": [8080],
             "allow_signals": true,

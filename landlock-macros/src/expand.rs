@@ -29,6 +29,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
         }
     };
     let count = policy.grants.len();
+    let presets = &policy.presets;
     let connect = ports(&policy.connect);
     let bind = ports(&policy.bind);
     let signals = policy.allow_signals.is_none();
@@ -41,6 +42,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
                 static GRANTS: [#p::FsGrant; #count] = [#(#grants),*];
                 &GRANTS
             },
+            &[#(#p::Preset::#presets),*],
             #connect,
             #bind,
             #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
@@ -89,6 +91,18 @@ pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
         {
             #stat
             #krate::__private::run(&__LANDLOCK_POLICY, || { #body })
+        }
+    }
+}
+
+/// `policy!(ITEMS)`: a reference to the policy's static, registered like the others.
+pub(crate) fn policy_ref(policy: &Policy) -> TokenStream {
+    let function = quote!(::core::concat!(::core::module_path!(), "::{policy}"));
+    let stat = policy_static(policy, function, policy.process.is_some());
+    quote! {
+        {
+            #stat
+            &__LANDLOCK_POLICY
         }
     }
 }

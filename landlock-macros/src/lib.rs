@@ -37,3 +37,10 @@ pub fn sandbox(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn block_sandbox(input: TokenStream) -> TokenStream {
     sandbox_fn::expand_block(input.into()).into()
 }
+
+/// A `&'static Policy` from the policy language, checked at compile time and registered for
+/// review. See `landlock_runtime::policy`.
+#[proc_macro]
+pub fn policy(input: TokenStream) -> TokenStream {
+    sandbox_fn::expand_policy(input.into()).into()
+}

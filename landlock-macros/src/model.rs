@@ -14,6 +14,7 @@ pub(crate) const KEYS: &[&str] = &[
     "read",
     "write",
     "exec",
+    "preset",
     "connect",
     "bind",
     "allow_signals",
@@ -61,6 +62,8 @@ pub(crate) type Flag = Option<Span>;
 #[derive(Default)]
 pub(crate) struct Policy {
     pub grants: Vec<Grant>,
+    /// Preset names, as the runtime's `Preset` variant names (`DynamicLoader`).
+    pub presets: Vec<syn::Ident>,
     pub connect: Option<Ports>,
     pub bind: Option<Ports>,
     pub allow_signals: Flag,
@@ -101,6 +104,7 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
             "read" => paths(&key, value, Class::Read, &mut policy, errors),
             "write" => paths(&key, value, Class::Write, &mut policy, errors),
             "exec" => paths(&key, value, Class::Exec, &mut policy, errors),
+            "preset" => presets(&key, value, &mut policy, errors),
             "connect" => policy.connect = ports(&key, value, errors),
             "bind" => policy.bind = ports(&key, value, errors),
             "allow_signals" => policy.allow_signals = flag(&key, value, errors),
@@ -220,6 +224,56 @@ fn paths(
                 elem.span(),
                 format!("expected a path string: `{key}` takes {PATHS_EXPECTED}"),
             )),
+        }
+    }
+}
+
+const PRESETS_EXPECTED: &str =
+    "a preset name or a list of them, as in `preset = \"dynamic_loader\"`";
+
+fn presets(key: &syn::Ident, value: Option<Expr>, policy: &mut Policy, errors: &mut Errors) {
+    let Some(value) = value else {
+        errors.push(missing_value(key, PRESETS_EXPECTED));
+        return;
+    };
+    let Some(elems) = one_or_list(key, &value, errors) else {
+        return;
+    };
+    for elem in elems {
+        let Some(Lit::Str(s)) = lit(elem) else {
+            errors.push(syn::Error::new(
+                elem.span(),
+                format!("expected a preset name: `{key}` takes {PRESETS_EXPECTED}"),
+            ));
+            continue;
+        };
+        let name = s.value();
+        if !landlock_template::PRESETS.contains(&name.as_str()) {
+            errors.push(syn::Error::new(
+                s.span(),
+                format!(
+                    "unknown preset \"{name}\": expected one of {}",
+                    landlock_template::PRESETS
+                        .iter()
+                        .map(|p| format!("\"{p}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+            continue;
+        }
+        let variant: String = name
+            .split('_')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect();
+        let ident = syn::Ident::new(&variant, s.span());
+        if policy.presets.contains(&ident) {
+            errors.push(syn::Error::new(
+                s.span(),
+                format!("preset \"{name}\" is listed twice"),
+            ));
+        } else {
+            policy.presets.push(ident);
         }
     }
 }

@@ -82,6 +82,18 @@ fn below_async_entry(
     })
 }
 
+/// `policy!(ITEMS)`.
+pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::new();
+    let items = parse::attribute_args(input, &mut errors);
+    let policy = model::policy(items, &mut errors);
+    valid::check(&policy, &mut errors);
+    match combine(errors) {
+        None => expand::policy_ref(&policy),
+        Some(errors) => expand::errors_expr(errors),
+    }
+}
+
 const ASYNC_HELP: &str = "Landlock restricts OS threads, and an async task moves between the threads of its runtime, so the sandbox would not follow it. Sandbox threads instead: put `#[sandbox]` below `#[tokio::main]` on `main` (every runtime thread inherits it), on the function that starts your runtime or worker thread, or run the work in `block::sandbox!` (for instance inside `spawn_blocking`)";
 
 /// Rejects what cannot be sandboxed at entry: `async fn` (outside an async runtime's entry

@@ -259,6 +259,21 @@ impl Policy {
         match *ruleset {}
     }
 
+    /// Restricts a child process between `fork` and `exec` with the prepared ruleset. Only
+    /// async-signal-safe system calls, no allocation, no thread-local state: the child of a
+    /// multi-threaded parent may run nothing else. The policy must have been prepared.
+    #[cfg(unix)]
+    pub(crate) fn restrict_child(&self) -> std::io::Result<()> {
+        match self.prepared.get() {
+            Some(Prepared {
+                ruleset: Some(ruleset),
+                ..
+            }) => ruleset.restrict_self(),
+            Some(_) => Ok(()),
+            None => Err(std::io::Error::from_raw_os_error(sys::EINVAL)),
+        }
+    }
+
     /// The layer this policy adds on the calling thread, or the layer-limit error.
     fn check_room(&self, layers: &ThreadLayers, prepared: &Prepared) -> Result<Layer, Error> {
         if prepared.ruleset.is_some() && layers.enforced() >= MAX_LAYERS {
@@ -322,7 +337,8 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
     let abi = sys::abi();
     let mut builder = sys::RulesetBuilder::new(policy, abi)?;
     let mut skipped = Vec::new();
-    for grant in policy.grants.iter() {
+    let presets = policy.presets.iter().flat_map(|p| p.grants());
+    for grant in policy.grants.iter().chain(presets) {
         let template = grant.template();
         let path = match resolve(template)? {
             Resolved::Path(path) => path,

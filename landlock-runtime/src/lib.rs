@@ -56,10 +56,15 @@
 
 #[cfg(target_os = "linux")]
 mod all_threads;
+#[cfg(unix)]
+mod command;
 mod enforce;
 mod error;
+#[cfg(target_os = "linux")]
+pub mod exec;
 pub mod lock;
 mod policy;
+mod presets;
 mod registry;
 mod resolve;
 pub mod rights;
@@ -70,7 +75,25 @@ mod sys;
 pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 pub use error::{Error, ErrorKind};
 pub use landlock_macros::sandbox;
+
+#[cfg(all(unix, feature = "tokio"))]
+pub use command::SandboxedTokioCommand;
+#[cfg(unix)]
+pub use command::{CommandExt, SandboxedCommand};
+/// A `&'static Policy` written in the policy language: checked at compile time, registered for
+/// review like every sandbox, and usable anywhere a policy is, notably to confine a child
+/// process ([`CommandExt::sandbox`]).
+///
+/// ```
+/// use landlock_runtime::{policy, Policy};
+///
+/// let p: &'static Policy = policy!(read = "/etc", exec = "/usr/bin/env", preset = "dynamic_loader");
+/// assert_eq!(p.grants().len(), 2);
+/// assert_eq!(p.presets()[0].name(), "dynamic_loader");
+/// ```
+pub use landlock_macros::policy;
 pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
+pub use presets::{PRESETS, Preset};
 pub use registry::{policies, policies_json};
 pub use status::{Dropped, Layer, Level, Status, ThreadCoverage, Uncovered};
 
@@ -99,6 +122,7 @@ pub mod block {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::policy::{Class, FsGrant, Origin, Policy, Ports, Scopes};
+    pub use crate::presets::Preset;
     pub use crate::registry::POLICIES;
     pub use core::result::Result;
     pub use linkme;

@@ -246,6 +246,20 @@ fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
             push(Narrowing, format!("no longer grants {class} on `{path}`"));
         }
     }
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect()
+    };
+    let (was, now) = (names(&old["presets"]), names(&new["presets"]));
+    for p in now.iter().filter(|p| !was.contains(p)) {
+        push(Widening, format!("adds preset `{p}`"));
+    }
+    for p in was.iter().filter(|p| !now.contains(p)) {
+        push(Narrowing, format!("no longer uses preset `{p}`"));
+    }
     for kind in ["connect", "bind"] {
         match (&old[kind], &new[kind]) {
             (a, b) if a == b => {}

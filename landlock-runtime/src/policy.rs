@@ -11,6 +11,7 @@ use once_cell::sync::OnceCell;
 
 use crate::enforce::Prepared;
 use crate::error::{Error, ErrorKind};
+use crate::presets::Preset;
 
 /// What a path grant allows beneath the path.
 ///
@@ -237,6 +238,7 @@ impl fmt::Display for Origin {
 pub struct Policy {
     pub(crate) origin: Origin,
     pub(crate) grants: Cow<'static, [FsGrant]>,
+    pub(crate) presets: Cow<'static, [Preset]>,
     pub(crate) connect: Ports,
     pub(crate) bind: Ports,
     pub(crate) scopes: Scopes,
@@ -249,9 +251,12 @@ impl Policy {
     /// Builds a policy from its parts; what the macros emit, after checking every part at
     /// compile time. Not part of the stable API: use [`Policy::builder`].
     #[doc(hidden)]
+    // Positional: a const fn cannot take the parts as one struct and move its fields out.
+    #[allow(clippy::too_many_arguments)]
     pub const fn __from_parts(
         origin: Origin,
         grants: &'static [FsGrant],
+        presets: &'static [Preset],
         connect: Ports,
         bind: Ports,
         scopes: Scopes,
@@ -261,6 +266,7 @@ impl Policy {
         Policy {
             origin,
             grants: Cow::Borrowed(grants),
+            presets: Cow::Borrowed(presets),
             connect,
             bind,
             scopes,
@@ -289,6 +295,7 @@ impl Policy {
                 line: location.line(),
             },
             grants: Vec::new(),
+            presets: Vec::new(),
             connect: Vec::new(),
             bind: Vec::new(),
             connect_any: false,
@@ -308,6 +315,11 @@ impl Policy {
     /// The filesystem grants, in the order written.
     pub fn grants(&self) -> &[FsGrant] {
         &self.grants
+    }
+
+    /// The presets, in the order written.
+    pub fn presets(&self) -> &[Preset] {
+        &self.presets
     }
 
     /// TCP ports the sandbox may connect to.
@@ -343,6 +355,7 @@ impl Clone for Policy {
         Policy {
             origin: self.origin.clone(),
             grants: self.grants.clone(),
+            presets: self.presets.clone(),
             connect: self.connect.clone(),
             bind: self.bind.clone(),
             scopes: self.scopes,
@@ -358,6 +371,7 @@ impl fmt::Debug for Policy {
         f.debug_struct("Policy")
             .field("origin", &self.origin)
             .field("grants", &self.grants)
+            .field("presets", &self.presets)
             .field("connect", &self.connect)
             .field("bind", &self.bind)
             .field("scopes", &self.scopes)
@@ -391,7 +405,11 @@ impl fmt::Display for Policy {
                 writeln!(f, "  {:<8} {}", class.keyword(), paths.join(", "))?;
             }
         }
-        if self.grants.is_empty() {
+        if !self.presets.is_empty() {
+            let names: Vec<&str> = self.presets.iter().map(|p| p.name()).collect();
+            writeln!(f, "  {:<8} {}", "preset", names.join(", "))?;
+        }
+        if self.grants.is_empty() && self.presets.is_empty() {
             writeln!(f, "  files    none")?;
         }
         writeln!(f, "  {:<8} {}", "connect", self.connect)?;
@@ -441,6 +459,7 @@ impl fmt::Display for Policy {
 pub struct PolicyBuilder {
     origin: Origin,
     grants: Vec<FsGrant>,
+    presets: Vec<Preset>,
     connect: Vec<u16>,
     bind: Vec<u16>,
     connect_any: bool,
@@ -498,6 +517,14 @@ impl PolicyBuilder {
         } else {
             Some(port)
         }
+    }
+
+    /// Adds the grants of a named preset (see [`Preset`]).
+    pub fn preset(mut self, preset: Preset) -> Self {
+        if !self.presets.contains(&preset) {
+            self.presets.push(preset);
+        }
+        self
     }
 
     /// Allows TCP connect to `port`.
@@ -576,6 +603,7 @@ impl PolicyBuilder {
         Ok(Policy {
             origin: self.origin,
             grants: Cow::Owned(self.grants),
+            presets: Cow::Owned(self.presets),
             connect: ports(self.connect_any, self.connect),
             bind: ports(self.bind_any, self.bind),
             scopes: self.scopes,
@@ -656,6 +684,7 @@ mod tests {
         static P: Policy = Policy::__from_parts(
             Origin::new("m::f", "f.rs", 1),
             &GRANTS,
+            &[],
             Ports::only(&[443]),
             Ports::Unrestricted,
             Scopes::RESTRICTED,

@@ -66,6 +66,7 @@ impl Policy {
     /// | `function` | the function's module path (`app::main`; `app::{sandbox block}` for a block) |
     /// | `file`, `line` | where the policy is declared |
     /// | `read`, `write`, `exec` | the path templates of each class, as written |
+    /// | `presets` | the names of the presets (see [`Preset`](crate::Preset)) |
     /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
     /// | `strict` | whether the policy refuses to degrade |
@@ -99,6 +100,7 @@ impl Policy {
             "read": paths(Class::Read),
             "write": paths(Class::Write),
             "exec": paths(Class::Exec),
+            "presets": self.presets().iter().map(|p| p.name()).collect::<Vec<_>>(),
             "connect": ports(self.connect()),
             "bind": ports(self.bind()),
             "allow_signals": !self.scopes().signals,

@@ -23,6 +23,7 @@ mod imp {
     use crate::rights::{FsRights, MAX_KNOWN_ABI, SCOPES_ABI, TCP_ABI};
 
     pub(crate) const E2BIG: i32 = libc::E2BIG;
+    pub(crate) const EINVAL: i32 = libc::EINVAL;
 
     /// `LANDLOCK_CREATE_RULESET_VERSION`: asks the kernel for its ABI.
     const CREATE_RULESET_VERSION: libc::c_uint = 1;
@@ -236,6 +237,8 @@ mod imp {
     use crate::policy::{Class, Policy};
 
     pub(crate) const E2BIG: i32 = 7;
+    #[allow(dead_code)]
+    pub(crate) const EINVAL: i32 = 22;
     pub(crate) const TSYNC_ABI: u32 = 8;
 
     pub(crate) fn abi() -> u32 {

@@ -40,6 +40,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("EXE_DIR", "the directory of the running executable"),
 ];
 
+/// The names of the presets (`preset = "NAME"`), each a documented bundle of optional paths
+/// defined by `landlock_runtime::Preset`.
+pub const PRESETS: &[&str] = &["dynamic_loader", "locale"];
+
 /// Where a template's path starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Base<'a> {

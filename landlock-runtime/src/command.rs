@@ -1,0 +1,274 @@
+//! Sandboxing child processes: a policy confines a program started with
+//! [`std::process::Command`] (or `tokio::process::Command`, with the `tokio` feature), while
+//! the parent stays unrestricted.
+//!
+//! The policy is prepared in the parent before `fork`; between `fork` and `exec` the child
+//! makes only two async-signal-safe system calls (`prctl`, `landlock_restrict_self`). A policy
+//! that cannot be prepared (a missing path, `strict` on an older kernel) fails the spawn, with
+//! the policy named, and the program never starts.
+//!
+//! ```no_run
+//! use std::process::Command;
+//! use landlock_runtime::{policy, CommandExt};
+//!
+//! let status = Command::new("/usr/bin/env")
+//!     .sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"))
+//!     .status()?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::ops::{Deref, DerefMut};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::policy::Policy;
+
+/// Confines the programs a command starts with a [`Policy`]. Implemented for
+/// [`std::process::Command`] and, with the `tokio` feature, `tokio::process::Command`.
+pub trait CommandExt: private::Sealed {
+    /// What [`sandbox`](CommandExt::sandbox) returns: the command, which dereferences to the
+    /// original type, with spawning methods whose errors name the policy.
+    type Sandboxed<'a>
+    where
+        Self: 'a;
+
+    /// Confines every program this command starts with `policy`. The parent is never
+    /// restricted.
+    ///
+    /// The policy is prepared now, in the parent; if that fails, every spawn of this command
+    /// fails and the program never starts (also through the command's own `spawn`, which then
+    /// reports only `EACCES`: prefer the methods of the returned value, whose errors carry the
+    /// whole message).
+    fn sandbox(&mut self, policy: &'static Policy) -> Self::Sandboxed<'_>;
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for std::process::Command {}
+    #[cfg(feature = "tokio")]
+    impl Sealed for tokio::process::Command {}
+}
+
+/// A [`std::process::Command`] confined by a policy; see [`CommandExt::sandbox`].
+#[derive(Debug)]
+pub struct SandboxedCommand<'a> {
+    command: &'a mut Command,
+    sandbox: Sandbox,
+}
+
+/// What a sandboxed command knows in the parent: the policy, and whether it is prepared.
+#[derive(Clone, Debug)]
+struct Sandbox {
+    policy: &'static Policy,
+    prepared: Result<(), Arc<Error>>,
+}
+
+impl Sandbox {
+    fn new(policy: &'static Policy) -> Sandbox {
+        Sandbox {
+            policy,
+            prepared: policy.prepare().map(drop).map_err(Arc::new),
+        }
+    }
+
+    /// The closure the child runs between `fork` and `exec`.
+    fn pre_exec(&self) -> impl FnMut() -> io::Result<()> + Send + Sync + 'static {
+        let policy = self.policy;
+        let prepared = self.prepared.is_ok();
+        move || {
+            if !prepared {
+                return Err(io::Error::from_raw_os_error(EACCES));
+            }
+            policy.restrict_child()
+        }
+    }
+
+    /// Names the policy in a spawn error, and says what a denied start likely lacked.
+    fn explain(&self, program: &std::ffi::OsStr, error: io::Error) -> io::Error {
+        if let Err(e) = &self.prepared {
+            return io::Error::new(io::ErrorKind::PermissionDenied, SpawnError(e.clone()));
+        }
+        let origin = self.policy.origin();
+        let program = program.to_string_lossy();
+        let message = if error.raw_os_error() == Some(EACCES) {
+            format!(
+                "sandbox {origin}: starting `{program}` was denied ({error}): the policy must grant `exec` on the program, and, for a dynamically linked program, its loader and libraries (`preset = \"dynamic_loader\"`; `landlock_runtime::exec::dependencies` lists them)"
+            )
+        } else {
+            format!("sandbox {origin}: starting `{program}` failed: {error}")
+        };
+        io::Error::new(error.kind(), message)
+    }
+}
+
+#[cfg(target_os = "linux")]
+const EACCES: i32 = libc::EACCES;
+#[cfg(not(target_os = "linux"))]
+const EACCES: i32 = 13;
+
+/// A spawn that failed because the policy could not be prepared; its source is the
+/// [`Error`].
+#[derive(Debug)]
+struct SpawnError(Arc<Error>);
+
+impl std::fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; the program was not started", self.0)
+    }
+}
+
+impl std::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+impl CommandExt for Command {
+    type Sandboxed<'a> = SandboxedCommand<'a>;
+
+    fn sandbox(&mut self, policy: &'static Policy) -> SandboxedCommand<'_> {
+        let sandbox = Sandbox::new(policy);
+        let pre_exec = sandbox.pre_exec();
+        // SAFETY: the closure makes only async-signal-safe system calls and does not allocate
+        // (see `Policy::restrict_child`).
+        unsafe { std::os::unix::process::CommandExt::pre_exec(self, pre_exec) };
+        SandboxedCommand {
+            command: self,
+            sandbox,
+        }
+    }
+}
+
+impl SandboxedCommand<'_> {
+    /// [`Command::spawn`], with errors that name the policy.
+    pub fn spawn(&mut self) -> io::Result<Child> {
+        self.sandbox
+            .prepared
+            .as_ref()
+            .map_err(|_| self.prep_error())?;
+        self.command.spawn().map_err(|e| self.explain(e))
+    }
+
+    /// [`Command::status`], with errors that name the policy.
+    pub fn status(&mut self) -> io::Result<ExitStatus> {
+        self.sandbox
+            .prepared
+            .as_ref()
+            .map_err(|_| self.prep_error())?;
+        self.command.status().map_err(|e| self.explain(e))
+    }
+
+    /// [`Command::output`], with errors that name the policy.
+    pub fn output(&mut self) -> io::Result<Output> {
+        self.sandbox
+            .prepared
+            .as_ref()
+            .map_err(|_| self.prep_error())?;
+        self.command.output().map_err(|e| self.explain(e))
+    }
+
+    /// The policy confining the command.
+    pub fn policy(&self) -> &'static Policy {
+        self.sandbox.policy
+    }
+
+    fn prep_error(&self) -> io::Error {
+        self.explain(io::Error::from_raw_os_error(EACCES))
+    }
+
+    fn explain(&self, error: io::Error) -> io::Error {
+        self.sandbox.explain(self.command.get_program(), error)
+    }
+}
+
+impl Deref for SandboxedCommand<'_> {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        self.command
+    }
+}
+
+impl DerefMut for SandboxedCommand<'_> {
+    fn deref_mut(&mut self) -> &mut Command {
+        self.command
+    }
+}
+
+/// A `tokio::process::Command` confined by a policy; see [`CommandExt::sandbox`].
+#[cfg(feature = "tokio")]
+#[derive(Debug)]
+pub struct SandboxedTokioCommand<'a> {
+    command: &'a mut tokio::process::Command,
+    sandbox: Sandbox,
+}
+
+#[cfg(feature = "tokio")]
+impl CommandExt for tokio::process::Command {
+    type Sandboxed<'a> = SandboxedTokioCommand<'a>;
+
+    fn sandbox(&mut self, policy: &'static Policy) -> SandboxedTokioCommand<'_> {
+        let sandbox = Sandbox::new(policy);
+        let pre_exec = sandbox.pre_exec();
+        // SAFETY: as for std::process::Command.
+        unsafe { self.pre_exec(pre_exec) };
+        SandboxedTokioCommand {
+            command: self,
+            sandbox,
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl SandboxedTokioCommand<'_> {
+    /// `tokio::process::Command::spawn`, with errors that name the policy.
+    pub fn spawn(&mut self) -> io::Result<tokio::process::Child> {
+        self.check()?;
+        let program = self.command.as_std().get_program().to_owned();
+        self.command
+            .spawn()
+            .map_err(|e| self.sandbox.explain(&program, e))
+    }
+
+    /// `tokio::process::Command::status`, with errors that name the policy.
+    pub async fn status(&mut self) -> io::Result<ExitStatus> {
+        self.check()?;
+        let program = self.command.as_std().get_program().to_owned();
+        let result = self.command.status().await;
+        result.map_err(|e| self.sandbox.explain(&program, e))
+    }
+
+    /// `tokio::process::Command::output`, with errors that name the policy.
+    pub async fn output(&mut self) -> io::Result<Output> {
+        self.check()?;
+        let program = self.command.as_std().get_program().to_owned();
+        let result = self.command.output().await;
+        result.map_err(|e| self.sandbox.explain(&program, e))
+    }
+
+    fn check(&self) -> io::Result<()> {
+        match &self.sandbox.prepared {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.sandbox.explain(
+                self.command.as_std().get_program(),
+                io::Error::from_raw_os_error(EACCES),
+            )),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Deref for SandboxedTokioCommand<'_> {
+    type Target = tokio::process::Command;
+    fn deref(&self) -> &tokio::process::Command {
+        self.command
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl DerefMut for SandboxedTokioCommand<'_> {
+    fn deref_mut(&mut self) -> &mut tokio::process::Command {
+        self.command
+    }
+}

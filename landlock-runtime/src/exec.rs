@@ -1,0 +1,154 @@
+//! What a dynamically linked program needs in order to start: its ELF loader and libraries.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A program's loader (`PT_INTERP`) and the libraries the loader resolves for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Dependencies {
+    /// The ELF interpreter, for a dynamically linked program; `None` for a static one.
+    pub loader: Option<PathBuf>,
+    /// The shared libraries, as the loader resolves them on this machine.
+    pub libraries: Vec<PathBuf>,
+}
+
+/// Lists what `program` needs to start: grant `exec` on the program and on
+/// [`Dependencies::loader`], and `read` on the libraries (or use `preset = "dynamic_loader"`).
+///
+/// The loader comes from the program's ELF header; the libraries from running the loader in
+/// its list mode (`ld.so --list`, what `ldd` does), which loads nothing into this process.
+///
+/// ```no_run
+/// let deps = landlock_runtime::exec::dependencies("/usr/bin/env").unwrap();
+/// println!("loader: {:?}", deps.loader);
+/// for lib in &deps.libraries {
+///     println!("library: {}", lib.display());
+/// }
+/// ```
+pub fn dependencies(program: impl AsRef<Path>) -> io::Result<Dependencies> {
+    let program = program.as_ref();
+    let Some(loader) = interpreter(&std::fs::read(program)?)? else {
+        return Ok(Dependencies::default());
+    };
+    let output = Command::new(&loader).arg("--list").arg(program).output()?;
+    if !output.status.success() {
+        return Err(io::Error::other(format!(
+            "{} --list {} failed: {}",
+            loader.display(),
+            program.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let libraries = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or a path alone.
+            let path = match line.split_once("=>") {
+                Some((_, right)) => right.split_whitespace().next()?,
+                None => line.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .filter(|path| *path != loader)
+        .collect();
+    Ok(Dependencies {
+        loader: Some(loader),
+        libraries,
+    })
+}
+
+/// The `PT_INTERP` path of an ELF image, if it has one.
+fn interpreter(elf: &[u8]) -> io::Result<Option<PathBuf>> {
+    let bad = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not an ELF program: {what}"),
+        )
+    };
+    if elf.len() < 64 || &elf[..4] != b"\x7fELF" {
+        return Err(bad("no ELF header"));
+    }
+    let is64 = match elf[4] {
+        1 => false,
+        2 => true,
+        _ => return Err(bad("unknown class")),
+    };
+    let little = match elf[5] {
+        1 => true,
+        2 => false,
+        _ => return Err(bad("unknown byte order")),
+    };
+    let int = |at: usize, len: usize| -> io::Result<u64> {
+        let bytes = elf.get(at..at + len).ok_or_else(|| bad("truncated"))?;
+        let mut value = 0u64;
+        for i in 0..len {
+            let byte = if little { bytes[len - 1 - i] } else { bytes[i] };
+            value = value << 8 | u64::from(byte);
+        }
+        Ok(value)
+    };
+    let (phoff, phentsize, phnum) = if is64 {
+        (int(0x20, 8)?, int(0x36, 2)?, int(0x38, 2)?)
+    } else {
+        (int(0x1c, 4)?, int(0x2a, 2)?, int(0x2c, 2)?)
+    };
+    const PT_INTERP: u64 = 3;
+    for i in 0..phnum {
+        let at = usize::try_from(phoff + i * phentsize).map_err(|_| bad("offset"))?;
+        if int(at, 4)? != PT_INTERP {
+            continue;
+        }
+        let (offset, size) = if is64 {
+            (int(at + 8, 8)?, int(at + 32, 8)?)
+        } else {
+            (int(at + 4, 4)?, int(at + 16, 4)?)
+        };
+        let start = usize::try_from(offset).map_err(|_| bad("offset"))?;
+        let end = start + usize::try_from(size).map_err(|_| bad("size"))?;
+        let path = elf.get(start..end).ok_or_else(|| bad("truncated"))?;
+        let path = path.split(|&b| b == 0).next().unwrap_or_default();
+        return Ok(Some(PathBuf::from(
+            String::from_utf8_lossy(path).into_owned(),
+        )));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_is_not_elf() {
+        assert_eq!(
+            interpreter(b"#!/bin/sh\n").unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+    }
+
+    #[test]
+    fn finds_the_loader_and_libraries_of_env() {
+        let env = Path::new("/usr/bin/env");
+        if !env.exists() {
+            return;
+        }
+        let deps = dependencies(env).unwrap();
+        let loader = deps
+            .loader
+            .clone()
+            .expect("a dynamically linked /usr/bin/env");
+        assert!(
+            loader.to_string_lossy().contains("ld"),
+            "{}",
+            loader.display()
+        );
+        assert!(
+            deps.libraries
+                .iter()
+                .any(|l| l.to_string_lossy().contains("libc.so")),
+            "{deps:?}"
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! Child processes confined by a policy: the child gets exactly what was granted (exact errno
+//! from inside it), the parent stays unrestricted, and a policy that cannot be prepared never
+//! lets the program start.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use landlock_runtime::{CommandExt, Policy, Preset, policy};
+
+/// The probe program: performs operations and prints the kernel's answer to each.
+const PROBE: &str = env!("CARGO_BIN_EXE_landlock-probe");
+
+fn landlock_or_skip() -> bool {
+    if landlock_runtime::kernel_abi() > 0 {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
+    );
+    eprintln!("skipped: this kernel has no Landlock");
+    false
+}
+
+/// A policy made at run time, for paths only known then; commands need `&'static`.
+fn leak(policy: Policy) -> &'static Policy {
+    Box::leak(Box::new(policy))
+}
+
+/// A fresh directory with `in/a.txt` and an empty `out/`.
+fn tree(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("landlock-cmd-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("in")).unwrap();
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    std::fs::write(dir.join("in/a.txt"), "input").unwrap();
+    dir
+}
+
+/// Runs the probe under `policy` and returns its report lines.
+fn probe(policy: &'static Policy, ops: &[&str]) -> Vec<String> {
+    let output = Command::new(PROBE)
+        .args(ops)
+        .sandbox(policy)
+        .output()
+        .expect("sandboxed probe starts");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn probe_policy(dir: &Path) -> Policy {
+    Policy::builder("tests::probe")
+        .exec(PROBE)
+        .preset(Preset::DynamicLoader)
+        .read(dir.join("in").to_str().unwrap())
+        .write(dir.join("out").to_str().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_child_reads_and_writes_only_what_is_granted() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let dir = tree("rw");
+    let policy = leak(probe_policy(&dir));
+    let (input, output) = (dir.join("in/a.txt"), dir.join("out/b.txt"));
+    let denied_write = dir.join("in/c.txt");
+    let report = probe(
+        policy,
+        &[
+            "read",
+            input.to_str().unwrap(),
+            "write",
+            output.to_str().unwrap(),
+            "write",
+            denied_write.to_str().unwrap(),
+            "read",
+            "/etc/hostname",
+            "list",
+            "/",
+        ],
+    );
+    assert_eq!(
+        report,
+        [
+            format!("read {}: ok", input.display()),
+            format!("write {}: ok", output.display()),
+            format!("write {}: errno {}", denied_write.display(), libc::EACCES),
+            format!("read /etc/hostname: errno {}", libc::EACCES),
+            format!("list /: errno {}", libc::EACCES),
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "probe\n");
+    // The parent was never restricted.
+    std::fs::read("/etc/hostname").expect("the parent reads what the child may not");
+    std::fs::write(&denied_write, "parent").expect("and writes it");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_child_gets_tcp_only_on_granted_ports() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (open_port, closed_port) = (
+        open.local_addr().unwrap().port(),
+        closed.local_addr().unwrap().port(),
+    );
+    let policy = leak(
+        Policy::builder("tests::tcp")
+            .exec(PROBE)
+            .preset(Preset::DynamicLoader)
+            .connect(open_port)
+            .build()
+            .unwrap(),
+    );
+    let report = probe(
+        policy,
+        &[
+            "connect",
+            &open_port.to_string(),
+            "connect",
+            &closed_port.to_string(),
+            "bind",
+            "0",
+        ],
+    );
+    assert_eq!(
+        report,
+        [
+            format!("connect {open_port}: ok"),
+            format!("connect {closed_port}: errno {}", libc::EACCES),
+            format!("bind 0: errno {}", libc::EACCES),
+        ]
+    );
+}
+
+#[test]
+fn exec_outside_the_policy_is_denied() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let dir = tree("exec");
+    let policy = leak(probe_policy(&dir));
+    // From inside the child: running a program it was not granted.
+    assert_eq!(
+        probe(policy, &["run", "/usr/bin/true"]),
+        [format!("run /usr/bin/true: errno {}", libc::EACCES)]
+    );
+    // Spawning a program the policy does not grant: a spawn error that says what is missing.
+    let err = Command::new("/usr/bin/true")
+        .sandbox(policy)
+        .status()
+        .unwrap_err();
+    assert_eq!(err.raw_os_error(), None, "the message is kept: {err}");
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("sandbox `tests::probe` (tests/commands.rs:")
+            && msg.contains("starting `/usr/bin/true` was denied")
+            && msg.contains("must grant `exec` on the program"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_preset_starts_env_and_a_shell() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let env = Command::new("/usr/bin/env")
+        .env_clear()
+        .env("GREETING", "hello")
+        .sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"))
+        .output()
+        .unwrap();
+    assert!(env.status.success(), "{env:?}");
+    assert_eq!(String::from_utf8_lossy(&env.stdout), "GREETING=hello\n");
+
+    let shell = Command::new("/bin/sh")
+        .args(["-c", "echo from the shell; cat /etc/hostname"])
+        .sandbox(policy!(exec = "/bin/sh", preset = "dynamic_loader"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&shell.stdout), "from the shell\n");
+    assert!(
+        String::from_utf8_lossy(&shell.stderr).contains("Permission denied"),
+        "{shell:?}"
+    );
+
+    // Without the preset, the loader is denied and the program cannot start.
+    let err = Command::new("/usr/bin/env")
+        .sandbox(policy!(exec = "/usr/bin/env"))
+        .status()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+    assert!(
+        err.to_string().contains("preset = \"dynamic_loader\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_path_fails_the_spawn_and_nothing_runs() {
+    let policy = policy!(
+        exec = "/bin/sh",
+        preset = "dynamic_loader",
+        read = "/nonexistent/landlock-sandbox-input"
+    );
+    let marker = std::env::temp_dir().join(format!("landlock-cmd-marker-{}", std::process::id()));
+    let err = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("touch {}", marker.display()))
+        .sandbox(policy)
+        .spawn()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("path `/nonexistent/landlock-sandbox-input` does not exist")
+            && msg.contains("sandbox `commands::{policy}` (tests/commands.rs:")
+            && msg.ends_with("the program was not started"),
+        "{msg}"
+    );
+    assert!(!marker.exists());
+    // The command's own spawn fails closed too, without the message.
+    let mut command = Command::new("/bin/sh");
+    command.arg("-c").arg(format!("touch {}", marker.display()));
+    let _ = command.sandbox(policy);
+    let err = command.status().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES));
+    assert!(!marker.exists(), "the program must not have run");
+}
+
+#[test]
+fn two_hundred_sandboxed_spawns_in_parallel_are_all_confined() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let dir = tree("many");
+    let policy = leak(probe_policy(&dir));
+    let input = dir.join("in/a.txt");
+    let input = input.to_str().unwrap();
+    let expected = [
+        format!("read {input}: ok"),
+        format!("read /etc/hostname: errno {}", libc::EACCES),
+    ];
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..25 {
+                    assert_eq!(
+                        probe(policy, &["read", input, "read", "/etc/hostname"]),
+                        expected
+                    );
+                }
+            });
+        }
+    });
+    std::fs::read("/etc/hostname").expect("the parent stays unrestricted");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn tokio_commands_are_confined_too() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let dir = tree("tokio");
+    let policy = leak(probe_policy(&dir));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let output = runtime.block_on(async {
+        tokio::process::Command::new(PROBE)
+            .args(["read", "/etc/hostname"])
+            .sandbox(policy)
+            .output()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("read /etc/hostname: errno {}\n", libc::EACCES)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
