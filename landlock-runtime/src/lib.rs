@@ -135,6 +135,12 @@ pub mod __private {
         }
     }
 
+    /// Makes this process use at most Landlock ABI `abi`, as an older kernel would, for tests of
+    /// the degraded paths. It only lowers what is enforced, for policies prepared afterwards.
+    pub fn simulate_older_kernel(abi: u32) {
+        crate::sys::cap_abi(abi);
+    }
+
     /// The block form: runs `f` sandboxed on a scoped thread.
     pub fn run<T: Send, F: FnOnce() -> T + Send>(
         policy: &'static Policy,

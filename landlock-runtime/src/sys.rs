@@ -11,6 +11,7 @@ mod imp {
     use std::os::fd::{AsRawFd, OwnedFd};
     use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
     use landlock::{
         AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, Ruleset,
@@ -42,9 +43,19 @@ mod imp {
         u32::try_from(abi).unwrap_or(0)
     });
 
+    /// A cap on the ABI used, for tests that simulate an older kernel (0: none).
+    static ABI_CAP: AtomicU32 = AtomicU32::new(u32::MAX);
+
     /// The running kernel's Landlock ABI (0: none), capped at the newest this crate knows.
     pub(crate) fn abi() -> u32 {
-        (*ABI).min(MAX_KNOWN_ABI)
+        (*ABI).min(MAX_KNOWN_ABI).min(ABI_CAP.load(Ordering::Relaxed))
+    }
+
+    /// Makes this process use at most `abi`, as an older kernel would. For tests of the
+    /// degraded paths; it can only lower what is enforced, and only policies prepared
+    /// afterwards see it.
+    pub(crate) fn cap_abi(abi: u32) {
+        ABI_CAP.store(abi, Ordering::Relaxed);
     }
 
     /// A created Landlock ruleset, ready to restrict any number of threads.
@@ -244,6 +255,8 @@ mod imp {
     pub(crate) fn abi() -> u32 {
         0
     }
+
+    pub(crate) fn cap_abi(_: u32) {}
 
     /// Never constructed: there is no Landlock here.
     #[derive(Debug)]
