@@ -22,7 +22,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     });
     let ports = |ports: &Option<Ports>| match ports {
         None => quote!(#p::Ports::NONE),
-        Some(Ports::Any) => quote!(#p::Ports::Unrestricted),
+        Some(Ports::Any(_)) => quote!(#p::Ports::Unrestricted),
         Some(Ports::Only(list)) => {
             let list = list.iter().map(|(port, _)| port);
             quote!(#p::Ports::only(&[#(#list),*]))

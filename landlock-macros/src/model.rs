@@ -21,6 +21,7 @@ pub(crate) const KEYS: &[&str] = &[
     "allow_abstract_unix_sockets",
     "strict",
     "process",
+    "broad",
     "crate",
 ];
 
@@ -50,7 +51,7 @@ pub(crate) struct Grant {
 /// One `connect` or `bind` value.
 pub(crate) enum Ports {
     /// `"*"`: unrestricted.
-    Any,
+    Any(Span),
     /// Ports with the span of each.
     Only(Vec<(u16, Span)>),
 }
@@ -70,6 +71,7 @@ pub(crate) struct Policy {
     pub allow_abstract_unix_sockets: Flag,
     pub strict: Flag,
     pub process: Flag,
+    pub broad: Flag,
     pub krate: Option<syn::Path>,
 }
 
@@ -113,6 +115,7 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
             }
             "strict" => policy.strict = flag(&key, value, errors),
             "process" => policy.process = flag(&key, value, errors),
+            "broad" => policy.broad = flag(&key, value, errors),
             "crate" => policy.krate = krate(&key, value, errors),
             _ => unreachable!("every key of KEYS is handled"),
         }
@@ -287,7 +290,7 @@ fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<P
     };
     if let Some(Lit::Str(s)) = lit(&value) {
         return if s.value() == "*" {
-            Some(Ports::Any)
+            Some(Ports::Any(s.span()))
         } else {
             errors.push(port_string(key, s));
             None

@@ -1,10 +1,70 @@
 //! Stage 3: checks across items, on the typed policy.
 
+use proc_macro2::Span;
+
 use crate::Errors;
-use crate::model::Policy;
+use crate::model::{Class, Policy, Ports};
+
+/// Reports every check across items.
+pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
+    duplicates(policy, errors);
+    broad(policy, errors);
+}
+
+/// Paths whose `write` grant reaches far beyond one program's data.
+const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/usr", "/etc"];
+
+/// Grants so wide that a reviewer must see them acknowledged: any class on `/`, `write` on a
+/// home or system tree, and unrestricted TCP together with `write`. Each is an error unless
+/// the policy says `broad`; a `broad` that nothing needs is an error too, so that it cannot
+/// be left behind as a blanket pass.
+fn broad(policy: &Policy, errors: &mut Errors) {
+    let mut found: Vec<(Span, String)> = Vec::new();
+    for grant in &policy.grants {
+        let value = grant.lit.value();
+        let path = key(&value);
+        let class = grant.class.keyword();
+        if path == "/" {
+            found.push((
+                grant.lit.span(),
+                format!("`{class} = \"{value}\"` grants {class} on the whole filesystem"),
+            ));
+        } else if grant.class == Class::Write && BROAD_WRITE.contains(&path) {
+            found.push((
+                grant.lit.span(),
+                format!("`write = \"{value}\"` lets the code rewrite all of `{path}`"),
+            ));
+        }
+    }
+    if policy.grants.iter().any(|g| g.class == Class::Write) {
+        for (kind, ports) in [("connect", &policy.connect), ("bind", &policy.bind)] {
+            if let Some(Ports::Any(span)) = ports {
+                found.push((
+                    *span,
+                    format!("`{kind} = \"*\"` together with `write`: unrestricted TCP next to write access can fetch and store, or read and send, anything"),
+                ));
+            }
+        }
+    }
+    match (policy.broad, found.is_empty()) {
+        (None, false) => {
+            for (span, what) in found {
+                errors.push(syn::Error::new(
+                    span,
+                    format!("{what}; narrow it, or acknowledge it by adding `broad` to the policy"),
+                ));
+            }
+        }
+        (Some(span), true) => errors.push(syn::Error::new(
+            span,
+            "`broad` acknowledges a broad grant, and this policy has none: remove it",
+        )),
+        _ => {}
+    }
+}
 
 /// Reports each path granted twice, under one class or two, at its second occurrence.
-pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
+fn duplicates(policy: &Policy, errors: &mut Errors) {
     for (i, grant) in policy.grants.iter().enumerate() {
         let value = grant.lit.value();
         let path = key(&value);
