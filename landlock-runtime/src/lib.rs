@@ -35,15 +35,28 @@
 //! | `exec = PATHS` | `read`, plus execute |
 //! | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
 //! | `bind = PORTS` | TCP bind to these ports; `"*"` likewise |
+//! | `preset = NAMES` | add a named bundle of optional paths ([`Preset`]) |
 //! | `allow_signals` | opt out of the signal scope: allow signals to processes outside the sandbox |
 //! | `allow_abstract_unix_sockets` | opt out of the abstract unix socket scope |
 //! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
+//! | `process` | restrict every thread of the process (the default on `main`) |
+//! | `broad` | acknowledge a broad grant (`/`, write on `$HOME` or a system tree, `"*"` TCP with write) |
 //! | `crate = "path"` | where this crate is, when renamed |
 //!
 //! `PATHS` is a string or a list of strings; `PORTS` an integer, a list of integers, or `"*"`.
 //! A path is absolute or starts with `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR` or `${NAME}` (any
 //! environment variable); a trailing `?` makes it optional (skipped when missing).
 //! Everything not granted is denied.
+//!
+//! # Review
+//!
+//! Every sandbox registers itself at link time: [`policies`] lists them, [`policies_json`] as
+//! JSON, and [`lock`] checks them against a committed lock file.
+//!
+//! # Child processes
+//!
+//! [`policy!`] yields a `&'static Policy`; [`CommandExt::sandbox`] confines a program started
+//! with it, and [`exec::dependencies`] lists what a program needs to start.
 //!
 //! # Status
 //!
