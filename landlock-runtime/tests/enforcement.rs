@@ -1,0 +1,436 @@
+//! What the kernel really enforces: real system calls under real Landlock rulesets, each
+//! asserting its exact outcome (success, `EACCES`, `EXDEV` or `EPERM`).
+//!
+//! Restricted code always runs on a thread of its own (`Policy::run`, the block form, or a
+//! spawned thread): libtest may run a test on the process's main thread, and a restriction is
+//! never lifted. Every test first calls `landlock_or_skip` (or `abi_or_skip` for features of
+//! later ABIs): without Landlock it skips, or fails under `LANDLOCK_REQUIRED=1`.
+
+mod common;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::symlink;
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+
+use landlock_runtime::Policy;
+
+use common::{
+    Scratch, TRUE, assert_errno, assert_ok, build, elf_interpreter, grant_loader, inside,
+    landlock_or_skip, libc_beside, mkfifo, run_program, template,
+};
+
+use libc::{EACCES, EXDEV};
+
+/// Opens `path` for writing without creating or truncating it.
+fn open_for_writing(path: &Path) -> io::Result<File> {
+    OpenOptions::new().write(true).open(path)
+}
+
+/// Appends to `path`.
+fn append(path: &Path, text: &str) -> io::Result<()> {
+    OpenOptions::new()
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filesystem classes on directories
+
+#[test]
+fn read_on_a_directory_allows_reading_and_listing_only() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let file = s.file("ro/file", "content");
+    s.dir("ro/sub");
+    let outside = s.file("outside", "secret");
+    let policy = build(Policy::builder("read dir").read(s.template("ro")));
+    inside(&policy, || {
+        assert_eq!(assert_ok!(fs::read_to_string(&file)), "content");
+        assert_eq!(assert_ok!(fs::read_dir(s.path("ro"))).count(), 2);
+        assert_ok!(fs::read_dir(s.path("ro/sub")));
+        assert_errno!(open_for_writing(&file), EACCES);
+        assert_errno!(append(&file, "more"), EACCES);
+        assert_errno!(fs::read_to_string(&outside), EACCES);
+        assert_errno!(fs::read_dir(s.path("")), EACCES);
+    });
+    assert_eq!(fs::read_to_string(&file).unwrap(), "content");
+}
+
+#[test]
+fn write_on_a_directory_allows_reading_and_writing() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let file = s.file("rw/file", "content");
+    let outside = s.file("outside", "secret");
+    let policy = build(Policy::builder("write dir").write(s.template("rw")));
+    inside(&policy, || {
+        assert_eq!(assert_ok!(fs::read_to_string(&file)), "content");
+        assert_eq!(assert_ok!(fs::read_dir(s.path("rw"))).count(), 1);
+        assert_ok!(open_for_writing(&file));
+        assert_ok!(append(&file, "+more"));
+        assert_errno!(fs::read_to_string(&outside), EACCES);
+        assert_errno!(open_for_writing(&outside), EACCES);
+    });
+    assert_eq!(fs::read_to_string(&file).unwrap(), "content+more");
+}
+
+#[test]
+fn exec_on_a_directory_allows_reading_but_not_writing() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let file = s.file("x/file", "content");
+    let policy = build(Policy::builder("exec dir").exec(s.template("x")));
+    inside(&policy, || {
+        assert_eq!(assert_ok!(fs::read_to_string(&file)), "content");
+        assert_eq!(assert_ok!(fs::read_dir(s.path("x"))).count(), 1);
+        assert_errno!(open_for_writing(&file), EACCES);
+        assert_errno!(File::create(s.path("x/new")), EACCES);
+        assert_errno!(fs::remove_file(&file), EACCES);
+    });
+}
+
+type Operation = fn(&Path) -> io::Result<()>;
+
+/// Operations that create or remove something in `dir`, which holds a file `file` and an
+/// empty directory `dir`: each needs one of the `make_*` or `remove_*` rights of `write`.
+const CREATE_AND_REMOVE: [(&str, Operation); 7] = [
+    ("create a regular file", |d| {
+        File::create_new(d.join("new-file")).map(drop)
+    }),
+    ("make a directory", |d| fs::create_dir(d.join("new-dir"))),
+    ("make a symlink", |d| symlink("file", d.join("new-link"))),
+    ("make a fifo", |d| mkfifo(&d.join("new-fifo"))),
+    ("bind a unix socket", |d| {
+        UnixListener::bind(d.join("new-sock")).map(drop)
+    }),
+    ("remove a file", |d| fs::remove_file(d.join("file"))),
+    ("remove a directory", |d| fs::remove_dir(d.join("dir"))),
+];
+
+#[test]
+fn creating_and_removing_needs_write() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    for tree in ["rw", "ro", "x", "none"] {
+        s.file(&format!("{tree}/file"), "content");
+        s.dir(&format!("{tree}/dir"));
+    }
+    let policy = build(
+        Policy::builder("create and remove")
+            .write(s.template("rw"))
+            .read(s.template("ro"))
+            .exec(s.template("x")),
+    );
+    inside(&policy, || {
+        for (what, operation) in CREATE_AND_REMOVE {
+            common::assert_allowed(&format!("{what} in rw"), operation(&s.path("rw")));
+            for tree in ["ro", "x", "none"] {
+                common::assert_denied(
+                    &format!("{what} in {tree}"),
+                    operation(&s.path(tree)),
+                    EACCES,
+                );
+            }
+        }
+    });
+    let names = |tree: &str| -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(s.path(tree))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names("rw"),
+        ["new-dir", "new-fifo", "new-file", "new-link", "new-sock"]
+    );
+    for tree in ["ro", "x", "none"] {
+        assert_eq!(names(tree), ["dir", "file"], "{tree}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overwriting (truncating) existing files
+
+#[test]
+fn overwriting_an_existing_file_needs_write() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let writable = s.file("rw/file", "old content");
+    let readable = s.file("ro/file", "old content");
+    let policy = build(
+        Policy::builder("overwrite")
+            .write(s.template("rw"))
+            .read(s.template("ro")),
+    );
+    inside(&policy, || {
+        // `fs::write` opens with O_TRUNC: on an existing file that needs the truncate right.
+        assert_ok!(fs::write(&writable, "new"));
+        assert_ok!(assert_ok!(open_for_writing(&writable)).set_len(1));
+        assert_errno!(fs::write(&readable, "new"), EACCES);
+        assert_errno!(File::create(&readable), EACCES);
+    });
+    assert_eq!(fs::read_to_string(&writable).unwrap(), "n");
+    assert_eq!(fs::read_to_string(&readable).unwrap(), "old content");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules on single files
+
+#[test]
+fn rules_on_single_files_grant_that_file_only() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let read = s.file("files/read", "r");
+    let write = s.file("files/write", "w");
+    let exec = s.program("files/exec", Path::new(TRUE));
+    let other = s.file("files/other", "o");
+    // A file rule carries only the file rights of its class: the policy prepares (the kernel
+    // would answer EINVAL to a directory right on a file) and the directory stays closed.
+    let policy = build(grant_loader(
+        Policy::builder("single files")
+            .read(template(&read))
+            .write(template(&write))
+            .exec(template(&exec)),
+        &exec,
+    ));
+    inside(&policy, || {
+        assert_eq!(assert_ok!(fs::read_to_string(&read)), "r");
+        assert_errno!(open_for_writing(&read), EACCES);
+        assert_errno!(fs::write(&read, "x"), EACCES);
+
+        assert_eq!(assert_ok!(fs::read_to_string(&write)), "w");
+        assert_ok!(append(&write, "+"));
+        assert_ok!(fs::write(&write, "rewritten"));
+        // Removing or renaming is a right on the parent directory, which has no rule.
+        assert_errno!(fs::remove_file(&write), EACCES);
+        assert_errno!(fs::rename(&write, s.path("files/renamed")), EACCES);
+
+        assert!(assert_ok!(run_program(&exec)).status.success());
+        assert_errno!(open_for_writing(&exec), EACCES);
+
+        assert_errno!(fs::read_to_string(&other), EACCES);
+        assert_errno!(fs::read_dir(s.path("files")), EACCES);
+        assert_errno!(File::create_new(s.path("files/new")), EACCES);
+    });
+    assert_eq!(fs::read_to_string(&write).unwrap(), "rewritten");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rename and link
+
+#[test]
+fn rename_and_link_within_a_write_tree() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("rw/a", "a");
+    s.dir("rw/sub");
+    let policy = build(Policy::builder("rename within").write(s.template("rw")));
+    inside(&policy, || {
+        let p = |rel: &str| s.path(rel);
+        assert_ok!(fs::rename(p("rw/a"), p("rw/b")));
+        // Into another directory: a reparenting, which needs the refer right.
+        assert_ok!(fs::rename(p("rw/b"), p("rw/sub/b")));
+        assert_ok!(fs::hard_link(p("rw/sub/b"), p("rw/c")));
+        assert_ok!(fs::rename(p("rw/sub"), p("rw/sub2")));
+    });
+    assert_eq!(fs::read_to_string(s.path("rw/sub2/b")).unwrap(), "a");
+    assert_eq!(fs::read_to_string(s.path("rw/c")).unwrap(), "a");
+    assert!(!s.path("rw/a").exists());
+}
+
+#[test]
+fn rename_and_link_between_two_write_trees() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("one/a", "a");
+    s.file("one/d/f", "f");
+    s.dir("two");
+    let policy = build(
+        Policy::builder("rename between")
+            .write(s.template("one"))
+            .write(s.template("two")),
+    );
+    inside(&policy, || {
+        let p = |rel: &str| s.path(rel);
+        assert_ok!(fs::rename(p("one/a"), p("two/a")));
+        assert_ok!(fs::hard_link(p("two/a"), p("one/a-link")));
+        assert_ok!(fs::rename(p("one/d"), p("two/d")));
+    });
+    assert_eq!(fs::read_to_string(s.path("two/a")).unwrap(), "a");
+    assert_eq!(fs::read_to_string(s.path("one/a-link")).unwrap(), "a");
+    assert_eq!(fs::read_to_string(s.path("two/d/f")).unwrap(), "f");
+}
+
+/// Moving a file out of a write tree into a read-only tree (or a tree with no rule) is
+/// refused with EACCES, not EXDEV: the destination lacks `make_reg`, and the kernel
+/// (`current_check_refer_path` in security/landlock/fs.c) answers EACCES whenever a right
+/// other than `refer` is missing, keeping EXDEV for the case where `refer` alone is wanting.
+/// The reverse rename is EACCES too (the read-only source lacks `remove_file`), but the
+/// reverse hard link is EXDEV: it removes nothing and the write tree may make files, so only
+/// `refer` is missing, on the read-only source; a second name in a write tree would give the
+/// read-only file write rights.
+#[test]
+fn rename_and_link_between_write_and_read_trees() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("rw/a", "a");
+    s.file("ro/b", "b");
+    s.dir("none");
+    let policy = build(
+        Policy::builder("rename out")
+            .write(s.template("rw"))
+            .read(s.template("ro")),
+    );
+    inside(&policy, || {
+        let p = |rel: &str| s.path(rel);
+        assert_errno!(fs::rename(p("rw/a"), p("ro/a")), EACCES);
+        assert_errno!(fs::hard_link(p("rw/a"), p("ro/a")), EACCES);
+        assert_errno!(fs::rename(p("rw/a"), p("none/a")), EACCES);
+        assert_errno!(fs::hard_link(p("rw/a"), p("none/a")), EACCES);
+        assert_errno!(fs::rename(p("ro/b"), p("rw/b")), EACCES);
+        assert_errno!(fs::hard_link(p("ro/b"), p("rw/b")), EXDEV);
+        // Copying is reading and creating: allowed.
+        assert_ok!(fs::copy(p("ro/b"), p("rw/b")));
+    });
+    assert_eq!(fs::read_to_string(s.path("rw/a")).unwrap(), "a");
+    assert!(!s.path("ro/a").exists() && !s.path("none/a").exists());
+    assert_eq!(fs::read_to_string(s.path("ro/b")).unwrap(), "b");
+}
+
+/// A rename or link that would give the file more rights than it has where it is gets EXDEV,
+/// even when the destination may create files: here `exec` on `w/bin` inside a write tree,
+/// so moving a file from `w` to `w/bin` would make it executable. Moving the other way only
+/// loses `execute`, and is allowed.
+#[test]
+fn rename_that_would_gain_execute_is_exdev() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    s.file("w/script", "#!/bin/sh\n");
+    s.file("w/bin/tool", "#!/bin/sh\n");
+    let policy = build(
+        Policy::builder("gain exec")
+            .write(s.template("w"))
+            .exec(s.template("w/bin")),
+    );
+    inside(&policy, || {
+        let p = |rel: &str| s.path(rel);
+        assert_errno!(fs::rename(p("w/script"), p("w/bin/script")), EXDEV);
+        assert_errno!(fs::hard_link(p("w/script"), p("w/bin/script")), EXDEV);
+        assert_ok!(fs::rename(p("w/bin/tool"), p("w/tool")));
+    });
+    assert!(s.path("w/script").exists() && s.path("w/tool").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executing programs
+
+/// The minimal grants to run a dynamically linked program, each shown necessary by leaving
+/// it out: execute on the program; execute, not just read, on its ELF interpreter, because
+/// the kernel opens the interpreter for execution like the program itself; read on the
+/// libraries (here libc alone), which the interpreter opens and maps (mapping is not checked).
+/// /etc/ld.so.cache is not needed: when it cannot be read, the interpreter searches its
+/// default directories.
+#[test]
+fn running_a_program_needs_execute_on_it_and_its_loader_and_read_on_libc() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let program = Path::new(TRUE);
+    let interpreter = template(&elf_interpreter(program));
+    let libc = template(&libc_beside(&elf_interpreter(program)));
+    assert!(assert_ok!(run_program(program)).status.success(), "control");
+
+    let minimal = build(
+        Policy::builder("minimal")
+            .exec(TRUE)
+            .exec(interpreter.clone())
+            .read(libc.clone()),
+    );
+    let output = inside(&minimal, || assert_ok!(run_program(program)));
+    assert!(output.status.success(), "{output:?}");
+
+    let program_read_only = build(
+        Policy::builder("program read only")
+            .read(TRUE)
+            .exec(interpreter.clone())
+            .read(libc.clone()),
+    );
+    inside(&program_read_only, || {
+        assert_errno!(run_program(program), EACCES);
+    });
+
+    let loader_read_only = build(
+        Policy::builder("loader read only")
+            .exec(TRUE)
+            .read(interpreter.clone())
+            .read(libc),
+    );
+    inside(&loader_read_only, || {
+        assert_errno!(run_program(program), EACCES);
+    });
+
+    // The kernel starts the program; the interpreter then finds no libc it may open (it
+    // says "No such file or directory"), and exits 127.
+    let no_libc = build(Policy::builder("no libc").exec(TRUE).exec(interpreter));
+    let output = inside(&no_libc, || assert_ok!(run_program(program)));
+    assert_eq!(output.status.code(), Some(127), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error while loading shared libraries: libc.so.6"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn only_exec_trees_allow_executing() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let program = Path::new(TRUE);
+    let in_exec = s.program("x/true", program);
+    let in_write = s.program("rw/true", program);
+    let in_read = s.program("ro/true", program);
+    let outside = s.program("true", program);
+    for copy in [&in_exec, &in_write, &in_read, &outside] {
+        assert!(assert_ok!(run_program(copy)).status.success(), "control");
+    }
+    let policy = build(grant_loader(
+        Policy::builder("exec trees")
+            .exec(s.template("x"))
+            .write(s.template("rw"))
+            .read(s.template("ro")),
+        program,
+    ));
+    inside(&policy, || {
+        assert!(assert_ok!(run_program(&in_exec)).status.success());
+        assert_errno!(run_program(&in_write), EACCES);
+        assert_errno!(run_program(&in_read), EACCES);
+        assert_errno!(run_program(&outside), EACCES);
+    });
+}
