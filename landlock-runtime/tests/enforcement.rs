@@ -9,19 +9,24 @@
 mod common;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
+use std::os::linux::net::SocketAddrExt;
 use std::os::unix::fs::symlink;
-use std::os::unix::net::UnixListener;
+use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
-use landlock_runtime::Policy;
+use landlock_runtime::{Policy, block};
 
 use common::{
-    Scratch, TRUE, assert_errno, assert_ok, build, elf_interpreter, grant_loader, inside,
-    landlock_or_skip, libc_beside, mkfifo, run_program, template,
+    Scratch, TRUE, abi_or_skip, assert_errno, assert_ok, bind_reuseport, build, elf_interpreter,
+    grant_loader, inside, kill, landlock_or_skip, libc_beside, mkfifo, port_of, run_program,
+    tcp_listener, template,
 };
 
-use libc::{EACCES, EXDEV};
+use libc::{EACCES, EPERM, EXDEV};
 
 /// Opens `path` for writing without creating or truncating it.
 fn open_for_writing(path: &Path) -> io::Result<File> {
@@ -34,6 +39,10 @@ fn append(path: &Path, text: &str) -> io::Result<()> {
         .append(true)
         .open(path)?
         .write_all(text.as_bytes())
+}
+
+fn connect(port: u16) -> io::Result<TcpStream> {
+    TcpStream::connect(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,4 +442,157 @@ fn only_exec_trees_allow_executing() {
         assert_errno!(run_program(&in_read), EACCES);
         assert_errno!(run_program(&outside), EACCES);
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP
+
+#[test]
+fn tcp_connect_only_to_granted_ports() {
+    if !abi_or_skip(4, "TCP rules") {
+        return;
+    }
+    let (_granted, granted_port) = tcp_listener();
+    let (_other, other_port) = tcp_listener();
+    let policy = build(Policy::builder("connect").connect(granted_port));
+    inside(&policy, || {
+        assert_ok!(connect(granted_port));
+        assert_errno!(connect(other_port), EACCES);
+        // Bind is restricted too: no bind port is granted.
+        assert_errno!(bind_reuseport(0), EACCES);
+    });
+    assert_ok!(connect(other_port));
+}
+
+#[test]
+fn tcp_bind_only_to_granted_ports() {
+    if !abi_or_skip(4, "TCP rules") {
+        return;
+    }
+    // Both ports are held (SO_REUSEPORT) for the whole test, so no other test takes them.
+    let granted = bind_reuseport(0).unwrap();
+    let other = bind_reuseport(0).unwrap();
+    let (granted_port, other_port) = (port_of(&granted), port_of(&other));
+    let policy = build(Policy::builder("bind").bind(granted_port));
+    inside(&policy, || {
+        assert_ok!(bind_reuseport(granted_port));
+        assert_errno!(bind_reuseport(other_port), EACCES);
+        // Port 0 asks the kernel for any free port; Landlock checks it as port 0, never granted.
+        assert_errno!(bind_reuseport(0), EACCES);
+        assert_errno!(connect(granted_port), EACCES);
+    });
+    assert_ok!(bind_reuseport(other_port));
+}
+
+#[test]
+fn tcp_star_leaves_that_direction_unrestricted() {
+    if !abi_or_skip(4, "TCP rules") {
+        return;
+    }
+    let (_listener, listening_port) = tcp_listener();
+    let held = bind_reuseport(0).unwrap();
+    let held_port = port_of(&held);
+
+    let connect_any = build(Policy::builder("connect any").connect_any());
+    inside(&connect_any, || {
+        assert_ok!(connect(listening_port));
+        assert_errno!(bind_reuseport(held_port), EACCES);
+    });
+
+    let bind_any = build(Policy::builder("bind any").bind_any());
+    inside(&bind_any, || {
+        assert_ok!(bind_reuseport(held_port));
+        assert_ok!(bind_reuseport(0));
+        assert_errno!(connect(listening_port), EACCES);
+    });
+
+    // The same through the policy language, `"*"` and a port list.
+    let (connected, bound) = block::sandbox!(connect = "*", bind = [1, 2] => {
+        (connect(listening_port).map(drop), bind_reuseport(held_port).map(drop))
+    })
+    .unwrap();
+    assert_ok!(connected);
+    assert_errno!(bound, EACCES);
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPC scopes
+
+/// A child process killed and reaped when dropped, whatever the test's outcome.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn signals_out_of_the_sandbox_are_denied_unless_allowed() {
+    if !abi_or_skip(6, "the signal scope") {
+        return;
+    }
+    let parent = std::os::unix::process::parent_id() as i32;
+    // A process outside any sandbox, started by the unrestricted test thread.
+    let mut child = Reaped(
+        Command::new("/usr/bin/sleep")
+            .arg("60")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let child_pid = child.0.id() as i32;
+
+    let restricted = build(Policy::builder("signals denied"));
+    inside(&restricted, || {
+        assert_errno!(kill(parent, 0), EPERM);
+        assert_errno!(kill(child_pid, libc::SIGKILL), EPERM);
+    });
+
+    let allowed = build(Policy::builder("signals allowed").allow_signals());
+    inside(&allowed, || {
+        assert_ok!(kill(parent, 0));
+        assert_ok!(kill(child_pid, libc::SIGTERM));
+    });
+    // SIGTERM, not SIGKILL: the denied signal never arrived.
+    assert_eq!(child.0.wait().unwrap().signal(), Some(libc::SIGTERM));
+}
+
+/// An abstract unix socket name unique to this process and `what`.
+fn abstract_name(what: &str) -> SocketAddr {
+    let name = format!("landlock-runtime-enforcement-{}-{what}", std::process::id());
+    SocketAddr::from_abstract_name(name.as_bytes()).unwrap()
+}
+
+#[test]
+fn abstract_unix_sockets_out_of_the_sandbox_are_denied_unless_allowed() {
+    if !abi_or_skip(6, "the abstract unix socket scope") {
+        return;
+    }
+    let address = abstract_name("outside");
+    let listener = UnixListener::bind_addr(&address).unwrap();
+
+    let restricted = build(Policy::builder("abstract denied"));
+    inside(&restricted, || {
+        assert_errno!(UnixStream::connect_addr(&address), EPERM);
+        // A socket made inside the same sandbox is within the scope.
+        let own = abstract_name("inside");
+        let _own_listener = assert_ok!(UnixListener::bind_addr(&own));
+        assert_ok!(UnixStream::connect_addr(&own));
+    });
+
+    let allowed = build(Policy::builder("abstract allowed").allow_abstract_unix_sockets());
+    inside(&allowed, || {
+        let mut stream = assert_ok!(UnixStream::connect_addr(&address));
+        assert_ok!(stream.write_all(b"hi"));
+    });
+    let mut received = String::new();
+    listener
+        .accept()
+        .unwrap()
+        .0
+        .read_to_string(&mut received)
+        .unwrap();
+    assert_eq!(received, "hi");
 }

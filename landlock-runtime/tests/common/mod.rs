@@ -4,6 +4,8 @@
 use std::ffi::CString;
 use std::fs;
 use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -191,6 +193,61 @@ pub fn grant_loader(builder: PolicyBuilder, program: &Path) -> PolicyBuilder {
         .read(template(&libc_beside(&interpreter)))
 }
 
+/// A TCP socket bound to 127.0.0.1:`port` (0: any free port) with `SO_REUSEPORT`, not
+/// listening: holding one keeps the port from other tests while letting a sandbox bind the
+/// same port with `SO_REUSEPORT` too, so a bind test never races for a free port.
+pub fn bind_reuseport(port: u16) -> io::Result<TcpListener> {
+    // SAFETY: plain system calls on a descriptor owned here; the address and option are live
+    // locals of the sizes passed.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = OwnedFd::from_raw_fd(fd);
+        let one: libc::c_int = 1;
+        if libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_REUSEPORT,
+            (&raw const one).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let addr = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from(Ipv4Addr::LOCALHOST).to_be(),
+            },
+            sin_zero: [0; 8],
+        };
+        if libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(TcpListener::from(fd))
+    }
+}
+
+/// A listening TCP socket on a free port of 127.0.0.1, and that port.
+pub fn tcp_listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).expect("listen");
+    let port = listener.local_addr().expect("local address").port();
+    (listener, port)
+}
+
+/// The port a socket is bound to.
+pub fn port_of(socket: &TcpListener) -> u16 {
+    socket.local_addr().expect("local address").port()
+}
+
 /// The policy a builder describes; the tests' policies are all valid.
 #[track_caller]
 pub fn build(builder: PolicyBuilder) -> Policy {
@@ -225,6 +282,16 @@ pub fn run_program(program: &Path) -> io::Result<Output> {
             }
             result => return result,
         }
+    }
+}
+
+/// `kill(2)`.
+pub fn kill(pid: i32, signal: i32) -> io::Result<()> {
+    // SAFETY: a plain system call on integers.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
