@@ -17,8 +17,11 @@ use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Barrier, OnceLock};
+use std::thread;
 
-use landlock_runtime::{Policy, block};
+use landlock_runtime::{ErrorKind, MAX_LAYERS, Policy, block, in_force};
 
 use common::{
     Scratch, TRUE, abi_or_skip, assert_errno, assert_ok, bind_reuseport, build, elf_interpreter,
@@ -595,4 +598,350 @@ fn abstract_unix_sockets_out_of_the_sandbox_are_denied_unless_allowed() {
         .read_to_string(&mut received)
         .unwrap();
     assert_eq!(received, "hi");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths that do not resolve
+
+/// Asserts that the calling thread is not sandboxed: it lists no layer, and can do what no
+/// policy of these tests grants (create `name` in the scratch directory, list /usr).
+#[track_caller]
+fn assert_unrestricted(s: &Scratch, name: &str) {
+    assert_eq!(in_force(), []);
+    assert_ok!(File::create_new(s.path(name)));
+    assert_ok!(fs::read_dir("/usr"));
+}
+
+#[test]
+fn a_missing_mandatory_path_fails_and_enforces_nothing() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    s.dir("present");
+    let missing = s.path("missing");
+    let policy = build(
+        Policy::builder("missing")
+            .read(s.template("present"))
+            .write(s.template("missing")),
+    );
+    let err = policy.prepare().unwrap_err();
+    match err.kind() {
+        ErrorKind::MissingPath { path, template } => {
+            assert_eq!(path, &missing);
+            assert_eq!(template, &s.template("missing"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("sandbox `missing` ({}:", file!())),
+        "{message}"
+    );
+    assert!(policy.status().is_none());
+
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let err = policy.enforce().unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::MissingPath { .. }), "{err}");
+            assert_unrestricted(&s, "after-enforce");
+        });
+    });
+    let ran = AtomicBool::new(false);
+    let err = policy
+        .run(|| ran.store(true, Ordering::SeqCst))
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::MissingPath { .. }), "{err}");
+    assert!(!ran.load(Ordering::SeqCst));
+
+    // A failure is not remembered: once the path exists, the policy prepares and is enforced.
+    fs::create_dir(&missing).unwrap();
+    inside(&policy, || {
+        assert_ok!(File::create_new(missing.join("file")));
+        assert_errno!(File::create_new(s.path("present/file")), EACCES);
+    });
+}
+
+#[test]
+fn a_missing_optional_path_is_skipped_and_listed() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let granted = s.file("granted/file", "content");
+    s.dir("also");
+    let other = s.file("other", "secret");
+    let absent = format!("{}?", s.template("absent"));
+    let present = format!("{}?", s.template("also"));
+    let policy = build(
+        Policy::builder("optional")
+            .read(template(&granted))
+            .read(absent.clone())
+            .write(present),
+    );
+    let status = policy.prepare().unwrap();
+    assert_eq!(status.skipped, [absent.as_str()]);
+    assert!(
+        status
+            .to_string()
+            .ends_with(&format!("; skipped optional paths: {absent}"))
+    );
+    inside(&policy, || {
+        assert_ok!(fs::read_to_string(&granted));
+        // An optional path that exists is granted like any other.
+        assert_ok!(File::create_new(s.path("also/new")));
+        assert_errno!(fs::read_to_string(&other), EACCES);
+        assert_errno!(fs::read_dir(s.path("absent")), libc::ENOENT);
+        assert_errno!(fs::create_dir(s.path("absent")), EACCES);
+    });
+}
+
+const UNSET: &str = "LANDLOCK_RUNTIME_ENFORCEMENT_TEST_NEVER_SET";
+
+#[test]
+fn an_unset_variable_fails_naming_it() {
+    if !landlock_or_skip() {
+        return;
+    }
+    assert!(std::env::var_os(UNSET).is_none());
+    let s = Scratch::new();
+    let template = format!("${{{UNSET}}}/data");
+    let policy = build(
+        Policy::builder("unset")
+            .read(s.template(""))
+            .write(template.clone()),
+    );
+    let err = policy.prepare().unwrap_err();
+    match err.kind() {
+        ErrorKind::UnsetVariable {
+            variable,
+            template: t,
+        } => {
+            assert_eq!(variable, &format!("${{{UNSET}}}"));
+            assert_eq!(t, &template);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().ends_with(&format!(
+            "variable ${{{UNSET}}} is not set (needed by `{template}`)"
+        )),
+        "{err}"
+    );
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let err = policy.enforce().unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::UnsetVariable { .. }),
+                "{err}"
+            );
+            assert_unrestricted(&s, "after-enforce");
+        });
+    });
+}
+
+#[test]
+fn an_optional_unset_variable_is_skipped_and_listed() {
+    if !landlock_or_skip() {
+        return;
+    }
+    assert!(std::env::var_os(UNSET).is_none());
+    let s = Scratch::new();
+    let granted = s.file("granted/file", "content");
+    let other = s.file("other", "secret");
+    let optional = format!("${{{UNSET}}}/data?");
+    let policy = build(
+        Policy::builder("optional unset")
+            .read(s.template("granted"))
+            .write(optional.clone()),
+    );
+    assert_eq!(policy.prepare().unwrap().skipped, [optional]);
+    inside(&policy, || {
+        assert_ok!(fs::read_to_string(&granted));
+        assert_errno!(fs::read_to_string(&other), EACCES);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-entry, threads and layers
+
+#[test]
+fn entering_the_same_policy_forty_times_adds_one_layer() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let granted = s.file("granted/file", "content");
+    let other = s.file("other", "secret");
+    let policy = build(Policy::builder("again").read(s.template("granted")));
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let first: *const _ = policy.enforce().unwrap();
+            // Forty is more than the kernel's 16 layers: a system call per entry would fail.
+            for entry in 2..=40 {
+                let status = policy
+                    .enforce()
+                    .unwrap_or_else(|e| panic!("entry {entry}: {e}"));
+                assert!(std::ptr::eq(first, status));
+            }
+            let layers = in_force();
+            assert_eq!(layers.len(), 1, "{layers:?}");
+            assert_eq!(layers[0].origin.function(), "again");
+            assert!(layers[0].own);
+            assert_ok!(fs::read_to_string(&granted));
+            assert_errno!(fs::read_to_string(&other), EACCES);
+        });
+    });
+}
+
+/// One policy for many threads, prepared once.
+static SHARED: OnceLock<Policy> = OnceLock::new();
+
+#[test]
+fn sixteen_threads_share_one_static_policy_prepared_once() {
+    if !landlock_or_skip() {
+        return;
+    }
+    const THREADS: usize = 16;
+    let s = Scratch::new();
+    let input = s.file("in/input", "shared input");
+    s.dir("out");
+    let secret = s.file("secret", "secret");
+    let policy = SHARED.get_or_init(|| {
+        build(
+            Policy::builder("shared")
+                .read(s.template("in"))
+                .write(s.template("out")),
+        )
+    });
+    assert!(policy.status().is_none(), "not prepared yet");
+    // All threads enter at once, the policy still unprepared: each must get the one prepared
+    // policy (the same `Status`, at the same address) and be restricted by it.
+    let start = Barrier::new(THREADS);
+    let statuses: Vec<usize> = thread::scope(|scope| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|i| {
+                let (s, input, secret, start) = (&s, &input, &secret, &start);
+                scope.spawn(move || {
+                    start.wait();
+                    let status = SHARED.get().unwrap().enforce().unwrap();
+                    assert_eq!(in_force().len(), 1);
+                    assert_eq!(assert_ok!(fs::read_to_string(input)), "shared input");
+                    assert_ok!(fs::write(s.path(&format!("out/{i}")), i.to_string()));
+                    assert_errno!(fs::write(s.path(&format!("in/{i}")), "x"), EACCES);
+                    assert_errno!(fs::read_to_string(secret), EACCES);
+                    std::ptr::from_ref(status) as usize
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let prepared = std::ptr::from_ref(policy.status().unwrap()) as usize;
+    assert!(
+        statuses.iter().all(|&s| s == prepared),
+        "prepared more than once"
+    );
+    for i in 0..THREADS {
+        assert_eq!(
+            fs::read_to_string(s.path(&format!("out/{i}"))).unwrap(),
+            i.to_string()
+        );
+    }
+    assert_unrestricted(&s, "after-threads");
+}
+
+/// Sixteen different policies stacked on one thread: the first may only read `shared`, the
+/// others may write it; the last may not read `late`, the others may. Each denial below is
+/// therefore the work of one layer alone, the oldest or the newest.
+fn sixteen_layers(s: &Scratch) -> Vec<Policy> {
+    (0..MAX_LAYERS)
+        .map(|i| {
+            let mut builder = Policy::builder(format!("layer {i}"));
+            builder = if i == 0 {
+                builder.read(s.template("shared"))
+            } else {
+                builder.write(s.template("shared"))
+            };
+            if i < MAX_LAYERS - 1 {
+                builder = builder.read(s.template("late"));
+            }
+            build(builder)
+        })
+        .collect()
+}
+
+#[test]
+fn the_seventeenth_policy_fails_and_the_sixteen_stay_enforced() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let shared = s.file("shared/file", "shared");
+    let late = s.file("late/file", "late");
+    let layers = sixteen_layers(&s);
+    let seventeenth = build(Policy::builder("layer 16").read(s.template("shared")));
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            for policy in &layers {
+                policy.enforce().unwrap_or_else(|e| panic!("{e}"));
+            }
+            let err = seventeenth.enforce().unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::TooManyLayers { limit: 16 }),
+                "{err}"
+            );
+            assert!(err.to_string().starts_with("sandbox `layer 16` ("), "{err}");
+            let names: Vec<String> = in_force()
+                .iter()
+                .map(|l| l.origin.function().to_owned())
+                .collect();
+            let expected: Vec<String> = (0..16).map(|i| format!("layer {i}")).collect();
+            assert_eq!(names, expected);
+            // Re-entering a policy in force is still free at the limit.
+            assert_ok!(layers[3].enforce().map_err(io::Error::other));
+            assert_eq!(assert_ok!(fs::read_to_string(&shared)), "shared");
+            assert_errno!(fs::write(&shared, "x"), EACCES); // layer 0
+            assert_errno!(fs::read_to_string(&late), EACCES); // layer 15
+        });
+    });
+}
+
+/// A thread started by a sandboxed thread inherits its layers from the kernel without this
+/// library listing them (only layers entered on a lone main thread are); the kernel's
+/// refusal (E2BIG) of a seventeenth layer is still reported as `TooManyLayers`.
+#[test]
+fn inherited_layers_count_toward_the_kernel_limit() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let shared = s.file("shared/file", "shared");
+    let late = s.file("late/file", "late");
+    let layers = sixteen_layers(&s);
+    let (older, newer) = layers.split_at(10);
+    let extra = build(Policy::builder("one too many").read(s.template("shared")));
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            for policy in older {
+                policy.enforce().unwrap_or_else(|e| panic!("{e}"));
+            }
+            thread::scope(|scope| {
+                scope.spawn(|| {
+                    assert!(in_force().is_empty());
+                    assert_errno!(fs::write(&shared, "x"), EACCES); // inherited layer 0
+                    for policy in newer {
+                        policy.enforce().unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    let err = extra.enforce().unwrap_err();
+                    assert!(
+                        matches!(err.kind(), ErrorKind::TooManyLayers { limit: 16 }),
+                        "{err}"
+                    );
+                    assert_eq!(in_force().len(), newer.len());
+                    assert_ok!(fs::read_to_string(&shared));
+                    assert_errno!(fs::read_to_string(&late), EACCES); // layer 15
+                });
+            });
+        });
+    });
 }
