@@ -15,18 +15,19 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::fs::symlink;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::os::unix::process::ExitStatusExt;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, OnceLock};
 use std::thread;
 
-use landlock_runtime::{ErrorKind, MAX_LAYERS, Policy, block, in_force};
+use landlock_runtime::{ErrorKind, Level, MAX_LAYERS, Policy, block, in_force, kernel_abi};
 
 use common::{
     Scratch, TRUE, abi_or_skip, assert_errno, assert_ok, bind_reuseport, build, elf_interpreter,
-    grant_loader, inside, kill, landlock_or_skip, libc_beside, mkfifo, port_of, run_program,
-    tcp_listener, template,
+    grant_loader, inside, kill, landlock_or_skip, libc_beside, listen_reuseport, mkfifo, port_of,
+    run_program, tcp_listener, template,
 };
 
 use libc::{EACCES, EPERM, EXDEV};
@@ -944,4 +945,261 @@ fn inherited_layers_count_toward_the_kernel_limit() {
             });
         });
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoped blocks and the attribute
+
+#[derive(Debug, PartialEq)]
+struct Payload(u32);
+
+#[test]
+fn run_borrows_locals_returns_a_value_and_leaves_the_caller_free() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let input = s.file("in/input", "hello");
+    let words = String::from("borrowed, not moved");
+    let mut seen = Vec::new();
+    let policy = build(Policy::builder("run").read(s.template("in")));
+    let (upper, text, denied) = policy
+        .run(|| {
+            seen.push(in_force().len());
+            (
+                words.to_uppercase(),
+                fs::read_to_string(&input),
+                fs::write(s.path("out"), "x"),
+            )
+        })
+        .unwrap();
+    assert_eq!(upper, "BORROWED, NOT MOVED");
+    assert_eq!(words, "borrowed, not moved");
+    assert_eq!(assert_ok!(text), "hello");
+    assert_errno!(denied, EACCES);
+    assert_eq!(seen, [1]);
+    assert_unrestricted(&s, "after-run");
+}
+
+#[test]
+fn a_panic_in_run_reaches_the_caller() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let policy = build(Policy::builder("run panics"));
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| {
+        policy.run(|| {
+            // A policy with no items allows no file access at all.
+            assert_errno!(fs::read_dir(s.path("")), EACCES);
+            panic::panic_any(Payload(7))
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
+    assert_unrestricted(&s, "after-panic");
+}
+
+#[test]
+fn block_sandbox_borrows_locals_returns_a_value_and_leaves_the_caller_free() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // The scratch trees are in the temporary directory, so `$TMP` grants them.
+    let s = Scratch::new();
+    let words = String::from("borrowed");
+    let (upper, created, etc, usr, layers) = block::sandbox!(read = "/etc", write = "$TMP" => {
+        (
+            words.to_uppercase(),
+            File::create_new(s.path("new")).map(drop),
+            fs::read_dir("/etc").map(drop),
+            fs::read_dir("/usr").map(drop),
+            in_force(),
+        )
+    })
+    .unwrap();
+    assert_eq!(upper, "BORROWED");
+    assert_eq!(words, "borrowed");
+    assert_ok!(created);
+    assert_ok!(etc);
+    assert_errno!(usr, EACCES);
+    assert_eq!(layers.len(), 1);
+    assert_eq!(
+        layers[0].origin.function(),
+        concat!(module_path!(), "::{sandbox block}")
+    );
+    assert_unrestricted(&s, "after-block");
+}
+
+#[test]
+fn block_sandbox_exec_runs_programs_beneath() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let program = s.program("true", Path::new(TRUE));
+    // The ELF interpreter is in one of the library directories, whatever the architecture.
+    let (ran, written) = block::sandbox!(
+        exec = ["$TMP", "/lib?", "/lib64?", "/usr/lib?", "/usr/lib64?"] => {
+            (run_program(&program), File::create_new(s.path("new")).map(drop))
+        }
+    )
+    .unwrap();
+    assert!(assert_ok!(ran).status.success());
+    assert_errno!(written, EACCES);
+}
+
+#[test]
+fn a_panic_in_block_sandbox_reaches_the_caller() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let payload = panic::catch_unwind(|| {
+        block::sandbox!(read = "/etc" => {
+            assert_errno!(fs::read_dir("/usr"), EACCES);
+            panic::panic_any(Payload(9))
+        })
+    })
+    .unwrap_err();
+    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(9)));
+    assert_unrestricted(&s, "after-panic");
+}
+
+#[test]
+fn block_sandbox_that_cannot_be_enforced_returns_err_without_running() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let ran = AtomicBool::new(false);
+    let result = block::sandbox!(read = "${LANDLOCK_RUNTIME_ENFORCEMENT_TEST_NEVER_SET}" => {
+        ran.store(true, Ordering::SeqCst)
+    });
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::UnsetVariable { variable, .. } if variable == "${LANDLOCK_RUNTIME_ENFORCEMENT_TEST_NEVER_SET}"),
+        "{err}"
+    );
+    assert!(!ran.load(Ordering::SeqCst));
+}
+
+/// What `attribute_worker` saw, from inside its sandbox.
+struct Seen {
+    etc: io::Result<()>,
+    usr: io::Result<()>,
+    read_scratch: io::Result<String>,
+    write_scratch: io::Result<()>,
+    granted_port: io::Result<()>,
+    other_port: io::Result<()>,
+    layers: Vec<landlock_runtime::Layer>,
+}
+
+/// The port `attribute_worker` may connect to: fixed in its policy, below the kernel's
+/// ephemeral range (32768 and up) so that no test is handed it as a free port.
+const ATTRIBUTE_PORT: u16 = 29_871;
+
+#[landlock_runtime::sandbox(read = ["/etc", "$TMP"], connect = 29_871)]
+fn attribute_worker(scratch: &Scratch, other_port: u16) -> Seen {
+    Seen {
+        etc: fs::read_dir("/etc").map(drop),
+        usr: fs::read_dir("/usr").map(drop),
+        read_scratch: fs::read_to_string(scratch.path("file")),
+        write_scratch: fs::write(scratch.path("file"), "x"),
+        granted_port: connect(ATTRIBUTE_PORT).map(drop),
+        other_port: connect(other_port).map(drop),
+        layers: in_force(),
+    }
+}
+
+#[test]
+fn the_attribute_restricts_the_thread_that_calls_the_function() {
+    if !abi_or_skip(4, "TCP rules") {
+        return;
+    }
+    let (_listener, port) = tcp_listener();
+    let _granted = listen_reuseport(ATTRIBUTE_PORT).unwrap();
+    let s = Scratch::new();
+    s.file("file", "content");
+    let seen = thread::scope(|scope| scope.spawn(|| attribute_worker(&s, port)).join().unwrap());
+    assert_ok!(seen.etc);
+    assert_errno!(seen.usr, EACCES);
+    assert_eq!(assert_ok!(seen.read_scratch), "content");
+    assert_errno!(seen.write_scratch, EACCES);
+    assert_ok!(seen.granted_port);
+    assert_errno!(seen.other_port, EACCES);
+    assert_eq!(seen.layers.len(), 1);
+    assert_eq!(
+        seen.layers[0].origin.function(),
+        concat!(module_path!(), "::attribute_worker")
+    );
+}
+
+static ATTRIBUTE_BODY_RAN: AtomicBool = AtomicBool::new(false);
+
+#[landlock_runtime::sandbox(read = "${LANDLOCK_RUNTIME_ENFORCEMENT_TEST_NEVER_SET}/data")]
+fn unenforceable_worker() {
+    ATTRIBUTE_BODY_RAN.store(true, Ordering::SeqCst);
+}
+
+#[test]
+fn the_attribute_panics_before_the_body_when_unenforceable() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let payload = thread::spawn(unenforceable_worker).join().unwrap_err();
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted message");
+    assert!(
+        message.starts_with(&format!(
+            "sandbox `{}::unenforceable_worker` ({}:",
+            module_path!(),
+            file!()
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("variable ${LANDLOCK_RUNTIME_ENFORCEMENT_TEST_NEVER_SET} is not set"),
+        "{message}"
+    );
+    assert!(!ATTRIBUTE_BODY_RAN.load(Ordering::SeqCst));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status on this kernel
+
+#[test]
+fn this_kernel_enforces_policies_fully_and_strict_succeeds() {
+    if !abi_or_skip(6, "full enforcement") {
+        return;
+    }
+    let s = Scratch::new();
+    let granted = s.file("granted/file", "content");
+    let other = s.file("other", "secret");
+    let policy = build(
+        Policy::builder("strict")
+            .read(s.template("granted"))
+            .connect(443)
+            .strict(),
+    );
+    let status = policy.prepare().unwrap().clone();
+    assert_eq!(status.level, Level::Full);
+    assert_eq!(status.abi, kernel_abi());
+    assert!(status.abi >= 6);
+    assert!(status.dropped.is_empty(), "{}", status.dropped);
+    assert!(status.skipped.is_empty());
+    assert_eq!(
+        status.to_string(),
+        format!("fully enforced (Landlock ABI {})", status.abi)
+    );
+    let layers = inside(&policy, || {
+        assert_ok!(fs::read_to_string(&granted));
+        assert_errno!(fs::read_to_string(&other), EACCES);
+        in_force()
+    });
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0].level, Level::Full);
+    assert_eq!(layers[0].abi, status.abi);
+    assert_eq!(layers[0].origin, *policy.origin());
+    assert!(layers[0].own);
 }

@@ -236,6 +236,18 @@ pub fn bind_reuseport(port: u16) -> io::Result<TcpListener> {
     }
 }
 
+/// A socket listening on 127.0.0.1:`port` with `SO_REUSEPORT`: for a port fixed at compile
+/// time (in a macro's policy), which this process can then hold even if another test binds it
+/// the same way.
+pub fn listen_reuseport(port: u16) -> io::Result<TcpListener> {
+    let socket = bind_reuseport(port)?;
+    // SAFETY: a plain system call on a descriptor owned by `socket`.
+    if unsafe { libc::listen(socket.as_raw_fd(), 8) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(socket)
+}
+
 /// A listening TCP socket on a free port of 127.0.0.1, and that port.
 pub fn tcp_listener() -> (TcpListener, u16) {
     let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).expect("listen");
