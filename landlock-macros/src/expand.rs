@@ -56,22 +56,26 @@ pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
     }
 }
 
-/// The body of an annotated function: the policy, its enforcement, then the original body.
-pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Block) -> TokenStream {
+/// The statements an annotated function starts with: the policy, then its enforcement.
+///
+/// They go in front of the original statements, inside the original braces: nesting the body as
+/// a block of its own would trip rustc's `unused_braces` lint on a body that only holds a value
+/// (`fn f() -> u32 { 3 }`), and move the span of a missing tail value away from the user's body.
+pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStream {
     let krate = runtime_path(policy);
     let name = name.to_string();
     let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
     let stat = policy_static(policy, function);
     quote! {
-        {
-            #stat
-            #krate::__private::enter(&__LANDLOCK_POLICY);
-            #body
-        }
+        #stat
+        #krate::__private::enter(&__LANDLOCK_POLICY);
     }
 }
 
 /// The block form: the policy, and the expression run on a sandboxed scoped thread.
+///
+/// `body` is one expression (checked when parsing), so it is the closure's body as it is: no
+/// braces around it, which would trip `unused_braces` on a user's `=> { value }`.
 pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
     let krate = runtime_path(policy);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
@@ -79,7 +83,7 @@ pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
     quote! {
         {
             #stat
-            #krate::__private::run(&__LANDLOCK_POLICY, || { #body })
+            #krate::__private::run(&__LANDLOCK_POLICY, || #body)
         }
     }
 }

@@ -46,6 +46,10 @@ pub(crate) fn block_input(input: TokenStream, errors: &mut Errors) -> BlockInput
             ));
             return Ok(BlockInput { items, body: None });
         }
+        if let Err(e) = one_expression.parse2(body.clone()) {
+            errors.push(e);
+            return Ok(BlockInput { items, body: None });
+        }
         Ok(BlockInput {
             items,
             body: Some(body),
@@ -61,6 +65,19 @@ pub(crate) fn block_input(input: TokenStream, errors: &mut Errors) -> BlockInput
             }
         }
     }
+}
+
+/// Checks that the body of the block form is one expression, so that it can be the body of the
+/// closure as it is, and so that a mistake is reported under its own token rather than as a
+/// confusing error in the generated closure.
+fn one_expression(input: ParseStream) -> syn::Result<()> {
+    input.parse::<Expr>()?;
+    if !input.is_empty() {
+        return Err(input.error(
+            "expected the end of the expression to run in the sandbox: to run several statements, put them in a block, as in `=> { let x = ...; x.len() }`",
+        ));
+    }
+    Ok(())
 }
 
 /// Items separated by commas, up to the end of the input or a `=>`.

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn};
+use syn::{Attribute, Item, ItemFn, Stmt};
 
 use crate::{Errors, combine, expand, model, parse, valid};
 
@@ -26,8 +26,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match (combine(errors), function) {
         (None, Some(mut function)) => {
-            let body = expand::function_body(&policy, &function.sig.ident, &function.block);
-            function.block = syn::parse_quote!(#body);
+            let prelude = expand::function_prelude(&policy, &function.sig.ident);
+            // Verbatim: the generated statements are printed as they are, never re-parsed.
+            let prelude = Stmt::Item(Item::Verbatim(prelude));
+            function.block.stmts.insert(0, prelude);
             function.into_token_stream()
         }
         (errors, _) => {

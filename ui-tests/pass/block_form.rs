@@ -24,6 +24,9 @@ fn main() {
     let _ = unit;
     let empty = block::sandbox!(=> 3).unwrap();
     assert_eq!(empty, 3);
+    // Braces around a lone value are the user's to write: they raise no `unused_braces`.
+    let braced = block::sandbox!(read = "/etc" => { n + 1 }).unwrap();
+    assert_eq!(braced, 3);
 
     // The caller's thread is not restricted: it can still read anything.
     assert!(std::fs::read_dir("/").is_ok());
