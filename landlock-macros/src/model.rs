@@ -3,8 +3,9 @@
 
 use landlock_template::PathTemplate;
 use proc_macro2::Span;
+use quote::quote;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, LitInt, LitStr};
+use syn::{Expr, ExprLit, Lit, LitInt, LitStr, Token};
 
 use crate::Errors;
 use crate::parse::RawItem;
@@ -21,6 +22,9 @@ pub(crate) const KEYS: &[&str] = &[
     "strict",
     "crate",
 ];
+
+/// The keys written alone, without a value.
+pub(crate) const FLAGS: &[&str] = &["allow_signals", "allow_abstract_unix_sockets", "strict"];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Class {
@@ -72,7 +76,7 @@ pub(crate) struct Policy {
 pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
     let mut policy = Policy::default();
     let mut seen: Vec<(String, Span)> = Vec::new();
-    for RawItem { key, value } in items {
+    for RawItem { key, eq, value } in items {
         let name = key.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
         if !KEYS.contains(&name.as_str()) {
@@ -95,18 +99,26 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
             continue;
         }
         seen.push((name.clone(), key.span()));
+        if FLAGS.contains(&name.as_str()) {
+            let flag = flag(&key, eq, value, errors);
+            match name.as_str() {
+                "allow_signals" => policy.allow_signals = flag,
+                "allow_abstract_unix_sockets" => policy.allow_abstract_unix_sockets = flag,
+                _ => policy.strict = flag,
+            }
+            continue;
+        }
+        let Some(value) = value else {
+            errors.push(missing_value(&key, eq, &name));
+            continue;
+        };
         match name.as_str() {
             "read" => paths(&key, value, Class::Read, &mut policy, errors),
             "write" => paths(&key, value, Class::Write, &mut policy, errors),
             "exec" => paths(&key, value, Class::Exec, &mut policy, errors),
             "connect" => policy.connect = ports(&key, value, errors),
             "bind" => policy.bind = ports(&key, value, errors),
-            "allow_signals" => policy.allow_signals = flag(&key, value, errors),
-            "allow_abstract_unix_sockets" => {
-                policy.allow_abstract_unix_sockets = flag(&key, value, errors)
-            }
-            "strict" => policy.strict = flag(&key, value, errors),
-            "crate" => policy.krate = krate(&key, value, errors),
+            "crate" => policy.krate = krate(value, errors),
             _ => unreachable!("every key of KEYS is handled"),
         }
     }
@@ -153,8 +165,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn missing_value(key: &syn::Ident, expected: &str) -> syn::Error {
-    syn::Error::new(key.span(), format!("`{key}` needs a value: {expected}"))
+/// What a key takes, with an example written with that key.
+fn expected(name: &str) -> String {
+    match name {
+        "connect" | "bind" => format!(
+            "a port number, a list of them, or \"*\" for any port, as in `{name} = 443` or `{name} = [80, 443]`"
+        ),
+        "crate" => "a string naming the path of the `landlock_runtime` crate, as in `crate = \"::my_runtime\"`".to_owned(),
+        _ => format!(
+            "a path string or a list of them, as in `{name} = \"/srv\"` or `{name} = [\"/srv\", \"$TMP\"]`"
+        ),
+    }
+}
+
+/// The error for a key without a value, under `key =` when the `=` is written.
+fn missing_value(key: &syn::Ident, eq: Option<Token![=]>, name: &str) -> syn::Error {
+    let expected = expected(name);
+    match eq {
+        Some(eq) => syn::Error::new_spanned(
+            quote!(#key #eq),
+            format!("expected a value after `{name} =`: `{name}` takes {expected}"),
+        ),
+        None => syn::Error::new(key.span(), format!("`{name}` needs a value: {expected}")),
+    }
 }
 
 /// The elements of a value that may be one item or a list; `None` after reporting an empty list.
@@ -184,20 +217,7 @@ fn lit(expr: &Expr) -> Option<&Lit> {
     }
 }
 
-const PATHS_EXPECTED: &str =
-    "a path string or a list of them, as in `read = \"/etc\"` or `read = [\"/etc\", \"$TMP\"]`";
-
-fn paths(
-    key: &syn::Ident,
-    value: Option<Expr>,
-    class: Class,
-    policy: &mut Policy,
-    errors: &mut Errors,
-) {
-    let Some(value) = value else {
-        errors.push(missing_value(key, PATHS_EXPECTED));
-        return;
-    };
+fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, errors: &mut Errors) {
     let Some(elems) = one_or_list(key, &value, errors) else {
         return;
     };
@@ -215,19 +235,16 @@ fn paths(
             }
             _ => errors.push(syn::Error::new(
                 elem.span(),
-                format!("expected a path string: `{key}` takes {PATHS_EXPECTED}"),
+                format!(
+                    "expected a path string: `{key}` takes {}",
+                    expected(class.keyword())
+                ),
             )),
         }
     }
 }
 
-const PORTS_EXPECTED: &str = "a port number, a list of them, or \"*\" for any port, as in `connect = 443` or `connect = [80, 443]`";
-
-fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<Ports> {
-    let Some(value) = value else {
-        errors.push(missing_value(key, PORTS_EXPECTED));
-        return None;
-    };
+fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
     if let Some(Lit::Str(s)) = lit(&value) {
         return if s.value() == "*" {
             Some(Ports::Any)
@@ -263,7 +280,10 @@ fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<P
             )),
             _ => errors.push(syn::Error::new(
                 elem.span(),
-                format!("expected a port number: `{key}` takes {PORTS_EXPECTED}"),
+                format!(
+                    "expected a port number: `{key}` takes {}",
+                    expected(&key.to_string())
+                ),
             )),
         }
     }
@@ -299,29 +319,28 @@ fn port(int: &LitInt, errors: &mut Errors) -> Option<u16> {
     }
 }
 
-fn flag(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Flag {
-    match value {
-        None => Some(key.span()),
-        Some(value) => {
-            errors.push(syn::Error::new_spanned(
-                &value,
-                format!("`{key}` takes no value: write `{key}` alone to turn it on, and leave it out to keep it off"),
-            ));
+fn flag(key: &syn::Ident, eq: Option<Token![=]>, value: Option<Expr>, errors: &mut Errors) -> Flag {
+    let message = format!(
+        "`{key}` takes no value: write `{key}` alone to turn it on, and leave it out to keep it off"
+    );
+    match (eq, value) {
+        (None, _) => Some(key.span()),
+        (Some(_), Some(value)) => {
+            errors.push(syn::Error::new_spanned(&value, message));
+            None
+        }
+        (Some(eq), None) => {
+            errors.push(syn::Error::new_spanned(eq, message));
             None
         }
     }
 }
 
-fn krate(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<syn::Path> {
-    const EXPECTED: &str = "a string naming the path of the `landlock_runtime` crate, as in `crate = \"::my_runtime\"`";
-    let Some(value) = value else {
-        errors.push(missing_value(key, EXPECTED));
-        return None;
-    };
+fn krate(value: Expr, errors: &mut Errors) -> Option<syn::Path> {
     let Some(Lit::Str(s)) = lit(&value) else {
         errors.push(syn::Error::new_spanned(
             &value,
-            format!("expected {EXPECTED}"),
+            format!("expected {}", expected("crate")),
         ));
         return None;
     };
@@ -330,7 +349,11 @@ fn krate(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<s
         Err(_) => {
             errors.push(syn::Error::new(
                 s.span(),
-                format!("`{}` is not a path: expected {EXPECTED}", s.value()),
+                format!(
+                    "`{}` is not a path: expected {}",
+                    s.value(),
+                    expected("crate")
+                ),
             ));
             None
         }
