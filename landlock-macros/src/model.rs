@@ -1,10 +1,9 @@
 //! Stage 2: raw items to a typed policy that keeps a span beside every value, checking each
 //! value's type and each path and port on the way.
 
-use landlock_template::PathTemplate;
+use landlock_template::{PathTemplate, TemplateError, TemplateErrorKind, VARIABLES};
 use proc_macro2::Span;
-use quote::quote;
-use syn::spanned::Spanned;
+use quote::{ToTokens, quote};
 use syn::{Expr, ExprLit, Lit, LitInt, LitStr, Token};
 
 use crate::Errors;
@@ -217,6 +216,17 @@ fn lit(expr: &Expr) -> Option<&Lit> {
     }
 }
 
+/// Why a value that is not a literal cannot be one: the policy is read when it is compiled.
+fn literals_only(what: &str, key: &syn::Ident) -> String {
+    let example = match key.to_string().as_str() {
+        "connect" | "bind" => "443",
+        _ => "\"/srv\"",
+    };
+    format!(
+        "expected {what}, as in `{key} = {example}`: a policy is read when it is compiled, so its values are literals, not constants or expressions"
+    )
+}
+
 fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, errors: &mut Errors) {
     let Some(elems) = one_or_list(key, &value, errors) else {
         return;
@@ -230,19 +240,85 @@ fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, error
                         class,
                         lit: s.clone(),
                     }),
-                    Err(e) => errors.push(syn::Error::new(s.span(), e.to_string())),
+                    Err(e) => errors.push(syn::Error::new(s.span(), template_error(&e))),
                 }
             }
-            _ => errors.push(syn::Error::new(
-                elem.span(),
+            Some(_) => errors.push(syn::Error::new_spanned(
+                elem,
                 format!(
                     "expected a path string: `{key}` takes {}",
                     expected(class.keyword())
                 ),
             )),
+            None => errors.push(syn::Error::new_spanned(
+                elem,
+                literals_only("a path string", key),
+            )),
         }
     }
 }
+
+/// The message for a rejected path: the template's own, plus the near-miss when there is one.
+fn template_error(error: &TemplateError) -> String {
+    let message = error.to_string();
+    match near_miss(error) {
+        // On a line of its own: the template's message already ends with what it expected.
+        Some(near) => format!("{message}\ndid you mean `{near}`?"),
+        None => message,
+    }
+}
+
+/// The path a rejected template was most likely meant to be: a named variable misspelled or in
+/// the wrong case (`$TEMP`, `$tmp`), or one not followed by `/` (`$TMPdir`, `$HOME.cache`).
+fn near_miss(error: &TemplateError) -> Option<String> {
+    let source = error.source();
+    let named = || VARIABLES.iter().map(|(name, _)| *name);
+    match *error.kind() {
+        TemplateErrorKind::UnknownVariable(name) => {
+            let rest = &source[1 + name.len()..];
+            // `$TMPdir`: a known name glued to what should follow it.
+            if let Some(known) = named().find(|known| name.starts_with(known)) {
+                return Some(format!("${known}/{}{rest}", &name[known.len()..]));
+            }
+            let known = named()
+                .map(|known| (edit_distance(&name.to_ascii_uppercase(), known), known))
+                .filter(|(d, known)| *d <= 1.max(known.len() / 3))
+                .min()?
+                .1;
+            Some(format!("${known}{rest}"))
+        }
+        TemplateErrorKind::VariableNotFollowedBySlash => {
+            let end = match source.find('}') {
+                Some(brace) if source.starts_with("${") => brace + 1,
+                _ => source[1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(source.len(), |i| i + 1),
+            };
+            let (variable, rest) = source.split_at(end);
+            Some(format!("{variable}/{rest}"))
+        }
+        _ => None,
+    }
+}
+
+/// Well-known services a port may be written as by mistake, with their TCP port.
+const SERVICES: &[(&str, u16)] = &[
+    ("ftp", 21),
+    ("ssh", 22),
+    ("smtp", 25),
+    ("dns", 53),
+    ("domain", 53),
+    ("http", 80),
+    ("pop3", 110),
+    ("imap", 143),
+    ("https", 443),
+    ("submission", 587),
+    ("imaps", 993),
+    ("mysql", 3306),
+    ("postgres", 5432),
+    ("postgresql", 5432),
+    ("redis", 6379),
+];
 
 fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
     if let Some(Lit::Str(s)) = lit(&value) {
@@ -258,11 +334,11 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
     for elem in elems {
         match lit(elem) {
             Some(Lit::Int(int)) => {
-                if let Some(port) = port(int, errors) {
+                if let Some(port) = port(key, int, errors) {
                     if out.iter().any(|(p, _)| *p == port) {
                         errors.push(syn::Error::new(
                             int.span(),
-                            format!("port {port} is listed twice"),
+                            format!("port {port} is listed twice: remove this one"),
                         ));
                     } else {
                         out.push((port, int.span()));
@@ -274,17 +350,24 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
                 format!("`\"*\"` stands alone: write `{key} = \"*\"` to leave {key} unrestricted"),
             )),
             Some(Lit::Str(s)) => errors.push(port_string(key, s)),
-            _ if matches!(elem, Expr::Unary(_)) => errors.push(syn::Error::new(
-                elem.span(),
-                "a port is a number from 1 to 65535",
-            )),
-            _ => errors.push(syn::Error::new(
-                elem.span(),
+            Some(_) => errors.push(syn::Error::new_spanned(
+                elem,
                 format!(
                     "expected a port number: `{key}` takes {}",
                     expected(&key.to_string())
                 ),
             )),
+            None => errors.push(match elem {
+                Expr::Unary(syn::ExprUnary {
+                    op: syn::UnOp::Neg(_),
+                    expr,
+                    ..
+                }) if matches!(lit(expr), Some(Lit::Int(_))) => syn::Error::new_spanned(
+                    elem,
+                    "a port is a number from 1 to 65535, never negative",
+                ),
+                _ => syn::Error::new_spanned(elem, literals_only("a port number", key)),
+            }),
         }
     }
     Some(Ports::Only(out))
@@ -292,9 +375,19 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
 
 fn port_string(key: &syn::Ident, s: &LitStr) -> syn::Error {
     let text = s.value();
-    let hint = match text.parse::<u32>() {
-        Ok(n) => format!("write the number without quotes: `{key} = {n}`"),
-        Err(_) => format!("the only string `{key}` takes is \"*\", for any port"),
+    let service = SERVICES
+        .iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name));
+    let hint = if let Ok(n) = text.parse::<u32>() {
+        format!("write the number without quotes: `{key} = {n}`")
+    } else if let Some((name, port)) = service {
+        format!("write its port number: `{key} = {port}` for {name}")
+    } else if text.starts_with('/') || text.starts_with('$') {
+        format!(
+            "`{key}` takes TCP port numbers, or \"*\" for any port; paths go under `read`, `write` or `exec`"
+        )
+    } else {
+        format!("the only string `{key}` takes is \"*\", for any port")
     };
     syn::Error::new(
         s.span(),
@@ -302,18 +395,36 @@ fn port_string(key: &syn::Ident, s: &LitStr) -> syn::Error {
     )
 }
 
-fn port(int: &LitInt, errors: &mut Errors) -> Option<u16> {
-    match int.base10_parse::<u64>() {
-        Ok(n @ 1..=65535) => Some(n as u16),
-        Ok(n) => {
+fn port(key: &syn::Ident, int: &LitInt, errors: &mut Errors) -> Option<u16> {
+    if !int.suffix().is_empty() {
+        errors.push(syn::Error::new(
+            int.span(),
+            format!(
+                "a port is written without a type suffix: `{key} = {}`",
+                int.base10_digits()
+            ),
+        ));
+        return None;
+    }
+    match int.base10_parse::<u16>() {
+        Ok(0) => {
             errors.push(syn::Error::new(
                 int.span(),
-                format!("port {n} is out of range: a port is a number from 1 to 65535"),
+                format!(
+                    "port 0 is not a port: a port is a number from 1 to 65535; to allow any port, write `{key} = \"*\"`"
+                ),
             ));
             None
         }
-        Err(e) => {
-            errors.push(syn::Error::new(int.span(), format!("invalid port: {e}")));
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(syn::Error::new(
+                int.span(),
+                format!(
+                    "port {} is out of range: a port is a number from 1 to 65535",
+                    int.base10_digits()
+                ),
+            ));
             None
         }
     }
@@ -338,9 +449,16 @@ fn flag(key: &syn::Ident, eq: Option<Token![=]>, value: Option<Expr>, errors: &m
 
 fn krate(value: Expr, errors: &mut Errors) -> Option<syn::Path> {
     let Some(Lit::Str(s)) = lit(&value) else {
+        let hint = match &value {
+            Expr::Path(path) => {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                format!(": write the path in quotes, `crate = \"{path}\"`")
+            }
+            _ => String::new(),
+        };
         errors.push(syn::Error::new_spanned(
             &value,
-            format!("expected {}", expected("crate")),
+            format!("expected {}{hint}", expected("crate")),
         ));
         return None;
     };
@@ -379,6 +497,38 @@ mod tests {
             "unknown policy item `allow_signal`: did you mean `allow_signals`?"
         );
         assert!(unknown_key("network").contains("expected one of `read`"));
+    }
+
+    fn near(template: &str) -> Option<String> {
+        near_miss(&PathTemplate::parse(template).unwrap_err())
+    }
+
+    #[test]
+    fn near_miss_variables() {
+        assert_eq!(near("$TEMP/out").as_deref(), Some("$TMP/out"));
+        assert_eq!(near("$tmp").as_deref(), Some("$TMP"));
+        assert_eq!(near("$PWD/x?").as_deref(), Some("$CWD/x?"));
+        assert_eq!(near("$EXEDIR").as_deref(), Some("$EXE_DIR"));
+        assert_eq!(near("$TMPdir").as_deref(), Some("$TMP/dir"));
+        assert_eq!(near("$HOME.cache?").as_deref(), Some("$HOME/.cache?"));
+        assert_eq!(near("${XDG}app").as_deref(), Some("${XDG}/app"));
+        assert_eq!(near("$LOGS"), None);
+        assert_eq!(near("etc"), None);
+    }
+
+    fn port_message(text: &str) -> String {
+        let key = syn::Ident::new("connect", Span::call_site());
+        port_string(&key, &LitStr::new(text, Span::call_site())).to_string()
+    }
+
+    #[test]
+    fn ports_as_strings() {
+        assert!(port_message("443").ends_with("write the number without quotes: `connect = 443`"));
+        assert!(port_message("HTTP").ends_with("`connect = 80` for http"));
+        assert!(port_message("/run/x.sock").contains("paths go under"));
+        assert!(
+            port_message("web").ends_with("the only string `connect` takes is \"*\", for any port")
+        );
     }
 
     #[test]

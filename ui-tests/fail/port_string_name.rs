@@ -1,6 +1,6 @@
 use landlock_runtime::sandbox;
 
-#[sandbox(connect = ["http", 443])]
+#[sandbox(connect = ["https", "web"])]
 fn load() {}
 
 fn main() {

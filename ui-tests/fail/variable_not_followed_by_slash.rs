@@ -1,6 +1,6 @@
 use landlock_runtime::sandbox;
 
-#[sandbox(write = "$TMPdir")]
+#[sandbox(read = "$HOME.cache", write = ["${XDG_RUNTIME_DIR}app", "$TMPdir"])]
 fn load() {}
 
 fn main() {

@@ -1,6 +1,6 @@
 use landlock_runtime::sandbox;
 
-#[sandbox(write = "$TEMP/out")]
+#[sandbox(read = ["$PWD", "$exe_dir/data?"], write = ["$TEMP/out", "$LOGS"])]
 fn load() {}
 
 fn main() {
