@@ -2,14 +2,14 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::model::{Class, Policy, Ports};
 
 /// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
 /// (an expression of type `&'static str`).
 pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStream {
-    let krate = runtime_path(policy);
-    let p = quote!(#krate::__private);
+    let p = private_path(policy);
     let grants = policy.grants.iter().map(|g| {
         let lit = &g.lit;
         let class = match g.class {
@@ -48,11 +48,13 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStre
     }
 }
 
-/// The path of the runtime crate: `crate = "..."`, or `::landlock_runtime`.
-pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
+/// The runtime's `__private` module: under `crate = "..."` or `::landlock_runtime`. A path
+/// given by `crate` keeps the span of its string, also on `::__private`, so that a path that
+/// does not lead to the runtime is reported there rather than on the whole attribute.
+fn private_path(policy: &Policy) -> TokenStream {
     match &policy.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::landlock_runtime),
+        Some(path) => quote_spanned!(path.span()=> #path::__private),
+        None => quote!(::landlock_runtime::__private),
     }
 }
 
@@ -62,13 +64,13 @@ pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
 /// a block of its own would trip rustc's `unused_braces` lint on a body that only holds a value
 /// (`fn f() -> u32 { 3 }`), and move the span of a missing tail value away from the user's body.
 pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStream {
-    let krate = runtime_path(policy);
+    let p = private_path(policy);
     let name = name.to_string();
     let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
     let stat = policy_static(policy, function);
     quote! {
         #stat
-        #krate::__private::enter(&__LANDLOCK_POLICY);
+        #p::enter(&__LANDLOCK_POLICY);
     }
 }
 
@@ -77,13 +79,13 @@ pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStrea
 /// `body` is one expression (checked when parsing), so it is the closure's body as it is: no
 /// braces around it, which would trip `unused_braces` on a user's `=> { value }`.
 pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
-    let krate = runtime_path(policy);
+    let p = private_path(policy);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
     let stat = policy_static(policy, function);
     quote! {
         {
             #stat
-            #krate::__private::run(&__LANDLOCK_POLICY, || #body)
+            #p::run(&__LANDLOCK_POLICY, || #body)
         }
     }
 }

@@ -63,8 +63,8 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
             .to_token_stream()
             .to_string()
             .replace(' ', "");
-        errors.push(syn::Error::new(
-            runtime.span(),
+        errors.push(syn::Error::new_spanned(
+            runtime,
             format!(
                 "`#[sandbox]` is written above `#[{name}]`, where it would see the `async fn` before `#[{name}]` turns it into the function that starts the runtime.\nWrite it below instead:\n    #[{name}]\n    #[sandbox(...)]\n    async fn {}() {{ ... }}\nThere the policy is enforced before the runtime starts, and every runtime thread inherits it",
                 function.sig.ident
@@ -97,6 +97,18 @@ fn is_async_entry(attr: &Attribute) -> bool {
 /// The error for `#[sandbox]` on something that is not a function with a body, under the
 /// keyword that says what it is.
 fn not_a_function(item: &TokenStream) -> syn::Error {
+    if let Ok(syn::TraitItemFn {
+        sig,
+        default: None,
+        semi_token,
+        ..
+    }) = syn::parse2(item.clone())
+    {
+        return syn::Error::new_spanned(
+            quote!(#sig #semi_token),
+            "`#[sandbox]` needs a function body to enforce its policy in, and a trait method without a default body has none: put `#[sandbox]` on the method in each `impl` of the trait",
+        );
+    }
     let (span, what) = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Struct(i)) => (i.struct_token.span(), "a struct"),
         Ok(Item::Enum(i)) => (i.enum_token.span(), "an enum"),
@@ -109,9 +121,6 @@ fn not_a_function(item: &TokenStream) -> syn::Error {
         Ok(Item::Type(i)) => (i.type_token.span(), "a type alias"),
         Ok(Item::Use(i)) => (i.use_token.span(), "a use declaration"),
         Ok(Item::ForeignMod(i)) => (i.abi.span(), "an extern block"),
-        _ if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() => {
-            (item.span(), "a function without a body")
-        }
         _ => (item.span(), "this item"),
     };
     syn::Error::new(
