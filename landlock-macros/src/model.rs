@@ -124,19 +124,49 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
     policy
 }
 
+/// Words used for a key in other tools, each with the key (or keys) it most likely means.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("ro", "`read`"),
+    ("readonly", "`read`"),
+    ("read_only", "`read`"),
+    ("rw", "`write`"),
+    ("readwrite", "`write`"),
+    ("read_write", "`write`"),
+    ("execute", "`exec`"),
+    ("run", "`exec`"),
+    ("listen", "`bind`"),
+    ("net", "`connect` or `bind`"),
+    ("network", "`connect` or `bind`"),
+    ("tcp", "`connect` or `bind`"),
+    ("port", "`connect` or `bind`"),
+    ("ports", "`connect` or `bind`"),
+    ("signals", "`allow_signals`"),
+    ("abstract_unix_sockets", "`allow_abstract_unix_sockets`"),
+    ("unix_sockets", "`allow_abstract_unix_sockets`"),
+    ("runtime", "`crate`"),
+];
+
 fn unknown_key(name: &str) -> String {
-    let mut msg = format!("unknown policy item `{name}`");
-    if let Some(near) = KEYS
+    let near = KEYS
         .iter()
         .map(|k| (edit_distance(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()
-    {
-        msg += &format!(": did you mean `{}`?", near.1);
-    } else {
-        msg += &format!(": expected one of {}", backticked(KEYS));
+        .map(|(_, k)| format!("`{k}`"))
+        .or_else(|| {
+            let lower = name.to_ascii_lowercase();
+            SYNONYMS
+                .iter()
+                .find(|(word, _)| *word == lower)
+                .map(|(_, keys)| (*keys).to_owned())
+        });
+    match near {
+        Some(near) => format!("unknown policy item `{name}`: did you mean {near}?"),
+        None => format!(
+            "unknown policy item `{name}`: expected one of {}",
+            backticked(KEYS)
+        ),
     }
-    msg
 }
 
 fn backticked(keys: &[&str]) -> String {
@@ -208,23 +238,52 @@ fn one_or_list<'a>(
     }
 }
 
+/// The error for a value that is not a literal, saying what shape was likely meant.
+fn not_a_literal(elem: &Expr, what: &str, key: &syn::Ident) -> syn::Error {
+    let ports = matches!(key.to_string().as_str(), "connect" | "bind");
+    let tokens = |elems: &syn::punctuated::Punctuated<Expr, Token![,]>| {
+        let elems: Vec<String> = elems
+            .iter()
+            .map(|e| e.to_token_stream().to_string())
+            .collect();
+        elems.join(", ")
+    };
+    let message = match elem {
+        Expr::Array(inner) => format!(
+            "expected {what}: lists do not nest, so write `{key} = [{}]`",
+            tokens(&inner.elems)
+        ),
+        Expr::Tuple(tuple) => format!(
+            "expected {what}: a list is written in square brackets, `{key} = [{}]`",
+            tokens(&tuple.elems)
+        ),
+        Expr::Paren(paren) => format!(
+            "expected {what}: write it without parentheses, `{key} = {}`",
+            paren.expr.to_token_stream()
+        ),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) if ports && matches!(lit(expr), Some(Lit::Int(_))) => {
+            "a port is a number from 1 to 65535, never negative".to_owned()
+        }
+        _ => {
+            let example = if ports { "443" } else { "\"/srv\"" };
+            format!(
+                "expected {what}, as in `{key} = {example}`: a policy is read when it is compiled, so its values are literals, not constants or expressions"
+            )
+        }
+    };
+    syn::Error::new_spanned(elem, message)
+}
+
 fn lit(expr: &Expr) -> Option<&Lit> {
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => Some(lit),
         Expr::Group(g) => lit(&g.expr),
         _ => None,
     }
-}
-
-/// Why a value that is not a literal cannot be one: the policy is read when it is compiled.
-fn literals_only(what: &str, key: &syn::Ident) -> String {
-    let example = match key.to_string().as_str() {
-        "connect" | "bind" => "443",
-        _ => "\"/srv\"",
-    };
-    format!(
-        "expected {what}, as in `{key} = {example}`: a policy is read when it is compiled, so its values are literals, not constants or expressions"
-    )
 }
 
 fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, errors: &mut Errors) {
@@ -250,10 +309,7 @@ fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, error
                     expected(class.keyword())
                 ),
             )),
-            None => errors.push(syn::Error::new_spanned(
-                elem,
-                literals_only("a path string", key),
-            )),
+            None => errors.push(not_a_literal(elem, "a path string", key)),
         }
     }
 }
@@ -357,17 +413,7 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
                     expected(&key.to_string())
                 ),
             )),
-            None => errors.push(match elem {
-                Expr::Unary(syn::ExprUnary {
-                    op: syn::UnOp::Neg(_),
-                    expr,
-                    ..
-                }) if matches!(lit(expr), Some(Lit::Int(_))) => syn::Error::new_spanned(
-                    elem,
-                    "a port is a number from 1 to 65535, never negative",
-                ),
-                _ => syn::Error::new_spanned(elem, literals_only("a port number", key)),
-            }),
+            None => errors.push(not_a_literal(elem, "a port number", key)),
         }
     }
     Some(Ports::Only(out))
@@ -496,7 +542,6 @@ mod tests {
             unknown_key("allow_signal"),
             "unknown policy item `allow_signal`: did you mean `allow_signals`?"
         );
-        assert!(unknown_key("network").contains("expected one of `read`"));
     }
 
     fn near(template: &str) -> Option<String> {
@@ -529,6 +574,19 @@ mod tests {
         assert!(
             port_message("web").ends_with("the only string `connect` takes is \"*\", for any port")
         );
+    }
+
+    #[test]
+    fn synonyms() {
+        assert_eq!(
+            unknown_key("network"),
+            "unknown policy item `network`: did you mean `connect` or `bind`?"
+        );
+        assert_eq!(
+            unknown_key("Execute"),
+            "unknown policy item `Execute`: did you mean `exec`?"
+        );
+        assert!(unknown_key("timeout").contains("expected one of `read`"));
     }
 
     #[test]
