@@ -316,7 +316,14 @@ fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, error
 
 /// The message for a rejected path: the template's own, plus the near-miss when there is one.
 fn template_error(error: &TemplateError) -> String {
-    let message = error.to_string();
+    let message = match error.kind() {
+        // The template's message would quote the empty name as ``.
+        TemplateErrorKind::BadVariableName("") => format!(
+            "empty variable name in `{}`: a name is a letter or `_` followed by letters, digits or `_`, as in `${{XDG_RUNTIME_DIR}}`",
+            error.source()
+        ),
+        _ => error.to_string(),
+    };
     match near_miss(error) {
         // On a line of its own: the template's message already ends with what it expected.
         Some(near) => format!("{message}\ndid you mean `{near}`?"),
@@ -343,6 +350,21 @@ fn near_miss(error: &TemplateError) -> Option<String> {
                 .1;
             Some(format!("${known}{rest}"))
         }
+        TemplateErrorKind::UnclosedBrace => {
+            // `${NAME/rest`: the brace closes where the name ends.
+            let rest = &source[2..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let (name, rest) = rest.split_at(end);
+            is_env_name(name).then(|| format!("${{{name}}}{rest}"))
+        }
+        TemplateErrorKind::BadVariableName(name) if source.starts_with("${") => {
+            // `${XDG-DATA}`: the separators other tools allow, as `_`.
+            let fixed = name.replace(['-', '.', ' '], "_");
+            let rest = &source[3 + name.len()..];
+            (fixed != name && is_env_name(&fixed)).then(|| format!("${{{fixed}}}{rest}"))
+        }
         TemplateErrorKind::VariableNotFollowedBySlash => {
             let end = match source.find('}') {
                 Some(brace) if source.starts_with("${") => brace + 1,
@@ -355,6 +377,11 @@ fn near_miss(error: &TemplateError) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether `name` may stand in `${NAME}`, as the template crate decides it.
+fn is_env_name(name: &str) -> bool {
+    PathTemplate::parse(&format!("${{{name}}}")).is_ok()
 }
 
 /// Well-known services a port may be written as by mistake, with their TCP port.
@@ -495,17 +522,14 @@ fn flag(key: &syn::Ident, eq: Option<Token![=]>, value: Option<Expr>, errors: &m
 
 fn krate(value: Expr, errors: &mut Errors) -> Option<syn::Path> {
     let Some(Lit::Str(s)) = lit(&value) else {
-        let hint = match &value {
+        let message = match &value {
             Expr::Path(path) => {
                 let path = path.to_token_stream().to_string().replace(' ', "");
-                format!(": write the path in quotes, `crate = \"{path}\"`")
+                format!("expected a string: write the path in quotes, `crate = \"{path}\"`")
             }
-            _ => String::new(),
+            _ => format!("expected {}", expected("crate")),
         };
-        errors.push(syn::Error::new_spanned(
-            &value,
-            format!("expected {}{hint}", expected("crate")),
-        ));
+        errors.push(syn::Error::new_spanned(&value, message));
         return None;
     };
     match s.parse::<syn::Path>() {
@@ -557,6 +581,14 @@ mod tests {
         assert_eq!(near("$TMPdir").as_deref(), Some("$TMP/dir"));
         assert_eq!(near("$HOME.cache?").as_deref(), Some("$HOME/.cache?"));
         assert_eq!(near("${XDG}app").as_deref(), Some("${XDG}/app"));
+        assert_eq!(
+            near("${XDG_DATA_HOME/app").as_deref(),
+            Some("${XDG_DATA_HOME}/app")
+        );
+        assert_eq!(near("${1X/app"), None);
+        assert_eq!(near("${XDG-DATA}/app").as_deref(), Some("${XDG_DATA}/app"));
+        assert_eq!(near("${1X}"), None);
+        assert_eq!(near("${}"), None);
         assert_eq!(near("$LOGS"), None);
         assert_eq!(near("etc"), None);
     }
