@@ -24,6 +24,14 @@ pub mod loader {
     #[allow(unused_variables)]
     pub fn load_again() -> usize {
         let unused = 0;
+        load_inner()
+    }
+
+    /// An inner attribute stays at the top of the body, before the generated statements.
+    #[sandbox(read = "/etc")]
+    pub extern "C" fn load_inner() -> usize {
+        #![allow(unused_variables)]
+        let unused = 0;
         load()
     }
 }
