@@ -1,6 +1,6 @@
 //! Stage 4: the typed policy to code: one `static` policy and one call into the runtime.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -52,9 +52,14 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream) -> TokenStre
 /// given by `crate` keeps the span of its string, also on `::__private`, so that a path that
 /// does not lead to the runtime is reported there rather than on the whole attribute.
 fn private_path(policy: &Policy) -> TokenStream {
+    private_path_at(policy, Span::call_site())
+}
+
+/// [`private_path`], spanned at `span` unless the path comes from `crate = "..."`.
+fn private_path_at(policy: &Policy, span: Span) -> TokenStream {
     match &policy.krate {
         Some(path) => quote_spanned!(path.span()=> #path::__private),
-        None => quote!(::landlock_runtime::__private),
+        None => quote_spanned!(span=> ::landlock_runtime::__private),
     }
 }
 
@@ -77,15 +82,27 @@ pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStrea
 /// The block form: the policy, and the expression run on a sandboxed scoped thread.
 ///
 /// `body` is one expression (checked when parsing), so it is the closure's body as it is: no
-/// braces around it, which would trip `unused_braces` on a user's `=> { value }`.
+/// braces around it, which would trip `unused_braces` on a user's `=> { value }`. The call and
+/// the closure take the span of the body, so that an error about them (a value or a borrow that
+/// cannot cross to the sandboxed thread) sits under the body, not on the whole invocation.
 pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
-    let p = private_path(policy);
+    let span = |t: Option<TokenTree>| t.map_or_else(Span::call_site, |t| t.span());
+    let start = span(body.clone().into_iter().next());
+    let end = span(body.clone().into_iter().last());
+    let p = private_path_at(policy, start);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
     let stat = policy_static(policy, function);
+    // The parentheses end where the body ends, so that the call spans the whole body.
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned!(start=> &__LANDLOCK_POLICY, || #body),
+    );
+    args.set_span(end);
+    let run = quote_spanned!(start=> #p::run #args);
     quote! {
         {
             #stat
-            #p::run(&__LANDLOCK_POLICY, || #body)
+            #run
         }
     }
 }
