@@ -73,9 +73,13 @@ pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStrea
     let name = name.to_string();
     let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
     let stat = policy_static(policy, function);
+    // The static lives in a block of its own, so that the user's statements around it cannot
+    // see it or clash with it, nor with the one of a second `#[sandbox]` on the same function.
     quote! {
-        #stat
-        #p::enter(&__LANDLOCK_POLICY);
+        #p::enter({
+            #stat
+            &__LANDLOCK_POLICY
+        });
     }
 }
 
