@@ -96,19 +96,15 @@ pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
     let p = private_path_at(policy, start);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
     let stat = policy_static(policy, function);
-    // The parentheses end where the body ends, so that the call spans the whole body.
+    // The static is in a block of its own, out of the body's scope. The parentheses end where
+    // the body ends, so that the call spans the whole body.
+    let policy = quote!({ #stat &__LANDLOCK_POLICY });
     let mut args = Group::new(
         Delimiter::Parenthesis,
-        quote_spanned!(start=> &__LANDLOCK_POLICY, || #body),
+        quote_spanned!(start=> #policy, || #body),
     );
     args.set_span(end);
-    let run = quote_spanned!(start=> #p::run #args);
-    quote! {
-        {
-            #stat
-            #run
-        }
-    }
+    quote_spanned!(start=> #p::run #args)
 }
 
 /// The errors as an expression that type-checks as anything, so that the only messages are

@@ -28,6 +28,11 @@ fn main() {
     let braced = block::sandbox!(read = "/etc" => { n + 1 }).unwrap();
     assert_eq!(braced, 3);
 
+    // The generated policy does not shadow the caller's names.
+    static __LANDLOCK_POLICY: usize = 5;
+    let seen = block::sandbox!(=> __LANDLOCK_POLICY).unwrap();
+    assert_eq!(seen, 5);
+
     // The caller's thread is not restricted: it can still read anything.
     assert!(std::fs::read_dir("/").is_ok());
 }

@@ -12,7 +12,6 @@ fn stacked() -> usize {
 }
 
 #[sandbox(read = "/etc")]
-#[allow(non_upper_case_globals)]
 fn shadowed() -> u32 {
     static __LANDLOCK_POLICY: u32 = 7;
     const GRANTS: u32 = 1;
