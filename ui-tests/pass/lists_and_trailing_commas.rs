@@ -8,7 +8,7 @@ use landlock_runtime::sandbox;
 #[sandbox(
     read = ["/etc", "/usr",],
     write = ["$TMP"],
-    exec = ["/usr/bin", "/bin"],
+    exec = ["/usr/bin", "/bin?"],
     connect = [80, 443,],
     bind = [8080],
 )]
