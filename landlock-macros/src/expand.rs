@@ -1,16 +1,16 @@
 //! Stage 4: the typed policy to code: one `static` policy, registered at link time for review,
 //! and one call into the runtime.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::model::{Class, Policy, Ports};
 
 /// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
 /// (an expression of type `&'static str`).
 pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: bool) -> TokenStream {
-    let krate = runtime_path(policy);
-    let p = quote!(#krate::__private);
+    let p = private_path(policy);
     let grants = policy.grants.iter().map(|g| {
         let lit = &g.lit;
         let class = match g.class {
@@ -55,7 +55,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     }
 }
 
-/// The path of the runtime crate: `crate = "..."`, or `::landlock_runtime`.
+/// The runtime crate: `crate = "..."`, or `::landlock_runtime`.
 pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
     match &policy.krate {
         Some(path) => quote!(#path),
@@ -63,9 +63,28 @@ pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
     }
 }
 
-/// The body of an annotated function: the policy, its enforcement, then the original body.
-pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Block) -> TokenStream {
-    let krate = runtime_path(policy);
+/// The runtime's `__private` module: under `crate = "..."` or `::landlock_runtime`. A path
+/// given by `crate` keeps the span of its string, also on `::__private`, so that a path that
+/// does not lead to the runtime is reported there rather than on the whole attribute.
+fn private_path(policy: &Policy) -> TokenStream {
+    private_path_at(policy, Span::call_site())
+}
+
+/// [`private_path`], spanned at `span` unless the path comes from `crate = "..."`.
+fn private_path_at(policy: &Policy, span: Span) -> TokenStream {
+    match &policy.krate {
+        Some(path) => quote_spanned!(path.span()=> #path::__private),
+        None => quote_spanned!(span=> ::landlock_runtime::__private),
+    }
+}
+
+/// The statements an annotated function starts with: the policy, then its enforcement.
+///
+/// They go in front of the original statements, inside the original braces: nesting the body as
+/// a block of its own would trip rustc's `unused_braces` lint on a body that only holds a value
+/// (`fn f() -> u32 { 3 }`), and move the span of a missing tail value away from the user's body.
+pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStream {
+    let p = private_path(policy);
     let name = name.to_string();
     let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
     // Sandboxing `main` means sandboxing the program: every thread of the process, including
@@ -73,26 +92,38 @@ pub(crate) fn function_body(policy: &Policy, name: &syn::Ident, body: &syn::Bloc
     // unless they ask for `process`.
     let process = policy.process.is_some() || name == "main";
     let stat = policy_static(policy, function, process);
+    // The static lives in a block of its own, so that the user's statements around it cannot
+    // see it or clash with it, nor with the one of a second `#[sandbox]` on the same function.
     quote! {
-        {
+        #p::enter({
             #stat
-            #krate::__private::enter(&__LANDLOCK_POLICY);
-            #body
-        }
+            &__LANDLOCK_POLICY
+        });
     }
 }
 
 /// The block form: the policy, and the expression run on a sandboxed scoped thread.
+///
+/// `body` is one expression (checked when parsing), so it is the closure's body as it is: no
+/// braces around it, which would trip `unused_braces` on a user's `=> { value }`. The call and
+/// the closure take the span of the body, so that an error about them (a value or a borrow that
+/// cannot cross to the sandboxed thread) sits under the body, not on the whole invocation.
 pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
-    let krate = runtime_path(policy);
+    let span = |t: Option<TokenTree>| t.map_or_else(Span::call_site, |t| t.span());
+    let start = span(body.clone().into_iter().next());
+    let end = span(body.clone().into_iter().last());
+    let p = private_path_at(policy, start);
     let function = quote!(::core::concat!(::core::module_path!(), "::{sandbox block}"));
     let stat = policy_static(policy, function, policy.process.is_some());
-    quote! {
-        {
-            #stat
-            #krate::__private::run(&__LANDLOCK_POLICY, || { #body })
-        }
-    }
+    // The static is in a block of its own, out of the body's scope. The parentheses end where
+    // the body ends, so that the call spans the whole body.
+    let policy = quote!({ #stat &__LANDLOCK_POLICY });
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned!(start=> #policy, || #body),
+    );
+    args.set_span(end);
+    quote_spanned!(start=> #p::run #args)
 }
 
 /// `policy!(ITEMS)`: a reference to the policy's static, registered like the others.

@@ -17,7 +17,14 @@ use proc_macro::TokenStream;
 pub(crate) type Errors = Vec<syn::Error>;
 
 /// Combines collected errors into one, or `None` when there are none.
-pub(crate) fn combine(errors: Errors) -> Option<syn::Error> {
+///
+/// They are reported in the order of the source, as they are read: the stages find them in
+/// their own order (syntax first, then values, then across items).
+pub(crate) fn combine(mut errors: Errors) -> Option<syn::Error> {
+    errors.sort_by_key(|e| {
+        let start = e.span().start();
+        (start.line, start.column)
+    });
     errors.into_iter().reduce(|mut all, e| {
         all.combine(e);
         all

@@ -1,10 +1,10 @@
 //! Stage 2: raw items to a typed policy that keeps a span beside every value, checking each
 //! value's type and each path and port on the way.
 
-use landlock_template::PathTemplate;
+use landlock_template::{PathTemplate, TemplateError, TemplateErrorKind, VARIABLES};
 use proc_macro2::Span;
-use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, LitInt, LitStr};
+use quote::{ToTokens, quote};
+use syn::{Expr, ExprLit, Lit, LitInt, LitStr, Token};
 
 use crate::Errors;
 use crate::parse::RawItem;
@@ -23,6 +23,15 @@ pub(crate) const KEYS: &[&str] = &[
     "process",
     "broad",
     "crate",
+];
+
+/// The keys written alone, without a value.
+pub(crate) const FLAGS: &[&str] = &[
+    "allow_signals",
+    "allow_abstract_unix_sockets",
+    "strict",
+    "process",
+    "broad",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,7 +88,7 @@ pub(crate) struct Policy {
 pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
     let mut policy = Policy::default();
     let mut seen: Vec<(String, Span)> = Vec::new();
-    for RawItem { key, value } in items {
+    for RawItem { key, eq, value } in items {
         let name = key.to_string();
         let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
         if !KEYS.contains(&name.as_str()) {
@@ -102,6 +111,21 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
             continue;
         }
         seen.push((name.clone(), key.span()));
+        if FLAGS.contains(&name.as_str()) {
+            let flag = flag(&key, eq, value, errors);
+            match name.as_str() {
+                "allow_signals" => policy.allow_signals = flag,
+                "allow_abstract_unix_sockets" => policy.allow_abstract_unix_sockets = flag,
+                "process" => policy.process = flag,
+                "broad" => policy.broad = flag,
+                _ => policy.strict = flag,
+            }
+            continue;
+        }
+        let Some(value) = value else {
+            errors.push(missing_value(&key, eq, &name));
+            continue;
+        };
         match name.as_str() {
             "read" => paths(&key, value, Class::Read, &mut policy, errors),
             "write" => paths(&key, value, Class::Write, &mut policy, errors),
@@ -109,33 +133,56 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
             "preset" => presets(&key, value, &mut policy, errors),
             "connect" => policy.connect = ports(&key, value, errors),
             "bind" => policy.bind = ports(&key, value, errors),
-            "allow_signals" => policy.allow_signals = flag(&key, value, errors),
-            "allow_abstract_unix_sockets" => {
-                policy.allow_abstract_unix_sockets = flag(&key, value, errors)
-            }
-            "strict" => policy.strict = flag(&key, value, errors),
-            "process" => policy.process = flag(&key, value, errors),
-            "broad" => policy.broad = flag(&key, value, errors),
-            "crate" => policy.krate = krate(&key, value, errors),
+            "crate" => policy.krate = krate(value, errors),
             _ => unreachable!("every key of KEYS is handled"),
         }
     }
     policy
 }
 
+/// Words used for a key in other tools, each with the key (or keys) it most likely means.
+const SYNONYMS: &[(&str, &str)] = &[
+    ("ro", "`read`"),
+    ("readonly", "`read`"),
+    ("read_only", "`read`"),
+    ("rw", "`write`"),
+    ("readwrite", "`write`"),
+    ("read_write", "`write`"),
+    ("execute", "`exec`"),
+    ("run", "`exec`"),
+    ("listen", "`bind`"),
+    ("net", "`connect` or `bind`"),
+    ("network", "`connect` or `bind`"),
+    ("tcp", "`connect` or `bind`"),
+    ("port", "`connect` or `bind`"),
+    ("ports", "`connect` or `bind`"),
+    ("signals", "`allow_signals`"),
+    ("abstract_unix_sockets", "`allow_abstract_unix_sockets`"),
+    ("unix_sockets", "`allow_abstract_unix_sockets`"),
+    ("runtime", "`crate`"),
+];
+
 fn unknown_key(name: &str) -> String {
-    let mut msg = format!("unknown policy item `{name}`");
-    if let Some(near) = KEYS
+    let near = KEYS
         .iter()
         .map(|k| (edit_distance(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()
-    {
-        msg += &format!(": did you mean `{}`?", near.1);
-    } else {
-        msg += &format!(": expected one of {}", backticked(KEYS));
+        .map(|(_, k)| format!("`{k}`"))
+        .or_else(|| {
+            let lower = name.to_ascii_lowercase();
+            SYNONYMS
+                .iter()
+                .find(|(word, _)| *word == lower)
+                .map(|(_, keys)| (*keys).to_owned())
+        });
+    match near {
+        Some(near) => format!("unknown policy item `{name}`: did you mean {near}?"),
+        None => format!(
+            "unknown policy item `{name}`: expected one of {}",
+            backticked(KEYS)
+        ),
     }
-    msg
 }
 
 fn backticked(keys: &[&str]) -> String {
@@ -163,8 +210,37 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn missing_value(key: &syn::Ident, expected: &str) -> syn::Error {
-    syn::Error::new(key.span(), format!("`{key}` needs a value: {expected}"))
+/// What a key takes, with an example written with that key.
+fn expected(name: &str) -> String {
+    match name {
+        "connect" | "bind" => format!(
+            "a port number, a list of them, or \"*\" for any port, as in `{name} = 443` or `{name} = [80, 443]`"
+        ),
+        "crate" => "a string naming the path of the `landlock_runtime` crate, as in `crate = \"::my_runtime\"`".to_owned(),
+        "preset" => format!(
+            "a preset name or a list of them ({}), as in `preset = \"dynamic_loader\"`",
+            landlock_template::PRESETS
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "a path string or a list of them, as in `{name} = \"/srv\"` or `{name} = [\"/srv\", \"$TMP\"]`"
+        ),
+    }
+}
+
+/// The error for a key without a value, under `key =` when the `=` is written.
+fn missing_value(key: &syn::Ident, eq: Option<Token![=]>, name: &str) -> syn::Error {
+    let expected = expected(name);
+    match eq {
+        Some(eq) => syn::Error::new_spanned(
+            quote!(#key #eq),
+            format!("expected a value after `{name} =`: `{name}` takes {expected}"),
+        ),
+        None => syn::Error::new(key.span(), format!("`{name}` needs a value: {expected}")),
+    }
 }
 
 /// The elements of a value that may be one item or a list; `None` after reporting an empty list.
@@ -186,6 +262,46 @@ fn one_or_list<'a>(
     }
 }
 
+/// The error for a value that is not a literal, saying what shape was likely meant.
+fn not_a_literal(elem: &Expr, what: &str, key: &syn::Ident) -> syn::Error {
+    let ports = matches!(key.to_string().as_str(), "connect" | "bind");
+    let tokens = |elems: &syn::punctuated::Punctuated<Expr, Token![,]>| {
+        let elems: Vec<String> = elems
+            .iter()
+            .map(|e| e.to_token_stream().to_string())
+            .collect();
+        elems.join(", ")
+    };
+    let message = match elem {
+        Expr::Array(inner) => format!(
+            "expected {what}: lists do not nest, so write `{key} = [{}]`",
+            tokens(&inner.elems)
+        ),
+        Expr::Tuple(tuple) => format!(
+            "expected {what}: a list is written in square brackets, `{key} = [{}]`",
+            tokens(&tuple.elems)
+        ),
+        Expr::Paren(paren) => format!(
+            "expected {what}: write it without parentheses, `{key} = {}`",
+            paren.expr.to_token_stream()
+        ),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) if ports && matches!(lit(expr), Some(Lit::Int(_))) => {
+            "a port is a number from 1 to 65535, never negative".to_owned()
+        }
+        _ => {
+            let example = if ports { "443" } else { "\"/srv\"" };
+            format!(
+                "expected {what}, as in `{key} = {example}`: a policy is read when it is compiled, so its values are literals, not constants or expressions"
+            )
+        }
+    };
+    syn::Error::new_spanned(elem, message)
+}
+
 fn lit(expr: &Expr) -> Option<&Lit> {
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => Some(lit),
@@ -194,20 +310,7 @@ fn lit(expr: &Expr) -> Option<&Lit> {
     }
 }
 
-const PATHS_EXPECTED: &str =
-    "a path string or a list of them, as in `read = \"/etc\"` or `read = [\"/etc\", \"$TMP\"]`";
-
-fn paths(
-    key: &syn::Ident,
-    value: Option<Expr>,
-    class: Class,
-    policy: &mut Policy,
-    errors: &mut Errors,
-) {
-    let Some(value) = value else {
-        errors.push(missing_value(key, PATHS_EXPECTED));
-        return;
-    };
+fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, errors: &mut Errors) {
     let Some(elems) = one_or_list(key, &value, errors) else {
         return;
     };
@@ -220,33 +323,33 @@ fn paths(
                         class,
                         lit: s.clone(),
                     }),
-                    Err(e) => errors.push(syn::Error::new(s.span(), e.to_string())),
+                    Err(e) => errors.push(syn::Error::new(s.span(), template_error(&e))),
                 }
             }
-            _ => errors.push(syn::Error::new(
-                elem.span(),
-                format!("expected a path string: `{key}` takes {PATHS_EXPECTED}"),
+            Some(_) => errors.push(syn::Error::new_spanned(
+                elem,
+                format!(
+                    "expected a path string: `{key}` takes {}",
+                    expected(class.keyword())
+                ),
             )),
+            None => errors.push(not_a_literal(elem, "a path string", key)),
         }
     }
 }
 
-const PRESETS_EXPECTED: &str =
-    "a preset name or a list of them, as in `preset = \"dynamic_loader\"`";
-
-fn presets(key: &syn::Ident, value: Option<Expr>, policy: &mut Policy, errors: &mut Errors) {
-    let Some(value) = value else {
-        errors.push(missing_value(key, PRESETS_EXPECTED));
-        return;
-    };
+fn presets(key: &syn::Ident, value: Expr, policy: &mut Policy, errors: &mut Errors) {
     let Some(elems) = one_or_list(key, &value, errors) else {
         return;
     };
     for elem in elems {
         let Some(Lit::Str(s)) = lit(elem) else {
-            errors.push(syn::Error::new(
-                elem.span(),
-                format!("expected a preset name: `{key}` takes {PRESETS_EXPECTED}"),
+            errors.push(syn::Error::new_spanned(
+                elem,
+                format!(
+                    "expected a preset name: `{key}` takes {}",
+                    expected("preset")
+                ),
             ));
             continue;
         };
@@ -281,13 +384,96 @@ fn presets(key: &syn::Ident, value: Option<Expr>, policy: &mut Policy, errors: &
     }
 }
 
-const PORTS_EXPECTED: &str = "a port number, a list of them, or \"*\" for any port, as in `connect = 443` or `connect = [80, 443]`";
-
-fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<Ports> {
-    let Some(value) = value else {
-        errors.push(missing_value(key, PORTS_EXPECTED));
-        return None;
+/// The message for a rejected path: the template's own, plus the near-miss when there is one.
+fn template_error(error: &TemplateError) -> String {
+    let message = match error.kind() {
+        // The template's message would quote the empty name as ``.
+        TemplateErrorKind::BadVariableName("") => format!(
+            "empty variable name in `{}`: a name is a letter or `_` followed by letters, digits or `_`, as in `${{XDG_RUNTIME_DIR}}`",
+            error.source()
+        ),
+        _ => error.to_string(),
     };
+    match near_miss(error) {
+        // On a line of its own: the template's message already ends with what it expected.
+        Some(near) => format!("{message}\ndid you mean `{near}`?"),
+        None => message,
+    }
+}
+
+/// The path a rejected template was most likely meant to be: a named variable misspelled or in
+/// the wrong case (`$TEMP`, `$tmp`), or one not followed by `/` (`$TMPdir`, `$HOME.cache`).
+fn near_miss(error: &TemplateError) -> Option<String> {
+    let source = error.source();
+    let named = || VARIABLES.iter().map(|(name, _)| *name);
+    match *error.kind() {
+        TemplateErrorKind::UnknownVariable(name) => {
+            let rest = &source[1 + name.len()..];
+            // `$TMPdir`: a known name glued to what should follow it.
+            if let Some(known) = named().find(|known| name.starts_with(known)) {
+                return Some(format!("${known}/{}{rest}", &name[known.len()..]));
+            }
+            let known = named()
+                .map(|known| (edit_distance(&name.to_ascii_uppercase(), known), known))
+                .filter(|(d, known)| *d <= 1.max(known.len() / 3))
+                .min()?
+                .1;
+            Some(format!("${known}{rest}"))
+        }
+        TemplateErrorKind::UnclosedBrace => {
+            // `${NAME/rest`: the brace closes where the name ends.
+            let rest = &source[2..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let (name, rest) = rest.split_at(end);
+            is_env_name(name).then(|| format!("${{{name}}}{rest}"))
+        }
+        TemplateErrorKind::BadVariableName(name) if source.starts_with("${") => {
+            // `${XDG-DATA}`: the separators other tools allow, as `_`.
+            let fixed = name.replace(['-', '.', ' '], "_");
+            let rest = &source[3 + name.len()..];
+            (fixed != name && is_env_name(&fixed)).then(|| format!("${{{fixed}}}{rest}"))
+        }
+        TemplateErrorKind::VariableNotFollowedBySlash => {
+            let end = match source.find('}') {
+                Some(brace) if source.starts_with("${") => brace + 1,
+                _ => source[1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(source.len(), |i| i + 1),
+            };
+            let (variable, rest) = source.split_at(end);
+            Some(format!("{variable}/{rest}"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `name` may stand in `${NAME}`, as the template crate decides it.
+fn is_env_name(name: &str) -> bool {
+    PathTemplate::parse(&format!("${{{name}}}")).is_ok()
+}
+
+/// Well-known services a port may be written as by mistake, with their TCP port.
+const SERVICES: &[(&str, u16)] = &[
+    ("ftp", 21),
+    ("ssh", 22),
+    ("smtp", 25),
+    ("dns", 53),
+    ("domain", 53),
+    ("http", 80),
+    ("pop3", 110),
+    ("imap", 143),
+    ("https", 443),
+    ("submission", 587),
+    ("imaps", 993),
+    ("mysql", 3306),
+    ("postgres", 5432),
+    ("postgresql", 5432),
+    ("redis", 6379),
+];
+
+fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
     if let Some(Lit::Str(s)) = lit(&value) {
         return if s.value() == "*" {
             Some(Ports::Any(s.span()))
@@ -301,11 +487,11 @@ fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<P
     for elem in elems {
         match lit(elem) {
             Some(Lit::Int(int)) => {
-                if let Some(port) = port(int, errors) {
+                if let Some(port) = port(key, int, errors) {
                     if out.iter().any(|(p, _)| *p == port) {
                         errors.push(syn::Error::new(
                             int.span(),
-                            format!("port {port} is listed twice"),
+                            format!("port {port} is listed twice: remove this one"),
                         ));
                     } else {
                         out.push((port, int.span()));
@@ -317,14 +503,14 @@ fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<P
                 format!("`\"*\"` stands alone: write `{key} = \"*\"` to leave {key} unrestricted"),
             )),
             Some(Lit::Str(s)) => errors.push(port_string(key, s)),
-            _ if matches!(elem, Expr::Unary(_)) => errors.push(syn::Error::new(
-                elem.span(),
-                "a port is a number from 1 to 65535",
+            Some(_) => errors.push(syn::Error::new_spanned(
+                elem,
+                format!(
+                    "expected a port number: `{key}` takes {}",
+                    expected(&key.to_string())
+                ),
             )),
-            _ => errors.push(syn::Error::new(
-                elem.span(),
-                format!("expected a port number: `{key}` takes {PORTS_EXPECTED}"),
-            )),
+            None => errors.push(not_a_literal(elem, "a port number", key)),
         }
     }
     Some(Ports::Only(out))
@@ -332,9 +518,19 @@ fn ports(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<P
 
 fn port_string(key: &syn::Ident, s: &LitStr) -> syn::Error {
     let text = s.value();
-    let hint = match text.parse::<u32>() {
-        Ok(n) => format!("write the number without quotes: `{key} = {n}`"),
-        Err(_) => format!("the only string `{key}` takes is \"*\", for any port"),
+    let service = SERVICES
+        .iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name));
+    let hint = if let Ok(n) = text.parse::<u32>() {
+        format!("write the number without quotes: `{key} = {n}`")
+    } else if let Some((name, port)) = service {
+        format!("write its port number: `{key} = {port}` for {name}")
+    } else if text.starts_with('/') || text.starts_with('$') {
+        format!(
+            "`{key}` takes TCP port numbers, or \"*\" for any port; paths go under `read`, `write` or `exec`"
+        )
+    } else {
+        format!("the only string `{key}` takes is \"*\", for any port")
     };
     syn::Error::new(
         s.span(),
@@ -342,47 +538,68 @@ fn port_string(key: &syn::Ident, s: &LitStr) -> syn::Error {
     )
 }
 
-fn port(int: &LitInt, errors: &mut Errors) -> Option<u16> {
-    match int.base10_parse::<u64>() {
-        Ok(n @ 1..=65535) => Some(n as u16),
-        Ok(n) => {
+fn port(key: &syn::Ident, int: &LitInt, errors: &mut Errors) -> Option<u16> {
+    if !int.suffix().is_empty() {
+        errors.push(syn::Error::new(
+            int.span(),
+            format!(
+                "a port is written without a type suffix: `{key} = {}`",
+                int.base10_digits()
+            ),
+        ));
+        return None;
+    }
+    match int.base10_parse::<u16>() {
+        Ok(0) => {
             errors.push(syn::Error::new(
                 int.span(),
-                format!("port {n} is out of range: a port is a number from 1 to 65535"),
+                format!(
+                    "port 0 is not a port: a port is a number from 1 to 65535; to allow any port, write `{key} = \"*\"`"
+                ),
             ));
             None
         }
-        Err(e) => {
-            errors.push(syn::Error::new(int.span(), format!("invalid port: {e}")));
-            None
-        }
-    }
-}
-
-fn flag(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Flag {
-    match value {
-        None => Some(key.span()),
-        Some(value) => {
-            errors.push(syn::Error::new_spanned(
-                &value,
-                format!("`{key}` takes no value: write `{key}` alone to turn it on, and leave it out to keep it off"),
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(syn::Error::new(
+                int.span(),
+                format!(
+                    "port {} is out of range: a port is a number from 1 to 65535",
+                    int.base10_digits()
+                ),
             ));
             None
         }
     }
 }
 
-fn krate(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<syn::Path> {
-    const EXPECTED: &str = "a string naming the path of the `landlock_runtime` crate, as in `crate = \"::my_runtime\"`";
-    let Some(value) = value else {
-        errors.push(missing_value(key, EXPECTED));
-        return None;
-    };
+fn flag(key: &syn::Ident, eq: Option<Token![=]>, value: Option<Expr>, errors: &mut Errors) -> Flag {
+    let message = format!(
+        "`{key}` takes no value: write `{key}` alone to turn it on, and leave it out to keep it off"
+    );
+    match (eq, value) {
+        (None, _) => Some(key.span()),
+        (Some(_), Some(value)) => {
+            errors.push(syn::Error::new_spanned(&value, message));
+            None
+        }
+        (Some(eq), None) => {
+            errors.push(syn::Error::new_spanned(eq, message));
+            None
+        }
+    }
+}
+
+fn krate(value: Expr, errors: &mut Errors) -> Option<syn::Path> {
     let Some(Lit::Str(s)) = lit(&value) else {
-        errors.push(syn::Error::new_spanned(
-            &value,
-            format!("expected {EXPECTED}"),
-        ));
+        let message = match &value {
+            Expr::Path(path) => {
+                let path = path.to_token_stream().to_string().replace(' ', "");
+                format!("expected a string: write the path in quotes, `crate = \"{path}\"`")
+            }
+            _ => format!("expected {}", expected("crate")),
+        };
+        errors.push(syn::Error::new_spanned(&value, message));
         return None;
     };
     match s.parse::<syn::Path>() {
@@ -390,7 +607,11 @@ fn krate(key: &syn::Ident, value: Option<Expr>, errors: &mut Errors) -> Option<s
         Err(_) => {
             errors.push(syn::Error::new(
                 s.span(),
-                format!("`{}` is not a path: expected {EXPECTED}", s.value()),
+                format!(
+                    "`{}` is not a path: expected {}",
+                    s.value(),
+                    expected("crate")
+                ),
             ));
             None
         }
@@ -415,7 +636,59 @@ mod tests {
             unknown_key("allow_signal"),
             "unknown policy item `allow_signal`: did you mean `allow_signals`?"
         );
-        assert!(unknown_key("network").contains("expected one of `read`"));
+    }
+
+    fn near(template: &str) -> Option<String> {
+        near_miss(&PathTemplate::parse(template).unwrap_err())
+    }
+
+    #[test]
+    fn near_miss_variables() {
+        assert_eq!(near("$TEMP/out").as_deref(), Some("$TMP/out"));
+        assert_eq!(near("$tmp").as_deref(), Some("$TMP"));
+        assert_eq!(near("$PWD/x?").as_deref(), Some("$CWD/x?"));
+        assert_eq!(near("$EXEDIR").as_deref(), Some("$EXE_DIR"));
+        assert_eq!(near("$TMPdir").as_deref(), Some("$TMP/dir"));
+        assert_eq!(near("$HOME.cache?").as_deref(), Some("$HOME/.cache?"));
+        assert_eq!(near("${XDG}app").as_deref(), Some("${XDG}/app"));
+        assert_eq!(
+            near("${XDG_DATA_HOME/app").as_deref(),
+            Some("${XDG_DATA_HOME}/app")
+        );
+        assert_eq!(near("${1X/app"), None);
+        assert_eq!(near("${XDG-DATA}/app").as_deref(), Some("${XDG_DATA}/app"));
+        assert_eq!(near("${1X}"), None);
+        assert_eq!(near("${}"), None);
+        assert_eq!(near("$LOGS"), None);
+        assert_eq!(near("etc"), None);
+    }
+
+    fn port_message(text: &str) -> String {
+        let key = syn::Ident::new("connect", Span::call_site());
+        port_string(&key, &LitStr::new(text, Span::call_site())).to_string()
+    }
+
+    #[test]
+    fn ports_as_strings() {
+        assert!(port_message("443").ends_with("write the number without quotes: `connect = 443`"));
+        assert!(port_message("HTTP").ends_with("`connect = 80` for http"));
+        assert!(port_message("/run/x.sock").contains("paths go under"));
+        assert!(
+            port_message("web").ends_with("the only string `connect` takes is \"*\", for any port")
+        );
+    }
+
+    #[test]
+    fn synonyms() {
+        assert_eq!(
+            unknown_key("network"),
+            "unknown policy item `network`: did you mean `connect` or `bind`?"
+        );
+        assert_eq!(
+            unknown_key("Execute"),
+            "unknown policy item `Execute`: did you mean `exec`?"
+        );
+        assert!(unknown_key("timeout").contains("expected one of `read`"));
     }
 
     #[test]

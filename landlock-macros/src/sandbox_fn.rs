@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn};
+use syn::{Attribute, Item, ItemFn, Stmt};
 
 use crate::{Errors, combine, expand, model, parse, valid};
 
@@ -31,8 +31,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match (combine(errors), function) {
         (None, Some(mut function)) => {
-            let body = expand::function_body(&policy, &function.sig.ident, &function.block);
-            function.block = syn::parse_quote!(#body);
+            let prelude = expand::function_prelude(&policy, &function.sig.ident);
+            // Verbatim: the generated statements are printed as they are, never re-parsed.
+            let prelude = Stmt::Item(Item::Verbatim(prelude));
+            function.block.stmts.insert(0, prelude);
             function.into_token_stream()
         }
         (errors, _) => {
@@ -126,6 +128,18 @@ fn is_async_entry(attr: &Attribute) -> bool {
 /// The error for `#[sandbox]` on something that is not a function with a body, under the
 /// keyword that says what it is.
 fn not_a_function(item: &TokenStream) -> syn::Error {
+    if let Ok(syn::TraitItemFn {
+        sig,
+        default: None,
+        semi_token,
+        ..
+    }) = syn::parse2(item.clone())
+    {
+        return syn::Error::new_spanned(
+            quote!(#sig #semi_token),
+            "`#[sandbox]` needs a function body to enforce its policy in, and a trait method without a default body has none: put `#[sandbox]` on the method in each `impl` of the trait",
+        );
+    }
     let (span, what) = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Struct(i)) => (i.struct_token.span(), "a struct"),
         Ok(Item::Enum(i)) => (i.enum_token.span(), "an enum"),
@@ -138,9 +152,6 @@ fn not_a_function(item: &TokenStream) -> syn::Error {
         Ok(Item::Type(i)) => (i.type_token.span(), "a type alias"),
         Ok(Item::Use(i)) => (i.use_token.span(), "a use declaration"),
         Ok(Item::ForeignMod(i)) => (i.abi.span(), "an extern block"),
-        _ if syn::parse2::<syn::TraitItemFn>(item.clone()).is_ok() => {
-            (item.span(), "a function without a body")
-        }
         _ => (item.span(), "this item"),
     };
     syn::Error::new(

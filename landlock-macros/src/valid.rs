@@ -72,17 +72,26 @@ fn duplicates(policy: &Policy, errors: &mut Errors) {
             .iter()
             .find(|g| key(&g.lit.value()) == path)
         {
-            let msg = if first.class == grant.class {
-                format!("`{path}` is already granted as {}", first.class.keyword())
-            } else {
-                format!(
-                    "`{path}` is already granted as {}: a path takes one class, so keep the broader one (`write` and `exec` both include `read`)",
-                    first.class.keyword()
-                )
-            };
+            let msg = duplicate(path, first.class, grant.class);
             errors.push(syn::Error::new(grant.lit.span(), msg));
         }
     }
+}
+
+/// The error for `path` granted under `second` after `first`: which one to keep, when one
+/// includes the other.
+fn duplicate(path: &str, first: Class, second: Class) -> String {
+    let (first, second) = (first.keyword(), second.keyword());
+    if first == second {
+        return format!("`{path}` is listed twice under `{first}`: remove one");
+    }
+    let advice = match (first, second) {
+        ("read", broader) | (broader, "read") => {
+            format!("`{broader}` includes what `read` grants, so list it under `{broader}` alone")
+        }
+        _ => "give it `write` or `exec` (each includes `read`)".to_owned(),
+    };
+    format!("`{path}` is already granted under `{first}`: a path takes one class; {advice}")
 }
 
 /// A path as compared for duplicates: without the optional marker or a trailing slash.
@@ -91,5 +100,35 @@ fn key(template: &str) -> &str {
     match path.trim_end_matches('/') {
         "" => "/",
         trimmed => trimmed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_say_which_class_to_keep() {
+        assert_eq!(
+            duplicate("/etc", Class::Read, Class::Read),
+            "`/etc` is listed twice under `read`: remove one"
+        );
+        let msg = duplicate("$TMP", Class::Write, Class::Read);
+        assert!(msg.ends_with("list it under `write` alone"), "{msg}");
+        let msg = duplicate("$TMP", Class::Read, Class::Exec);
+        assert!(msg.ends_with("list it under `exec` alone"), "{msg}");
+        let msg = duplicate("/srv", Class::Write, Class::Exec);
+        assert!(
+            msg.ends_with("give it `write` or `exec` (each includes `read`)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn duplicates_ignore_the_optional_marker_and_trailing_slashes() {
+        assert_eq!(key("/etc/?"), "/etc");
+        assert_eq!(key("$TMP//"), "$TMP");
+        assert_eq!(key("/"), "/");
+        assert_eq!(key("//?"), "/");
     }
 }

@@ -1,0 +1,8 @@
+use landlock_runtime::sandbox;
+
+#[sandbox(read = ["", "?"])]
+fn load() {}
+
+fn main() {
+    load();
+}

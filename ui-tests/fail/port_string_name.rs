@@ -1,0 +1,8 @@
+use landlock_runtime::sandbox;
+
+#[sandbox(connect = ["https", "web"])]
+fn load() {}
+
+fn main() {
+    load();
+}
