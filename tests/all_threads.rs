@@ -15,20 +15,11 @@ use std::time::Duration;
 
 use landlock_runtime::{ErrorKind, Policy, Uncovered, sandbox};
 
+mod support;
+use support::landlock_or_skip;
+
 /// A path no policy here grants: opening it is denied with EACCES under any of them.
 const DENIED: &str = "/etc/hostname";
-
-fn landlock_or_skip() -> bool {
-    if landlock_runtime::kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
-}
 
 /// Runs `scenario` in a child process (this binary, filtered to test `name`), and checks it
 /// passed there. Returns false when the caller is the parent.

@@ -7,20 +7,11 @@ use std::process::Command;
 
 use landlock_runtime::{CommandExt, Policy, Preset, policy};
 
+mod support;
+use support::landlock_or_skip;
+
 /// The probe program: performs operations and prints the kernel's answer to each.
 const PROBE: &str = env!("CARGO_BIN_EXE_landlock-probe");
-
-fn landlock_or_skip() -> bool {
-    if landlock_runtime::kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
-}
 
 /// A policy made at run time, for paths only known then; commands need `&'static`.
 fn leak(policy: Policy) -> &'static Policy {

@@ -3,18 +3,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// Whether Landlock is here; without it, fails when `LANDLOCK_REQUIRED=1`, else skips.
-fn landlock_or_skip() -> bool {
-    if landlock_runtime::kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
-}
+mod support;
+use support::landlock_or_skip;
 
 /// Builds the examples once, so that this file also works alone (`cargo test --test examples`
 /// does not build them, `cargo test` does).
