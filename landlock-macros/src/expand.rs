@@ -55,18 +55,10 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     }
 }
 
-/// The runtime crate: `crate = "..."`, or `::landlock_runtime`.
-pub(crate) fn runtime_path(policy: &Policy) -> TokenStream {
-    match &policy.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::landlock_runtime),
-    }
-}
-
 /// The runtime's `__private` module: under `crate = "..."` or `::landlock_runtime`. A path
 /// given by `crate` keeps the span of its string, also on `::__private`, so that a path that
 /// does not lead to the runtime is reported there rather than on the whole attribute.
-fn private_path(policy: &Policy) -> TokenStream {
+pub(crate) fn private_path(policy: &Policy) -> TokenStream {
     private_path_at(policy, Span::call_site())
 }
 

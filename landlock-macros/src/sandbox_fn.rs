@@ -76,10 +76,10 @@ fn below_async_entry(
     let at = function.attrs.iter().position(is_async_entry)?;
     let mut function = function.clone();
     let runtime = function.attrs.remove(at);
-    let krate = expand::runtime_path(policy);
+    let p = expand::private_path(policy);
     Some(quote! {
         #runtime
-        #[#krate::sandbox(#args)]
+        #[#p::sandbox(#args)]
         #function
     })
 }
