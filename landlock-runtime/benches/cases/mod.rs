@@ -3,10 +3,11 @@
 //! comparisons with their goals, and the report.
 //!
 //! Landlock cannot be undone on a thread, so every case that enforces does so on a fresh
-//! thread, one layer per thread, far from the kernel's limit of 16. Each such case is timed
-//! twice per iteration: from the caller (spawn, enforce, join: "total") and inside the new
-//! thread around the enforcement alone ("in thread"). Thread creation is taken out of the totals
-//! with a baseline measured in the same run: spawning and joining an empty thread ("net").
+//! thread, one layer per thread, far from the kernel's limit of 16. Each such iteration is
+//! timed from the caller (spawn, enforce, join: "total") and inside the new thread around the
+//! enforcement alone ("in thread"), and is paired with the spawn and join of an empty thread
+//! right before it: "net" is the total less that baseline, so that thread creation is taken
+//! out with a baseline measured under the same load.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -175,30 +176,40 @@ pub struct Timing {
     /// Inside the fresh thread, around the work alone; `None` for cases with no thread of
     /// their own.
     pub in_thread: Option<Duration>,
+    /// The paired baselines: spawning and joining an empty thread before each iteration.
+    pub spawn: Option<Duration>,
 }
 
-/// Runs `work` once on each of `iters` fresh threads.
-fn on_fresh_threads(iters: u64, work: impl Fn() + Sync) -> Timing {
-    let mut timing = Timing {
-        iters,
-        in_thread: Some(Duration::ZERO),
-        ..Timing::default()
-    };
-    for _ in 0..iters {
-        let start = Instant::now();
-        let inside = thread::scope(|s| {
-            s.spawn(|| {
-                let start = Instant::now();
-                work();
-                start.elapsed()
-            })
-            .join()
+/// Spawns a thread that runs `work`, and joins it: the time of it all, and of `work` alone.
+fn spawn_and_join(work: &(impl Fn() + Sync)) -> (Duration, Duration) {
+    let start = Instant::now();
+    let inside = thread::scope(|s| {
+        s.spawn(|| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
         })
-        .expect("a case panicked on its thread");
-        timing.total += start.elapsed();
-        timing.in_thread = timing.in_thread.map(|t| t + inside);
+        .join()
+    })
+    .expect("a case panicked on its thread");
+    (start.elapsed(), inside)
+}
+
+/// Runs `work` once on each of `iters` fresh threads, each paired with an empty thread.
+fn on_fresh_threads(iters: u64, work: impl Fn() + Sync) -> Timing {
+    let (mut total, mut in_thread, mut spawn) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for _ in 0..iters {
+        spawn += spawn_and_join(&|| {}).0;
+        let (all, inside) = spawn_and_join(&work);
+        total += all;
+        in_thread += inside;
     }
-    timing
+    Timing {
+        iters,
+        total,
+        in_thread: Some(in_thread),
+        spawn: Some(spawn),
+    }
 }
 
 /// Runs `work` `iters` times on the calling thread.
@@ -211,6 +222,7 @@ fn on_this_thread(iters: u64, work: impl Fn()) -> Timing {
         iters,
         total: start.elapsed(),
         in_thread: None,
+        spawn: None,
     }
 }
 
@@ -224,13 +236,10 @@ pub struct Case {
     pub run: fn(&Setup, u64) -> Timing,
 }
 
-/// The baseline that thread creation is taken out with.
-pub const SPAWN: &str = "thread/spawn_join_empty";
-
 /// Every case, in the order they run.
 pub const CASES: [Case; 9] = [
     Case {
-        id: SPAWN,
+        id: "thread/spawn_join_empty",
         what: "spawn and join a thread that does nothing",
         run: |_, iters| on_fresh_threads(iters, || {}),
     },
@@ -307,6 +316,8 @@ pub const CASES: [Case; 9] = [
 pub struct PerIter {
     /// Total, as seen by the caller.
     pub total: f64,
+    /// Total less the paired empty thread, when the case has one.
+    pub net: Option<f64>,
     /// Inside the fresh thread, when the case has one.
     pub in_thread: Option<f64>,
 }
@@ -317,15 +328,18 @@ impl PerIter {
         let per = |d: Duration| d.as_nanos() as f64 / t.iters.max(1) as f64;
         PerIter {
             total: per(t.total),
+            net: t.spawn.map(|s| per(t.total) - per(s)),
             in_thread: t.in_thread.map(per),
         }
     }
 
     /// The median of each figure over `samples`.
     pub fn median(samples: &[PerIter]) -> Option<PerIter> {
-        let total = median(samples.iter().map(|s| s.total))?;
-        let in_thread = median(samples.iter().filter_map(|s| s.in_thread));
-        Some(PerIter { total, in_thread })
+        Some(PerIter {
+            total: median(samples.iter().map(|s| s.total))?,
+            net: median(samples.iter().filter_map(|s| s.net)),
+            in_thread: median(samples.iter().filter_map(|s| s.in_thread)),
+        })
     }
 }
 
@@ -429,7 +443,7 @@ pub const COMPARISONS: [Comparison; 6] = [
 pub struct Figures {
     /// From totals.
     pub total: Option<f64>,
-    /// From totals less the spawn baseline.
+    /// From totals less the paired spawn baselines.
     pub net: Option<f64>,
     /// From the in-thread times.
     pub in_thread: Option<f64>,
@@ -455,13 +469,13 @@ impl Comparison {
             Goal::SpeedupAtLeast(_) => b / s,
             _ => s / b,
         };
-        let spawn = of(SPAWN).map(|s| s.total);
         Figures {
             total: Some(ratio(subject.total, baseline.total)),
-            net: spawn
-                .filter(|_| self.basis == Basis::Net)
-                .filter(|sp| subject.total > *sp && baseline.total > *sp)
-                .map(|sp| ratio(subject.total - sp, baseline.total - sp)),
+            net: subject
+                .net
+                .zip(baseline.net)
+                .filter(|&(s, b)| s > 0.0 && b > 0.0)
+                .map(|(s, b)| ratio(s, b)),
             in_thread: subject
                 .in_thread
                 .zip(baseline.in_thread)
@@ -507,16 +521,18 @@ pub fn report(
         }
     };
     let opt = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map(f).unwrap_or_else(|| "-".into());
-    out.push_str("| case | total per iteration | in thread | what one iteration does |\n");
-    out.push_str("| --- | ---: | ---: | --- |\n");
+    out.push_str(
+        "| case | total per iteration | net of spawn | in thread | what one iteration does |\n",
+    );
+    out.push_str("| --- | ---: | ---: | ---: | --- |\n");
     for case in &CASES {
-        let (total, in_thread) = match of(case.id) {
-            Some(p) => (ns(p.total), opt(p.in_thread, &ns)),
-            None => ("not measured".into(), "-".into()),
+        let (total, net, in_thread) = match of(case.id) {
+            Some(p) => (ns(p.total), opt(p.net, &ns), opt(p.in_thread, &ns)),
+            None => ("not measured".into(), "-".into(), "-".into()),
         };
         let _ = writeln!(
             out,
-            "| `{}` | {total} | {in_thread} | {} |",
+            "| `{}` | {total} | {net} | {in_thread} | {} |",
             case.id, case.what
         );
     }
@@ -527,7 +543,7 @@ pub fn report(
         let f = figures(c);
         let fmt = |v: f64| match c.goal {
             Goal::NanosAtMost(_) => format!("{v:.1} ns"),
-            _ => format!("{v:.2}x"),
+            _ => format!("{v:.3}x"),
         };
         let met = match c.judge(&f) {
             Some((_, true)) => "yes",
