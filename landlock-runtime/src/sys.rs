@@ -74,10 +74,11 @@ mod imp {
         created: Option<RulesetCreated>,
     }
 
+    /// Maps an error of the `landlock` crate; the operation's name becomes a `String` only
+    /// on error, so that success allocates nothing for it.
     fn kernel(operation: impl Into<String>) -> impl FnOnce(RulesetError) -> ErrorKind {
-        let operation = operation.into();
         move |e| ErrorKind::Kernel {
-            operation,
+            operation: operation.into(),
             source: io::Error::other(e),
         }
     }
