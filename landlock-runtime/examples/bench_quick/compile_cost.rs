@@ -5,9 +5,11 @@
 //! on this workspace's crates and its lock file, so they build what a user's crate builds. The
 //! dependencies are built first (once; later runs reuse them); then each crate is rebuilt alone
 //! (its `lib.rs` touched, `cargo build -p`), alternately, several times, and the medians are
-//! compared, as measured and net of cargo's own time (a build with nothing to do). The macro
-//! crate's own build is `cargo clean -p landlock-macros` then `cargo build -p landlock-macros`,
-//! in a target directory of its own so that the crates' stays warm.
+//! compared, as measured and net of cargo's own time (a build with nothing to do). That is done
+//! twice, in target directories of their own: incremental, as in the edit-compile loop of the
+//! dev profile, and with `CARGO_INCREMENTAL=0`, where the whole crate is compiled again (as in
+//! CI). The macro crate's own build is `cargo clean -p landlock-macros` then
+//! `cargo build -p landlock-macros`, also in a target directory of its own.
 
 use std::fs;
 use std::io;
@@ -91,18 +93,41 @@ fn generate(workspace: &Path) -> io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Runs cargo in the generated workspace `dir` with the target directory `target`; returns how
-/// long it took.
-fn cargo(dir: &Path, target: &str, args: &[&str]) -> Result<Duration, String> {
+/// How a build is made: its target directory in the generated workspace, and whether it is
+/// incremental.
+struct Build {
+    target: &'static str,
+    incremental: bool,
+}
+
+const INCREMENTAL: Build = Build {
+    target: "target",
+    incremental: true,
+};
+const FULL: Build = Build {
+    target: "target-full",
+    incremental: false,
+};
+const MACROS: Build = Build {
+    target: "target-macros",
+    incremental: true,
+};
+
+/// Runs cargo in the generated workspace `dir`; returns how long it took.
+fn cargo(dir: &Path, build: &Build, args: &[&str]) -> Result<Duration, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let start = Instant::now();
     let output = Command::new(cargo)
         .args(args)
         .arg("--quiet")
         .arg("--target-dir")
-        .arg(dir.join(target))
+        .arg(dir.join(build.target))
         .current_dir(dir)
         .env_remove("CARGO_TARGET_DIR")
+        .env(
+            "CARGO_INCREMENTAL",
+            if build.incremental { "1" } else { "0" },
+        )
         .output()
         .map_err(|e| format!("running cargo: {e}"))?;
     let elapsed = start.elapsed();
@@ -141,59 +166,66 @@ pub fn run(builds: usize) -> Result<(), String> {
         dir.display()
     );
 
-    let deps = cargo(&dir, "target", &["build", "--workspace"])?;
-    println!(
-        "  dependencies and both crates, from where the last run left them: {:.1} s",
-        deps.as_secs_f64()
-    );
-    let mut nothing_to_do = Vec::new();
-    let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
-    for build in 0..builds {
-        nothing_to_do.push(cargo(&dir, "target", &["build", "-p", CRATES[0].0])?);
-        // Alternate which crate goes first, so that neither always follows the other.
-        for k in 0..CRATES.len() {
-            let i = (build + k) % CRATES.len();
-            let (name, _) = CRATES[i];
-            touch(&dir.join(name).join("src/lib.rs"))?;
-            times[i].push(cargo(&dir, "target", &["build", "-p", name])?);
+    let ms = |d: Vec<Duration>| median(d).as_secs_f64() * 1000.0;
+    let mut rows = Vec::new();
+    for build in [INCREMENTAL, FULL] {
+        let deps = cargo(&dir, &build, &["build", "--workspace"])?;
+        println!(
+            "  {}: dependencies and both crates, from where the last run left them: {:.1} s",
+            build.target,
+            deps.as_secs_f64()
+        );
+        let mut nothing_to_do = Vec::new();
+        let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+        for run in 0..builds {
+            nothing_to_do.push(cargo(&dir, &build, &["build", "-p", CRATES[0].0])?);
+            // Alternate which crate goes first, so that neither always follows the other.
+            for k in 0..CRATES.len() {
+                let i = (run + k) % CRATES.len();
+                let (name, _) = CRATES[i];
+                touch(&dir.join(name).join("src/lib.rs"))?;
+                times[i].push(cargo(&dir, &build, &["build", "-p", name])?);
+            }
         }
+        let [plain, annotated] = times.map(ms);
+        rows.push((build.incremental, ms(nothing_to_do), plain, annotated));
     }
-    let macros_dir = "target-macros";
-    cargo(&dir, macros_dir, &["build", "-p", "landlock-macros"])?;
+    cargo(&dir, &MACROS, &["build", "-p", "landlock-macros"])?;
     let mut macros = Vec::new();
     for _ in 0..builds {
-        cargo(&dir, macros_dir, &["clean", "-p", "landlock-macros"])?;
-        macros.push(cargo(
-            &dir,
-            macros_dir,
-            &["build", "-p", "landlock-macros"],
-        )?);
+        cargo(&dir, &MACROS, &["clean", "-p", "landlock-macros"])?;
+        macros.push(cargo(&dir, &MACROS, &["build", "-p", "landlock-macros"])?);
     }
+    let macros = ms(macros);
 
-    let cargo_alone = median(nothing_to_do).as_secs_f64();
-    let [plain, annotated] = times.map(|t| median(t).as_secs_f64());
-    let macros = median(macros).as_secs_f64();
     println!("  median of {builds} builds:\n");
-    println!("| build | time | net of cargo | ratio | net ratio |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
-    println!("| cargo with nothing to do | {cargo_alone:.2} s | | | |");
     println!(
-        "| crate of {FUNCTIONS} functions without `#[sandbox]` (touch + `cargo build -p`) | {plain:.2} s | {:.2} s | 1 | 1 |",
-        plain - cargo_alone
+        "| build of the crate | without `#[sandbox]` | with | ratio | net of cargo: without | with | ratio |"
     );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (incremental, cargo_alone, plain, annotated) in rows {
+        println!(
+            "| {} | {plain:.0} ms | {annotated:.0} ms | {:.2}x | {:.0} ms | {:.0} ms | {:.2}x |",
+            if incremental {
+                "incremental (edit loop)"
+            } else {
+                "whole crate (`CARGO_INCREMENTAL=0`)"
+            },
+            annotated / plain,
+            plain - cargo_alone,
+            annotated - cargo_alone,
+            (annotated - cargo_alone) / (plain - cargo_alone),
+        );
+        if !incremental {
+            println!(
+                "\n  {FUNCTIONS} x #[sandbox] add {:.0} ms to the whole-crate build ({:.1} ms each); cargo alone takes {cargo_alone:.0} ms.",
+                annotated - plain,
+                (annotated - plain) / FUNCTIONS as f64
+            );
+        }
+    }
     println!(
-        "| the same crate, every function with `#[sandbox]` | {annotated:.2} s | {:.2} s | {:.2}x | {:.2}x |",
-        annotated - cargo_alone,
-        annotated / plain,
-        (annotated - cargo_alone) / (plain - cargo_alone)
-    );
-    println!(
-        "| `landlock-macros` alone (`cargo clean -p` + `cargo build -p`) | {macros:.2} s | {:.2} s | | |",
-        macros - cargo_alone
-    );
-    println!(
-        "\n  #[sandbox] adds {:.1} ms of build time per annotated function.\n",
-        (annotated - plain) * 1000.0 / FUNCTIONS as f64
+        "  landlock-macros itself (`cargo clean -p` + `cargo build -p`, dev profile): {macros:.0} ms.\n"
     );
     Ok(())
 }
