@@ -61,7 +61,13 @@ fn main() {
             .collect();
         PerIter::median(&measured)
     };
-    println!("\nMedians of criterion's samples; ratios from those medians.\n");
+    println!(
+        "\nTotals: medians of criterion's samples (each the mean of its iterations). Net and in \
+         thread: medians over the samples of each sample's median iteration. Ratios from those \
+         medians. Each case runs in a block of its own: when the load of the machine changes, \
+         totals drift between cases and the net and in-thread columns are the ones to read; \
+         the quick mode (examples/bench_quick) interleaves the cases instead.\n"
+    );
     println!("{}", cases::report(&of, &|c| c.figures(&of)));
 }
 

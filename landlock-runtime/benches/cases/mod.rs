@@ -167,17 +167,21 @@ fn restrict_with_raw_syscalls(ruleset: &OwnedFd) {
 }
 
 /// The time of `iters` iterations of one case.
+///
+/// The total is what criterion is given; the other two figures are medians over the
+/// iterations, so that an iteration another process interrupted does not move them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timing {
     /// Iterations timed.
     pub iters: u64,
     /// As seen by the caller: for a case on fresh threads, spawn + work + join.
     pub total: Duration,
-    /// Inside the fresh thread, around the work alone; `None` for cases with no thread of
-    /// their own.
-    pub in_thread: Option<Duration>,
-    /// The paired baselines: spawning and joining an empty thread before each iteration.
-    pub spawn: Option<Duration>,
+    /// For a case on fresh threads, the median over its iterations of the iteration less the
+    /// empty thread paired with it, in nanoseconds.
+    pub net: Option<f64>,
+    /// For a case on fresh threads, the median over its iterations of the time inside the new
+    /// thread around the work alone, in nanoseconds.
+    pub in_thread: Option<f64>,
 }
 
 /// Spawns a thread that runs `work`, and joins it: the time of it all, and of `work` alone.
@@ -197,18 +201,21 @@ fn spawn_and_join(work: &(impl Fn() + Sync)) -> (Duration, Duration) {
 
 /// Runs `work` once on each of `iters` fresh threads, each paired with an empty thread.
 fn on_fresh_threads(iters: u64, work: impl Fn() + Sync) -> Timing {
-    let (mut total, mut in_thread, mut spawn) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let mut total = Duration::ZERO;
+    let mut nets = Vec::with_capacity(iters as usize);
+    let mut insides = Vec::with_capacity(iters as usize);
     for _ in 0..iters {
-        spawn += spawn_and_join(&|| {}).0;
+        let (empty, _) = spawn_and_join(&|| {});
         let (all, inside) = spawn_and_join(&work);
         total += all;
-        in_thread += inside;
+        nets.push(all.as_nanos() as f64 - empty.as_nanos() as f64);
+        insides.push(inside.as_nanos() as f64);
     }
     Timing {
         iters,
         total,
-        in_thread: Some(in_thread),
-        spawn: Some(spawn),
+        net: median(nets.into_iter()),
+        in_thread: median(insides.into_iter()),
     }
 }
 
@@ -221,8 +228,8 @@ fn on_this_thread(iters: u64, work: impl Fn()) -> Timing {
     Timing {
         iters,
         total: start.elapsed(),
+        net: None,
         in_thread: None,
-        spawn: None,
     }
 }
 
@@ -325,11 +332,10 @@ pub struct PerIter {
 impl PerIter {
     /// The figures of one timing.
     pub fn of(t: &Timing) -> PerIter {
-        let per = |d: Duration| d.as_nanos() as f64 / t.iters.max(1) as f64;
         PerIter {
-            total: per(t.total),
-            net: t.spawn.map(|s| per(t.total) - per(s)),
-            in_thread: t.in_thread.map(per),
+            total: t.total.as_nanos() as f64 / t.iters.max(1) as f64,
+            net: t.net,
+            in_thread: t.in_thread,
         }
     }
 
