@@ -120,10 +120,11 @@ mod imp {
         created: Option<RulesetCreated>,
     }
 
+    /// Maps an error of the `landlock` crate; the operation's name becomes a `String` only
+    /// on error, so that success allocates nothing for it.
     fn kernel(operation: impl Into<String>) -> impl FnOnce(RulesetError) -> ErrorKind {
-        let operation = operation.into();
         move |e| ErrorKind::Kernel {
-            operation,
+            operation: operation.into(),
             source: io::Error::other(e),
         }
     }
@@ -194,16 +195,25 @@ mod imp {
         /// the class when it is not a directory). An error of kind `NotFound` means the path
         /// does not exist.
         pub(crate) fn add_path(&mut self, path: &Path, class: Class) -> io::Result<()> {
-            // O_PATH: the rule needs a reference to the inode, not the right to read it.
-            let file: File = OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_PATH)
-                .open(path)?;
+            // O_PATH: the rule needs a reference to the inode, not the right to read it. Tried
+            // as a directory first: the open then tells the file type, and preparation makes
+            // no stat call of its own (the landlock crate makes one per rule already).
+            let open = |flags: libc::c_int| -> io::Result<File> {
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_PATH | flags)
+                    .open(path)
+            };
+            let (file, is_dir) = match open(libc::O_DIRECTORY) {
+                Ok(dir) => (dir, true),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => (open(0)?, false),
+                Err(e) => return Err(e),
+            };
             let Some(created) = self.created.take() else {
                 return Ok(());
             };
             let mut rights = FsRights::of_class(class, self.abi);
-            if !file.metadata()?.is_dir() {
+            if !is_dir {
                 rights = rights.for_file();
             }
             let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
