@@ -137,9 +137,9 @@ pub mod __private {
     pub use crate::policy::{Class, FsGrant, Origin, Policy, Ports, Scopes};
     pub use crate::presets::Preset;
     pub use crate::registry::POLICIES;
+    pub use core::result::Result;
     /// The attribute, for `#[sandbox]` to re-emit itself below an async runtime's attribute.
     pub use landlock_macros::sandbox;
-    pub use core::result::Result;
     pub use linkme;
 
     /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.

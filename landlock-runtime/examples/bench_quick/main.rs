@@ -5,6 +5,7 @@
 //! cargo run --release -p landlock-runtime --example bench_quick            # both
 //! cargo run --release -p landlock-runtime --example bench_quick -- runtime # enforcement only
 //! cargo run --release -p landlock-runtime --example bench_quick -- compile # compile cost only
+//! cargo run --release -p landlock-runtime --example bench_quick -- threads # every thread
 //! ```
 //!
 //! Enforcement: the cases take turns, one short timing each (one iteration for a case on a
@@ -12,6 +13,8 @@
 //! whose load changes (other builds) then slows subject and baseline alike, and the medians
 //! leave out the timings that another process interrupted.
 
+#[cfg(target_os = "linux")]
+mod all_threads;
 #[cfg(target_os = "linux")]
 #[path = "../../benches/cases/mod.rs"]
 mod cases;
@@ -28,14 +31,32 @@ const BUILDS: usize = 5;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    #[cfg(target_os = "linux")]
+    if let [mode, n] = args.as_slice()
+        && mode == "all-threads-child"
+    {
+        all_threads::child(n.parse().expect("a thread count"));
+    }
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
-    if let Some(other) = args.iter().find(|a| *a != "runtime" && *a != "compile") {
-        eprintln!("unknown argument `{other}`: expected `runtime`, `compile`, or nothing (both)");
+    if let Some(other) = args
+        .iter()
+        .find(|a| !["runtime", "threads", "compile"].contains(&a.as_str()))
+    {
+        eprintln!(
+            "unknown argument `{other}`: expected `runtime`, `threads`, `compile`, or nothing (all)"
+        );
         std::process::exit(2);
     }
     let start = Instant::now();
     if wants("runtime") {
         runtime();
+    }
+    #[cfg(target_os = "linux")]
+    if wants("threads")
+        && let Err(why) = all_threads::run()
+    {
+        eprintln!("every-thread enforcement: {why}");
+        std::process::exit(1);
     }
     if wants("compile")
         && let Err(why) = compile_cost::run(BUILDS)
