@@ -48,7 +48,9 @@ mod imp {
 
     /// The running kernel's Landlock ABI (0: none), capped at the newest this crate knows.
     pub(crate) fn abi() -> u32 {
-        (*ABI).min(MAX_KNOWN_ABI).min(ABI_CAP.load(Ordering::Relaxed))
+        (*ABI)
+            .min(MAX_KNOWN_ABI)
+            .min(ABI_CAP.load(Ordering::Relaxed))
     }
 
     /// Makes this process use at most `abi`, as an older kernel would. For tests of the
