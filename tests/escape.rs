@@ -17,12 +17,10 @@
 //! ```
 
 use std::ffi::CString;
-use std::fmt;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -30,165 +28,8 @@ use std::process::{Command, Stdio};
 
 use landlock_runtime::{Level, Policy, PolicyBuilder, Preset};
 
-/// A failed system call's errno, printed by name.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Errno(i32);
-
-const EACCES: Errno = Errno(libc::EACCES);
-const EPERM: Errno = Errno(libc::EPERM);
-const EXDEV: Errno = Errno(libc::EXDEV);
-
-impl fmt::Debug for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.0 {
-            libc::EACCES => "EACCES",
-            libc::EPERM => "EPERM",
-            libc::EXDEV => "EXDEV",
-            libc::ENOENT => "ENOENT",
-            libc::EINVAL => "EINVAL",
-            libc::EBADF => "EBADF",
-            libc::ECONNREFUSED => "ECONNREFUSED",
-            _ => "errno",
-        };
-        write!(f, "{name} ({})", self.0)
-    }
-}
-
-/// What a system call answered: success, or its errno.
-type Outcome = Result<(), Errno>;
-
-fn last_errno() -> Errno {
-    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(-1))
-}
-
-fn check(ret: libc::c_long) -> Outcome {
-    if ret < 0 { Err(last_errno()) } else { Ok(()) }
-}
-
-fn io(result: std::io::Result<impl Sized>) -> Outcome {
-    result
-        .map(drop)
-        .map_err(|e| Errno(e.raw_os_error().unwrap_or(-1)))
-}
-
-fn cstr(path: &Path) -> CString {
-    CString::new(path.as_os_str().as_bytes()).unwrap()
-}
-
-fn open(path: &Path, flags: libc::c_int) -> Result<OwnedFd, Errno> {
-    // SAFETY: a valid C string; mode is read only with O_CREAT.
-    let fd = unsafe { libc::open(cstr(path).as_ptr(), flags | libc::O_CLOEXEC, 0o644) };
-    if fd < 0 {
-        return Err(last_errno());
-    }
-    // SAFETY: a descriptor just returned by open, owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn opened(path: &Path, flags: libc::c_int) -> Outcome {
-    open(path, flags).map(drop)
-}
-
-fn link(from: &Path, to: &Path) -> Outcome {
-    // SAFETY: valid C strings.
-    check(unsafe { libc::link(cstr(from).as_ptr(), cstr(to).as_ptr()) }.into())
-}
-
-fn rename(from: &Path, to: &Path) -> Outcome {
-    // SAFETY: valid C strings.
-    check(unsafe { libc::rename(cstr(from).as_ptr(), cstr(to).as_ptr()) }.into())
-}
-
-fn symlink(target: &Path, at: &Path) -> Outcome {
-    // SAFETY: valid C strings.
-    check(unsafe { libc::symlink(cstr(target).as_ptr(), cstr(at).as_ptr()) }.into())
-}
-
-fn kill(pid: libc::pid_t, signal: libc::c_int) -> Outcome {
-    // SAFETY: sends a signal; the targets are this test's own children or a probe (signal 0).
-    check(unsafe { libc::kill(pid, signal) }.into())
-}
-
-/// A `sleep` started by the test, killed when dropped (also when an assertion fails first: a
-/// process left stopped by a trace would otherwise hold the test's output open).
-struct Sleeper(std::process::Child);
-
-impl Sleeper {
-    fn start() -> Sleeper {
-        Sleeper(Command::new("/usr/bin/sleep").arg("30").spawn().unwrap())
-    }
-
-    fn pid(&self) -> libc::pid_t {
-        self.0.id() as libc::pid_t
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Whether the kernel can enforce everything a policy says (ABI 6: scopes). Skips (or fails,
-/// under `LANDLOCK_REQUIRED=1`) otherwise: the answers asserted here need all of it.
-fn full_landlock_or_skip() -> bool {
-    if landlock_runtime::kernel_abi() >= 6 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has Landlock ABI {} (< 6)",
-        landlock_runtime::kernel_abi()
-    );
-    eprintln!("skipped: this kernel cannot enforce a whole policy (Landlock ABI < 6)");
-    false
-}
-
-/// A fresh tree for one test, removed when dropped.
-struct Tree {
-    root: PathBuf,
-}
-
-impl Tree {
-    fn new(name: &str) -> Tree {
-        let root =
-            std::env::temp_dir().join(format!("landlock-escape-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        for dir in ["in/sub", "out", "outside"] {
-            std::fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        std::fs::write(root.join("in/a.txt"), "granted").unwrap();
-        std::fs::write(root.join("outside/secret.txt"), "secret").unwrap();
-        Tree { root }
-    }
-
-    fn at(&self, relative: &str) -> PathBuf {
-        self.root.join(relative)
-    }
-
-    fn path(&self, relative: &str) -> String {
-        self.at(relative).to_str().unwrap().to_owned()
-    }
-
-    /// Read `in`, write `out`, strict.
-    fn builder(&self) -> PolicyBuilder {
-        Policy::builder("escape")
-            .read(self.path("in"))
-            .write(self.path("out"))
-            .strict()
-    }
-
-    fn policy(&self) -> Policy {
-        self.builder().build().unwrap()
-    }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
+mod support;
+use support::*;
 
 /// Runs `f` on a scoped thread under `policy`, fully enforced.
 fn inside<T: Send>(policy: &Policy, f: impl FnOnce() -> T + Send) -> T {
