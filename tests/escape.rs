@@ -668,3 +668,37 @@ fn mounting_is_denied_even_to_root() {
     // EPERM.
     assert_eq!(outcome, [Ok(()), Err(EPERM), Err(EPERM)]);
 }
+
+// --- Preparation follows symlinks ------------------------------------------------------------
+
+#[test]
+fn a_symlink_planted_at_a_granted_path_before_preparation_redirects_the_grant() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let t = Tree::new("escape-planted");
+    // `out/cache` is what the policy means to grant; whoever can write in out/ (here: the
+    // test, standing for another user) makes it a symlink to outside/ before the policy is
+    // prepared.
+    std::os::unix::fs::symlink(t.at("outside"), t.at("out/cache")).unwrap();
+    let policy = Policy::builder("escape::planted")
+        .write(t.path("out/cache"))
+        .strict()
+        .build()
+        .unwrap();
+    let written = inside(&policy, || {
+        io(std::fs::write(t.at("outside/secret.txt"), "overwritten"))
+    });
+    // The path is opened following symlinks and the rule lands on the target: the sandbox
+    // may write outside/, which the policy never names. A hole of the library, not of
+    // Landlock: the README says "a path that is a symlink grants its target", which is what
+    // the presets need (/lib64/ld-linux-x86-64.so.2 is a symlink), but anyone who can write
+    // a directory on a granted path (a shared $TMP where fs.protected_symlinks is 0, as on
+    // the machine this was observed on) chooses what the grant lands on. This test pins the
+    // behaviour until the library refuses symlinks it cannot trust.
+    assert_eq!(written, Ok(()));
+    assert_eq!(
+        std::fs::read_to_string(t.at("outside/secret.txt")).unwrap(),
+        "overwritten"
+    );
+}
