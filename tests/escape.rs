@@ -236,15 +236,16 @@ fn hard_linking_and_renaming_a_file_from_outside_into_a_granted_tree_is_denied()
             )
         });
     // A link from outside/ into out/ would make the secret readable (and writable) through
-    // its new name. Creating the name in out/ is allowed (make_reg), but moving a file
-    // between directories also needs `refer` on the source side, which outside/ does not
-    // have. Only `refer` is missing, and Landlock answers that with EXDEV ("cannot link
-    // across these trees"), as for a cross-device link.
+    // its new name. Creating the name in out/ is allowed (make_reg), but linking across
+    // directories needs `refer` on both sides, which outside/ lacks, and the file must not
+    // gain rights in its new place, which it would. Landlock answers both with EXDEV ("not
+    // across these trees"), as for a link across filesystems.
     assert_eq!(link_out, Err(EXDEV));
     // A rename also removes the source name: outside/ lacks remove_file, a right other than
     // refer, and Landlock prefers EACCES to EXDEV.
     assert_eq!(rename_out, Err(EACCES));
-    // From the read tree into the write tree the file would gain write rights: EXDEV.
+    // From the read tree (no `refer`) into the write tree, where the file would gain write
+    // rights: EXDEV.
     assert_eq!(link_read, Err(EXDEV));
     // Renaming out of the read tree needs remove_file there: EACCES.
     assert_eq!(rename_read, Err(EACCES));
@@ -512,8 +513,8 @@ fn signals_to_processes_outside_the_sandbox_are_denied() {
     assert_eq!(probe_outside, Err(EPERM));
     // Nor the parent of this test process.
     assert_eq!(to_parent, Err(EPERM));
-    // The sandboxed thread's own process is allowed: since Linux 6.15 Landlock always
-    // allows signals between threads of one process (they share memory anyway).
+    // The sandboxed thread's own process is allowed: Landlock lets the threads of one
+    // process signal each other (they share memory anyway), whatever their domains.
     assert_eq!(to_own_process, Ok(()));
     // A child started inside the sandbox is in its domain: allowed.
     assert_eq!(to_own_child, Ok(()));
