@@ -359,3 +359,107 @@ fn sandbox_above_tokio_main_covers_every_runtime_thread() {
         },
     );
 }
+
+#[test]
+fn a_thread_blocked_in_poll_is_restricted_and_its_poll_is_interrupted() {
+    if !landlock_or_skip() {
+        return;
+    }
+    if landlock_runtime::kernel_abi() >= 8 {
+        // The kernel restricts every thread at once: no signal, nothing interrupted.
+        eprintln!("skipped: this kernel restricts all threads without a signal (ABI 8)");
+        return;
+    }
+    in_child(
+        "a_thread_blocked_in_poll_is_restricted_and_its_poll_is_interrupted",
+        || {
+            let (reader, _writer) = UnixStream::pair().unwrap();
+            let (tx, rx) = mpsc::channel();
+            let waiting = thread::spawn(move || {
+                use std::os::fd::AsRawFd;
+                let mut fd = libc::pollfd {
+                    fd: reader.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd; no timeout.
+                let ready = unsafe { libc::poll(&mut fd, 1, -1) };
+                let errno = std::io::Error::last_os_error().raw_os_error();
+                tx.send((ready, errno, open_errno(DENIED))).unwrap();
+            });
+            thread::sleep(Duration::from_millis(50));
+            let policy = Policy::builder("t").process().build().unwrap();
+            let coverage = policy.enforce_all_threads().unwrap();
+            assert!(coverage.uncovered.is_empty(), "{coverage}");
+            // Before ABI 8 each thread restricts itself from a signal handler. poll (like
+            // epoll_wait, select, or nanosleep called directly) is never restarted after a
+            // handler, SA_RESTART or not: it returns EINTR, as for any signal, and the
+            // application must retry it. The thread is restricted all the same.
+            let seen = rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("poll returned");
+            assert_eq!(seen, (-1, Some(libc::EINTR), Some(libc::EACCES)));
+            waiting.join().unwrap();
+        },
+    );
+}
+
+/// Set by the constructor below in the child of the test that needs it.
+static BEFORE_MAIN_TID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+static BEFORE_MAIN_GO: AtomicBool = AtomicBool::new(false);
+/// -1 until the thread has tried; then the errno of its open (0: it succeeded).
+static BEFORE_MAIN_SEEN: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+const BEFORE_MAIN: &str = "a_thread_started_before_main_is_restricted";
+
+/// A thread started before `main`, as a library's initialiser might (an `.init_array`
+/// constructor), in the child process of the test below only.
+#[used]
+#[unsafe(link_section = ".init_array")]
+static START_A_THREAD_BEFORE_MAIN: extern "C" fn() = start_a_thread_before_main;
+
+extern "C" fn start_a_thread_before_main() {
+    if std::env::var("LANDLOCK_TEST_CHILD").as_deref() != Ok(BEFORE_MAIN) {
+        return;
+    }
+    thread::spawn(|| {
+        // SAFETY: gettid has no arguments and cannot fail.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as i32;
+        BEFORE_MAIN_TID.store(tid, Ordering::SeqCst);
+        while !BEFORE_MAIN_GO.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(1));
+        }
+        BEFORE_MAIN_SEEN.store(open_errno(DENIED).unwrap_or(0), Ordering::SeqCst);
+    });
+}
+
+mod program {
+    use landlock_runtime::sandbox;
+
+    /// A sandboxed `main`: named so, it covers every thread of the process.
+    #[sandbox(read = "/usr")]
+    pub fn main() {}
+}
+
+#[test]
+fn a_thread_started_before_main_is_restricted() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(BEFORE_MAIN, || {
+        let started = std::time::Instant::now();
+        while BEFORE_MAIN_TID.load(Ordering::SeqCst) == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the thread started before main runs"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+        program::main();
+        BEFORE_MAIN_GO.store(true, Ordering::SeqCst);
+        while BEFORE_MAIN_SEEN.load(Ordering::SeqCst) == -1 {
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(BEFORE_MAIN_SEEN.load(Ordering::SeqCst), libc::EACCES);
+    });
+}

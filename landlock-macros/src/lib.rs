@@ -6,6 +6,8 @@
 //! emitted.
 
 mod expand;
+#[cfg(test)]
+mod hostile_input;
 mod model;
 mod parse;
 mod sandbox_fn;

@@ -250,6 +250,8 @@ fn one_or_list<'a>(
     errors: &mut Errors,
 ) -> Option<Vec<&'a Expr>> {
     match value {
+        // The invisible group `macro_rules!` puts around an `$x:expr` it passes on.
+        Expr::Group(group) => one_or_list(key, &group.expr, errors),
         Expr::Array(array) if array.elems.is_empty() => {
             errors.push(syn::Error::new_spanned(
                 value,
@@ -689,6 +691,23 @@ mod tests {
             "unknown policy item `Execute`: did you mean `exec`?"
         );
         assert!(unknown_key("timeout").contains("expected one of `read`"));
+    }
+
+    #[test]
+    fn a_list_passed_through_macro_rules_is_a_list() {
+        // `macro_rules!` passes an `$x:expr` on in an invisible group.
+        let invisible = |tokens| proc_macro2::Group::new(proc_macro2::Delimiter::None, tokens);
+        let paths = invisible(quote::quote!(["/etc", "/usr"]));
+        let ports = invisible(quote::quote!([80, 443]));
+        let mut errors = Errors::new();
+        let items = crate::parse::attribute_args(
+            quote::quote!(read = #paths, connect = #ports),
+            &mut errors,
+        );
+        let policy = policy(items, &mut errors);
+        assert!(errors.is_empty(), "{:?}", crate::combine(errors));
+        assert_eq!(policy.grants.len(), 2);
+        assert!(matches!(policy.connect, Some(Ports::Only(ref p)) if p.len() == 2));
     }
 
     #[test]

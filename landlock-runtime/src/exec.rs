@@ -80,8 +80,13 @@ fn interpreter(elf: &[u8]) -> io::Result<Option<PathBuf>> {
         2 => false,
         _ => return Err(bad("unknown byte order")),
     };
+    // Offsets and sizes come from the file: every sum is checked, so that a hostile header
+    // is an error, never an overflow.
     let int = |at: usize, len: usize| -> io::Result<u64> {
-        let bytes = elf.get(at..at + len).ok_or_else(|| bad("truncated"))?;
+        let bytes = at
+            .checked_add(len)
+            .and_then(|end| elf.get(at..end))
+            .ok_or_else(|| bad("truncated"))?;
         let mut value = 0u64;
         for i in 0..len {
             let byte = if little { bytes[len - 1 - i] } else { bytes[i] };
@@ -96,7 +101,10 @@ fn interpreter(elf: &[u8]) -> io::Result<Option<PathBuf>> {
     };
     const PT_INTERP: u64 = 3;
     for i in 0..phnum {
-        let at = usize::try_from(phoff + i * phentsize).map_err(|_| bad("offset"))?;
+        let at = (i * phentsize)
+            .checked_add(phoff)
+            .and_then(|at| usize::try_from(at).ok())
+            .ok_or_else(|| bad("offset"))?;
         if int(at, 4)? != PT_INTERP {
             continue;
         }
@@ -106,7 +114,10 @@ fn interpreter(elf: &[u8]) -> io::Result<Option<PathBuf>> {
             (int(at + 4, 4)?, int(at + 16, 4)?)
         };
         let start = usize::try_from(offset).map_err(|_| bad("offset"))?;
-        let end = start + usize::try_from(size).map_err(|_| bad("size"))?;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|size| start.checked_add(size))
+            .ok_or_else(|| bad("size"))?;
         let path = elf.get(start..end).ok_or_else(|| bad("truncated"))?;
         let path = path.split(|&b| b == 0).next().unwrap_or_default();
         return Ok(Some(PathBuf::from(
@@ -126,6 +137,42 @@ mod tests {
             interpreter(b"#!/bin/sh\n").unwrap_err().kind(),
             io::ErrorKind::InvalidData
         );
+    }
+
+    /// A little-endian ELF64 header with `phnum` program headers at `phoff`, followed by
+    /// `extra` zero bytes.
+    fn elf64(phoff: u64, phnum: u16, extra: usize) -> Vec<u8> {
+        let mut elf = vec![0u8; 64 + extra];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[4] = 2;
+        elf[5] = 1;
+        elf[0x20..0x28].copy_from_slice(&phoff.to_le_bytes());
+        elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        elf[0x38..0x3a].copy_from_slice(&phnum.to_le_bytes());
+        elf
+    }
+
+    #[test]
+    fn hostile_offsets_and_sizes_are_errors_not_overflows() {
+        // Program headers said to start at the end of the address space.
+        let far = elf64(u64::MAX, 2, 0);
+        assert_eq!(
+            interpreter(&far).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        // A PT_INTERP whose size reaches past the end of the address space.
+        let mut huge = elf64(64, 1, 56);
+        huge[64..68].copy_from_slice(&3u32.to_le_bytes());
+        huge[64 + 8..64 + 16].copy_from_slice(&8u64.to_le_bytes());
+        huge[64 + 32..64 + 40].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(
+            interpreter(&huge).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        // The same header with a sane size is read.
+        huge[64 + 8..64 + 16].copy_from_slice(&(64u64 + 40).to_le_bytes());
+        huge[64 + 32..64 + 40].copy_from_slice(&4u64.to_le_bytes());
+        assert!(interpreter(&huge).unwrap().is_some());
     }
 
     #[test]
