@@ -670,19 +670,57 @@ fn mounting_is_denied_even_to_root() {
     assert_eq!(outcome, [Ok(()), Err(EPERM), Err(EPERM)]);
 }
 
-// --- Preparation follows symlinks ------------------------------------------------------------
+// --- Preparation and symlinks ----------------------------------------------------------------
+
+/// Makes `link` a symlink to `target`, owned by `uid`, in a sticky world-writable `out/` (as
+/// `/tmp` is): what another local user could plant at a granted path before preparation.
+fn plant(t: &Tree, target: &str, link: &str, uid: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(t.at("out"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::os::unix::fs::symlink(t.at(target), t.at(link)).unwrap();
+    std::os::unix::fs::lchown(t.at(link), Some(uid), None).unwrap();
+}
 
 #[test]
-fn a_symlink_planted_at_a_granted_path_before_preparation_redirects_the_grant() {
+fn a_symlink_another_user_planted_at_a_granted_path_is_refused() {
     if !full_landlock_or_skip() {
         return;
     }
     let t = Tree::new("escape-planted");
-    // `out/cache` is what the policy means to grant; whoever can write in out/ (here: the
-    // test, standing for another user) makes it a symlink to outside/ before the policy is
-    // prepared.
-    std::os::unix::fs::symlink(t.at("outside"), t.at("out/cache")).unwrap();
+    // `out/cache` is what the policy means to grant. Another user (uid 4242), who can write
+    // in the sticky, world-writable out/, makes it a symlink to outside/ before preparation.
+    // Followed, the rule would land on outside/, which the policy never names.
+    plant(&t, "outside", "out/cache", 4242);
     let policy = Policy::builder("escape::planted")
+        .write(t.path("out/cache"))
+        .build()
+        .unwrap();
+    let err = policy.prepare().unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err.kind(), landlock_runtime::ErrorKind::OpenPath { .. })
+            && msg.contains("is a symbolic link owned by uid 4242")
+            && msg.contains("another user could have planted it"),
+        "{msg}"
+    );
+    // Nothing was enforced, and nothing of outside/ was exposed.
+    assert_eq!(
+        std::fs::read_to_string(t.at("outside/secret.txt")).unwrap(),
+        "secret"
+    );
+}
+
+#[test]
+fn a_symlink_owned_by_the_user_or_the_directory_owner_is_followed() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let t = Tree::new("escape-trusted-link");
+    // SAFETY: geteuid cannot fail.
+    let me = unsafe { libc::geteuid() };
+    // The same layout, but the link is the user's own: it is what they set up, and followed.
+    plant(&t, "outside", "out/cache", me);
+    let policy = Policy::builder("escape::trusted")
         .write(t.path("out/cache"))
         .strict()
         .build()
@@ -690,16 +728,16 @@ fn a_symlink_planted_at_a_granted_path_before_preparation_redirects_the_grant() 
     let written = inside(&policy, || {
         io(std::fs::write(t.at("outside/secret.txt"), "overwritten"))
     });
-    // The path is opened following symlinks and the rule lands on the target: the sandbox
-    // may write outside/, which the policy never names. A hole of the library, not of
-    // Landlock: the README says "a path that is a symlink grants its target", which is what
-    // the presets need (/lib64/ld-linux-x86-64.so.2 is a symlink), but anyone who can write
-    // a directory on a granted path (a shared $TMP where fs.protected_symlinks is 0, as on
-    // the machine this was observed on) chooses what the grant lands on. This test pins the
-    // behaviour until the library refuses symlinks it cannot trust.
     assert_eq!(written, Ok(()));
-    assert_eq!(
-        std::fs::read_to_string(t.at("outside/secret.txt")).unwrap(),
-        "overwritten"
-    );
+    // And a link in a directory that is not world-writable is followed whoever owns it: only
+    // the directory's owner could have put it there.
+    std::os::unix::fs::symlink(t.at("outside"), t.at("in/link")).unwrap();
+    std::os::unix::fs::lchown(t.at("in/link"), Some(4242), None).unwrap();
+    let policy = Policy::builder("escape::trusted_dir")
+        .read(t.path("in/link"))
+        .strict()
+        .build()
+        .unwrap();
+    let read = inside(&policy, || io(std::fs::read(t.at("outside/secret.txt"))));
+    assert_eq!(read, Ok(()));
 }

@@ -76,6 +76,8 @@ mod error;
 #[cfg(target_os = "linux")]
 pub mod exec;
 pub mod lock;
+#[cfg(target_os = "linux")]
+mod open_grant;
 mod policy;
 mod presets;
 mod registry;

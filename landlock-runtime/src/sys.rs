@@ -6,10 +6,8 @@ pub(crate) use imp::*;
 
 #[cfg(target_os = "linux")]
 mod imp {
-    use std::fs::{File, OpenOptions};
     use std::io;
     use std::os::fd::{AsRawFd, OwnedFd};
-    use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -195,20 +193,11 @@ mod imp {
         /// the class when it is not a directory). An error of kind `NotFound` means the path
         /// does not exist.
         pub(crate) fn add_path(&mut self, path: &Path, class: Class) -> io::Result<()> {
-            // O_PATH: the rule needs a reference to the inode, not the right to read it. Tried
-            // as a directory first: the open then tells the file type, and preparation makes
-            // no stat call of its own (the landlock crate makes one per rule already).
-            let open = |flags: libc::c_int| -> io::Result<File> {
-                OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_PATH | flags)
-                    .open(path)
-            };
-            let (file, is_dir) = match open(libc::O_DIRECTORY) {
-                Ok(dir) => (dir, true),
-                Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => (open(0)?, false),
-                Err(e) => return Err(e),
-            };
+            // O_PATH: the rule needs a reference to the inode, not the right to read it. The
+            // open tells the file type, so preparation makes no stat call of its own (the
+            // landlock crate makes one per rule already); a symlink another user could have
+            // planted is refused (see open_grant).
+            let (file, is_dir) = crate::open_grant::open(path)?;
             let Some(created) = self.created.take() else {
                 return Ok(());
             };

@@ -1,0 +1,221 @@
+//! Opening a granted path without letting another user choose where the grant lands.
+//!
+//! A Landlock rule attaches to the inode a path leads to, so a symbolic link on a granted path
+//! decides what is granted. Symlinks that the system or the user set up are what real layouts
+//! are made of (`/lib64/ld-linux-x86-64.so.2`, `/etc/resolv.conf`), and they are followed. One
+//! that another user could have planted is not: the kernel's own `protected_symlinks` rule,
+//! applied whatever the system's setting, refuses a symlink in a sticky, world-writable
+//! directory (such as `/tmp`) unless it is owned by the user preparing the policy or by the
+//! directory's owner.
+
+use std::ffi::{CString, OsStr};
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Component, Path, PathBuf};
+
+/// Symlinks followed on one path at most, as the kernel's own limit.
+const MAX_LINKS: usize = 40;
+
+/// Opens `path` with `O_PATH` for a rule, and says whether it is a directory.
+///
+/// One `openat2(RESOLVE_NO_SYMLINKS)` when the path has no symlink (the common case, and as
+/// cheap as a plain open); otherwise a walk, one component at a time, that follows only
+/// symlinks that pass the rule above.
+pub(crate) fn open(path: &Path) -> io::Result<(File, bool)> {
+    match openat2_no_symlinks(path, libc::O_DIRECTORY) {
+        Ok(dir) => return Ok((dir, true)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
+            Ok(file) => return Ok((file, false)),
+            Err(e) if is_symlink_or_unsupported(&e) => {}
+            Err(e) => return Err(e),
+        },
+        Err(e) if is_symlink_or_unsupported(&e) => {}
+        Err(e) => return Err(e),
+    }
+    let file = walk(path)?;
+    let is_dir = file.metadata()?.is_dir();
+    Ok((file, is_dir))
+}
+
+/// ELOOP: a symlink on the path; ENOSYS: no `openat2` (Linux before 5.6); EAGAIN: the
+/// kernel asks to retry (a concurrent rename), which the walk does not need.
+fn is_symlink_or_unsupported(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ELOOP | libc::ENOSYS | libc::EAGAIN)
+    )
+}
+
+fn cstring(bytes: &[u8]) -> io::Result<CString> {
+    CString::new(bytes).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+fn owned(fd: libc::c_long) -> io::Result<File> {
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor the kernel just returned, owned by nobody else.
+    Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+}
+
+fn openat2_no_symlinks(path: &Path, flags: libc::c_int) -> io::Result<File> {
+    let path = cstring(path.as_os_str().as_bytes())?;
+    // SAFETY: open_how is plain data; zeroed, then the fields the kernel reads are set.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (libc::O_PATH | libc::O_CLOEXEC | flags) as u64;
+    how.resolve = libc::RESOLVE_NO_SYMLINKS;
+    // SAFETY: a valid C string and a valid open_how of the size passed.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    owned(fd)
+}
+
+/// `openat(dir, name, O_PATH | O_NOFOLLOW)`: the entry itself, a symlink included.
+fn open_entry(dir: &File, name: &OsStr) -> io::Result<File> {
+    let name = cstring(name.as_bytes())?;
+    // SAFETY: a valid directory descriptor and C string.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        )
+    };
+    owned(fd as libc::c_long)
+}
+
+/// The target of the symlink opened as `link` (with `O_PATH | O_NOFOLLOW`).
+fn read_link(link: &File) -> io::Result<PathBuf> {
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: an empty path reads the link `link` refers to; the buffer is as long as passed.
+    let n = unsafe {
+        libc::readlinkat(
+            link.as_raw_fd(),
+            c"".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    buf.truncate(n as usize);
+    Ok(PathBuf::from(OsStr::from_bytes(&buf)))
+}
+
+fn root() -> io::Result<File> {
+    owned(unsafe {
+        // SAFETY: a constant C string.
+        libc::open(
+            c"/".as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    } as libc::c_long)
+}
+
+/// Walks `path` one component at a time from `/`, following only trusted symlinks.
+fn walk(path: &Path) -> io::Result<File> {
+    // SAFETY: geteuid cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let mut dir = root()?;
+    let mut at = PathBuf::from("/");
+    let mut pending: Vec<PathBuf> = vec![path.to_owned()];
+    let mut links = 0;
+    // `pending` is a stack of paths still to walk, the innermost link's target on top.
+    while let Some(next) = pending.pop() {
+        let mut components = next.components();
+        let Some(component) = components.next() else {
+            continue;
+        };
+        let rest = components.as_path().to_owned();
+        if !rest.as_os_str().is_empty() {
+            pending.push(rest);
+        }
+        match component {
+            Component::RootDir => {
+                dir = root()?;
+                at = PathBuf::from("/");
+            }
+            Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                dir = open_entry(&dir, OsStr::new(".."))?;
+                at.pop();
+            }
+            Component::Normal(name) => {
+                let entry = open_entry(&dir, name)?;
+                let meta = entry.metadata()?;
+                if !meta.file_type().is_symlink() {
+                    dir = entry;
+                    at.push(name);
+                    continue;
+                }
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(io::Error::from_raw_os_error(libc::ELOOP));
+                }
+                let parent = dir.metadata()?;
+                let sticky_world_writable = parent.mode() & 0o1002 == 0o1002;
+                if sticky_world_writable && meta.uid() != euid && meta.uid() != parent.uid() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "`{}` is a symbolic link owned by uid {}, in `{}`, a directory anyone can write: another user could have planted it to redirect the grant, so it is not followed",
+                            at.join(name).display(),
+                            meta.uid(),
+                            at.display()
+                        ),
+                    ));
+                }
+                pending.push(read_link(&entry)?);
+            }
+        }
+    }
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_directories_files_and_trusted_links() {
+        let (etc, is_dir) = open(Path::new("/etc")).unwrap();
+        assert!(is_dir);
+        drop(etc);
+        let (_, is_dir) = open(Path::new("/etc/hostname")).unwrap();
+        assert!(!is_dir);
+        let dir = std::env::temp_dir().join(format!("landlock-open-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::os::unix::fs::symlink("real", dir.join("rel")).unwrap();
+        std::os::unix::fs::symlink(dir.join("real/sub"), dir.join("abs")).unwrap();
+        std::os::unix::fs::symlink("../real/sub/..", dir.join("real/up")).unwrap();
+        let same = |a: &Path, b: &Path| {
+            let (a, b) = (open(a).unwrap().0, open(b).unwrap().0);
+            let (a, b) = (a.metadata().unwrap(), b.metadata().unwrap());
+            (a.dev(), a.ino()) == (b.dev(), b.ino())
+        };
+        assert!(same(&dir.join("rel/sub"), &dir.join("real/sub")));
+        assert!(same(&dir.join("abs"), &dir.join("real/sub")));
+        assert!(same(&dir.join("real/up"), &dir.join("real")));
+        assert_eq!(
+            open(&dir.join("missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+        assert_eq!(
+            open(&dir.join("loop")).unwrap_err().raw_os_error(),
+            Some(libc::ELOOP)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
