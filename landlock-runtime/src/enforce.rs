@@ -323,6 +323,25 @@ pub fn in_force() -> Vec<Layer> {
     })
 }
 
+/// Records on the calling thread, a new one, the layers the thread that started it had: the
+/// kernel gave it those too.
+pub(crate) fn inherit(layers: Vec<Layer>) {
+    if layers.is_empty() {
+        return;
+    }
+    LAYERS.with(|mine| {
+        let mut mine = mine.borrow_mut();
+        for layer in layers {
+            if !mine.contains(layer.id) {
+                mine.layers.push(Layer {
+                    own: false,
+                    ..layer
+                });
+            }
+        }
+    });
+}
+
 /// The Landlock ABI of the running kernel: 0 when there is no Landlock.
 ///
 /// ```

@@ -9,7 +9,8 @@ use crate::policy::Policy;
 impl Policy {
     /// Runs `f` on a new scoped thread restricted by this policy, and returns its value.
     ///
-    /// The calling thread is never restricted. `f` may borrow locals, as with
+    /// The calling thread is never restricted; the new thread has the caller's sandboxes too
+    /// (the kernel passes them on), and this one on top. `f` may borrow locals, as with
     /// [`std::thread::scope`]. If the policy cannot be enforced, `f` does not run and the error
     /// is returned; if `f` panics, the panic continues on the calling thread.
     ///
@@ -26,8 +27,12 @@ impl Policy {
         F: FnOnce() -> T + Send,
         T: Send,
     {
+        // The new thread inherits the caller's Landlock layers from the kernel; it is told
+        // which, so that re-entering one of them there is a no-op and the layer count is right.
+        let inherited = crate::enforce::in_force();
         thread::scope(|scope| {
             let sandboxed = scope.spawn(|| {
+                crate::enforce::inherit(inherited);
                 self.enforce()?;
                 Ok(f())
             });

@@ -1203,3 +1203,35 @@ fn this_kernel_enforces_policies_fully_and_strict_succeeds() {
     assert_eq!(layers[0].origin, *policy.origin());
     assert!(layers[0].own);
 }
+
+#[test]
+fn a_block_knows_the_sandboxes_it_inherits() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let s = Scratch::new();
+    let outer = build(Policy::builder("outer").read(s.template("")));
+    let inner = build(Policy::builder("inner").read(s.template("")));
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            outer.enforce().unwrap_or_else(|e| panic!("{e}"));
+            let seen = inner
+                .run(|| {
+                    let before = in_force();
+                    // Re-entering the inherited policy adds nothing.
+                    outer.enforce().unwrap_or_else(|e| panic!("{e}"));
+                    (before, in_force())
+                })
+                .unwrap();
+            let names = |layers: &[landlock_runtime::Layer]| -> Vec<(String, bool)> {
+                layers
+                    .iter()
+                    .map(|l| (l.origin.function().to_owned(), l.own))
+                    .collect()
+            };
+            let expected = vec![("outer".to_owned(), false), ("inner".to_owned(), true)];
+            assert_eq!(names(&seen.0), expected);
+            assert_eq!(names(&seen.1), expected);
+        });
+    });
+}
