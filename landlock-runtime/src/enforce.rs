@@ -373,14 +373,14 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
                     skipped.push(template.to_owned());
                 } else {
                     return Err(ErrorKind::MissingPath {
-                        path,
+                        path: path.into_owned(),
                         template: template.to_owned(),
                     });
                 }
             }
             Err(source) => {
                 return Err(ErrorKind::OpenPath {
-                    path,
+                    path: path.into_owned(),
                     template: template.to_owned(),
                     source,
                 });

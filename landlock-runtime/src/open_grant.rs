@@ -8,7 +8,7 @@
 //! directory (such as `/tmp`) unless it is owned by the user preparing the policy or by the
 //! directory's owner.
 
-use std::ffi::{CString, OsStr};
+use std::ffi::{CStr, CString, OsStr};
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -61,23 +61,38 @@ fn owned(fd: libc::c_long) -> io::Result<File> {
     Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
 }
 
+/// Runs `f` with `bytes` as a C string: on the stack when short (the common case, so that
+/// preparing a policy does not allocate per path), else on the heap.
+fn with_cstr<T>(bytes: &[u8], f: impl FnOnce(&CStr) -> io::Result<T>) -> io::Result<T> {
+    let mut buf = [0u8; 512];
+    if bytes.len() < buf.len() {
+        buf[..bytes.len()].copy_from_slice(bytes);
+        let c = CStr::from_bytes_with_nul(&buf[..=bytes.len()])
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        f(c)
+    } else {
+        f(&cstring(bytes)?)
+    }
+}
+
 fn openat2_no_symlinks(path: &Path, flags: libc::c_int) -> io::Result<File> {
-    let path = cstring(path.as_os_str().as_bytes())?;
-    // SAFETY: open_how is plain data; zeroed, then the fields the kernel reads are set.
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (libc::O_PATH | libc::O_CLOEXEC | flags) as u64;
-    how.resolve = libc::RESOLVE_NO_SYMLINKS;
-    // SAFETY: a valid C string and a valid open_how of the size passed.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            libc::AT_FDCWD,
-            path.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    };
-    owned(fd)
+    with_cstr(path.as_os_str().as_bytes(), |path| {
+        // SAFETY: open_how is plain data; zeroed, then the fields the kernel reads are set.
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = (libc::O_PATH | libc::O_CLOEXEC | flags) as u64;
+        how.resolve = libc::RESOLVE_NO_SYMLINKS;
+        // SAFETY: a valid C string and a valid open_how of the size passed.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                libc::AT_FDCWD,
+                path.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        owned(fd)
+    })
 }
 
 /// `openat(dir, name, O_PATH | O_NOFOLLOW)`: the entry itself, a symlink included.

@@ -1,8 +1,9 @@
 //! Turning path templates into paths, once, when a policy is prepared.
 
+use std::borrow::Cow;
 use std::env;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use landlock_template::{Base, PathTemplate};
 
@@ -10,9 +11,10 @@ use crate::error::ErrorKind;
 
 /// The outcome of resolving one template.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Resolved {
-    /// The path to open.
-    Path(PathBuf),
+pub(crate) enum Resolved<'a> {
+    /// The path to open: borrowed from the template when it is absolute, so that preparing a
+    /// policy of absolute paths allocates nothing for them.
+    Path(Cow<'a, Path>),
     /// An optional path whose variable is unset: skipped.
     SkippedUnset,
 }
@@ -21,7 +23,7 @@ pub(crate) enum Resolved {
 ///
 /// The variables are read now, once per policy: a later change of the environment does not
 /// change a prepared policy.
-pub(crate) fn resolve(template: &str) -> Result<Resolved, ErrorKind> {
+pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
     let parsed = PathTemplate::parse(template).map_err(|e| ErrorKind::InvalidPolicy {
         problems: vec![e.to_string()],
     })?;
@@ -41,7 +43,7 @@ pub(crate) fn resolve(template: &str) -> Result<Resolved, ErrorKind> {
         }
     };
     let base = match parsed.base() {
-        Base::Root => return Ok(Resolved::Path(PathBuf::from(parsed.tail()))),
+        Base::Root => return Ok(Resolved::Path(Cow::Borrowed(Path::new(parsed.tail())))),
         Base::Tmp => Some(env::temp_dir()),
         Base::Home => variable(env::var_os("HOME"), "$HOME".into())?,
         Base::Env(name) => variable(env::var_os(name), format!("${{{name}}}"))?,
@@ -66,7 +68,7 @@ pub(crate) fn resolve(template: &str) -> Result<Resolved, ErrorKind> {
     if !tail.is_empty() {
         path.push(tail);
     }
-    Ok(Resolved::Path(path))
+    Ok(Resolved::Path(Cow::Owned(path)))
 }
 
 #[cfg(test)]
@@ -78,24 +80,30 @@ mod tests {
 
     #[test]
     fn absolute_paths_are_themselves() {
-        assert_eq!(resolve("/etc").unwrap(), Resolved::Path("/etc".into()));
-        assert_eq!(resolve("/etc/x?").unwrap(), Resolved::Path("/etc/x".into()));
+        assert_eq!(
+            resolve("/etc").unwrap(),
+            Resolved::Path(Path::new("/etc").into())
+        );
+        assert_eq!(
+            resolve("/etc/x?").unwrap(),
+            Resolved::Path(Path::new("/etc/x").into())
+        );
     }
 
     #[test]
     fn named_variables() {
         assert_eq!(
             resolve("$TMP/a").unwrap(),
-            Resolved::Path(env::temp_dir().join("a"))
+            Resolved::Path(env::temp_dir().join("a").into())
         );
         assert_eq!(
             resolve("$CWD").unwrap(),
-            Resolved::Path(env::current_dir().unwrap())
+            Resolved::Path(env::current_dir().unwrap().into())
         );
         let exe = env::current_exe().unwrap();
         assert_eq!(
             resolve("$EXE_DIR/data?").unwrap(),
-            Resolved::Path(exe.parent().unwrap().join("data"))
+            Resolved::Path(exe.parent().unwrap().join("data").into())
         );
     }
 
@@ -105,7 +113,7 @@ mod tests {
         unsafe { env::set_var("LANDLOCK_TEST_RESOLVE_SET", "/srv/data") };
         assert_eq!(
             resolve("${LANDLOCK_TEST_RESOLVE_SET}/in").unwrap(),
-            Resolved::Path("/srv/data/in".into())
+            Resolved::Path(Path::new("/srv/data/in").into())
         );
     }
 
