@@ -16,34 +16,10 @@ use std::time::Duration;
 use landlock_runtime::{ErrorKind, Policy, Uncovered, sandbox};
 
 mod support;
-use support::landlock_or_skip;
+use support::{in_child, landlock_or_skip};
 
 /// A path no policy here grants: opening it is denied with EACCES under any of them.
 const DENIED: &str = "/etc/hostname";
-
-/// Runs `scenario` in a child process (this binary, filtered to test `name`), and checks it
-/// passed there. Returns false when the caller is the parent.
-fn in_child(name: &str, scenario: impl FnOnce()) {
-    if std::env::var("LANDLOCK_TEST_CHILD").as_deref() == Ok(name) {
-        scenario();
-        return;
-    }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("LANDLOCK_TEST_CHILD", name)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "scenario {name} failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "scenario {name} did not run:\n{text}"
-    );
-}
 
 fn open_errno(path: &str) -> Option<i32> {
     std::fs::File::open(path)
