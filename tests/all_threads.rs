@@ -439,3 +439,82 @@ fn a_thread_started_before_main_is_restricted() {
         assert_eq!(BEFORE_MAIN_SEEN.load(Ordering::SeqCst), libc::EACCES);
     });
 }
+
+/// Signals that reached the application's own handler.
+static APP_SIGNALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn app_handler(_: libc::c_int) {
+    APP_SIGNALS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Installs the application's own handler on `sig`.
+fn install_app_handler(sig: i32) {
+    // SAFETY: a plain handler that only touches an atomic; a fully initialised struct.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = app_handler as *const () as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(libc::sigaction(sig, &action, std::ptr::null_mut()), 0);
+    }
+}
+
+/// The real-time signals whose handler is neither the default nor the application's.
+fn taken_by_the_library() -> Vec<i32> {
+    (libc::SIGRTMIN()..=libc::SIGRTMAX())
+        .filter(|&sig| {
+            // SAFETY: reads the current disposition only.
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
+            old.sa_sigaction != libc::SIG_DFL
+                && old.sa_sigaction != app_handler as *const () as libc::sighandler_t
+        })
+        .collect()
+}
+
+#[test]
+fn the_applications_own_signal_handlers_are_left_alone() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "the_applications_own_signal_handlers_are_left_alone",
+        || {
+            // The application already uses the first two real-time signals.
+            install_app_handler(libc::SIGRTMIN());
+            install_app_handler(libc::SIGRTMIN() + 1);
+            let running = start_four_threads();
+            let first = Policy::builder("first")
+                .read("/proc")
+                .process()
+                .build()
+                .unwrap();
+            assert!(first.enforce_all_threads().unwrap().uncovered.is_empty());
+            let taken = taken_by_the_library();
+            assert_eq!(taken.len(), 1, "{taken:?}");
+            assert!(taken[0] > libc::SIGRTMIN() + 1, "{taken:?}");
+            // Later the application claims that one too: the next job takes another free signal
+            // rather than competing with the application for it.
+            install_app_handler(taken[0]);
+            let second = Policy::builder("second")
+                .read("/proc")
+                .process()
+                .build()
+                .unwrap();
+            assert!(second.enforce_all_threads().unwrap().uncovered.is_empty());
+            let now = taken_by_the_library();
+            assert_eq!(now.len(), 1, "{now:?}");
+            assert_ne!(now[0], taken[0]);
+            assert_eq!(
+                APP_SIGNALS.load(Ordering::SeqCst),
+                0,
+                "no signal reached the application"
+            );
+            assert!(
+                running
+                    .finish()
+                    .iter()
+                    .all(|(_, e)| *e == Some(libc::EACCES))
+            );
+        },
+    );
+}

@@ -17,9 +17,10 @@
 //!   for; they are reported as uncovered. A handler that runs late, after the round, finds no
 //!   job and does nothing, so a late signal never applies a stale ruleset.
 //! - **The application's own signals**: the first real-time signal whose disposition is still
-//!   the default is taken, so a handler the application installed is never replaced; the
-//!   handler stays installed for the life of the process, because a late-delivered real-time
-//!   signal with the default disposition would kill it.
+//!   the default is taken, so a handler the application installed is never replaced; if the
+//!   application later claims the signal taken, the next job takes another. The handler stays
+//!   installed for the life of the process, because a late-delivered real-time signal with the
+//!   default disposition would kill it.
 //! - **Fork**: the job is guarded by a lock that records the owning process; a child forked
 //!   while a job ran in its parent does not inherit a lock that nobody will release.
 //! - **Bounded in time**: each job stops after [`DEADLINE`]; threads not answered by then are
@@ -27,10 +28,9 @@
 
 use std::collections::BTreeSet;
 use std::io;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-use once_cell::sync::OnceCell;
 
 use crate::status::{ThreadCoverage, Uncovered};
 
@@ -70,36 +70,45 @@ static JOB_FD: AtomicI32 = AtomicI32::new(-1);
 /// The process that holds the job lock (0: free).
 static JOB_OWNER: AtomicI32 = AtomicI32::new(0);
 
-/// The signal used to reach other threads, and the handler installed on it, once.
+/// The signal used to reach other threads, with the handler installed on it.
+///
+/// The first real-time signal whose disposition is still the default is taken, so a handler the
+/// application installed is never replaced. If the application later installs its own handler on
+/// the signal taken, the next job takes another free one instead of competing for it.
 fn signal() -> io::Result<i32> {
-    static SIGNAL: OnceCell<i32> = OnceCell::new();
-    SIGNAL
-        .get_or_try_init(|| {
-            for sig in libc::SIGRTMIN()..=libc::SIGRTMAX() {
-                // SAFETY: sigaction with a null new action only reads the current one into a
-                // zeroed, properly sized struct.
-                let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-                if unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) } != 0 {
-                    continue;
-                }
-                if old.sa_sigaction != libc::SIG_DFL {
-                    continue;
-                }
-                // SAFETY: the handler is an `extern "C" fn(c_int)` that only makes
-                // async-signal-safe calls; the struct is fully initialised.
-                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-                action.sa_sigaction = handler as *const () as libc::sighandler_t;
-                action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
-                unsafe { libc::sigemptyset(&mut action.sa_mask) };
-                if unsafe { libc::sigaction(sig, &action, std::ptr::null_mut()) } == 0 {
-                    return Ok(sig);
-                }
-            }
-            Err(io::Error::other(
-                "no free real-time signal to reach the other threads",
-            ))
-        })
-        .copied()
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+    static CHOOSING: Mutex<()> = Mutex::new(());
+    let ours = handler as *const () as libc::sighandler_t;
+    let disposition = |sig: i32| -> Option<libc::sighandler_t> {
+        // SAFETY: sigaction with a null new action only reads the current one into a zeroed,
+        // properly sized struct.
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        (unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) } == 0)
+            .then_some(old.sa_sigaction)
+    };
+    let _choosing = CHOOSING.lock().unwrap_or_else(|e| e.into_inner());
+    let sig = SIGNAL.load(Ordering::Acquire);
+    if sig != 0 && disposition(sig) == Some(ours) {
+        return Ok(sig);
+    }
+    for sig in libc::SIGRTMIN()..=libc::SIGRTMAX() {
+        if disposition(sig) != Some(libc::SIG_DFL) {
+            continue;
+        }
+        // SAFETY: the handler is an `extern "C" fn(c_int)` that only makes async-signal-safe
+        // calls; the struct is fully initialised.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = ours;
+        action.sa_flags = libc::SA_RESTART | libc::SA_ONSTACK;
+        unsafe { libc::sigemptyset(&mut action.sa_mask) };
+        if unsafe { libc::sigaction(sig, &action, std::ptr::null_mut()) } == 0 {
+            SIGNAL.store(sig, Ordering::Release);
+            return Ok(sig);
+        }
+    }
+    Err(io::Error::other(
+        "no free real-time signal to reach the other threads",
+    ))
 }
 
 /// Runs in the interrupted thread: restricts it with the job's ruleset and records the result.
