@@ -51,19 +51,9 @@ fn tokens(source: &str) -> TokenStream {
 
 /// One token (or a few) from in and around the policy language.
 fn piece() -> impl Strategy<Value = TokenStream> {
-    let words = prop::sample::select(vec![
-        "read",
-        "write",
-        "exec",
-        "preset",
-        "connect",
-        "bind",
-        "allow_signals",
-        "allow_abstract_unix_sockets",
-        "strict",
-        "process",
-        "broad",
-        "crate",
+    // Every key of the language, then what lies around it.
+    let mut words: Vec<&str> = crate::model::KEYS.to_vec();
+    words.extend([
         "raed",
         "r#read",
         "self",
@@ -121,8 +111,8 @@ fn piece() -> impl Strategy<Value = TokenStream> {
         "[]",
         "()",
         "{}",
-    ])
-    .prop_map(tokens);
+    ]);
+    let words = prop::sample::select(words).prop_map(tokens);
     let strings =
         any::<String>().prop_map(|s| TokenStream::from(TokenTree::from(Literal::string(&s))));
     let ints =

@@ -8,20 +8,10 @@ use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::thread;
 
-use landlock_runtime::{Policy, kernel_abi};
+use landlock_runtime::Policy;
 
-/// Whether Landlock is here; without it, fails when `LANDLOCK_REQUIRED=1`, else skips.
-fn landlock_or_skip() -> bool {
-    if kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
-}
+mod common;
+use common::landlock_or_skip;
 
 fn scratch_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("landlock-file-grants-{}", std::process::id()));

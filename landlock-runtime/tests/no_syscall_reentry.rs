@@ -13,7 +13,10 @@ use std::io;
 use std::mem::offset_of;
 use std::thread;
 
-use landlock_runtime::{ErrorKind, Policy, in_force, kernel_abi, sandbox};
+use landlock_runtime::{ErrorKind, Policy, in_force, sandbox};
+
+mod common;
+use common::landlock_or_skip;
 
 /// `AUDIT_ARCH_*` of `linux/audit.h`: the ELF machine with the 64-bit and little-endian flags.
 const AUDIT_ARCH_64BIT_LE: u32 = 0x8000_0000 | 0x4000_0000;
@@ -33,19 +36,6 @@ const DENIED: [libc::c_long; 4] = [
 #[sandbox(read = "/etc")]
 fn read_etc() -> usize {
     in_force().len()
-}
-
-/// Whether Landlock is here; without it, fails when `LANDLOCK_REQUIRED=1`, else skips.
-fn landlock_or_skip() -> bool {
-    if kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
 }
 
 fn statement(code: u32, k: u32) -> libc::sock_filter {

@@ -1,6 +1,9 @@
 //! Helpers for the enforcement tests: skipping on kernels without Landlock, exact errno
 //! assertions, scratch trees, and what running a dynamically linked program needs.
 
+// Each test file uses a different part of this module.
+#![allow(dead_code, unused_macros, unused_imports)]
+
 use std::ffi::CString;
 use std::fs;
 use std::io::{self, Write};
