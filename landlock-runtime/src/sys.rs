@@ -251,6 +251,7 @@ mod imp {
     pub(crate) const E2BIG: i32 = 7;
     #[allow(dead_code)]
     pub(crate) const EINVAL: i32 = 22;
+    #[allow(dead_code)] // Read only by the Linux code paths.
     pub(crate) const TSYNC_ABI: u32 = 8;
 
     pub(crate) fn abi() -> u32 {
@@ -268,10 +269,12 @@ mod imp {
             match *self {}
         }
 
+        #[allow(dead_code)] // Called only by the Linux code paths.
         pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
             match *self {}
         }
 
+        #[allow(dead_code)] // Called only by the Linux code paths.
         pub(crate) fn raw_fd(&self) -> i32 {
             match *self {}
         }
