@@ -29,7 +29,7 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::status::{ThreadCoverage, Uncovered};
@@ -67,6 +67,42 @@ static JOB_SLOTS: [Slot; SLOTS] = [EMPTY_SLOT; SLOTS];
 static JOB_LEN: AtomicUsize = AtomicUsize::new(0);
 /// The ruleset of the current job; -1 when there is none.
 static JOB_FD: AtomicI32 = AtomicI32::new(-1);
+/// Answers so far, for the waiting thread to sleep on (a futex word).
+static ANSWERS: AtomicU32 = AtomicU32::new(0);
+/// The longest the waiting thread sleeps before it looks for threads that exited.
+const POLL: Duration = Duration::from_millis(1);
+
+/// Wakes the thread waiting on `word`. A raw system call: async-signal-safe.
+fn futex_wake(word: &AtomicU32) {
+    // SAFETY: FUTEX_WAKE on a valid, aligned word of this process.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            i32::MAX,
+        );
+    }
+}
+
+/// Sleeps until `word` is no longer `seen`, a wake-up, or `timeout`.
+fn futex_wait(word: &AtomicU32, seen: u32, timeout: Duration) {
+    let timeout = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: FUTEX_WAIT on a valid, aligned word, with a valid relative timeout.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+            seen,
+            &timeout as *const libc::timespec,
+        );
+    }
+}
+
 /// The process that holds the job lock (0: free).
 static JOB_OWNER: AtomicI32 = AtomicI32::new(0);
 
@@ -134,12 +170,14 @@ extern "C" fn handler(_: libc::c_int) {
                 } else {
                     DONE
                 };
-                let _ = slot.result.compare_exchange(
-                    PENDING,
-                    result,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                );
+                if slot
+                    .result
+                    .compare_exchange(PENDING, result, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    ANSWERS.fetch_add(1, Ordering::Release);
+                    futex_wake(&ANSWERS);
+                }
             }
         }
         *errno = saved;
@@ -296,18 +334,27 @@ pub(crate) fn restrict_other_threads(fd: i32) -> io::Result<ThreadCoverage> {
                     && !answered(i)
                     && (started.elapsed() < BLOCKED_GRACE || !blocks(tid, sig))
             };
-            while Instant::now() < deadline
-                && targets
-                    .iter()
-                    .enumerate()
-                    .any(|(i, &tid)| waiting(&exited, i, tid))
-            {
-                std::thread::sleep(Duration::from_micros(50));
+            let mut checked = Instant::now();
+            loop {
+                // Read before looking, so that an answer arriving in between ends the wait.
+                let answers = ANSWERS.load(Ordering::Acquire);
+                if Instant::now() >= deadline
+                    || !targets
+                        .iter()
+                        .enumerate()
+                        .any(|(i, &tid)| waiting(&exited, i, tid))
+                {
+                    break;
+                }
+                futex_wait(&ANSWERS, answers, POLL);
                 // A thread that exits before handling the signal never answers.
-                for (i, &tid) in targets.iter().enumerate() {
-                    if !exited[i] && !answered(i) && !alive(tid) {
-                        exited[i] = true;
+                if checked.elapsed() >= POLL {
+                    for (i, &tid) in targets.iter().enumerate() {
+                        if !exited[i] && !answered(i) && !alive(tid) {
+                            exited[i] = true;
+                        }
                     }
+                    checked = Instant::now();
                 }
             }
             JOB_FD.store(-1, Ordering::Release);
