@@ -8,14 +8,15 @@
 //!
 //! Options, each repeatable: `--read PATH`, `--write PATH`, `--exec PATH`, `--connect PORT|*`,
 //! `--bind PORT|*`, `--preset NAME`; then `--strict`, `--allow-signals`,
-//! `--allow-abstract-unix-sockets`; `--` ends the options and starts the command.
+//! `--allow-abstract-unix-sockets`, `--broad` (to acknowledge a broad grant, such as `--read /`
+//! or `--write $HOME`); `--` ends the options and starts the command.
 //! The program itself is granted `exec`, and `preset dynamic_loader` unless `--no-loader`.
 
 use std::process::{Command, ExitCode};
 
 use landlock_runtime::{CommandExt, Policy, Preset};
 
-const USAGE: &str = "usage: sandbox_run [--read PATH] [--write PATH] [--exec PATH] [--connect PORT|*] [--bind PORT|*] [--preset NAME] [--strict] [--allow-signals] [--allow-abstract-unix-sockets] [--no-loader] -- PROGRAM [ARGS...]";
+const USAGE: &str = "usage: sandbox_run [--read PATH] [--write PATH] [--exec PATH] [--connect PORT|*] [--bind PORT|*] [--preset NAME] [--strict] [--allow-signals] [--allow-abstract-unix-sockets] [--broad] [--no-loader] -- PROGRAM [ARGS...]";
 
 fn main() -> ExitCode {
     match run() {
@@ -63,6 +64,7 @@ fn run() -> Result<ExitCode, String> {
                 policy.preset(preset)
             }
             "--strict" => policy.strict(),
+            "--broad" => policy.broad(),
             "--allow-signals" => policy.allow_signals(),
             "--allow-abstract-unix-sockets" => policy.allow_abstract_unix_sockets(),
             "--no-loader" => {

@@ -223,7 +223,12 @@ fn best_effort_reports_a_thread_that_blocks_the_signal() {
             assert_eq!(result.recv().unwrap(), None);
             // Another policy on every thread, now that this thread cannot read /proc, fails
             // closed and says why.
-            let next = Policy::builder("s").read("/").process().build().unwrap();
+            let next = Policy::builder("s")
+                .read("/")
+                .broad()
+                .process()
+                .build()
+                .unwrap();
             let err = next.enforce_all_threads().unwrap_err();
             assert!(matches!(err.kind(), ErrorKind::Kernel { .. }), "{err}");
             assert!(err.to_string().contains("needs /proc/self/task"), "{err}");

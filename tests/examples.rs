@@ -189,6 +189,15 @@ fn sandbox_run_passes_the_exit_status_and_explains_failures() {
         "{no_loader:?}"
     );
 
+    let broad = run(&["--read", "/", "--", "true"]);
+    assert_eq!(broad.status.code(), Some(125));
+    assert!(
+        String::from_utf8_lossy(&broad.stderr).contains("grants read on the whole filesystem"),
+        "{broad:?}"
+    );
+    let acknowledged = run(&["--read", "/", "--broad", "--", "true"]);
+    assert_eq!(acknowledged.status.code(), Some(0), "{acknowledged:?}");
+
     let usage = run(&["--frobnicate"]);
     assert_eq!(usage.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&usage.stderr).contains("unknown option `--frobnicate`"));

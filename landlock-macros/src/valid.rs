@@ -3,6 +3,8 @@
 use proc_macro2::Span;
 
 use crate::Errors;
+use landlock_template::{broad_grant, broad_network, path_key};
+
 use crate::model::{Class, Policy, Ports};
 
 /// Reports every check across items.
@@ -10,9 +12,6 @@ pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
     duplicates(policy, errors);
     broad(policy, errors);
 }
-
-/// Paths whose `write` grant reaches far beyond one program's data.
-const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/usr", "/etc"];
 
 /// Grants so wide that a reviewer must see them acknowledged: any class on `/`, `write` on a
 /// home or system tree, and unrestricted TCP together with `write`. Each is an error unless
@@ -22,27 +21,15 @@ fn broad(policy: &Policy, errors: &mut Errors) {
     let mut found: Vec<(Span, String)> = Vec::new();
     for grant in &policy.grants {
         let value = grant.lit.value();
-        let path = key(&value);
         let class = grant.class.keyword();
-        if path == "/" {
-            found.push((
-                grant.lit.span(),
-                format!("`{class} = \"{value}\"` grants {class} on the whole filesystem"),
-            ));
-        } else if grant.class == Class::Write && BROAD_WRITE.contains(&path) {
-            found.push((
-                grant.lit.span(),
-                format!("`write = \"{value}\"` lets the code rewrite all of `{path}`"),
-            ));
+        if let Some(why) = broad_grant(class, &value) {
+            found.push((grant.lit.span(), why.describe(class, &value)));
         }
     }
     if policy.grants.iter().any(|g| g.class == Class::Write) {
         for (kind, ports) in [("connect", &policy.connect), ("bind", &policy.bind)] {
             if let Some(Ports::Any(span)) = ports {
-                found.push((
-                    *span,
-                    format!("`{kind} = \"*\"` together with `write`: unrestricted TCP next to write access can fetch and store, or read and send, anything"),
-                ));
+                found.push((*span, format!("`{kind} = \"*\"`: {}", broad_network(kind))));
             }
         }
     }
@@ -67,10 +54,10 @@ fn broad(policy: &Policy, errors: &mut Errors) {
 fn duplicates(policy: &Policy, errors: &mut Errors) {
     for (i, grant) in policy.grants.iter().enumerate() {
         let value = grant.lit.value();
-        let path = key(&value);
+        let path = path_key(&value);
         if let Some(first) = policy.grants[..i]
             .iter()
-            .find(|g| key(&g.lit.value()) == path)
+            .find(|g| path_key(&g.lit.value()) == path)
         {
             let msg = duplicate(path, first.class, grant.class);
             errors.push(syn::Error::new(grant.lit.span(), msg));
@@ -92,15 +79,6 @@ fn duplicate(path: &str, first: Class, second: Class) -> String {
         _ => "give it `write` or `exec` (each includes `read`)".to_owned(),
     };
     format!("`{path}` is already granted under `{first}`: a path takes one class; {advice}")
-}
-
-/// A path as compared for duplicates: without the optional marker or a trailing slash.
-fn key(template: &str) -> &str {
-    let path = template.strip_suffix('?').unwrap_or(template);
-    match path.trim_end_matches('/') {
-        "" => "/",
-        trimmed => trimmed,
-    }
 }
 
 #[cfg(test)]
@@ -126,9 +104,9 @@ mod tests {
 
     #[test]
     fn duplicates_ignore_the_optional_marker_and_trailing_slashes() {
-        assert_eq!(key("/etc/?"), "/etc");
-        assert_eq!(key("$TMP//"), "$TMP");
-        assert_eq!(key("/"), "/");
-        assert_eq!(key("//?"), "/");
+        assert_eq!(path_key("/etc/?"), "/etc");
+        assert_eq!(path_key("$TMP//"), "$TMP");
+        assert_eq!(path_key("/"), "/");
+        assert_eq!(path_key("//?"), "/");
     }
 }

@@ -105,7 +105,7 @@ impl Policy {
     /// ```
     /// use landlock_runtime::Policy;
     ///
-    /// let policy = Policy::builder("t").read("/").build().unwrap();
+    /// let policy = Policy::builder("t").read("/usr").build().unwrap();
     /// let status = policy.prepare().unwrap();
     /// println!("{status}");
     /// ```

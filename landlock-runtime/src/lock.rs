@@ -359,6 +359,7 @@ mod tests {
             .connect(80)
             .bind_any()
             .allow_signals()
+            .broad()
             .build()
             .unwrap();
         assert_eq!(

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use landlock_template::PathTemplate;
+use landlock_template::{PathTemplate, broad_grant, broad_network, path_key};
 use once_cell::sync::OnceCell;
 
 use crate::enforce::Prepared;
@@ -303,6 +303,7 @@ impl Policy {
             scopes: Scopes::RESTRICTED,
             strict: false,
             process: false,
+            broad: false,
             errors: Vec::new(),
         }
     }
@@ -467,6 +468,7 @@ pub struct PolicyBuilder {
     scopes: Scopes,
     strict: bool,
     process: bool,
+    broad: bool,
     errors: Vec<String>,
 }
 
@@ -478,7 +480,7 @@ impl PolicyBuilder {
         } else if let Some(other) = self
             .grants
             .iter()
-            .find(|g| g.template.trim_end_matches('?') == template.trim_end_matches('?'))
+            .find(|g| path_key(&g.template) == path_key(&template))
         {
             self.errors.push(format!(
                 "`{template}` is granted twice, as {} and as {class}: keep the broader one",
@@ -581,8 +583,48 @@ impl PolicyBuilder {
         self
     }
 
+    /// Acknowledges a broad grant (any class on `/`, `write` on `$HOME`, `/home`, `/usr` or
+    /// `/etc`, unrestricted TCP next to `write`), which [`build`](PolicyBuilder::build) refuses
+    /// otherwise; like `broad` in the policy language, it is refused when nothing needs it.
+    pub fn broad(mut self) -> Self {
+        self.broad = true;
+        self
+    }
+
+    /// Why each grant that needs [`broad`](PolicyBuilder::broad) does.
+    fn broad_grants(&self) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .grants
+            .iter()
+            .filter_map(|g| {
+                let class = g.class.keyword();
+                broad_grant(class, &g.template).map(|why| why.describe(class, &g.template))
+            })
+            .collect();
+        if self.grants.iter().any(|g| g.class == Class::Write) {
+            for (kind, any) in [("connect", self.connect_any), ("bind", self.bind_any)] {
+                if any {
+                    found.push(format!("{kind}_any(): {}", broad_network(kind)));
+                }
+            }
+        }
+        found
+    }
+
     /// The policy, or every mistake found.
-    pub fn build(self) -> Result<Policy, Error> {
+    pub fn build(mut self) -> Result<Policy, Error> {
+        let broad = self.broad_grants();
+        match (self.broad, broad.is_empty()) {
+            (false, false) => self.errors.extend(
+                broad
+                    .into_iter()
+                    .map(|why| format!("{why}; narrow it, or acknowledge it with `.broad()`")),
+            ),
+            (true, true) => self.errors.push(
+                "`.broad()` acknowledges a broad grant, and this policy has none: remove it".into(),
+            ),
+            _ => {}
+        }
         if !self.errors.is_empty() {
             return Err(Error::new(
                 self.origin,
@@ -633,6 +675,56 @@ mod tests {
         };
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[2].contains("granted twice, as read and as exec"));
+    }
+
+    #[test]
+    fn builder_refuses_broad_grants_unless_acknowledged() {
+        let err = Policy::builder("t")
+            .read("/")
+            .write("$HOME/")
+            .connect_any()
+            .build()
+            .unwrap_err();
+        let ErrorKind::InvalidPolicy { problems } = err.kind() else {
+            panic!("{err}");
+        };
+        assert_eq!(
+            problems,
+            &[
+                "`read = \"/\"` grants read on the whole filesystem; narrow it, or acknowledge it with `.broad()`",
+                "`write = \"$HOME/\"` lets the code rewrite all of `$HOME`; narrow it, or acknowledge it with `.broad()`",
+                "connect_any(): unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with `.broad()`",
+            ]
+        );
+        Policy::builder("t")
+            .read("/")
+            .write("$HOME")
+            .connect_any()
+            .broad()
+            .build()
+            .unwrap();
+        // Unrestricted TCP without write is not broad; `.broad()` with nothing broad is refused.
+        Policy::builder("t")
+            .read("/etc")
+            .connect_any()
+            .build()
+            .unwrap();
+        let err = Policy::builder("t")
+            .read("/etc")
+            .broad()
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("this policy has none"), "{err}");
+    }
+
+    #[test]
+    fn builder_sees_one_path_behind_slashes_and_markers() {
+        let err = Policy::builder("t")
+            .read("/srv/")
+            .write("/srv?")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("granted twice"), "{err}");
     }
 
     #[test]

@@ -22,6 +22,11 @@
 #![forbid(unsafe_code)]
 #![no_std]
 
+extern crate alloc;
+
+use alloc::format;
+use alloc::string::String;
+
 use core::fmt;
 
 /// The named variables a template may start with, with what each one means.
@@ -43,6 +48,91 @@ pub const VARIABLES: &[(&str, &str)] = &[
 /// The names of the presets (`preset = "NAME"`), each a documented bundle of optional paths
 /// defined by `landlock_runtime::Preset`.
 pub const PRESETS: &[&str] = &["dynamic_loader", "locale"];
+
+/// Paths whose `write` grant reaches far beyond one program's data (besides `/`, broad for
+/// every class).
+pub const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/usr", "/etc"];
+
+/// A template as compared with others: without its optional marker or trailing slashes, so
+/// that `/etc`, `/etc/` and `/etc?` are one path.
+///
+/// ```
+/// assert_eq!(landlock_template::path_key("/etc/?"), "/etc");
+/// assert_eq!(landlock_template::path_key("/"), "/");
+/// ```
+pub fn path_key(template: &str) -> &str {
+    let path = template.strip_suffix('?').unwrap_or(template);
+    match path.trim_end_matches('/') {
+        "" if path.starts_with('/') => "/",
+        trimmed => trimmed,
+    }
+}
+
+/// Why a grant of `class` (`read`, `write` or `exec`) on `template` is broad enough that review
+/// must see it acknowledged (`broad` in the policy), or `None` when it is not: any class on
+/// `/`, and `write` on a home or system tree ([`BROAD_WRITE`]).
+///
+/// ```
+/// use landlock_template::broad_grant;
+///
+/// assert!(broad_grant("write", "$HOME").is_some());
+/// assert!(broad_grant("read", "/?").is_some());
+/// assert_eq!(broad_grant("read", "$HOME"), None);
+/// assert_eq!(broad_grant("write", "$HOME/.cache/app"), None);
+/// ```
+pub fn broad_grant<'a>(class: &str, template: &'a str) -> Option<BroadGrant<'a>> {
+    let path = path_key(template);
+    if path == "/" {
+        Some(BroadGrant::WholeFilesystem)
+    } else if class == "write" && BROAD_WRITE.contains(&path) {
+        Some(BroadGrant::WritesTree(path))
+    } else {
+        None
+    }
+}
+
+/// Why a grant is broad; see [`broad_grant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BroadGrant<'a> {
+    /// Any class on `/`.
+    WholeFilesystem,
+    /// `write` on this home or system tree.
+    WritesTree(&'a str),
+}
+
+impl BroadGrant<'_> {
+    /// The reason, for the grant of `class` on `template` as written.
+    ///
+    /// ```
+    /// let why = landlock_template::broad_grant("write", "/usr/").unwrap();
+    /// assert_eq!(why.describe("write", "/usr/"), "`write = \"/usr/\"` lets the code rewrite all of `/usr`");
+    /// ```
+    pub fn describe(&self, class: &str, template: &str) -> String {
+        match self {
+            BroadGrant::WholeFilesystem => {
+                format!("`{class} = \"{template}\"` grants {class} on the whole filesystem")
+            }
+            BroadGrant::WritesTree(path) => {
+                format!("`write = \"{template}\"` lets the code rewrite all of `{path}`")
+            }
+        }
+    }
+}
+
+/// Why unrestricted TCP `kind` (`connect` or `bind`) next to a `write` grant is broad.
+pub fn broad_network(kind: &str) -> impl fmt::Display + '_ {
+    struct Why<'a>(&'a str);
+    impl fmt::Display for Why<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(
+                f,
+                "unrestricted TCP {} together with `write`: it can fetch and store, or read and send, anything",
+                self.0
+            )
+        }
+    }
+    Why(kind)
+}
 
 /// Where a template's path starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
