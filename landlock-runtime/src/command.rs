@@ -52,6 +52,20 @@ mod private {
 }
 
 /// A [`std::process::Command`] confined by a policy; see [`CommandExt::sandbox`].
+///
+/// It dereferences to the command, so it can still be configured; spawn it with its own
+/// methods, whose errors name the policy.
+///
+/// ```no_run
+/// use std::process::{Command, Stdio};
+/// use landlock_runtime::{CommandExt, policy};
+///
+/// let mut command = Command::new("/usr/bin/env");
+/// let mut sandboxed = command.sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"));
+/// sandboxed.stdout(Stdio::piped());
+/// let output = sandboxed.output()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SandboxedCommand<'a> {
     command: &'a mut Command,

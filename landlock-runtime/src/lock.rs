@@ -175,7 +175,19 @@ fn keyed(entries: &[Value]) -> BTreeMap<(String, usize), &Value> {
         .collect()
 }
 
-/// Every change from `old` to `new`, widening first.
+/// Every change from `old` to `new` (lock entries: [`Policy::to_json`] without `line`), widening
+/// first.
+///
+/// ```
+/// use landlock_runtime::Policy;
+/// use landlock_runtime::lock::{Direction, diff};
+///
+/// let old = Policy::builder("app::f").read("/srv").build().unwrap().to_json();
+/// let new = Policy::builder("app::f").write("/srv").build().unwrap().to_json();
+/// let changes = diff(&[old], &[new]);
+/// assert_eq!(changes[0].direction, Direction::Widening);
+/// assert_eq!(changes[0].what, "`/srv` changed from read to write");
+/// ```
 pub fn diff(old: &[Value], new: &[Value]) -> Vec<Change> {
     let old = keyed(old);
     let new = keyed(new);

@@ -159,6 +159,19 @@ impl fmt::Display for Status {
 }
 
 /// A policy in force on the current thread, as [`in_force`](crate::in_force) lists it.
+///
+/// ```no_run
+/// use landlock_runtime::Policy;
+///
+/// let policy = Policy::builder("worker").read("/etc").build().unwrap();
+/// std::thread::spawn(move || {
+///     policy.enforce().unwrap();
+///     for layer in landlock_runtime::in_force() {
+///         // sandbox `worker` (src/main.rs:3): fully enforced (Landlock ABI 7)
+///         println!("{layer}");
+///     }
+/// });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Layer {
@@ -246,6 +259,16 @@ pub enum Uncovered {
 
 /// What became of the other threads in an enforcement on every thread of the process
 /// ([`Policy::enforce_all_threads`](crate::Policy::enforce_all_threads)).
+///
+/// ```no_run
+/// use landlock_runtime::Policy;
+///
+/// let policy = Policy::builder("app::main").read("/etc").process().build().unwrap();
+/// let coverage = policy.enforce_all_threads().unwrap();
+/// for (tid, why) in &coverage.uncovered {
+///     eprintln!("thread {tid} keeps its access: {why}");
+/// }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ThreadCoverage {
