@@ -99,6 +99,14 @@ impl Sandbox {
         }
     }
 
+    /// The error to spawn with when the policy could not be prepared: the program never starts.
+    fn check(&self, program: &std::ffi::OsStr) -> io::Result<()> {
+        match &self.prepared {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.explain(program, io::Error::from_raw_os_error(EACCES))),
+        }
+    }
+
     /// Names the policy in a spawn error, and says what a denied start likely lacked.
     fn explain(&self, program: &std::ffi::OsStr, error: io::Error) -> io::Error {
         if let Err(e) = &self.prepared {
@@ -158,29 +166,17 @@ impl CommandExt for Command {
 impl SandboxedCommand<'_> {
     /// [`Command::spawn`], with errors that name the policy.
     pub fn spawn(&mut self) -> io::Result<Child> {
-        self.sandbox
-            .prepared
-            .as_ref()
-            .map_err(|_| self.prep_error())?;
-        self.command.spawn().map_err(|e| self.explain(e))
+        self.start(Command::spawn)
     }
 
     /// [`Command::status`], with errors that name the policy.
     pub fn status(&mut self) -> io::Result<ExitStatus> {
-        self.sandbox
-            .prepared
-            .as_ref()
-            .map_err(|_| self.prep_error())?;
-        self.command.status().map_err(|e| self.explain(e))
+        self.start(Command::status)
     }
 
     /// [`Command::output`], with errors that name the policy.
     pub fn output(&mut self) -> io::Result<Output> {
-        self.sandbox
-            .prepared
-            .as_ref()
-            .map_err(|_| self.prep_error())?;
-        self.command.output().map_err(|e| self.explain(e))
+        self.start(Command::output)
     }
 
     /// The policy confining the command.
@@ -188,12 +184,10 @@ impl SandboxedCommand<'_> {
         self.sandbox.policy
     }
 
-    fn prep_error(&self) -> io::Error {
-        self.explain(io::Error::from_raw_os_error(EACCES))
-    }
-
-    fn explain(&self, error: io::Error) -> io::Error {
-        self.sandbox.explain(self.command.get_program(), error)
+    /// Starts the program with `how`, unless the policy could not be prepared; errors name it.
+    fn start<T>(&mut self, how: impl FnOnce(&mut Command) -> io::Result<T>) -> io::Result<T> {
+        self.sandbox.check(self.command.get_program())?;
+        how(self.command).map_err(|e| self.sandbox.explain(self.command.get_program(), e))
     }
 }
 
@@ -262,13 +256,7 @@ impl SandboxedTokioCommand<'_> {
     }
 
     fn check(&self) -> io::Result<()> {
-        match &self.sandbox.prepared {
-            Ok(()) => Ok(()),
-            Err(_) => Err(self.sandbox.explain(
-                self.command.as_std().get_program(),
-                io::Error::from_raw_os_error(EACCES),
-            )),
-        }
+        self.sandbox.check(self.command.as_std().get_program())
     }
 }
 
