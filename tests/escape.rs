@@ -711,6 +711,34 @@ fn a_symlink_another_user_planted_at_a_granted_path_is_refused() {
 }
 
 #[test]
+fn a_symlink_another_user_planted_in_any_directory_others_can_write_is_refused() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // Not only sticky, world-writable directories: a world-writable one without the sticky
+    // bit, and one its group can write, let others plant a link too.
+    for (mode, what) in [(0o777, "world-writable"), (0o775, "group-writable")] {
+        let t = Tree::new(&format!("escape-planted-{mode:o}"));
+        std::fs::set_permissions(t.at("out"), std::fs::Permissions::from_mode(mode)).unwrap();
+        std::os::unix::fs::symlink(t.at("outside"), t.at("out/cache")).unwrap();
+        std::os::unix::fs::lchown(t.at("out/cache"), Some(4242), None).unwrap();
+        let policy = Policy::builder("escape::planted")
+            .read(t.path("out/cache"))
+            .build()
+            .unwrap();
+        let err = policy.prepare().unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("is a symbolic link owned by uid 4242")
+                && msg.contains("a directory users other than its owner can write")
+                && msg.contains("another user could have planted it"),
+            "{what}: {msg}"
+        );
+    }
+}
+
+#[test]
 fn a_symlink_owned_by_the_user_or_the_directory_owner_is_followed() {
     if !full_landlock_or_skip() {
         return;

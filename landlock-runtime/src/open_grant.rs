@@ -3,10 +3,12 @@
 //! A Landlock rule attaches to the inode a path leads to, so a symbolic link on a granted path
 //! decides what is granted. Symlinks that the system or the user set up are what real layouts
 //! are made of (`/lib64/ld-linux-x86-64.so.2`, `/etc/resolv.conf`), and they are followed. One
-//! that another user could have planted is not: the kernel's own `protected_symlinks` rule,
-//! applied whatever the system's setting, refuses a symlink in a sticky, world-writable
-//! directory (such as `/tmp`) unless it is owned by the user preparing the policy or by the
-//! directory's owner.
+//! that another user could have planted is not: a symlink in a directory that users other than
+//! its owner can write (world- or group-writable, sticky or not, such as `/tmp`) is refused
+//! unless it is owned by the user preparing the policy or by the directory's owner. This is
+//! the kernel's `protected_symlinks` rule, applied whatever the system's setting, and widened
+//! to every directory others can write: whoever can write the directory could have put the
+//! link there.
 
 use std::ffi::{CStr, CString, OsStr};
 use std::fs::File;
@@ -25,6 +27,14 @@ const MAX_LINKS: usize = 40;
 /// cheap as a plain open); otherwise a walk, one component at a time, that follows only
 /// symlinks that pass the rule above.
 pub(crate) fn open(path: &Path) -> io::Result<(File, bool)> {
+    // Resolution makes every path absolute; a relative one would be opened from the current
+    // directory by one call and from `/` by the walk.
+    if !path.is_absolute() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not an absolute path",
+        ));
+    }
     match openat2_no_symlinks(path, libc::O_DIRECTORY) {
         Ok(dir) => return Ok((dir, true)),
         Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
@@ -179,12 +189,14 @@ fn walk(path: &Path) -> io::Result<File> {
                     return Err(io::Error::from_raw_os_error(libc::ELOOP));
                 }
                 let parent = dir.metadata()?;
-                let sticky_world_writable = parent.mode() & 0o1002 == 0o1002;
-                if sticky_world_writable && meta.uid() != euid && meta.uid() != parent.uid() {
+                // Writable by its group or by everyone, sticky or not: others than its owner
+                // can put a link there.
+                let shared = parent.mode() & 0o022 != 0;
+                if shared && meta.uid() != euid && meta.uid() != parent.uid() {
                     return Err(io::Error::new(
                         io::ErrorKind::PermissionDenied,
                         format!(
-                            "`{}` is a symbolic link owned by uid {}, in `{}`, a directory anyone can write: another user could have planted it to redirect the grant, so it is not followed",
+                            "`{}` is a symbolic link owned by uid {}, in `{}`, a directory users other than its owner can write: another user could have planted it to redirect the grant, so it is not followed",
                             at.join(name).display(),
                             meta.uid(),
                             at.display()
