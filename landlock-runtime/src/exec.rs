@@ -20,6 +20,13 @@ pub struct Dependencies {
 /// The loader comes from the program's ELF header; the libraries from running the loader in
 /// its list mode (`ld.so --list`, what `ldd` does), which loads nothing into this process.
 ///
+/// The loader is a program the inspected file names, and `ldd(1)` warns that it may run
+/// whatever that is. Here only one of the system's known loaders (those of the
+/// `dynamic_loader` preset, at the paths their programs name) is ever run: for a file that
+/// names another, this returns an error of kind `InvalidData` naming it, and runs nothing. A
+/// known loader in list mode maps the program and its libraries without running their code;
+/// still, inspect untrusted files only as you would run `ldd` on them.
+///
 /// ```no_run
 /// let deps = landlock_runtime::exec::dependencies("/usr/bin/env").unwrap();
 /// println!("loader: {:?}", deps.loader);
@@ -32,6 +39,19 @@ pub fn dependencies(program: impl AsRef<Path>) -> io::Result<Dependencies> {
     let Some(loader) = interpreter(&std::fs::read(program)?)? else {
         return Ok(Dependencies::default());
     };
+    if !crate::presets::KNOWN_LOADERS
+        .iter()
+        .any(|known| loader.as_os_str() == *known)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "`{}` names `{}` as its loader, which is not one of this system's known loaders: it is not run to list the libraries, since the inspected file chose it",
+                program.display(),
+                loader.display()
+            ),
+        ));
+    }
     let output = Command::new(&loader).arg("--list").arg(program).output()?;
     if !output.status.success() {
         return Err(io::Error::other(format!(

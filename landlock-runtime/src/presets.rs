@@ -40,24 +40,43 @@ const fn exec(path: &'static str) -> FsGrant {
     FsGrant::new(path, Class::Exec)
 }
 
-/// The loaders of the common architectures and C libraries; a rule on a symlink grants its
-/// target, so the usual `/lib64 -> /usr/lib64` style links are covered.
-static DYNAMIC_LOADER: [FsGrant; 14] = [
-    exec("/lib64/ld-linux-x86-64.so.2?"),
-    exec("/lib/ld-linux-aarch64.so.1?"),
-    exec("/lib/ld-linux-armhf.so.3?"),
-    exec("/lib/ld-linux.so.2?"),
-    exec("/lib64/ld64.so.2?"),
-    exec("/lib/ld-musl-x86_64.so.1?"),
-    exec("/lib/ld-musl-aarch64.so.1?"),
-    read("/lib?"),
-    read("/lib64?"),
-    read("/usr/lib?"),
-    read("/usr/lib64?"),
-    read("/usr/local/lib?"),
-    read("/etc/ld.so.cache?"),
-    read("/etc/ld.so.preload?"),
-];
+/// Declares the known ELF loaders once, for the preset (each optional) and for
+/// [`exec::dependencies`](crate::exec::dependencies), which runs only these.
+macro_rules! known_loaders {
+    ($($path:literal),* $(,)?) => {
+        /// The ELF loaders (`PT_INTERP`) of the common architectures and C libraries, at the
+        /// paths their programs name.
+        #[cfg_attr(not(target_os = "linux"), allow(dead_code))] // Read by `exec`, Linux only.
+        pub(crate) const KNOWN_LOADERS: &[&str] = &[$($path),*];
+
+        /// The grants of the `dynamic_loader` preset: execute on each known loader, read on the
+        /// library directories and the loader's cache and configuration. A rule on a symlink
+        /// grants its target, so the usual `/lib64 -> /usr/lib64` style links are covered.
+        static DYNAMIC_LOADER: &[FsGrant] = &[
+            $(exec(concat!($path, "?")),)*
+            read("/lib?"),
+            read("/lib64?"),
+            read("/usr/lib?"),
+            read("/usr/lib64?"),
+            read("/usr/local/lib?"),
+            read("/etc/ld.so.cache?"),
+            read("/etc/ld.so.preload?"),
+        ];
+    };
+}
+
+known_loaders!(
+    "/lib64/ld-linux-x86-64.so.2",
+    "/lib/ld-linux-aarch64.so.1",
+    "/lib/ld-linux-armhf.so.3",
+    "/lib/ld-linux.so.2",
+    "/lib64/ld64.so.2",
+    "/lib/ld64.so.1",
+    "/lib/ld-linux-riscv64-lp64d.so.1",
+    "/lib/ld-musl-x86_64.so.1",
+    "/lib/ld-musl-aarch64.so.1",
+    "/lib/ld-musl-armhf.so.1",
+);
 
 static LOCALE: [FsGrant; 5] = [
     read("/usr/lib/locale?"),
@@ -84,7 +103,7 @@ impl Preset {
     /// The grants the preset adds, all optional.
     pub fn grants(self) -> &'static [FsGrant] {
         match self {
-            Preset::DynamicLoader => &DYNAMIC_LOADER,
+            Preset::DynamicLoader => DYNAMIC_LOADER,
             Preset::Locale => &LOCALE,
         }
     }
