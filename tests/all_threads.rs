@@ -13,7 +13,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use landlock_runtime::{ErrorKind, Policy, Uncovered, sandbox};
+use landlock_runtime::{ErrorKind, Level, Policy, Uncovered, sandbox};
 
 mod support;
 use support::{in_child, landlock_or_skip};
@@ -135,7 +135,9 @@ fn coverage_counts_the_other_threads() {
     in_child("coverage_counts_the_other_threads", || {
         let running = start_four_threads();
         let policy = Policy::builder("t").process().build().unwrap();
-        let coverage = policy.enforce_all_threads().unwrap();
+        let status = policy.enforce_all_threads().unwrap();
+        assert_eq!(status.level, Level::Full, "{status}");
+        let coverage = status.threads.as_ref().unwrap();
         assert!(coverage.uncovered.is_empty(), "{coverage}");
         // The four threads, the spawner's current child if any, and the test harness's own.
         assert!(coverage.restricted >= 4, "{coverage}");
@@ -151,7 +153,7 @@ fn coverage_counts_the_other_threads() {
         .join()
         .unwrap();
         assert_eq!(other.0.len(), 1);
-        assert!(!other.0[0].own);
+        assert!(other.0[0].inherited);
         assert_eq!(other.1.len(), 1);
     });
 }
@@ -214,9 +216,11 @@ fn best_effort_reports_a_thread_that_blocks_the_signal() {
         || {
             let (go, result) = start_signal_blocking_thread();
             let policy = Policy::builder("t").process().build().unwrap();
-            let coverage = policy.enforce_all_threads().unwrap();
+            let status = policy.enforce_all_threads().unwrap();
+            assert_eq!(status.level, Level::Partial, "{status}");
+            let coverage = status.threads.as_ref().unwrap();
             assert_eq!(coverage.uncovered.len(), 1, "{coverage}");
-            assert_eq!(coverage.uncovered[0].1, Uncovered::BlocksSignal);
+            assert_eq!(coverage.uncovered[0].reason, Uncovered::BlocksSignal);
             assert_eq!(open_errno(DENIED), Some(libc::EACCES));
             // The uncovered thread keeps its access, as reported.
             go.send(()).unwrap();
@@ -280,8 +284,8 @@ fn one_run() {
     }
     let running = start_four_threads();
     let policy = Policy::builder("t").process().build().unwrap();
-    let coverage = policy.enforce_all_threads().unwrap();
-    assert!(coverage.uncovered.is_empty(), "{coverage}");
+    let status = policy.enforce_all_threads().unwrap();
+    assert_eq!(status.level, Level::Full, "{status}");
     let seen = running.finish();
     assert_eq!(seen.len(), 5);
     assert!(
@@ -370,8 +374,8 @@ fn a_thread_blocked_in_poll_is_restricted_and_its_poll_is_interrupted() {
             });
             thread::sleep(Duration::from_millis(50));
             let policy = Policy::builder("t").process().build().unwrap();
-            let coverage = policy.enforce_all_threads().unwrap();
-            assert!(coverage.uncovered.is_empty(), "{coverage}");
+            let status = policy.enforce_all_threads().unwrap();
+            assert_eq!(status.level, Level::Full, "{status}");
             // Before ABI 8 each thread restricts itself from a signal handler. poll (like
             // epoll_wait, select, or nanosleep called directly) is never restarted after a
             // handler, SA_RESTART or not: it returns EINTR, as for any signal, and the
@@ -467,8 +471,9 @@ fn install_app_handler(sig: i32) {
 fn taken_by_the_library() -> Vec<i32> {
     (libc::SIGRTMIN()..=libc::SIGRTMAX())
         .filter(|&sig| {
-            // SAFETY: reads the current disposition only.
+            // SAFETY: zeroed is a valid sigaction to read into.
             let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            // SAFETY: reads the current disposition only.
             unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
             old.sa_sigaction != libc::SIG_DFL
                 && old.sa_sigaction != app_handler as *const () as libc::sighandler_t
@@ -493,7 +498,7 @@ fn the_applications_own_signal_handlers_are_left_alone() {
                 .process()
                 .build()
                 .unwrap();
-            assert!(first.enforce_all_threads().unwrap().uncovered.is_empty());
+            assert_eq!(first.enforce_all_threads().unwrap().level, Level::Full);
             let taken = taken_by_the_library();
             assert_eq!(taken.len(), 1, "{taken:?}");
             assert!(taken[0] > libc::SIGRTMIN() + 1, "{taken:?}");
@@ -505,7 +510,7 @@ fn the_applications_own_signal_handlers_are_left_alone() {
                 .process()
                 .build()
                 .unwrap();
-            assert!(second.enforce_all_threads().unwrap().uncovered.is_empty());
+            assert_eq!(second.enforce_all_threads().unwrap().level, Level::Full);
             let now = taken_by_the_library();
             assert_eq!(now.len(), 1, "{now:?}");
             assert_ne!(now[0], taken[0]);

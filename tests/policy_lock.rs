@@ -35,6 +35,7 @@ fn lock_file_catches_widening_and_is_rewritten_on_request() {
     // SAFETY: this binary has one test; nothing reads the environment concurrently.
     unsafe { std::env::set_var(lock::UPDATE_VARIABLE, "1") };
     check(&path).unwrap();
+    // SAFETY: as above.
     unsafe { std::env::remove_var(lock::UPDATE_VARIABLE) };
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(written.contains("\"policy_lock::sync\""), "{written}");

@@ -1,9 +1,330 @@
 //! No sandbox may report more than the kernel enforces: the situations, unusual but real, in
 //! which a sandbox could say it is in force while code runs with more access than its policy,
 //! each with the exact outcome the kernel gives.
+//!
+//! Scenarios that restrict every thread, change the environment, or fork run in a child process
+//! of their own (`support::in_child`); those that need a `main` thread of their own, a main
+//! thread that exits first, or a PID namespace run the `landlock-scenarios` helper.
+
+use std::process::{Command, Output};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use landlock_runtime::{ErrorKind, Level, Policy, Uncovered, block};
 
 mod support;
+use support::hold::{hold_on_this_thread, next_held, release, try_next_held};
 use support::*;
+
+/// A file no policy here grants.
+const DENIED: &str = "/etc/hostname";
+
+fn open_errno(path: &str) -> Option<i32> {
+    std::fs::File::open(path)
+        .err()
+        .map(|e| e.raw_os_error().unwrap_or(-1))
+}
+
+/// Whether this test runs as root, which PID namespaces and mounts need. Without it, the test
+/// is skipped, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
+fn root_or_skip() -> bool {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but this test needs root (PID namespaces)"
+    );
+    eprintln!("skipped: this test needs root");
+    false
+}
+
+/// Runs the scenario helper with `args`, prefixed by `wrapper` (such as `unshare --pid`).
+fn scenario(wrapper: &[&str], args: &[&str]) -> String {
+    let helper = env!("CARGO_BIN_EXE_landlock-scenarios");
+    let output: Output = match wrapper.split_first() {
+        Some((program, rest)) => Command::new(program)
+            .args(rest)
+            .arg(helper)
+            .args(args)
+            .output(),
+        None => Command::new(helper).args(args).output(),
+    }
+    .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "{wrapper:?} {args:?} failed:\n{text}"
+    );
+    text
+}
+
+/// The value printed after `key: ` by the scenario helper.
+fn value<'a>(output: &'a str, key: &str) -> &'a str {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+        .unwrap_or_else(|| panic!("no `{key}:` in:\n{output}"))
+}
+
+// --- 1. /proc from another PID namespace ------------------------------------------------------
+
+#[test]
+fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
+    if !landlock_or_skip() || !root_or_skip() {
+        return;
+    }
+    // `unshare --pid --fork` without a /proc of its own: /proc lists the process's threads
+    // under their ids in the parent namespace, which `tgkill` does not know.
+    for mode in ["best-effort", "strict"] {
+        let out = scenario(&["unshare", "--pid", "--fork"], &["threads", mode]);
+        let status = value(&out, "status");
+        assert!(
+            status.starts_with("fully enforced") && status.contains("; 3 other threads restricted"),
+            "{mode}: {out}"
+        );
+        assert_eq!(value(&out, "main"), "13", "{mode}: {out}");
+        assert_eq!(value(&out, "threads"), "[13, 13, 13]", "{mode}: {out}");
+    }
+}
+
+#[test]
+fn a_thread_list_that_does_not_describe_the_process_is_refused_or_reported() {
+    if !landlock_or_skip() || !root_or_skip() {
+        return;
+    }
+    // A /proc whose task list names none of this process's threads (here a tmpfs in a mount
+    // namespace of its own): the other threads cannot be reached.
+    let out = scenario(&[], &["fake-proc", "best-effort"]);
+    let status = value(&out, "status");
+    assert!(
+        status.starts_with("partly enforced (Landlock ABI")
+            && status.contains("3 not:")
+            && status.contains("(it could not be reached:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("could not restrict 3 of the threads of this process"),
+        "said on standard error: {out}"
+    );
+    // The caller is restricted; the others keep their access, as reported.
+    assert_eq!(value(&out, "main"), "13", "{out}");
+    assert_eq!(value(&out, "threads"), "[0, 0, 0]", "{out}");
+
+    // Strict refuses before restricting anything.
+    let out = scenario(&[], &["fake-proc", "strict"]);
+    assert!(
+        value(&out, "error").contains(
+            "strict policy on every thread, but 3 threads of the process could not be restricted"
+        ),
+        "{out}"
+    );
+    assert_eq!(value(&out, "main"), "0", "{out}");
+    assert_eq!(value(&out, "threads"), "[0, 0, 0]", "{out}");
+}
+
+// --- 2. A late signal handler -----------------------------------------------------------------
+
+/// A thread that waits for paths to open and reports the errno of each (0: it could).
+fn prober(before: impl FnOnce() + Send + 'static) -> (mpsc::Sender<String>, mpsc::Receiver<i32>) {
+    let (path_tx, path_rx) = mpsc::channel::<String>();
+    let (seen_tx, seen_rx) = mpsc::channel();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    thread::spawn(move || {
+        before();
+        ready_tx.send(()).unwrap();
+        for path in path_rx {
+            seen_tx.send(open_errno(&path).unwrap_or(0)).unwrap();
+        }
+    });
+    ready_rx.recv().unwrap();
+    (path_tx, seen_rx)
+}
+
+fn probe(thread: &(mpsc::Sender<String>, mpsc::Receiver<i32>), path: &str) -> i32 {
+    thread.0.send(path.to_owned()).unwrap();
+    thread.1.recv_timeout(Duration::from_secs(10)).unwrap()
+}
+
+#[test]
+fn a_late_handler_neither_answers_for_another_thread_nor_applies_a_reused_descriptor() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_late_handler_neither_answers_for_another_thread_nor_applies_a_reused_descriptor",
+        || {
+            let t = Tree::new("late-handler");
+            for dir in ["a", "b", "c"] {
+                std::fs::create_dir(t.at(dir)).unwrap();
+                std::fs::write(t.at(&format!("{dir}/f")), dir).unwrap();
+            }
+            let (a, b, c) = (t.path("a/f"), t.path("b/f"), t.path("c/f"));
+            // Threads in order of creation (and of thread id): two that will exit, then T,
+            // which a seccomp supervisor will hold inside `landlock_restrict_self`.
+            let quitters: Vec<_> = (0..2).map(|_| prober(|| {})).collect();
+            let (listener_tx, listener_rx) = mpsc::channel();
+            let t_thread = prober(move || {
+                listener_tx
+                    .send(hold_on_this_thread(libc::SYS_landlock_restrict_self))
+                    .unwrap();
+            });
+            let t_listener = listener_rx.recv().unwrap();
+            // The supervisor: holds T's call in the first job. When the second job is under way
+            // (V, held too, is in its handler), it lets T's first call proceed, waits until T is
+            // in its next handler (so the late handler has finished), then lets everyone go.
+            let (v_listener_tx, v_listener_rx) = mpsc::channel::<std::os::fd::OwnedFd>();
+            let (held_tx, held_rx) = mpsc::channel();
+            let supervisor = thread::spawn(move || {
+                let first = next_held(&t_listener, Duration::from_secs(10));
+                held_tx.send(()).unwrap();
+                let v_listener = v_listener_rx.recv().unwrap();
+                let v_call = next_held(&v_listener, Duration::from_secs(10));
+                release(&t_listener, &first);
+                let second = next_held(&t_listener, Duration::from_secs(10));
+                release(&t_listener, &second);
+                release(&v_listener, &v_call);
+            });
+
+            // The first job: T is held past its deadline, and reported so.
+            let first = Policy::builder("first")
+                .read("/proc")
+                .read(t.path("a"))
+                .read(t.path("c"))
+                .process()
+                .build()
+                .unwrap();
+            let status = first.enforce_all_threads().unwrap();
+            held_rx.recv().unwrap();
+            let threads = status.threads.as_ref().unwrap();
+            assert_eq!(threads.uncovered.len(), 1, "{status}");
+            assert_eq!(threads.uncovered[0].reason, Uncovered::NoAnswer, "{status}");
+            // The first two threads exit; the first policy is dropped (its ruleset closed, so
+            // that the second's takes the same descriptor number).
+            drop(quitters);
+            thread::sleep(Duration::from_millis(50));
+            drop(first);
+            // U blocks the signal: it cannot be restricted. V is held in the second job.
+            let u_thread = prober(|| {
+                // SAFETY: blocks every signal on this thread only.
+                unsafe {
+                    let mut all: libc::sigset_t = std::mem::zeroed();
+                    libc::sigfillset(&mut all);
+                    libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+                }
+            });
+            let _v_thread = prober(move || {
+                v_listener_tx
+                    .send(hold_on_this_thread(libc::SYS_landlock_restrict_self))
+                    .unwrap();
+            });
+            let second = Policy::builder("second")
+                .read("/proc")
+                .read(t.path("a"))
+                .read(t.path("b"))
+                .process()
+                .build()
+                .unwrap();
+            let status = second.enforce_all_threads().unwrap();
+            supervisor.join().unwrap();
+            // U is reported, whatever T's late handler did meanwhile.
+            let threads = status.threads.as_ref().unwrap();
+            assert_eq!(status.level, Level::Partial, "{status}");
+            assert_eq!(threads.uncovered.len(), 1, "{status}");
+            assert_eq!(
+                threads.uncovered[0].reason,
+                Uncovered::BlocksSignal,
+                "{status}"
+            );
+            // And U indeed keeps what the second policy would deny (it has the first's
+            // restriction only, inherited from the test thread that started it).
+            assert_eq!(probe(&u_thread, &c), 0);
+            // T's late handler applied the first job's ruleset, not whatever file (here, the
+            // second ruleset) took its old descriptor number: T has both policies, so b/ is
+            // denied to it.
+            assert_eq!(probe(&t_thread, &a), 0);
+            assert_eq!(probe(&t_thread, &b), libc::EACCES);
+            assert_eq!(probe(&t_thread, &c), libc::EACCES);
+        },
+    );
+}
+
+// --- 4. Variables obey the rules of written paths ---------------------------------------------
+
+#[test]
+fn a_variable_cannot_resolve_to_what_a_written_path_could_not_be() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_variable_cannot_resolve_to_what_a_written_path_could_not_be",
+        || {
+            let prepare = |policy: Policy| policy.prepare().map(drop).map_err(|e| e.to_string());
+            let set = |name: &str, value: &str| {
+                // SAFETY: this child process runs this scenario alone, on one thread.
+                unsafe { std::env::set_var(name, value) }
+            };
+            // `write = "$TMP"` with TMPDIR=/ would be write on the whole filesystem.
+            set("TMPDIR", "/");
+            let err = prepare(Policy::builder("t").write("$TMP").build().unwrap()).unwrap_err();
+            assert!(
+                err.contains("variable $TMP is `/` (in `$TMP`)")
+                    && err.contains("grants write on the whole filesystem")
+                    && err.contains("acknowledge a broad grant with `broad`"),
+                "{err}"
+            );
+            // TMPDIR=. would grant the current directory.
+            set("TMPDIR", ".");
+            let err = prepare(Policy::builder("t").write("$TMP").build().unwrap()).unwrap_err();
+            assert!(
+                err.contains("variable $TMP is `.` (in `$TMP`): not an absolute path"),
+                "{err}"
+            );
+            // `..` in a value.
+            set("HOME", "/home/../etc");
+            let err =
+                prepare(Policy::builder("t").read("$HOME/.config?").build().unwrap()).unwrap_err();
+            assert!(err.contains("a `..` component"), "{err}");
+            // A named variable that makes `write` broad.
+            set("LANDLOCK_TEST_DATA", "/usr");
+            let err = prepare(
+                Policy::builder("t")
+                    .write("${LANDLOCK_TEST_DATA}")
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap_err();
+            assert!(
+                err.contains("variable ${LANDLOCK_TEST_DATA} is `/usr`")
+                    && err.contains("lets the code rewrite all of `/usr`"),
+                "{err}"
+            );
+            // Read on /usr is not broad; and a policy that acknowledges a broad grant may.
+            prepare(
+                Policy::builder("t")
+                    .read("${LANDLOCK_TEST_DATA}")
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+            prepare(
+                Policy::builder("t")
+                    .write("${LANDLOCK_TEST_DATA}")
+                    .read("/")
+                    .broad()
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+        },
+    );
+}
 
 // --- 5. exec::dependencies runs only known loaders --------------------------------------------
 
@@ -46,4 +367,358 @@ fn listing_the_dependencies_of_a_crafted_file_runs_nothing_it_names() {
     // A real program still gets its answer.
     let deps = landlock_runtime::exec::dependencies("/usr/bin/env").unwrap();
     assert!(deps.loader.is_some());
+}
+
+// --- 6. Policy::run never restricts its caller ------------------------------------------------
+
+#[test]
+fn running_a_process_policy_as_a_block_is_refused_and_the_caller_stays_free() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "running_a_process_policy_as_a_block_is_refused_and_the_caller_stays_free",
+        || {
+            let policy = Policy::builder("t").read("/usr").process().build().unwrap();
+            let err = policy.run(|| unreachable!("must not run")).unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::InvalidPolicy { .. }),
+                "{err}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("`process` does not apply to a scoped block"),
+                "{err}"
+            );
+            assert_eq!(open_errno(DENIED), None, "the caller is not restricted");
+        },
+    );
+}
+
+// --- 7. Reports that cannot panic -------------------------------------------------------------
+
+/// Makes standard error a pipe whose reading end is closed: every write to it fails (EPIPE).
+fn close_standard_error() {
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills two descriptors; the reading end is closed and the writing end moved
+    // onto descriptor 2.
+    unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::close(fds[0]);
+        assert_eq!(libc::dup2(fds[1], 2), 2);
+        libc::close(fds[1]);
+    }
+}
+
+#[test]
+fn a_report_on_a_closed_standard_error_does_not_panic_the_block_form() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_report_on_a_closed_standard_error_does_not_panic_the_block_form",
+        || {
+            close_standard_error();
+            // An older kernel: the policy is partly enforced, which is reported on stderr.
+            landlock_runtime::__private::simulate_older_kernel(3);
+            let seen = block::sandbox!(read = "/usr" => open_errno(DENIED));
+            assert_eq!(seen.unwrap(), Some(libc::EACCES));
+        },
+    );
+}
+
+#[test]
+fn a_report_on_a_closed_standard_error_does_not_panic_an_enforcement_on_every_thread() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_report_on_a_closed_standard_error_does_not_panic_an_enforcement_on_every_thread",
+        || {
+            let blocker = prober(|| {
+                // SAFETY: blocks every signal on this thread only.
+                unsafe {
+                    let mut all: libc::sigset_t = std::mem::zeroed();
+                    libc::sigfillset(&mut all);
+                    libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+                }
+            });
+            close_standard_error();
+            let policy = Policy::builder("t").read("/usr").process().build().unwrap();
+            let status = policy.enforce_all_threads().unwrap();
+            assert_eq!(status.level, Level::Partial);
+            // The bookkeeping is whole: the policy is listed, and re-entering it is a no-op.
+            assert_eq!(landlock_runtime::in_force().len(), 1);
+            assert_eq!(policy.enforce().unwrap().level, Level::Partial);
+            assert_eq!(landlock_runtime::in_force().len(), 1);
+            assert_eq!(probe(&blocker, DENIED), 0);
+        },
+    );
+}
+
+// --- 8. Bookkeeping that tells the whole truth ------------------------------------------------
+
+#[test]
+fn a_thread_scope_policy_entered_by_a_lone_main_is_known_to_later_threads() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // The policy denies /proc: the library must know the process is single-threaded before it
+    // restricts the thread, not after. A thread started later then lists the policy (the
+    // kernel gave it the layer), and re-entering it there adds nothing.
+    let out = scenario(&[], &["single-thread-scope"]);
+    assert_eq!(value(&out, "in_force_in_new_thread"), "(1, 1)", "{out}");
+}
+
+#[test]
+fn enforce_on_a_process_policy_says_which_threads_keep_their_access() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "enforce_on_a_process_policy_says_which_threads_keep_their_access",
+        || {
+            let blocker = prober(|| {
+                // SAFETY: blocks every signal on this thread only.
+                unsafe {
+                    let mut all: libc::sigset_t = std::mem::zeroed();
+                    libc::sigfillset(&mut all);
+                    libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+                }
+            });
+            let policy = Policy::builder("t").read("/usr").process().build().unwrap();
+            // `enforce`, not `enforce_all_threads`: what a sandboxed `main` calls.
+            let status = policy.enforce().unwrap();
+            assert_eq!(status.level, Level::Partial, "{status}");
+            let threads = status.threads.as_ref().unwrap();
+            assert_eq!(threads.uncovered.len(), 1, "{status}");
+            assert_eq!(threads.uncovered[0].reason, Uncovered::BlocksSignal);
+            assert!(
+                status.to_string().contains("1 not: thread"),
+                "the status line says it: {status}"
+            );
+            assert_eq!(probe(&blocker, DENIED), 0);
+        },
+    );
+}
+
+// --- 9. fork and thread ids -------------------------------------------------------------------
+
+#[test]
+fn a_zombie_main_thread_counts_as_exited_at_once() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let out = scenario(&[], &["zombie-main"]);
+    let status = value(&out, "status");
+    assert!(
+        status.starts_with("fully enforced") && status.contains("; 0 other threads restricted"),
+        "{out}"
+    );
+    let elapsed: u64 = value(&out, "elapsed_ms").parse().unwrap();
+    assert!(elapsed < 1000, "waited for the zombie: {elapsed} ms");
+}
+
+#[test]
+fn a_thread_id_reused_during_a_job_is_not_taken_for_the_thread_that_exited() {
+    if !landlock_or_skip() || !root_or_skip() {
+        return;
+    }
+    // A PID namespace of its own, where the scenario may choose the next thread id.
+    let out = scenario(
+        &["unshare", "--pid", "--fork", "--mount-proc"],
+        &["tid-reuse"],
+    );
+    assert_eq!(value(&out, "reused"), "true", "{out}");
+    let old = value(&out, "old_tid");
+    let status = value(&out, "status");
+    // The new thread was started by a thread that blocks the signal, and blocks it too: it is
+    // reported, and indeed keeps its access.
+    assert!(
+        status.contains(&format!("thread {old} (it blocks the signal")),
+        "{out}"
+    );
+    assert_eq!(value(&out, "new_thread"), "0", "{out}");
+}
+
+/// Forks while `hold` keeps another thread inside a system call on the enforcement path, and
+/// has the child (whose copy of any lock that thread held is never released) enforce `child`.
+/// Returns the child's exit status, or `None` if it had not exited after ten seconds.
+fn fork_while_held(
+    nr: libc::c_long,
+    parent: impl FnOnce() + Send + 'static,
+    child: impl FnOnce() -> bool,
+) -> Option<i32> {
+    let (listener_tx, listener_rx) = mpsc::channel();
+    let held_thread = thread::spawn(move || {
+        listener_tx.send(hold_on_this_thread(nr)).unwrap();
+        parent();
+    });
+    let listener = listener_rx.recv().unwrap();
+    let held = next_held(&listener, Duration::from_secs(10));
+    // SAFETY: fork; the child runs `child` and leaves with _exit, never returning here.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let ok = child();
+        // SAFETY: ends the child without running the parent's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    let mut exited = None;
+    for _ in 0..1000 {
+        // SAFETY: waits for our own child without blocking.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            exited = Some(libc::WEXITSTATUS(status));
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    if exited.is_none() {
+        // SAFETY: kills and reaps our own child.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, &mut status, 0);
+        }
+    }
+    // Let the held thread finish: this call, and any other it makes of the same kind.
+    release(&listener, &held);
+    while !held_thread.is_finished() {
+        if let Some(next) = try_next_held(&listener, Duration::from_millis(10)) {
+            release(&listener, &next);
+        }
+    }
+    held_thread.join().unwrap();
+    exited
+}
+
+#[test]
+fn a_child_forked_while_another_thread_prepares_a_policy_can_prepare_it() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_child_forked_while_another_thread_prepares_a_policy_can_prepare_it",
+        || {
+            static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+            let policy = POLICY.get_or_init(|| Policy::builder("t").read("/usr").build().unwrap());
+            // Another thread is held creating the ruleset, inside the preparation.
+            let exited = fork_while_held(
+                libc::SYS_landlock_create_ruleset,
+                move || {
+                    policy.prepare().unwrap();
+                },
+                || {
+                    thread::spawn(move || {
+                        policy.enforce().is_ok() && open_errno(DENIED) == Some(13)
+                    })
+                    .join()
+                    .unwrap()
+                },
+            );
+            assert_eq!(
+                exited,
+                Some(0),
+                "the child prepared and enforced the policy"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_child_forked_while_another_thread_chooses_the_signal_can_run_a_job() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_child_forked_while_another_thread_chooses_the_signal_can_run_a_job",
+        || {
+            // Another thread runs a job on every thread, and is held looking at a signal's
+            // disposition while it chooses the job's signal.
+            let exited = fork_while_held(
+                libc::SYS_rt_sigaction,
+                || {
+                    let policy = Policy::builder("parent")
+                        .read("/usr")
+                        .read("/proc")
+                        .process()
+                        .build()
+                        .unwrap();
+                    policy.enforce().unwrap();
+                },
+                || {
+                    // The child has one thread; it starts another, then runs its own job.
+                    let (tx, rx) = mpsc::channel::<()>();
+                    let other = thread::spawn(move || {
+                        let _ = rx.recv();
+                        open_errno(DENIED)
+                    });
+                    let policy = Policy::builder("child")
+                        .read("/usr")
+                        .process()
+                        .build()
+                        .unwrap();
+                    let enforced = policy.enforce().is_ok_and(|s| s.level == Level::Full);
+                    drop(tx);
+                    enforced && other.join().unwrap() == Some(libc::EACCES)
+                },
+            );
+            assert_eq!(exited, Some(0), "the child ran its job");
+        },
+    );
+}
+
+// --- 11. The layer limit in a child process ---------------------------------------------------
+
+#[test]
+fn a_spawn_refused_at_the_layer_limit_says_so() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let policies: Vec<Policy> = (0..landlock_runtime::MAX_LAYERS)
+        .map(|i| {
+            Policy::builder(format!("layer {i}"))
+                .read("/usr")
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let child: &'static Policy = Box::leak(Box::new(
+        Policy::builder("soundness::child")
+            .exec("/usr/bin/true")
+            .preset(landlock_runtime::Preset::DynamicLoader)
+            .build()
+            .unwrap(),
+    ));
+    use landlock_runtime::CommandExt;
+    let spawn = || {
+        Command::new("/usr/bin/true")
+            .sandbox(child)
+            .status()
+            .unwrap_err()
+    };
+    let (known, inherited) = thread::scope(|s| {
+        s.spawn(|| {
+            for policy in &policies {
+                policy.enforce().unwrap();
+            }
+            // Refused before starting anything: the library knows this thread's layers.
+            let known = spawn();
+            // A thread started here has the same sixteen layers, which the library does not
+            // know of (they were not entered on it); the kernel refuses the child's layer with
+            // E2BIG between fork and exec.
+            let inherited = thread::scope(|s| s.spawn(spawn).join().unwrap());
+            (known, inherited)
+        })
+        .join()
+        .unwrap()
+    });
+    for err in [known, inherited] {
+        let msg = err.to_string();
+        assert!(
+            msg.contains("already has 16 Landlock layers, the kernel's limit")
+                && msg.contains("sandbox `soundness::child`")
+                && !msg.contains("Argument list"),
+            "{msg}"
+        );
+    }
 }

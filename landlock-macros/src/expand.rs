@@ -35,6 +35,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     let signals = policy.allow_signals.is_none();
     let abstract_unix_sockets = policy.allow_abstract_unix_sockets.is_none();
     let strict = policy.strict.is_some();
+    let broad = policy.broad.is_some();
     quote! {
         static __LANDLOCK_POLICY: #p::Policy = #p::Policy::__from_parts(
             #p::Origin::new(#function, ::core::file!(), ::core::line!()),
@@ -48,6 +49,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
             #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
             #strict,
             #process,
+            #broad,
         );
         #[#p::linkme::distributed_slice(#p::POLICIES)]
         #[linkme(crate = #p::linkme)]

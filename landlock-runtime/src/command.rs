@@ -22,8 +22,10 @@ use std::ops::{Deref, DerefMut};
 use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::Arc;
 
-use crate::error::Error;
+use crate::enforce::MAX_LAYERS;
+use crate::error::{Error, ErrorKind};
 use crate::policy::Policy;
+use crate::sys::E2BIG;
 
 /// Confines the programs a command starts with a [`Policy`]. Implemented for
 /// [`std::process::Command`] and, with the `tokio` feature, `tokio::process::Command`.
@@ -99,22 +101,54 @@ impl Sandbox {
         }
     }
 
-    /// The error to spawn with when the policy could not be prepared: the program never starts.
+    /// The error to spawn with when the policy could not be prepared, or when the calling
+    /// thread already has as many layers as the kernel allows: the program never starts.
     fn check(&self, program: &std::ffi::OsStr) -> io::Result<()> {
-        match &self.prepared {
-            Ok(()) => Ok(()),
-            Err(_) => Err(self.explain(program, io::Error::from_raw_os_error(EACCES))),
+        if self.prepared.is_err() {
+            return Err(self.explain(program, io::Error::from_raw_os_error(EACCES), None));
         }
+        if crate::enforce::enforced_layers() >= MAX_LAYERS
+            && self.policy.status().is_some_and(|s| s.abi > 0)
+        {
+            return Err(self.layer_limit());
+        }
+        Ok(())
     }
 
-    /// Names the policy in a spawn error, and says what a denied start likely lacked.
-    fn explain(&self, program: &std::ffi::OsStr, error: io::Error) -> io::Error {
+    /// The spawn error for a child whose sandbox would be one layer too many.
+    fn layer_limit(&self) -> io::Error {
+        let error = self
+            .policy
+            .error(ErrorKind::TooManyLayers { limit: MAX_LAYERS });
+        io::Error::other(SpawnError(Arc::new(error)))
+    }
+
+    /// Names the policy in a spawn error, and says what a denied start likely lacked. `size`
+    /// is the size of the command's arguments and environment, when known.
+    fn explain(
+        &self,
+        program: &std::ffi::OsStr,
+        error: io::Error,
+        size: Option<usize>,
+    ) -> io::Error {
         if let Err(e) = &self.prepared {
             return io::Error::new(io::ErrorKind::PermissionDenied, SpawnError(e.clone()));
         }
+        // E2BIG comes from `landlock_restrict_self` in the child at the layer limit, or from
+        // `execve` for arguments too long: far below the kernel's least limit on arguments
+        // (128 KiB a string, a quarter of the stack limit in all), it is the layer limit.
+        if error.raw_os_error() == Some(E2BIG)
+            && size.is_some_and(|size| size < ARGUMENTS_SURELY_FIT)
+        {
+            return self.layer_limit();
+        }
         let origin = self.policy.origin();
         let program = program.to_string_lossy();
-        let message = if error.raw_os_error() == Some(EACCES) {
+        let message = if error.raw_os_error() == Some(E2BIG) {
+            format!(
+                "sandbox {origin}: starting `{program}` failed ({error}): either its arguments and environment are too long, or the calling thread already has {MAX_LAYERS} Landlock layers, the kernel's limit, and the program's sandbox would be one more"
+            )
+        } else if error.raw_os_error() == Some(EACCES) {
             format!(
                 "sandbox {origin}: starting `{program}` was denied ({error}): the policy must grant `exec` on the program, and, for a dynamically linked program, its loader and libraries (`preset = \"dynamic_loader\"`; `landlock_runtime::exec::dependencies` lists them)"
             )
@@ -129,6 +163,29 @@ impl Sandbox {
 const EACCES: i32 = libc::EACCES;
 #[cfg(not(target_os = "linux"))]
 const EACCES: i32 = 13;
+
+/// Arguments and environment of this size or less are never too long for `execve`.
+const ARGUMENTS_SURELY_FIT: usize = 64 * 1024;
+
+/// The size `execve` counts for a command's arguments and environment (each string and its
+/// NUL, and a pointer to it).
+fn arguments_size(command: &Command) -> usize {
+    let strings = |s: &std::ffi::OsStr| s.len() + 1 + std::mem::size_of::<usize>();
+    let args: usize = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(strings)
+        .sum();
+    let explicit: Vec<_> = command.get_envs().collect();
+    let inherited: usize = std::env::vars_os()
+        .filter(|(k, _)| !explicit.iter().any(|(e, _)| e == k))
+        .map(|(k, v)| strings(&k) + v.len() + 1)
+        .sum();
+    let set: usize = explicit
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| strings(k) + v.len() + 1))
+        .sum();
+    args + inherited + set
+}
 
 /// A spawn that failed because the policy could not be prepared; its source is the
 /// [`Error`].
@@ -187,7 +244,11 @@ impl SandboxedCommand<'_> {
     /// Starts the program with `how`, unless the policy could not be prepared; errors name it.
     fn start<T>(&mut self, how: impl FnOnce(&mut Command) -> io::Result<T>) -> io::Result<T> {
         self.sandbox.check(self.command.get_program())?;
-        how(self.command).map_err(|e| self.sandbox.explain(self.command.get_program(), e))
+        how(self.command).map_err(|e| {
+            let size = arguments_size(self.command);
+            self.sandbox
+                .explain(self.command.get_program(), e, Some(size))
+        })
     }
 }
 
@@ -234,25 +295,28 @@ impl SandboxedTokioCommand<'_> {
     pub fn spawn(&mut self) -> io::Result<tokio::process::Child> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();
+        let size = arguments_size(self.command.as_std());
         self.command
             .spawn()
-            .map_err(|e| self.sandbox.explain(&program, e))
+            .map_err(|e| self.sandbox.explain(&program, e, Some(size)))
     }
 
     /// `tokio::process::Command::status`, with errors that name the policy.
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();
+        let size = arguments_size(self.command.as_std());
         let result = self.command.status().await;
-        result.map_err(|e| self.sandbox.explain(&program, e))
+        result.map_err(|e| self.sandbox.explain(&program, e, Some(size)))
     }
 
     /// `tokio::process::Command::output`, with errors that name the policy.
     pub async fn output(&mut self) -> io::Result<Output> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();
+        let size = arguments_size(self.command.as_std());
         let result = self.command.output().await;
-        result.map_err(|e| self.sandbox.explain(&program, e))
+        result.map_err(|e| self.sandbox.explain(&program, e, Some(size)))
     }
 
     fn check(&self) -> io::Result<()> {

@@ -6,14 +6,16 @@
 //! already in force on the thread.
 
 use std::cell::RefCell;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+use once_cell::race::OnceBox;
 
 use crate::error::{Error, ErrorKind};
 use crate::policy::Policy;
-use crate::resolve::{Resolved, resolve};
+use crate::resolve::{Resolved, Variable, resolve};
 use crate::status::{Layer, Level, Status, ThreadCoverage};
-use crate::sys;
+use crate::{report, sys};
 
 /// The kernel's limit on stacked Landlock layers per thread.
 pub const MAX_LAYERS: usize = 16;
@@ -25,52 +27,154 @@ pub(crate) struct Prepared {
     id: u64,
     status: Status,
     ruleset: Option<sys::PreparedRuleset>,
+    /// The statuses of this policy's enforcements on every thread, each with what became of
+    /// the other threads; outcome `n` is the `n`-th pushed (outcome 0 is `status`).
+    outcomes: Outcomes,
 }
+
+/// The cell a policy keeps its preparation in. Lock-free (two threads preparing at once both
+/// prepare, and one result is kept): a child forked while another thread prepared cannot find
+/// a lock held forever.
+pub(crate) type PreparedCell = OnceBox<Prepared>;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// An append-only list of statuses: what `enforce` returns by reference must live as long as
+/// the policy, also when a later enforcement adds another.
+#[derive(Debug, Default)]
+struct Outcomes {
+    head: AtomicPtr<OutcomeNode>,
+}
+
+#[derive(Debug)]
+struct OutcomeNode {
+    number: usize,
+    status: Status,
+    next: *mut OutcomeNode,
+}
+
+impl Outcomes {
+    /// Adds `status`, and returns it with its number (from 1).
+    fn push(&self, status: Status) -> (usize, &Status) {
+        let node = Box::into_raw(Box::new(OutcomeNode {
+            number: 0,
+            status,
+            next: ptr::null_mut(),
+        }));
+        let mut head = self.head.load(Ordering::Acquire);
+        loop {
+            // SAFETY: `node` is ours until published; `head` is null or a node of this list,
+            // which lives as long as the list.
+            unsafe {
+                (*node).next = head;
+                (*node).number = if head.is_null() {
+                    1
+                } else {
+                    (*head).number + 1
+                };
+            }
+            match self
+                .head
+                .compare_exchange(head, node, Ordering::AcqRel, Ordering::Acquire)
+            {
+                // SAFETY: published nodes are freed only when the list is dropped, which
+                // `&self` outlives.
+                Ok(_) => return unsafe { ((*node).number, &(*node).status) },
+                Err(now) => head = now,
+            }
+        }
+    }
+
+    /// The status numbered `number`, if pushed.
+    fn get(&self, number: usize) -> Option<&Status> {
+        let mut at = self.head.load(Ordering::Acquire);
+        // SAFETY: every node reachable from the head lives until the list is dropped.
+        while let Some(node) = unsafe { at.as_ref() } {
+            if node.number == number {
+                return Some(&node.status);
+            }
+            at = node.next;
+        }
+        None
+    }
+}
+
+impl Drop for Outcomes {
+    fn drop(&mut self) {
+        let mut at = *self.head.get_mut();
+        while !at.is_null() {
+            // SAFETY: each node was made by `Box::into_raw` in `push` and is freed once, here,
+            // where nothing else can reach the list.
+            let node = unsafe { Box::from_raw(at) };
+            at = node.next;
+        }
+    }
+}
+
+// SAFETY: the raw pointers are owned by the list, published with release and read with
+// acquire ordering; the statuses are `Send + Sync`.
+unsafe impl Send for Outcomes {}
+// SAFETY: as above; nodes are never mutated once published.
+unsafe impl Sync for Outcomes {}
+
+impl Prepared {
+    /// The status of the enforcement numbered `outcome` (0: the status of the preparation).
+    fn outcome(&self, outcome: usize) -> &Status {
+        match outcome {
+            0 => &self.status,
+            n => self.outcomes.get(n).unwrap_or(&self.status),
+        }
+    }
+}
+
 /// Layers every thread of the process has: those entered on every thread at once, or while
-/// the process had a single thread (which all later threads inherit from).
-static PROCESS_LAYERS: Mutex<Vec<Layer>> = Mutex::new(Vec::new());
-/// `PROCESS_LAYERS.len()`, readable without the lock.
-static PROCESS_LAYERS_LEN: AtomicUsize = AtomicUsize::new(0);
+/// the process had a single thread (which all later threads inherit from). Lock-free, for
+/// fork safety: a writer claims a slot, fills it, then counts it published. At most one layer
+/// per kernel layer is recorded, so `MAX_LAYERS` slots are enough; the layers are as
+/// permanent as the kernel's, and never freed.
+static PROCESS_LAYERS: [AtomicPtr<Layer>; MAX_LAYERS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; MAX_LAYERS];
+static PROCESS_LAYERS_CLAIMED: AtomicUsize = AtomicUsize::new(0);
+/// How many process layers are published: a thread that merged this many has nothing new.
+static PROCESS_LAYERS_PUBLISHED: AtomicUsize = AtomicUsize::new(0);
 
 /// What this library knows to be in force on one thread.
 #[derive(Default)]
 struct ThreadLayers {
     layers: Vec<Layer>,
-    /// How many of `PROCESS_LAYERS` are merged into `layers`.
+    /// How many published process layers were merged into `layers`.
     synced: usize,
 }
 
 impl ThreadLayers {
-    fn contains(&self, id: u64) -> bool {
-        self.layers.iter().any(|l| l.id == id)
+    fn find(&self, id: u64) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id == id)
     }
 
-    /// Merges process-wide layers added since the last look (no lock when there are none).
+    /// Merges process-wide layers published since the last look (nothing to do, and no scan,
+    /// when there are none).
     fn sync(&mut self) {
-        if PROCESS_LAYERS_LEN.load(Ordering::Acquire) == self.synced {
+        let published = PROCESS_LAYERS_PUBLISHED.load(Ordering::Acquire);
+        if published == self.synced {
             return;
         }
-        let process = PROCESS_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
-        for layer in &process[self.synced..] {
-            if !self.contains(layer.id) {
-                self.layers.push(Layer {
-                    own: false,
-                    ..layer.clone()
-                });
+        for slot in &PROCESS_LAYERS {
+            // SAFETY: a non-null slot holds a leaked, never-freed layer.
+            if let Some(layer) = unsafe { slot.load(Ordering::Acquire).as_ref() }
+                && self.find(layer.id).is_none()
+            {
+                self.layers.push(layer.clone());
             }
         }
-        self.synced = process.len();
+        self.synced = published;
     }
 
-    /// Whether `id` is in force here, merging process-wide layers first if needed.
-    fn has(&mut self, id: u64) -> bool {
-        self.contains(id) || {
+    /// The layer of policy `id` in force here, merging process-wide layers first if needed.
+    fn get(&mut self, id: u64) -> Option<&Layer> {
+        if self.find(id).is_none() {
             self.sync();
-            self.contains(id)
         }
+        self.find(id)
     }
 
     fn enforced(&self) -> usize {
@@ -81,13 +185,19 @@ impl ThreadLayers {
     }
 }
 
+/// Records `layer` as in force on every thread of the process, now and to come.
 fn add_process_layer(layer: &Layer) {
-    let mut process = PROCESS_LAYERS.lock().unwrap_or_else(|e| e.into_inner());
-    process.push(Layer {
-        own: false,
+    let at = PROCESS_LAYERS_CLAIMED.fetch_add(1, Ordering::AcqRel);
+    let Some(slot) = PROCESS_LAYERS.get(at) else {
+        // More than the kernel's limit cannot be in force; nothing to record.
+        return;
+    };
+    let layer = Box::new(Layer {
+        inherited: true,
         ..layer.clone()
     });
-    PROCESS_LAYERS_LEN.store(process.len(), Ordering::Release);
+    slot.store(Box::into_raw(layer), Ordering::Release);
+    PROCESS_LAYERS_PUBLISHED.fetch_add(1, Ordering::AcqRel);
 }
 
 thread_local! {
@@ -114,8 +224,17 @@ impl Policy {
     }
 
     fn prepared(&self) -> Result<&Prepared, Error> {
-        self.prepared
-            .get_or_try_init(|| prepare(self).map_err(|k| Error::new(self.origin.clone(), k)))
+        if let Some(prepared) = self.prepared.get() {
+            return Ok(prepared);
+        }
+        let prepared = prepare(self).map_err(|k| self.error(k))?;
+        let level = prepared.status.level;
+        // Two threads may prepare at once: the first kept says it, once.
+        if self.prepared.set(Box::new(prepared)).is_ok() && level != Level::Full {
+            let status = &self.prepared.get().expect("just set").status;
+            report::line(format_args!("sandbox {} is {status}", self.origin));
+        }
+        Ok(self.prepared.get().expect("set by this thread or another"))
     }
 
     /// What the kernel enforces of this policy, once it has been prepared.
@@ -128,8 +247,11 @@ impl Policy {
     /// [`enforce_all_threads`](Policy::enforce_all_threads)). Threads and processes started
     /// afterwards inherit the restriction, for the rest of their lives.
     ///
-    /// Re-entering a policy already in force on this thread does nothing and makes no system
-    /// call. On error the code the policy protects must not run.
+    /// The status returned is the whole truth about this enforcement: for a policy on every
+    /// thread, it says what became of the other threads, and it is partial when one keeps its
+    /// access. Re-entering a policy already in force on this thread does nothing, makes no
+    /// system call, and returns the status of the enforcement that put it in force. On error
+    /// the code the policy protects must not run.
     ///
     /// ```no_run
     /// use landlock_runtime::Policy;
@@ -142,22 +264,23 @@ impl Policy {
     /// ```
     pub fn enforce(&self) -> Result<&Status, Error> {
         if self.process {
-            self.enforce_all_threads()?;
-            return Ok(&self.prepared()?.status);
+            return self.enforce_all_threads();
         }
         let prepared = self.prepared()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
-            if layers.has(prepared.id) {
-                return Ok(&prepared.status);
+            if let Some(layer) = layers.get(prepared.id) {
+                return Ok(prepared.outcome(layer.outcome));
             }
-            let layer = self.check_room(&layers, prepared)?;
+            let layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
+            // Asked before restricting: the policy may deny reading /proc.
+            let single = sys::is_single_threaded();
             if let Some(ruleset) = &prepared.ruleset {
                 ruleset
                     .restrict_self()
                     .map_err(|source| self.restrict_error(source))?;
             }
-            if sys::is_single_threaded() {
+            if single {
                 add_process_layer(&layer);
             }
             layers.layers.push(layer);
@@ -166,47 +289,58 @@ impl Policy {
     }
 
     /// Enforces the policy on every thread of the process, including threads that already
-    /// run, and says what became of them.
+    /// run, and says what became of them in the status's [`threads`](Status::threads).
     ///
-    /// From Landlock ABI 8 the kernel does it in one call. Before, the calling thread restricts
-    /// itself, then has every other thread restrict itself with the same prepared ruleset from
-    /// a signal handler (see the README for the corner cases). Threads that could not be
-    /// restricted are listed in the result and on standard error; a `strict` policy fails
-    /// instead (before restricting anything when a thread is known to block the signal).
+    /// From Landlock ABI 8 the kernel does it in one call. Before, the calling thread has
+    /// every other thread restrict itself with the same prepared ruleset from a signal
+    /// handler, then restricts itself (see the README for the corner cases). Threads that could
+    /// not be restricted are listed in the status, which is then partial, and on standard
+    /// error; a `strict` policy fails instead: before restricting anything when a thread is
+    /// known in advance to be out of reach (it blocks the signal, or `/proc` does not describe
+    /// this process's threads), after restricting the others otherwise.
     ///
     /// ```no_run
-    /// use landlock_runtime::Policy;
+    /// use landlock_runtime::{Level, Policy};
     ///
     /// let policy = Policy::builder("app::main").read("/etc").process().build().unwrap();
-    /// let coverage = policy.enforce_all_threads().expect("sandbox");
-    /// assert!(coverage.uncovered.is_empty());
+    /// let status = policy.enforce_all_threads().expect("sandbox");
+    /// assert_eq!(status.level, Level::Full, "{status}");
     /// ```
-    pub fn enforce_all_threads(&self) -> Result<ThreadCoverage, Error> {
+    pub fn enforce_all_threads(&self) -> Result<&Status, Error> {
         let prepared = self.prepared()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
-            if layers.has(prepared.id) {
-                return Ok(ThreadCoverage::default());
+            if let Some(layer) = layers.get(prepared.id) {
+                return Ok(prepared.outcome(layer.outcome));
             }
-            let layer = self.check_room(&layers, prepared)?;
-            let coverage = match &prepared.ruleset {
-                None => ThreadCoverage::default(),
-                Some(ruleset) => self.restrict_all(ruleset, prepared.status.abi)?,
-            };
-            if coverage.uncovered.is_empty() {
+            self.check_room(&layers, prepared, &prepared.status, 0)?;
+            let Some(ruleset) = &prepared.ruleset else {
+                // Nothing is enforced on any thread; the status says so.
+                let layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
                 add_process_layer(&layer);
-            } else {
-                eprintln!(
-                    "landlock-sandbox: sandbox {} could not restrict {} of the threads of this process, which keep their access: {coverage}",
+                layers.layers.push(layer);
+                return Ok(&prepared.status);
+            };
+            let coverage = self.restrict_all(ruleset, prepared.status.abi)?;
+            let uncovered = !coverage.uncovered.is_empty();
+            let (number, status) = prepared
+                .outcomes
+                .push(prepared.status.with_threads(coverage.clone()));
+            let layer = self.check_room(&layers, prepared, status, number)?;
+            if uncovered {
+                report::line(format_args!(
+                    "sandbox {} could not restrict {} of the threads of this process, which keep their access: {coverage}",
                     self.origin,
                     coverage.uncovered.len()
-                );
+                ));
+            } else {
+                add_process_layer(&layer);
             }
             layers.layers.push(layer);
-            if self.strict && !coverage.uncovered.is_empty() {
+            if self.strict && uncovered {
                 return Err(self.error(ErrorKind::ThreadsNotCovered { coverage }));
             }
-            Ok(coverage)
+            Ok(status)
         })
     }
 
@@ -231,8 +365,7 @@ impl Policy {
             });
         }
         if self.strict {
-            // A thread that blocks the signal is known in advance: refuse before restricting
-            // anything.
+            // A thread out of reach is known in advance: refuse before restricting anything.
             let blocked =
                 crate::all_threads::blocked_coverage().map_err(kernel("inspecting threads"))?;
             if !blocked.uncovered.is_empty() {
@@ -242,7 +375,7 @@ impl Policy {
         // The other threads first: finding and checking them reads /proc, which the policy
         // may deny. The caller starts no thread meanwhile, so nothing escapes by being started
         // from it before it is restricted.
-        let coverage = crate::all_threads::restrict_other_threads(ruleset.raw_fd())
+        let coverage = crate::all_threads::restrict_other_threads(ruleset.fd(), 0)
             .map_err(kernel("restricting the other threads"))?;
         ruleset
             .restrict_self()
@@ -274,17 +407,25 @@ impl Policy {
         }
     }
 
-    /// The layer this policy adds on the calling thread, or the layer-limit error.
-    fn check_room(&self, layers: &ThreadLayers, prepared: &Prepared) -> Result<Layer, Error> {
+    /// The layer this policy adds on the calling thread with `status` (enforcement number
+    /// `outcome`), or the layer-limit error.
+    fn check_room(
+        &self,
+        layers: &ThreadLayers,
+        prepared: &Prepared,
+        status: &Status,
+        outcome: usize,
+    ) -> Result<Layer, Error> {
         if prepared.ruleset.is_some() && layers.enforced() >= MAX_LAYERS {
             return Err(self.error(ErrorKind::TooManyLayers { limit: MAX_LAYERS }));
         }
         Ok(Layer {
             origin: self.origin.clone(),
-            level: prepared.status.level,
-            abi: prepared.status.abi,
-            own: true,
+            level: status.level,
+            abi: status.abi,
+            inherited: false,
             id: prepared.id,
+            outcome,
         })
     }
 
@@ -299,7 +440,7 @@ impl Policy {
         }
     }
 
-    fn error(&self, kind: ErrorKind) -> Error {
+    pub(crate) fn error(&self, kind: ErrorKind) -> Error {
         Error::new(self.origin.clone(), kind)
     }
 }
@@ -323,6 +464,16 @@ pub fn in_force() -> Vec<Layer> {
     })
 }
 
+/// How many layers this library knows to be enforced on the calling thread.
+#[cfg(unix)]
+pub(crate) fn enforced_layers() -> usize {
+    LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        layers.enforced()
+    })
+}
+
 /// Records on the calling thread, a new one, the layers the thread that started it had: the
 /// kernel gave it those too.
 pub(crate) fn inherit(layers: Vec<Layer>) {
@@ -332,9 +483,9 @@ pub(crate) fn inherit(layers: Vec<Layer>) {
     LAYERS.with(|mine| {
         let mut mine = mine.borrow_mut();
         for layer in layers {
-            if !mine.contains(layer.id) {
+            if mine.find(layer.id).is_none() {
                 mine.layers.push(Layer {
-                    own: false,
+                    inherited: true,
                     ..layer
                 });
             }
@@ -352,6 +503,36 @@ pub fn kernel_abi() -> u32 {
     sys::abi()
 }
 
+/// Refuses a grant that a variable made broad, in a policy without `broad`: the rule a written
+/// path obeys at compile time, applied to what the variable resolved to.
+fn check_broad(
+    policy: &Policy,
+    grant: &crate::policy::FsGrant,
+    path: &std::path::Path,
+    variable: Variable,
+) -> Result<(), ErrorKind> {
+    if policy.broad {
+        return Ok(());
+    }
+    let Some(resolved) = path.to_str() else {
+        return Ok(());
+    };
+    let home = std::env::var("HOME").ok();
+    let class = grant.class().keyword();
+    let Some(why) = landlock_template::broad_resolved(class, resolved, home.as_deref()) else {
+        return Ok(());
+    };
+    Err(ErrorKind::InvalidVariable {
+        problem: format!(
+            "{}; narrow it, or acknowledge a broad grant with `broad`",
+            why.describe(class, resolved)
+        ),
+        variable: variable.name,
+        value: variable.value,
+        template: grant.template().to_owned(),
+    })
+}
+
 fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
     let abi = sys::abi();
     let mut builder = sys::RulesetBuilder::new(policy, abi)?;
@@ -360,7 +541,11 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
     for grant in policy.grants.iter().chain(presets) {
         let template = grant.template();
         let path = match resolve(template)? {
-            Resolved::Path(path) => path,
+            Resolved::Path(path, None) => path,
+            Resolved::Path(path, Some(variable)) => {
+                check_broad(policy, grant, &path, variable)?;
+                path
+            }
             Resolved::SkippedUnset => {
                 skipped.push(template.to_owned());
                 continue;
@@ -392,12 +577,10 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
         return Err(ErrorKind::NotFullyEnforceable { status });
     }
     let ruleset = builder.finish()?;
-    if status.level != Level::Full {
-        eprintln!("landlock-sandbox: sandbox {} is {status}", policy.origin);
-    }
     Ok(Prepared {
         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         status,
         ruleset,
+        outcomes: Outcomes::default(),
     })
 }

@@ -9,9 +9,12 @@ use crate::status::{Status, ThreadCoverage};
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
 ///
-/// When this is returned, nothing of the policy was enforced on the calling thread, and the
-/// code it protects must not run; `#[sandbox]` panics with this message, the block form returns
-/// it.
+/// When this is returned, the code the policy protects must not run: `#[sandbox]` panics with
+/// this message, the block form returns it. Nothing of the policy was enforced on the calling
+/// thread, with one exception: [`ErrorKind::ThreadsNotCovered`] from a `strict` policy on every
+/// thread, found once the other threads were signalled, after which the calling thread and the
+/// threads that could be reached are restricted (the process is left more restricted, never
+/// less).
 ///
 /// ```
 /// use landlock_runtime::{ErrorKind, Policy};
@@ -47,14 +50,18 @@ pub enum ErrorKind {
         /// The path template that uses it.
         template: String,
     },
-    /// A variable a path starts with is set, but not to an absolute path.
-    VariableNotAbsolute {
-        /// The variable, as written.
+    /// A variable a path starts with has a value that a path written in the policy could
+    /// not have: not absolute, with a `.` or `..` component, or making the grant broad (the
+    /// whole filesystem, or `write` on a home or system tree) in a policy without `broad`.
+    InvalidVariable {
+        /// The variable, as written (`$TMP`, `${DATA_DIR}`).
         variable: String,
         /// Its value.
         value: PathBuf,
         /// The path template that uses it.
         template: String,
+        /// What is wrong with the value, in words.
+        problem: String,
     },
     /// A mandatory path does not exist.
     MissingPath {
@@ -78,7 +85,9 @@ pub enum ErrorKind {
         status: Status,
     },
     /// `strict` was asked of a policy on every thread, and some threads could not be
-    /// restricted. The calling thread and the threads that could be are restricted.
+    /// restricted. When that is known in advance (a thread blocks the signal, or `/proc` does
+    /// not describe this process's threads), nothing is restricted; otherwise the calling
+    /// thread and the threads that could be reached are.
     ThreadsNotCovered {
         /// What became of the other threads.
         coverage: ThreadCoverage,
@@ -123,13 +132,14 @@ impl fmt::Display for Error {
             ErrorKind::UnsetVariable { variable, template } => {
                 write!(f, "variable {variable} is not set (needed by `{template}`)")
             }
-            ErrorKind::VariableNotAbsolute {
+            ErrorKind::InvalidVariable {
                 variable,
                 value,
                 template,
+                problem,
             } => write!(
                 f,
-                "variable {variable} is `{}`, not an absolute path (in `{template}`)",
+                "variable {variable} is `{}` (in `{template}`): {problem}",
                 value.display()
             ),
             ErrorKind::MissingPath { path, template } => {

@@ -81,6 +81,7 @@ mod open_grant;
 mod policy;
 mod presets;
 mod registry;
+mod report;
 mod resolve;
 pub mod rights;
 mod scoped;
@@ -110,7 +111,7 @@ pub use landlock_macros::policy;
 pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
 pub use presets::{PRESETS, Preset};
 pub use registry::{policies, policies_json};
-pub use status::{Dropped, Layer, Level, Status, ThreadCoverage, Uncovered};
+pub use status::{Dropped, Layer, Level, Status, ThreadCoverage, Uncovered, UncoveredThread};
 
 /// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
 ///
@@ -154,6 +155,10 @@ pub mod __private {
 
     /// Makes this process use at most Landlock ABI `abi`, as an older kernel would, for tests of
     /// the degraded paths. It only lowers what is enforced, for policies prepared afterwards.
+    ///
+    /// Only with the `simulate-older-kernel` feature, meant for tests and off by default: any
+    /// crate of a program could otherwise weaken every sandbox of the process.
+    #[cfg(feature = "simulate-older-kernel")]
     pub fn simulate_older_kernel(abi: u32) {
         crate::sys::cap_abi(abi);
     }

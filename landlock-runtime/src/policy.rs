@@ -7,9 +7,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use landlock_template::{PathTemplate, broad_grant, broad_network, path_key};
-use once_cell::sync::OnceCell;
 
-use crate::enforce::Prepared;
+use crate::enforce::PreparedCell;
 use crate::error::{Error, ErrorKind};
 use crate::presets::Preset;
 
@@ -244,7 +243,10 @@ pub struct Policy {
     pub(crate) scopes: Scopes,
     pub(crate) strict: bool,
     pub(crate) process: bool,
-    pub(crate) prepared: OnceCell<Prepared>,
+    /// Whether the policy acknowledges a broad grant: also one that a variable makes broad
+    /// at run time.
+    pub(crate) broad: bool,
+    pub(crate) prepared: PreparedCell,
 }
 
 impl Policy {
@@ -262,6 +264,7 @@ impl Policy {
         scopes: Scopes,
         strict: bool,
         process: bool,
+        broad: bool,
     ) -> Policy {
         Policy {
             origin,
@@ -272,7 +275,8 @@ impl Policy {
             scopes,
             strict,
             process,
-            prepared: OnceCell::new(),
+            broad,
+            prepared: PreparedCell::new(),
         }
     }
 
@@ -362,7 +366,8 @@ impl Clone for Policy {
             scopes: self.scopes,
             strict: self.strict,
             process: self.process,
-            prepared: OnceCell::new(),
+            broad: self.broad,
+            prepared: PreparedCell::new(),
         }
     }
 }
@@ -378,6 +383,7 @@ impl fmt::Debug for Policy {
             .field("scopes", &self.scopes)
             .field("strict", &self.strict)
             .field("process", &self.process)
+            .field("broad", &self.broad)
             .finish_non_exhaustive()
     }
 }
@@ -651,7 +657,8 @@ impl PolicyBuilder {
             scopes: self.scopes,
             strict: self.strict,
             process: self.process,
-            prepared: OnceCell::new(),
+            broad: self.broad,
+            prepared: PreparedCell::new(),
         })
     }
 }
@@ -780,6 +787,7 @@ mod tests {
             Ports::only(&[443]),
             Ports::Unrestricted,
             Scopes::RESTRICTED,
+            false,
             false,
             false,
         );

@@ -13,62 +13,112 @@ use crate::error::ErrorKind;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Resolved<'a> {
     /// The path to open: borrowed from the template when it is absolute, so that preparing a
-    /// policy of absolute paths allocates nothing for them.
-    Path(Cow<'a, Path>),
+    /// policy of absolute paths allocates nothing for them; with the variable it came from.
+    Path(Cow<'a, Path>, Option<Variable>),
     /// An optional path whose variable is unset: skipped.
     SkippedUnset,
+}
+
+/// The variable a resolved path starts with, for messages about what it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Variable {
+    /// As written: `$TMP`, `${DATA_DIR}`.
+    pub name: String,
+    pub value: PathBuf,
 }
 
 /// Resolves `template` against the process environment.
 ///
 /// The variables are read now, once per policy: a later change of the environment does not
-/// change a prepared policy.
+/// change a prepared policy. A variable's value obeys the rules of a path written in the
+/// policy: absolute, without `.` or `..` components (the broad-grant rule is checked by the
+/// caller, which knows the class and whether the policy says `broad`).
 pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
     let parsed = PathTemplate::parse(template).map_err(|e| ErrorKind::InvalidPolicy {
         problems: vec![e.to_string()],
     })?;
-    let variable = |value: Option<OsString>, name: String| -> Result<Option<PathBuf>, ErrorKind> {
+    let value = |value: Option<OsString>, name: String| -> Result<Option<Variable>, ErrorKind> {
         match value {
             None if parsed.is_optional() => Ok(None),
             None => Err(ErrorKind::UnsetVariable {
                 variable: name,
                 template: template.to_owned(),
             }),
-            Some(v) if PathBuf::from(&v).is_absolute() => Ok(Some(PathBuf::from(v))),
-            Some(v) => Err(ErrorKind::VariableNotAbsolute {
-                variable: name,
+            Some(v) => Ok(Some(Variable {
+                name,
                 value: PathBuf::from(v),
-                template: template.to_owned(),
-            }),
+            })),
         }
     };
-    let base = match parsed.base() {
-        Base::Root => return Ok(Resolved::Path(Cow::Borrowed(Path::new(parsed.tail())))),
-        Base::Tmp => Some(env::temp_dir()),
-        Base::Home => variable(env::var_os("HOME"), "$HOME".into())?,
-        Base::Env(name) => variable(env::var_os(name), format!("${{{name}}}"))?,
-        Base::Cwd => Some(env::current_dir().map_err(|source| ErrorKind::OpenPath {
-            path: PathBuf::from("."),
-            template: template.to_owned(),
-            source,
-        })?),
+    let variable = match parsed.base() {
+        Base::Root => {
+            return Ok(Resolved::Path(
+                Cow::Borrowed(Path::new(parsed.tail())),
+                None,
+            ));
+        }
+        Base::Tmp => value(Some(env::temp_dir().into_os_string()), "$TMP".into())?,
+        Base::Home => value(env::var_os("HOME"), "$HOME".into())?,
+        Base::Env(name) => value(env::var_os(name), format!("${{{name}}}"))?,
+        Base::Cwd => {
+            let cwd = env::current_dir().map_err(|source| ErrorKind::OpenPath {
+                path: PathBuf::from("."),
+                template: template.to_owned(),
+                source,
+            })?;
+            value(Some(cwd.into_os_string()), "$CWD".into())?
+        }
         Base::ExeDir => {
             let exe = env::current_exe().map_err(|source| ErrorKind::OpenPath {
                 path: PathBuf::from("/proc/self/exe"),
                 template: template.to_owned(),
                 source,
             })?;
-            exe.parent().map(PathBuf::from)
+            let dir = exe.parent().map(|d| d.as_os_str().to_owned());
+            value(dir, "$EXE_DIR".into())?
         }
     };
-    let Some(mut path) = base else {
+    let Some(variable) = variable else {
         return Ok(Resolved::SkippedUnset);
     };
+    if let Some(problem) = value_problem(&variable.value) {
+        return Err(ErrorKind::InvalidVariable {
+            variable: variable.name,
+            value: variable.value,
+            template: template.to_owned(),
+            problem: problem.to_owned(),
+        });
+    }
+    let mut path = variable.value.clone();
     let tail = parsed.tail().trim_start_matches('/');
     if !tail.is_empty() {
         path.push(tail);
     }
-    Ok(Resolved::Path(Cow::Owned(path)))
+    Ok(Resolved::Path(Cow::Owned(path), Some(variable)))
+}
+
+/// What keeps a variable's value from standing where a written path could: the rules of
+/// `landlock_template::PathTemplate` for the part of a path a variable stands for.
+fn value_problem(value: &Path) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = value.as_os_str().as_bytes();
+    if !bytes.starts_with(b"/") {
+        return Some(
+            "not an absolute path; a path must be absolute, so its value must be too (a relative one would depend on the current directory)",
+        );
+    }
+    for component in bytes.split(|&b| b == b'/') {
+        match component {
+            b".." => {
+                return Some(
+                    "a `..` component; write the path it leads to instead, so that review sees what is granted",
+                );
+            }
+            b"." => return Some("a `.` component; give the path without it"),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -82,39 +132,42 @@ mod tests {
     fn absolute_paths_are_themselves() {
         assert_eq!(
             resolve("/etc").unwrap(),
-            Resolved::Path(Path::new("/etc").into())
+            Resolved::Path(Path::new("/etc").into(), None)
         );
         assert_eq!(
             resolve("/etc/x?").unwrap(),
-            Resolved::Path(Path::new("/etc/x").into())
+            Resolved::Path(Path::new("/etc/x").into(), None)
         );
+    }
+
+    /// The path `template` resolves to.
+    fn path(template: &str) -> PathBuf {
+        match resolve(template).unwrap() {
+            Resolved::Path(path, _) => path.into_owned(),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
     fn named_variables() {
-        assert_eq!(
-            resolve("$TMP/a").unwrap(),
-            Resolved::Path(env::temp_dir().join("a").into())
-        );
-        assert_eq!(
-            resolve("$CWD").unwrap(),
-            Resolved::Path(env::current_dir().unwrap().into())
-        );
+        assert_eq!(path("$TMP/a"), env::temp_dir().join("a"));
+        assert_eq!(path("$CWD"), env::current_dir().unwrap());
         let exe = env::current_exe().unwrap();
-        assert_eq!(
-            resolve("$EXE_DIR/data?").unwrap(),
-            Resolved::Path(exe.parent().unwrap().join("data").into())
-        );
+        assert_eq!(path("$EXE_DIR/data?"), exe.parent().unwrap().join("data"));
     }
 
     #[test]
     fn environment_variables() {
         // SAFETY: the variable is used by this test only.
         unsafe { env::set_var("LANDLOCK_TEST_RESOLVE_SET", "/srv/data") };
-        assert_eq!(
-            resolve("${LANDLOCK_TEST_RESOLVE_SET}/in").unwrap(),
-            Resolved::Path(Path::new("/srv/data/in").into())
-        );
+        let Resolved::Path(path, Some(variable)) =
+            resolve("${LANDLOCK_TEST_RESOLVE_SET}/in").unwrap()
+        else {
+            panic!("a path from a variable");
+        };
+        assert_eq!(path, Path::new("/srv/data/in"));
+        assert_eq!(variable.name, "${LANDLOCK_TEST_RESOLVE_SET}");
+        assert_eq!(variable.value, Path::new("/srv/data"));
     }
 
     #[test]
@@ -134,14 +187,44 @@ mod tests {
     }
 
     #[test]
-    fn relative_variable_value_fails() {
-        // SAFETY: the variable is used by this test only.
-        unsafe { env::set_var("LANDLOCK_TEST_RESOLVE_RELATIVE", "data") };
-        let err = resolve("${LANDLOCK_TEST_RESOLVE_RELATIVE}?").unwrap_err();
-        assert!(
-            matches!(err, ErrorKind::VariableNotAbsolute { ref value, .. } if value.as_os_str() == "data"),
-            "{err:?}"
-        );
+    fn a_value_obeys_the_rules_of_a_written_path() {
+        for (name, value, problem) in [
+            (
+                "LANDLOCK_TEST_RESOLVE_RELATIVE",
+                "data",
+                "not an absolute path",
+            ),
+            ("LANDLOCK_TEST_RESOLVE_DOT", ".", "not an absolute path"),
+            (
+                "LANDLOCK_TEST_RESOLVE_DOTDOT",
+                "/home/../etc",
+                "a `..` component",
+            ),
+            (
+                "LANDLOCK_TEST_RESOLVE_INNER_DOT",
+                "/srv/./data",
+                "a `.` component",
+            ),
+            ("LANDLOCK_TEST_RESOLVE_EMPTY", "", "not an absolute path"),
+        ] {
+            // SAFETY: each variable is used by this test only.
+            unsafe { env::set_var(name, value) };
+            // Optional or not: a value that is set is never skipped, it is wrong.
+            let template = format!("${{{name}}}/x?");
+            match resolve(&template).unwrap_err() {
+                ErrorKind::InvalidVariable {
+                    variable,
+                    value: v,
+                    problem: p,
+                    ..
+                } => {
+                    assert_eq!(variable, format!("${{{name}}}"));
+                    assert_eq!(v, Path::new(value));
+                    assert!(p.starts_with(problem), "{value}: {p}");
+                }
+                other => panic!("{value}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -113,6 +113,9 @@ pub struct Status {
     /// Optional paths that were skipped because they do not exist (or their variable is
     /// unset), as written in the policy.
     pub skipped: Vec<String>,
+    /// For an enforcement on every thread of the process: what became of the other threads.
+    /// Threads that keep their access make the level [`Level::Partial`].
+    pub threads: Option<ThreadCoverage>,
 }
 
 impl Status {
@@ -130,6 +133,21 @@ impl Status {
             abi,
             dropped,
             skipped,
+            threads: None,
+        }
+    }
+
+    /// This status for an enforcement on every thread that had `coverage`: partial when a
+    /// thread keeps its access.
+    pub(crate) fn with_threads(&self, coverage: ThreadCoverage) -> Status {
+        let level = match self.level {
+            Level::Full if !coverage.uncovered.is_empty() => Level::Partial,
+            level => level,
+        };
+        Status {
+            level,
+            threads: Some(coverage),
+            ..self.clone()
         }
     }
 }
@@ -140,16 +158,22 @@ impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.level {
             Level::Full => write!(f, "fully enforced (Landlock ABI {})", self.abi)?,
-            Level::Partial => write!(
-                f,
-                "partly enforced (Landlock ABI {}): not enforced: {}",
-                self.abi, self.dropped
-            )?,
+            Level::Partial => {
+                write!(f, "partly enforced (Landlock ABI {})", self.abi)?;
+                if !self.dropped.is_empty() {
+                    write!(f, ": not enforced: {}", self.dropped)?;
+                }
+            }
             Level::NotEnforced => f.write_str(if cfg!(target_os = "linux") {
                 "not enforced: this kernel has no Landlock (not built in, or not enabled at boot)"
             } else {
                 "not enforced: Landlock exists only on Linux"
             })?,
+        }
+        if let Some(threads) = &self.threads
+            && self.level != Level::NotEnforced
+        {
+            write!(f, "; {threads}")?;
         }
         if !self.skipped.is_empty() {
             write!(f, "; skipped optional paths: {}", self.skipped.join(", "))?;
@@ -181,10 +205,14 @@ pub struct Layer {
     pub level: Level,
     /// The Landlock ABI it was enforced with.
     pub abi: u32,
-    /// Whether it came from this thread's own enforcement (`false`: inherited from the thread
-    /// that was the only one of the process when it entered the policy).
-    pub own: bool,
+    /// Whether the thread got it from another thread: the one that was the only thread of the
+    /// process when it entered the policy, or one that enforced it on every thread (`false`:
+    /// this thread's own enforcement).
+    pub inherited: bool,
+    /// Which prepared policy it is: what re-entry is recognised by.
     pub(crate) id: u64,
+    /// Which enforcement of that policy (see `Prepared::outcome`).
+    pub(crate) outcome: usize,
 }
 
 impl fmt::Display for Uncovered {
@@ -202,6 +230,9 @@ impl fmt::Display for Uncovered {
                 "it could not be signalled: {}",
                 std::io::Error::from_raw_os_error(*errno)
             ),
+            Uncovered::Unreachable => f.write_str(
+                "it could not be reached: /proc lists the threads of this process under ids of another PID namespace that cannot be translated",
+            ),
         }
     }
 }
@@ -212,9 +243,9 @@ impl fmt::Display for ThreadCoverage {
         write!(f, "{} other threads restricted", self.restricted)?;
         if !self.uncovered.is_empty() {
             write!(f, "; {} not:", self.uncovered.len())?;
-            for (i, (tid, why)) in self.uncovered.iter().enumerate() {
+            for (i, thread) in self.uncovered.iter().enumerate() {
                 let sep = if i == 0 { " " } else { ", " };
-                write!(f, "{sep}thread {tid} ({why})")?;
+                write!(f, "{sep}thread {} ({})", thread.tid, thread.reason)?;
             }
         }
         Ok(())
@@ -255,6 +286,20 @@ pub enum Uncovered {
     Failed(i32),
     /// The signal could not be sent (errno).
     NotSignalled(i32),
+    /// `/proc` does not describe this process's threads by ids it can use (it belongs to
+    /// another PID namespace, and the ids cannot be translated): the thread could not be
+    /// signalled. Its id is the one `/proc` lists.
+    Unreachable,
+}
+
+/// A thread that keeps its access after an enforcement on every thread, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UncoveredThread {
+    /// Its thread id (for [`Uncovered::Unreachable`], the id `/proc` lists).
+    pub tid: i32,
+    /// Why it is not restricted.
+    pub reason: Uncovered,
 }
 
 /// What became of the other threads in an enforcement on every thread of the process
@@ -264,9 +309,11 @@ pub enum Uncovered {
 /// use landlock_runtime::Policy;
 ///
 /// let policy = Policy::builder("app::main").read("/etc").process().build().unwrap();
-/// let coverage = policy.enforce_all_threads().unwrap();
-/// for (tid, why) in &coverage.uncovered {
-///     eprintln!("thread {tid} keeps its access: {why}");
+/// let status = policy.enforce_all_threads().unwrap();
+/// if let Some(threads) = &status.threads {
+///     for thread in &threads.uncovered {
+///         eprintln!("thread {} keeps its access: {}", thread.tid, thread.reason);
+///     }
 /// }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -274,6 +321,6 @@ pub enum Uncovered {
 pub struct ThreadCoverage {
     /// Threads other than the caller that restricted themselves.
     pub restricted: usize,
-    /// Threads that are not restricted, by thread id, and why.
-    pub uncovered: Vec<(i32, Uncovered)>,
+    /// Threads that are not restricted, and why.
+    pub uncovered: Vec<UncoveredThread>,
 }

@@ -7,7 +7,7 @@ pub(crate) use imp::*;
 #[cfg(target_os = "linux")]
 mod imp {
     use std::io;
-    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
     use std::path::Path;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,7 +15,6 @@ mod imp {
         AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, Ruleset,
         RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError, Scope,
     };
-    use once_cell::sync::Lazy;
 
     use crate::error::ErrorKind;
     use crate::policy::{Class, Policy, Ports};
@@ -27,7 +26,12 @@ mod imp {
     /// `LANDLOCK_CREATE_RULESET_VERSION`: asks the kernel for its ABI.
     const CREATE_RULESET_VERSION: libc::c_uint = 1;
 
-    static ABI: Lazy<u32> = Lazy::new(|| {
+    /// The running kernel's ABI, asked once; `u32::MAX` until then. An atomic rather than a
+    /// lazily initialised lock, so that a child forked while another thread asks cannot find it
+    /// held forever.
+    static ABI: AtomicU32 = AtomicU32::new(u32::MAX);
+
+    fn ask_abi() -> u32 {
         // SAFETY: with a null attribute, size 0 and the VERSION flag, the call only returns
         // the ABI (or fails with ENOSYS/EOPNOTSUPP); it touches no memory.
         let abi = unsafe {
@@ -39,23 +43,69 @@ mod imp {
             )
         };
         u32::try_from(abi).unwrap_or(0)
-    });
+    }
 
-    /// A cap on the ABI used, for tests that simulate an older kernel (0: none).
+    /// A cap on the ABI used, for tests that simulate an older kernel (`u32::MAX`: none).
+    #[cfg(feature = "simulate-older-kernel")]
     static ABI_CAP: AtomicU32 = AtomicU32::new(u32::MAX);
 
     /// The running kernel's Landlock ABI (0: none), capped at the newest this crate knows.
     pub(crate) fn abi() -> u32 {
-        (*ABI)
-            .min(MAX_KNOWN_ABI)
-            .min(ABI_CAP.load(Ordering::Relaxed))
+        let mut abi = ABI.load(Ordering::Relaxed);
+        if abi == u32::MAX {
+            // Two threads may both ask; they get the same answer.
+            abi = ask_abi();
+            ABI.store(abi, Ordering::Relaxed);
+        }
+        #[cfg(feature = "simulate-older-kernel")]
+        let abi = abi.min(ABI_CAP.load(Ordering::Relaxed));
+        abi.min(MAX_KNOWN_ABI)
     }
 
     /// Makes this process use at most `abi`, as an older kernel would. For tests of the
     /// degraded paths; it can only lower what is enforced, and only policies prepared
     /// afterwards see it.
+    #[cfg(feature = "simulate-older-kernel")]
     pub(crate) fn cap_abi(abi: u32) {
         ABI_CAP.store(abi, Ordering::Relaxed);
+    }
+
+    /// Restricts the calling thread with the ruleset `fd`: `prctl(PR_SET_NO_NEW_PRIVS)`, then
+    /// `landlock_restrict_self(fd, flags)`. Returns the errno of the call that failed.
+    ///
+    /// The one place these two calls are made: for the calling thread, in the signal handler
+    /// that restricts the other threads, and in a child process between `fork` and `exec`. So it
+    /// is async-signal-safe: two raw system calls on integers, no allocation, no lock, and
+    /// `errno` read right after the call that set it.
+    pub(crate) fn restrict_thread(fd: RawFd, flags: u32) -> Result<(), i32> {
+        // SAFETY: prctl is variadic: its arguments are passed as the `unsigned long`s the
+        // kernel reads. No memory is passed.
+        let nnp = unsafe {
+            libc::prctl(
+                libc::PR_SET_NO_NEW_PRIVS,
+                1 as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            )
+        };
+        if nnp != 0 {
+            return Err(errno());
+        }
+        // SAFETY: a system call on two integers; a descriptor that is not a ruleset is refused
+        // by the kernel (EBADF, EBADFD), never misread.
+        let restricted =
+            unsafe { libc::syscall(libc::SYS_landlock_restrict_self, fd, flags as libc::c_uint) };
+        if restricted != 0 {
+            return Err(errno());
+        }
+        Ok(())
+    }
+
+    /// The calling thread's `errno`. Async-signal-safe.
+    pub(crate) fn errno() -> i32 {
+        // SAFETY: __errno_location returns a valid pointer to this thread's errno.
+        unsafe { *libc::__errno_location() }
     }
 
     /// A created Landlock ruleset, ready to restrict any number of threads.
@@ -63,46 +113,22 @@ mod imp {
     pub(crate) struct PreparedRuleset(OwnedFd);
 
     impl PreparedRuleset {
-        /// Restricts the calling thread: `prctl(PR_SET_NO_NEW_PRIVS)` then
-        /// `landlock_restrict_self`. Both are async-signal-safe system calls.
+        /// Restricts the calling thread (see [`restrict_thread`]).
         pub(crate) fn restrict_self(&self) -> io::Result<()> {
-            // SAFETY: plain system calls on integers; the ruleset descriptor is owned by self
-            // and open for the whole call.
-            unsafe {
-                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                if libc::syscall(libc::SYS_landlock_restrict_self, self.0.as_raw_fd(), 0u32) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            Ok(())
+            restrict_thread(self.0.as_raw_fd(), 0).map_err(io::Error::from_raw_os_error)
         }
 
         /// Restricts every thread of the process at once with the kernel's all-threads flag
         /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8 and later); the kernel also sets
         /// no_new_privs on the other threads.
         pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
-            // SAFETY: as in restrict_self.
-            unsafe {
-                if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                if libc::syscall(
-                    libc::SYS_landlock_restrict_self,
-                    self.0.as_raw_fd(),
-                    RESTRICT_SELF_TSYNC,
-                ) != 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            Ok(())
+            restrict_thread(self.0.as_raw_fd(), RESTRICT_SELF_TSYNC)
+                .map_err(io::Error::from_raw_os_error)
         }
 
         /// The ruleset's descriptor, for threads that restrict themselves with it.
-        pub(crate) fn raw_fd(&self) -> i32 {
-            self.0.as_raw_fd()
+        pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+            self.0.as_fd()
         }
     }
 
@@ -258,6 +284,7 @@ mod imp {
         0
     }
 
+    #[cfg(feature = "simulate-older-kernel")]
     pub(crate) fn cap_abi(_: u32) {}
 
     /// Never constructed: there is no Landlock here.

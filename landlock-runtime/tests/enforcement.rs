@@ -788,7 +788,7 @@ fn entering_the_same_policy_forty_times_adds_one_layer() {
             let layers = in_force();
             assert_eq!(layers.len(), 1, "{layers:?}");
             assert_eq!(layers[0].origin.function(), "again");
-            assert!(layers[0].own);
+            assert!(!layers[0].inherited);
             assert_ok!(fs::read_to_string(&granted));
             assert_errno!(fs::read_to_string(&other), EACCES);
         });
@@ -1201,7 +1201,7 @@ fn this_kernel_enforces_policies_fully_and_strict_succeeds() {
     assert_eq!(layers[0].level, Level::Full);
     assert_eq!(layers[0].abi, status.abi);
     assert_eq!(layers[0].origin, *policy.origin());
-    assert!(layers[0].own);
+    assert!(!layers[0].inherited);
 }
 
 #[test]
@@ -1226,10 +1226,10 @@ fn a_block_knows_the_sandboxes_it_inherits() {
             let names = |layers: &[landlock_runtime::Layer]| -> Vec<(String, bool)> {
                 layers
                     .iter()
-                    .map(|l| (l.origin.function().to_owned(), l.own))
+                    .map(|l| (l.origin.function().to_owned(), l.inherited))
                     .collect()
             };
-            let expected = vec![("outer".to_owned(), false), ("inner".to_owned(), true)];
+            let expected = vec![("outer".to_owned(), true), ("inner".to_owned(), false)];
             assert_eq!(names(&seen.0), expected);
             assert_eq!(names(&seen.1), expected);
         });

@@ -91,6 +91,37 @@ pub fn broad_grant<'a>(class: &str, template: &'a str) -> Option<BroadGrant<'a>>
     }
 }
 
+/// Why a grant of `class` on `path`, a path a template resolved to at run time, is broad:
+/// the same rule as [`broad_grant`], on the path itself (`home` is the value of `$HOME`, if
+/// set), so that a variable cannot make a grant broad that review did not see.
+///
+/// ```
+/// use landlock_template::broad_resolved;
+///
+/// assert!(broad_resolved("read", "/", None).is_some());
+/// assert!(broad_resolved("write", "/usr/", None).is_some());
+/// assert!(broad_resolved("write", "/root", Some("/root")).is_some());
+/// assert_eq!(broad_resolved("read", "/root", Some("/root")), None);
+/// assert_eq!(broad_resolved("write", "/tmp", Some("/root")), None);
+/// ```
+pub fn broad_resolved<'a>(
+    class: &str,
+    path: &'a str,
+    home: Option<&str>,
+) -> Option<BroadGrant<'a>> {
+    let path = path_key(path);
+    if path == "/" {
+        return Some(BroadGrant::WholeFilesystem);
+    }
+    let home = home.map(path_key);
+    let writes_tree = BROAD_WRITE
+        .iter()
+        .filter(|p| p.starts_with('/'))
+        .any(|p| *p == path)
+        || home == Some(path);
+    (class == "write" && writes_tree).then_some(BroadGrant::WritesTree(path))
+}
+
 /// Why a grant is broad; see [`broad_grant`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BroadGrant<'a> {

@@ -5,6 +5,8 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod hold;
+
 use std::ffi::CString;
 use std::fmt;
 use std::os::fd::{FromRawFd, OwnedFd};
