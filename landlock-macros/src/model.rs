@@ -192,22 +192,43 @@ fn backticked(keys: &[&str]) -> String {
         .join(", ")
 }
 
-/// Levenshtein distance, for near-miss suggestions (`raed` -> `read`).
+/// The candidate `word` most likely meant, if one is close enough.
+pub(crate) fn near_miss_among<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Edit distance with transpositions (optimal string alignment), for near-miss suggestions:
+/// `raed` -> `read` and `$HOEM` -> `$HOME` are one edit away.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// What a key takes, with an example written with that key.
@@ -357,9 +378,11 @@ fn presets(key: &syn::Ident, value: Expr, policy: &mut Policy, errors: &mut Erro
         };
         let name = s.value();
         if !landlock_template::PRESETS.contains(&name.as_str()) {
-            errors.push(syn::Error::new(
-                s.span(),
-                format!(
+            let spelled = name.replace(['-', ' '], "_").to_ascii_lowercase();
+            let near = near_miss_among(&spelled, landlock_template::PRESETS.iter().copied());
+            let message = match near {
+                Some(near) => format!("unknown preset \"{name}\": did you mean \"{near}\"?"),
+                None => format!(
                     "unknown preset \"{name}\": expected one of {}",
                     landlock_template::PRESETS
                         .iter()
@@ -367,7 +390,8 @@ fn presets(key: &syn::Ident, value: Expr, policy: &mut Policy, errors: &mut Erro
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            ));
+            };
+            errors.push(syn::Error::new(s.span(), message));
             continue;
         }
         let variant: String = name
@@ -409,6 +433,10 @@ fn near_miss(error: &TemplateError) -> Option<String> {
     let source = error.source();
     let named = || VARIABLES.iter().map(|(name, _)| *name);
     match *error.kind() {
+        // `~/x`: a shell writes the home directory so; a policy names it `$HOME`.
+        TemplateErrorKind::Relative if source == "~" || source.starts_with("~/") => {
+            Some(format!("$HOME{}", &source[1..]))
+        }
         TemplateErrorKind::UnknownVariable(name) => {
             let rest = &source[1 + name.len()..];
             // `$TMPdir`: a known name glued to what should follow it.
@@ -650,6 +678,9 @@ mod tests {
         assert_eq!(near("$tmp").as_deref(), Some("$TMP"));
         assert_eq!(near("$PWD/x?").as_deref(), Some("$CWD/x?"));
         assert_eq!(near("$EXEDIR").as_deref(), Some("$EXE_DIR"));
+        assert_eq!(near("$HOEM/.config").as_deref(), Some("$HOME/.config"));
+        assert_eq!(near("~/.config?").as_deref(), Some("$HOME/.config?"));
+        assert_eq!(near("~").as_deref(), Some("$HOME"));
         assert_eq!(near("$TMPdir").as_deref(), Some("$TMP/dir"));
         assert_eq!(near("$HOME.cache?").as_deref(), Some("$HOME/.cache?"));
         assert_eq!(near("${XDG}app").as_deref(), Some("${XDG}/app"));
@@ -713,7 +744,9 @@ mod tests {
     #[test]
     fn distance() {
         assert_eq!(edit_distance("read", "read"), 0);
-        assert_eq!(edit_distance("raed", "read"), 2);
+        // A transposition is one edit.
+        assert_eq!(edit_distance("raed", "read"), 1);
+        assert_eq!(edit_distance("HOEM", "HOME"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("exec", "exe"), 1);
     }

@@ -39,6 +39,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         (errors, _) => {
             let errors = errors.map(|e| e.to_compile_error());
+            if syn::parse2::<syn::ExprClosure>(item.clone()).is_ok() {
+                // In expression position: one expression, the closure kept.
+                return quote!({ #errors #item });
+            }
             quote!(#item #errors)
         }
     }
@@ -107,11 +111,57 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
             format!("`#[sandbox]` cannot go on an `async fn`: {ASYNC_HELP}"),
         ));
     }
+    if let syn::ReturnType::Type(_, ty) = &function.sig.output
+        && returns_a_future(ty)
+    {
+        errors.push(syn::Error::new_spanned(
+            ty,
+            format!(
+                "`#[sandbox]` cannot go on a function that returns a future: the sandbox would restrict the thread that calls it, while the future runs later, on whichever thread of its runtime polls it. {ASYNC_HELP}"
+            ),
+        ));
+    }
     if let Some(constness) = function.sig.constness {
         errors.push(syn::Error::new(
             constness.span(),
             "`#[sandbox]` cannot go on a `const fn`: enforcing a policy is a system call, which cannot run at compile time",
         ));
+    }
+}
+
+/// Whether a return type is a future: `impl Future`, `impl IntoFuture`, a `dyn Future` (in a
+/// `Pin<Box<...>>` or anywhere in the type), or any type whose name ends in `Future`
+/// (`BoxFuture`, `LocalBoxFuture`).
+fn returns_a_future(ty: &syn::Type) -> bool {
+    let future = |path: &syn::Path| {
+        path.segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().ends_with("Future"))
+    };
+    let bounds = |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+        bounds.iter().any(|b| match b {
+            syn::TypeParamBound::Trait(t) => future(&t.path),
+            _ => false,
+        })
+    };
+    match ty {
+        syn::Type::ImplTrait(t) => bounds(&t.bounds),
+        syn::Type::TraitObject(t) => bounds(&t.bounds),
+        syn::Type::Paren(t) => returns_a_future(&t.elem),
+        syn::Type::Group(t) => returns_a_future(&t.elem),
+        syn::Type::Reference(t) => returns_a_future(&t.elem),
+        syn::Type::Path(t) => {
+            future(&t.path)
+                || t.path.segments.iter().any(|s| {
+                    match &s.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|a| {
+                        matches!(a, syn::GenericArgument::Type(inner) if returns_a_future(inner))
+                    }),
+                    _ => false,
+                }
+                })
+        }
+        _ => false,
     }
 }
 
@@ -128,6 +178,19 @@ fn is_async_entry(attr: &Attribute) -> bool {
 /// The error for `#[sandbox]` on something that is not a function with a body, under the
 /// keyword that says what it is.
 fn not_a_function(item: &TokenStream) -> syn::Error {
+    const BLOCK: &str = "to sandbox a few statements or an expression, run them in `block::sandbox!(... => { ... })`, on a sandboxed scoped thread; to sandbox a function, put `#[sandbox]` on it";
+    if let Ok(closure) = syn::parse2::<syn::ExprClosure>(item.clone()) {
+        return syn::Error::new_spanned(
+            closure.or1_token,
+            format!("`#[sandbox]` cannot go on a closure: {BLOCK}"),
+        );
+    }
+    if let Ok(syn::Stmt::Local(local)) = syn::parse2::<syn::Stmt>(item.clone()) {
+        return syn::Error::new_spanned(
+            local.let_token,
+            format!("`#[sandbox]` cannot go on a `let` statement: {BLOCK}"),
+        );
+    }
     if let Ok(syn::TraitItemFn {
         sig,
         default: None,
