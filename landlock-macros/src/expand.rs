@@ -5,20 +5,25 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{Class, Policy, Ports};
+use crate::model::{Class, GrantPath, Policy, Ports};
 
 /// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
 /// (an expression of type `&'static str`).
 pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: bool) -> TokenStream {
     let p = private_path(policy);
     let grants = policy.grants.iter().map(|g| {
-        let lit = &g.lit;
         let class = match g.class {
             Class::Read => quote!(Read),
             Class::Write => quote!(Write),
             Class::Exec => quote!(Exec),
         };
-        quote!(#p::FsGrant::new(#lit, #p::Class::#class))
+        match &g.path {
+            GrantPath::Lit(lit) => quote!(#p::FsGrant::new(#lit, #p::Class::#class)),
+            GrantPath::Arg(ident) => {
+                let name = ident.to_string();
+                quote!(#p::FsGrant::argument(#name, #p::Class::#class))
+            }
+        }
     });
     let ports = |ports: &Option<Ports>| match ports {
         None => quote!(#p::Ports::NONE),
@@ -88,12 +93,55 @@ pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStrea
     let stat = policy_static(policy, function, process);
     // The static lives in a block of its own, so that the user's statements around it cannot
     // see it or clash with it, nor with the one of a second `#[sandbox]` on the same function.
-    quote! {
-        #p::enter({
-            #stat
-            &__LANDLOCK_POLICY
-        });
+    let arguments = arguments(policy);
+    if arguments.is_empty() {
+        return quote! {
+            #p::enter({
+                #stat
+                &__LANDLOCK_POLICY
+            });
+        };
     }
+    quote! {
+        #p::enter_with_arguments(
+            {
+                #stat
+                &__LANDLOCK_POLICY
+            },
+            &[#(#arguments),*],
+        );
+    }
+}
+
+/// For each argument a policy names, once, the expression of its paths, at the call: each one
+/// spanned at the name in the policy, so that an argument that does not hold paths is reported
+/// there.
+fn arguments(policy: &Policy) -> Vec<TokenStream> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for grant in &policy.grants {
+        let GrantPath::Arg(ident) = &grant.path else {
+            continue;
+        };
+        let name = ident.to_string();
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name.clone());
+        let p = private_path_at(policy, ident.span());
+        // Autoref specialisation: one path (`AsRef<Path>`) before a collection of paths, and
+        // anything else refused by `paths` with a message of its own, at the name.
+        let paths = quote_spanned!(ident.span()=> {
+            #[allow(unused_imports)]
+            use #p::{
+                ArgumentNotPaths as _, ArgumentPath as _, ArgumentPathList as _,
+                ArgumentPathListRef as _,
+            };
+            #p::paths((&&&&#p::ArgumentProbe(&#ident)).__landlock_paths())
+        });
+        out.push(quote!((#name, #paths)));
+    }
+    out
 }
 
 /// The block form: the policy, and the expression run on a sandboxed scoped thread.
@@ -111,13 +159,22 @@ pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
     let stat = policy_static(policy, function, policy.process.is_some());
     // The static is in a block of its own, out of the body's scope. The parentheses end where
     // the body ends, so that the call spans the whole body.
+    let arguments = arguments(policy);
+    let (run, arguments) = if arguments.is_empty() {
+        (quote_spanned!(start=> #p::run), quote!())
+    } else {
+        (
+            quote_spanned!(start=> #p::run_with_arguments),
+            quote!(&[#(#arguments),*],),
+        )
+    };
     let policy = quote!({ #stat &__LANDLOCK_POLICY });
     let mut args = Group::new(
         Delimiter::Parenthesis,
-        quote_spanned!(start=> #policy, || #body),
+        quote_spanned!(start=> #policy, #arguments || #body),
     );
     args.set_span(end);
-    quote_spanned!(start=> #p::run #args)
+    quote_spanned!(start=> #run #args)
 }
 
 /// `policy!(ITEMS)`: a reference to the policy's static, registered like the others.

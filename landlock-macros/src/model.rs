@@ -54,7 +54,41 @@ impl Class {
 /// One path of a `read`, `write` or `exec` list.
 pub(crate) struct Grant {
     pub class: Class,
-    pub lit: LitStr,
+    pub path: GrantPath,
+}
+
+/// What a grant names: a path written in the policy, or an argument whose paths are granted at
+/// each call.
+pub(crate) enum GrantPath {
+    Lit(LitStr),
+    /// A parameter of the annotated function (or, in the block form, a variable in scope).
+    Arg(syn::Ident),
+}
+
+impl Grant {
+    /// What two grants of the same path share: the path without its optional marker or
+    /// trailing slashes, or the argument's name.
+    pub fn key(&self) -> String {
+        match &self.path {
+            GrantPath::Lit(lit) => landlock_template::path_key(&lit.value()).to_owned(),
+            GrantPath::Arg(ident) => format!("<argument {ident}>"),
+        }
+    }
+
+    /// The path as a message shows it.
+    pub fn shown(&self) -> String {
+        match &self.path {
+            GrantPath::Lit(lit) => landlock_template::path_key(&lit.value()).to_owned(),
+            GrantPath::Arg(ident) => ident.to_string(),
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match &self.path {
+            GrantPath::Lit(lit) => lit.span(),
+            GrantPath::Arg(ident) => ident.span(),
+        }
+    }
 }
 
 /// One `connect` or `bind` value.
@@ -315,14 +349,25 @@ fn not_a_literal(elem: &Expr, what: &str, key: &syn::Ident) -> syn::Error {
         }) if ports && matches!(lit(expr), Some(Lit::Int(_))) => {
             "a port is a number from 1 to 65535, never negative".to_owned()
         }
-        _ => {
-            let example = if ports { "443" } else { "\"/srv\"" };
-            format!(
-                "expected {what}, as in `{key} = {example}`: a policy is read when it is compiled, so its values are literals, not constants or expressions"
-            )
-        }
+        _ if ports => format!(
+            "expected {what}, as in `{key} = 443`: a policy is read when it is compiled, so its ports are literals, not constants or expressions"
+        ),
+        _ => format!(
+            "expected {what}, as in `{key} = \"/srv\"`, or the name of a parameter whose paths are granted at each call, as in `{key} = input`: not another expression"
+        ),
     };
     syn::Error::new_spanned(elem, message)
+}
+
+/// A lone identifier: the name of an argument whose paths are granted at each call.
+fn argument(expr: &Expr) -> Option<syn::Ident> {
+    match expr {
+        Expr::Group(g) => argument(&g.expr),
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            path.path.get_ident().cloned()
+        }
+        _ => None,
+    }
 }
 
 fn lit(expr: &Expr) -> Option<&Lit> {
@@ -338,13 +383,20 @@ fn paths(key: &syn::Ident, value: Expr, class: Class, policy: &mut Policy, error
         return;
     };
     for elem in elems {
+        if let Some(ident) = argument(elem) {
+            policy.grants.push(Grant {
+                class,
+                path: GrantPath::Arg(ident),
+            });
+            continue;
+        }
         match lit(elem) {
             Some(Lit::Str(s)) => {
                 let text = s.value();
                 match PathTemplate::parse(&text) {
                     Ok(_) => policy.grants.push(Grant {
                         class,
-                        lit: s.clone(),
+                        path: GrantPath::Lit(s.clone()),
                     }),
                     Err(e) => errors.push(syn::Error::new(s.span(), template_error(&e))),
                 }

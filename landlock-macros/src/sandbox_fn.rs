@@ -28,6 +28,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return reordered;
         }
         check_signature(function, &mut errors);
+        check_arguments(&policy, function, &mut errors);
     }
     match (combine(errors), function) {
         (None, Some(mut function)) => {
@@ -94,6 +95,17 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
     let items = parse::attribute_args(input, &mut errors);
     let policy = model::policy(items, &mut errors);
     valid::check(&policy, &mut errors);
+    for grant in &policy.grants {
+        if let model::GrantPath::Arg(ident) = &grant.path {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!(
+                    "`policy!` makes a policy when the program is compiled, so it cannot grant the paths `{ident}` holds at run time: write the path as a string, or build the policy at run time with `Policy::builder(...).{}_path({ident})`",
+                    grant.class.keyword()
+                ),
+            ));
+        }
+    }
     match combine(errors) {
         None => expand::policy_ref(&policy),
         Some(errors) => expand::errors_expr(errors),
@@ -125,6 +137,51 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
         errors.push(syn::Error::new(
             constness.span(),
             "`#[sandbox]` cannot go on a `const fn`: enforcing a policy is a system call, which cannot run at compile time",
+        ));
+    }
+}
+
+/// Checks that every identifier a policy grants names a parameter of the function (by a plain
+/// name: `input: &Path`, `mut dir: PathBuf`), with the near miss among them when it does not.
+fn check_arguments(policy: &model::Policy, function: &ItemFn, errors: &mut Errors) {
+    let parameters: Vec<String> = function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(pat) => Some(pat.ident.to_string()),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let name = &function.sig.ident;
+    for grant in &policy.grants {
+        let model::GrantPath::Arg(ident) = &grant.path else {
+            continue;
+        };
+        let wanted = ident.to_string();
+        if parameters.contains(&wanted) {
+            continue;
+        }
+        let hint = match model::near_miss_among(&wanted, parameters.iter().map(String::as_str)) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if parameters.is_empty() => format!("`{name}` has no parameter to name"),
+            None => format!(
+                "its parameters are {}",
+                parameters
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        errors.push(syn::Error::new(
+            ident.span(),
+            format!(
+                "`{wanted}` is not a parameter of `{name}`: a name in a policy grants the paths a parameter holds at each call (a path written in the policy is a string, and constants are not read); {hint}"
+            ),
         ));
     }
 }

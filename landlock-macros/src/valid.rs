@@ -3,9 +3,9 @@
 use proc_macro2::Span;
 
 use crate::Errors;
-use landlock_template::{broad_grant, broad_network, path_key};
+use landlock_template::{broad_grant, broad_network, class_conflict};
 
-use crate::model::{Class, Policy, Ports};
+use crate::model::{Class, GrantPath, Policy, Ports};
 
 /// Reports every check across items.
 pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
@@ -20,10 +20,14 @@ pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
 fn broad(policy: &Policy, errors: &mut Errors) {
     let mut found: Vec<(Span, String)> = Vec::new();
     for grant in &policy.grants {
-        let value = grant.lit.value();
+        // An argument's paths are known at each call: the runtime holds them to the same rule.
+        let GrantPath::Lit(lit) = &grant.path else {
+            continue;
+        };
+        let value = lit.value();
         let class = grant.class.keyword();
         if let Some(why) = broad_grant(class, &value) {
-            found.push((grant.lit.span(), why.describe(class, &value)));
+            found.push((lit.span(), why.describe(class, &value)));
         }
     }
     if policy.grants.iter().any(|g| g.class == Class::Write) {
@@ -50,57 +54,29 @@ fn broad(policy: &Policy, errors: &mut Errors) {
     }
 }
 
-/// Reports each path granted twice, under one class or two, at its second occurrence.
+/// Reports each path granted twice in a way that says nothing more (the same class twice, or
+/// `read` beside a wider class), at its second occurrence. `write` and `exec` on one path grant
+/// both.
 fn duplicates(policy: &Policy, errors: &mut Errors) {
     for (i, grant) in policy.grants.iter().enumerate() {
-        let value = grant.lit.value();
-        let path = path_key(&value);
-        if let Some(first) = policy.grants[..i]
-            .iter()
-            .find(|g| path_key(&g.lit.value()) == path)
-        {
-            let msg = duplicate(path, first.class, grant.class);
-            errors.push(syn::Error::new(grant.lit.span(), msg));
+        let key = grant.key();
+        for first in policy.grants[..i].iter().filter(|g| g.key() == key) {
+            let (a, b) = (first.class.keyword(), grant.class.keyword());
+            if let Some(conflict) = class_conflict(a, b) {
+                let shown = grant.shown();
+                errors.push(syn::Error::new(
+                    grant.span(),
+                    conflict.describe(&shown, a, b),
+                ));
+                break;
+            }
         }
     }
-}
-
-/// The error for `path` granted under `second` after `first`: which one to keep, when one
-/// includes the other.
-fn duplicate(path: &str, first: Class, second: Class) -> String {
-    let (first, second) = (first.keyword(), second.keyword());
-    if first == second {
-        return format!("`{path}` is listed twice under `{first}`: remove one");
-    }
-    let advice = match (first, second) {
-        ("read", broader) | (broader, "read") => {
-            format!("`{broader}` includes what `read` grants, so list it under `{broader}` alone")
-        }
-        _ => "give it `write` or `exec` (each includes `read`)".to_owned(),
-    };
-    format!("`{path}` is already granted under `{first}`: a path takes one class; {advice}")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn duplicates_say_which_class_to_keep() {
-        assert_eq!(
-            duplicate("/etc", Class::Read, Class::Read),
-            "`/etc` is listed twice under `read`: remove one"
-        );
-        let msg = duplicate("$TMP", Class::Write, Class::Read);
-        assert!(msg.ends_with("list it under `write` alone"), "{msg}");
-        let msg = duplicate("$TMP", Class::Read, Class::Exec);
-        assert!(msg.ends_with("list it under `exec` alone"), "{msg}");
-        let msg = duplicate("/srv", Class::Write, Class::Exec);
-        assert!(
-            msg.ends_with("give it `write` or `exec` (each includes `read`)"),
-            "{msg}"
-        );
-    }
+    use landlock_template::path_key;
 
     #[test]
     fn duplicates_ignore_the_optional_marker_and_trailing_slashes() {

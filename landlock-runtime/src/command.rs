@@ -115,6 +115,22 @@ impl Sandbox {
         Ok(())
     }
 
+    /// When the program's own policy grants `exec` on it but a sandbox in force on the
+    /// calling thread (which the child inherits) does not: that sandbox, and the program's
+    /// path.
+    fn denied_by_the_caller(&self, program: &std::ffi::OsStr) -> Option<CallerDenial> {
+        let path = crate::explain::program_path(program)?;
+        let own = self.policy.resolved_grants()?;
+        if !crate::explain::covers(&own, &path, crate::Class::Exec) {
+            return None;
+        }
+        let layer = crate::enforce::denied_here(&path, crate::Class::Exec)?;
+        Some(CallerDenial {
+            origin: layer.origin,
+            path,
+        })
+    }
+
     /// The spawn error for a child whose sandbox would be one layer too many.
     fn layer_limit(&self) -> io::Error {
         let error = self
@@ -143,15 +159,29 @@ impl Sandbox {
             return self.layer_limit();
         }
         let origin = self.policy.origin();
+        let caller = if error.raw_os_error() == Some(EACCES) {
+            self.denied_by_the_caller(program)
+        } else {
+            None
+        };
         let program = program.to_string_lossy();
         let message = if error.raw_os_error() == Some(E2BIG) {
             format!(
                 "sandbox {origin}: starting `{program}` failed ({error}): either its arguments and environment are too long, or the calling thread already has {MAX_LAYERS} Landlock layers, the kernel's limit, and the program's sandbox would be one more"
             )
         } else if error.raw_os_error() == Some(EACCES) {
-            format!(
-                "sandbox {origin}: starting `{program}` was denied ({error}): the policy must grant `exec` on the program, and, for a dynamically linked program, its loader and libraries (`preset = \"dynamic_loader\"`; `landlock_runtime::exec::dependencies` lists them)"
-            )
+            match caller {
+                Some(caller) => format!(
+                    "starting `{program}` was denied ({error}) by the sandbox {} in force on the calling thread, which the program inherits: it does not grant `exec` on `{}` (the program's own sandbox {origin} does); run the program from a thread whose sandboxes allow it, or add `exec = \"{}\"` to {}",
+                    caller.origin,
+                    caller.path.display(),
+                    caller.path.display(),
+                    caller.origin
+                ),
+                None => format!(
+                    "sandbox {origin}: starting `{program}` was denied ({error}): the policy must grant `exec` on the program, and, for a dynamically linked program, its loader and libraries (`preset = \"dynamic_loader\"`; `landlock_runtime::exec::dependencies` lists them); a sandbox in force on the calling thread must allow them too, since the program inherits it"
+                ),
+            }
         } else {
             format!("sandbox {origin}: starting `{program}` failed: {error}")
         };
@@ -185,6 +215,12 @@ fn arguments_size(command: &Command) -> usize {
         .filter_map(|(k, v)| v.map(|v| strings(k) + v.len() + 1))
         .sum();
     args + inherited + set
+}
+
+/// A sandbox of the calling thread that denies running a program.
+struct CallerDenial {
+    origin: crate::Origin,
+    path: std::path::PathBuf,
 }
 
 /// A spawn that failed because the policy could not be prepared; its source is the

@@ -5,16 +5,19 @@
 //! `landlock_restrict_self` with the prepared ruleset, and nothing at all when the policy is
 //! already in force on the thread.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::path::Path;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use once_cell::race::OnceBox;
 
 use crate::error::{Error, ErrorKind};
-use crate::policy::Policy;
+use crate::explain::{ResolvedGrant, ResolvedGrants};
+use crate::policy::{FsGrant, GrantPath, Policy};
 use crate::resolve::{Resolved, Variable, resolve};
-use crate::status::{Layer, Level, Status, ThreadCoverage};
+use crate::status::{Layer, Level, SkipReason, Skipped, Status, ThreadCoverage};
 use crate::{report, sys};
 
 /// The kernel's limit on stacked Landlock layers per thread.
@@ -30,6 +33,8 @@ pub(crate) struct Prepared {
     /// The statuses of this policy's enforcements on every thread, each with what became of
     /// the other threads; outcome `n` is the `n`-th pushed (outcome 0 is `status`).
     outcomes: Outcomes,
+    /// What it grants, path by path, for explaining a denial.
+    grants: ResolvedGrants,
 }
 
 /// The cell a policy keeps its preparation in. Lock-free (two threads preparing at once both
@@ -237,6 +242,11 @@ impl Policy {
         Ok(self.prepared.get().expect("set by this thread or another"))
     }
 
+    /// What the prepared policy grants, path by path.
+    pub(crate) fn resolved_grants(&self) -> Option<ResolvedGrants> {
+        self.prepared.get().map(|p| p.grants.clone())
+    }
+
     /// What the kernel enforces of this policy, once it has been prepared.
     pub fn status(&self) -> Option<&Status> {
         self.prepared.get().map(|p| &p.status)
@@ -426,6 +436,8 @@ impl Policy {
             inherited: false,
             id: prepared.id,
             outcome,
+            binding: self.binding.clone(),
+            grants: prepared.grants.clone(),
         })
     }
 
@@ -461,6 +473,27 @@ pub fn in_force() -> Vec<Layer> {
         let mut layers = layers.borrow_mut();
         layers.sync();
         layers.layers.clone()
+    })
+}
+
+/// The first policy in force on the calling thread that does not allow `wanted` on `path`, as
+/// far as this library knows the thread's layers.
+pub(crate) fn denied_here(path: &Path, wanted: crate::policy::Class) -> Option<Layer> {
+    in_force()
+        .into_iter()
+        .filter(|layer| layer.level != Level::NotEnforced)
+        .find(|layer| !crate::explain::covers(&layer.grants, path, wanted))
+}
+
+/// Whether a policy bound to these argument paths is in force on the calling thread.
+pub(crate) fn has_binding(binding: &crate::arguments::Binding) -> bool {
+    LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        layers
+            .layers
+            .iter()
+            .any(|l| l.binding.as_deref() == Some(binding))
     })
 }
 
@@ -507,8 +540,8 @@ pub fn kernel_abi() -> u32 {
 /// path obeys at compile time, applied to what the variable resolved to.
 fn check_broad(
     policy: &Policy,
-    grant: &crate::policy::FsGrant,
-    path: &std::path::Path,
+    grant: &FsGrant,
+    path: &Path,
     variable: Variable,
 ) -> Result<(), ErrorKind> {
     if policy.broad {
@@ -529,44 +562,70 @@ fn check_broad(
         ),
         variable: variable.name,
         value: variable.value,
-        template: grant.template().to_owned(),
+        template: grant.to_string(),
     })
+}
+
+/// The path a grant names, resolved; `None` when it is skipped (an optional template whose
+/// variable is unset).
+fn grant_path<'a>(policy: &Policy, grant: &'a FsGrant) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
+    match grant.path() {
+        GrantPath::Template(template) => match resolve(template)? {
+            Resolved::Path(path, None) => Ok(Some(path)),
+            Resolved::Path(path, Some(variable)) => {
+                check_broad(policy, grant, &path, variable)?;
+                Ok(Some(path))
+            }
+            Resolved::SkippedUnset => Ok(None),
+        },
+        GrantPath::Literal(path) => Ok(Some(Cow::Borrowed(path.as_path()))),
+        GrantPath::Argument(name) => Err(ErrorKind::InvalidPolicy {
+            problems: vec![format!(
+                "the policy grants the paths of the argument `{name}`, which are known only when the function is called: it is enforced by calling the function, not on its own"
+            )],
+        }),
+    }
 }
 
 fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
     let abi = sys::abi();
     let mut builder = sys::RulesetBuilder::new(policy, abi)?;
     let mut skipped = Vec::new();
+    let mut resolved = Vec::new();
     let presets = policy.presets.iter().flat_map(|p| p.grants());
     for grant in policy.grants.iter().chain(presets) {
-        let template = grant.template();
-        let path = match resolve(template)? {
-            Resolved::Path(path, None) => path,
-            Resolved::Path(path, Some(variable)) => {
-                check_broad(policy, grant, &path, variable)?;
-                path
-            }
-            Resolved::SkippedUnset => {
-                skipped.push(template.to_owned());
-                continue;
-            }
+        let skip = |reason| Skipped {
+            grant: grant.to_string(),
+            reason,
+        };
+        let Some(path) = grant_path(policy, grant)? else {
+            skipped.push(skip(SkipReason::VariableUnset));
+            continue;
         };
         match builder.add_path(&path, grant.class()) {
-            Ok(()) => {}
-            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-                if grant.is_optional() {
-                    skipped.push(template.to_owned());
+            Ok(()) => resolved.push(ResolvedGrant {
+                path: path.into_owned(),
+                class: grant.class(),
+            }),
+            // An optional path that is missing, or that this process cannot open, would grant
+            // nothing: skipped, and said so.
+            Err(source) if grant.is_optional() => {
+                skipped.push(skip(if source.kind() == std::io::ErrorKind::NotFound {
+                    SkipReason::Missing
                 } else {
-                    return Err(ErrorKind::MissingPath {
-                        path: path.into_owned(),
-                        template: template.to_owned(),
-                    });
-                }
+                    SkipReason::CannotOpen(source.to_string())
+                }))
+            }
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ErrorKind::MissingPath {
+                    path: path.into_owned(),
+                    template: grant.to_string(),
+                });
             }
             Err(source) => {
                 return Err(ErrorKind::OpenPath {
                     path: path.into_owned(),
-                    template: template.to_owned(),
+                    template: grant.to_string(),
                     source,
                 });
             }
@@ -582,5 +641,6 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
         status,
         ruleset,
         outcomes: Outcomes::default(),
+        grants: resolved.into(),
     })
 }

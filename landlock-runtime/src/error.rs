@@ -186,3 +186,22 @@ impl std::error::Error for Error {
         }
     }
 }
+
+impl From<Error> for io::Error {
+    /// An [`io::Error`] of kind `PermissionDenied` whose message is the error's, and which
+    /// holds it (`get_ref`, `into_inner`): so that `?` works in a function returning
+    /// `io::Result`.
+    ///
+    /// ```
+    /// use landlock_runtime::block;
+    ///
+    /// fn hostname() -> std::io::Result<String> {
+    ///     // The outer `?` for the sandbox, the inner one for the read.
+    ///     block::sandbox!(read = "/etc" => std::fs::read_to_string("/etc/hostname"))?
+    /// }
+    /// # let _ = hostname();
+    /// ```
+    fn from(error: Error) -> io::Error {
+        io::Error::new(io::ErrorKind::PermissionDenied, error)
+    }
+}

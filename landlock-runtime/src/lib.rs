@@ -69,12 +69,14 @@
 
 #[cfg(target_os = "linux")]
 mod all_threads;
+mod arguments;
 #[cfg(unix)]
 mod command;
 mod enforce;
 mod error;
 #[cfg(target_os = "linux")]
 pub mod exec;
+mod explain;
 pub mod lock;
 #[cfg(target_os = "linux")]
 mod open_grant;
@@ -108,10 +110,12 @@ pub use command::{CommandExt, SandboxedCommand};
 /// assert_eq!(p.presets()[0].name(), "dynamic_loader");
 /// ```
 pub use landlock_macros::policy;
-pub use policy::{Class, FsGrant, Origin, Policy, PolicyBuilder, Ports, Scopes};
+pub use policy::{Class, FsGrant, GrantPath, Origin, Policy, PolicyBuilder, Ports, Scopes};
 pub use presets::{PRESETS, Preset};
 pub use registry::{policies, policies_json};
-pub use status::{Dropped, Layer, Level, Status, ThreadCoverage, Uncovered, UncoveredThread};
+pub use status::{
+    Dropped, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage, Uncovered, UncoveredThread,
+};
 
 /// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
 ///
@@ -169,5 +173,26 @@ pub mod __private {
         f: F,
     ) -> Result<T, crate::Error> {
         policy.run(f)
+    }
+
+    pub use crate::arguments::{
+        Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef,
+        ArgumentProbe, NotPaths, paths,
+    };
+
+    /// Enforces `policy`, bound to the paths of its arguments, at function entry; panics (at
+    /// the annotated function) if it cannot.
+    #[track_caller]
+    pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) {
+        crate::arguments::enter(policy, arguments);
+    }
+
+    /// The block form of a policy that names variables: bound to their paths, then run.
+    pub fn run_with_arguments<T: Send, F: FnOnce() -> T + Send>(
+        policy: &'static Policy,
+        arguments: &[Argument],
+        f: F,
+    ) -> Result<T, crate::Error> {
+        crate::arguments::run(policy, arguments, f)
     }
 }

@@ -5,8 +5,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
-use landlock_template::{PathTemplate, broad_grant, broad_network, path_key};
+use landlock_template::{
+    PathTemplate, broad_grant, broad_network, broad_resolved, class_conflict, path_key,
+};
 
 use crate::enforce::PreparedCell;
 use crate::error::{Error, ErrorKind};
@@ -43,19 +46,35 @@ impl fmt::Display for Class {
     }
 }
 
-/// One filesystem grant: a path template and its class.
+/// One filesystem grant: what it names, and its class.
 ///
 /// ```
-/// use landlock_runtime::{Class, FsGrant};
+/// use landlock_runtime::{Class, FsGrant, GrantPath};
 ///
 /// let g = FsGrant::new("$HOME/.cache?", Class::Write);
 /// assert!(g.is_optional());
-/// assert_eq!(g.template(), "$HOME/.cache?");
+/// assert_eq!(g.path(), &GrantPath::Template("$HOME/.cache?".into()));
+/// assert_eq!(g.to_string(), "$HOME/.cache?");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FsGrant {
-    template: Cow<'static, str>,
+    path: GrantPath,
     class: Class,
+}
+
+/// What a grant names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrantPath {
+    /// A path template of the policy language (`/etc`, `$HOME/.cache?`), resolved when the
+    /// policy is prepared.
+    Template(Cow<'static, str>),
+    /// A path given at run time ([`PolicyBuilder::read_path`]), taken literally: no variable,
+    /// no optional marker, any bytes. Absolute.
+    Literal(PathBuf),
+    /// The paths an argument of the sandboxed function holds (`read = input`), by parameter
+    /// name: the policy is bound to them, and prepared, at each call.
+    Argument(Cow<'static, str>),
 }
 
 impl FsGrant {
@@ -63,14 +82,31 @@ impl FsGrant {
     /// [`PolicyBuilder`] for a checked way to build policies).
     pub const fn new(template: &'static str, class: Class) -> FsGrant {
         FsGrant {
-            template: Cow::Borrowed(template),
+            path: GrantPath::Template(Cow::Borrowed(template)),
             class,
         }
     }
 
-    /// The path template, as written (with a trailing `?` if optional).
-    pub fn template(&self) -> &str {
-        &self.template
+    /// A grant of `class` beneath `path`, taken literally.
+    pub(crate) fn literal(path: PathBuf, class: Class) -> FsGrant {
+        FsGrant {
+            path: GrantPath::Literal(path),
+            class,
+        }
+    }
+
+    /// A grant of `class` beneath the paths the argument `name` holds at each call.
+    #[doc(hidden)]
+    pub const fn argument(name: &'static str, class: Class) -> FsGrant {
+        FsGrant {
+            path: GrantPath::Argument(Cow::Borrowed(name)),
+            class,
+        }
+    }
+
+    /// What the grant names.
+    pub fn path(&self) -> &GrantPath {
+        &self.path
     }
 
     /// The class.
@@ -78,9 +114,21 @@ impl FsGrant {
         self.class
     }
 
-    /// Whether the path is skipped when it does not exist (it ends with `?`).
+    /// Whether the path is skipped when it is missing or cannot be opened (a template that
+    /// ends with `?`).
     pub fn is_optional(&self) -> bool {
-        self.template.ends_with('?')
+        matches!(&self.path, GrantPath::Template(t) if t.ends_with('?'))
+    }
+}
+
+impl fmt::Display for FsGrant {
+    /// The template as written, the literal path, or `<argument NAME>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            GrantPath::Template(t) => f.write_str(t),
+            GrantPath::Literal(path) => write!(f, "{}", path.display()),
+            GrantPath::Argument(name) => write!(f, "<argument {name}>"),
+        }
     }
 }
 
@@ -246,6 +294,8 @@ pub struct Policy {
     /// Whether the policy acknowledges a broad grant: also one that a variable makes broad
     /// at run time.
     pub(crate) broad: bool,
+    /// For a policy bound to the paths of its arguments at one call: which.
+    pub(crate) binding: Option<std::sync::Arc<crate::arguments::Binding>>,
     pub(crate) prepared: PreparedCell,
 }
 
@@ -276,6 +326,7 @@ impl Policy {
             strict,
             process,
             broad,
+            binding: None,
             prepared: PreparedCell::new(),
         }
     }
@@ -367,6 +418,7 @@ impl Clone for Policy {
             strict: self.strict,
             process: self.process,
             broad: self.broad,
+            binding: self.binding.clone(),
             prepared: PreparedCell::new(),
         }
     }
@@ -402,11 +454,11 @@ impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "sandbox {}", self.origin)?;
         for class in [Class::Read, Class::Write, Class::Exec] {
-            let paths: Vec<&str> = self
+            let paths: Vec<String> = self
                 .grants
                 .iter()
                 .filter(|g| g.class == class)
-                .map(|g| g.template())
+                .map(|g| g.to_string())
                 .collect();
             if !paths.is_empty() {
                 writeln!(f, "  {:<8} {}", class.keyword(), paths.join(", "))?;
@@ -483,38 +535,100 @@ impl PolicyBuilder {
         let template = template.into();
         if let Err(e) = PathTemplate::parse(&template) {
             self.errors.push(e.to_string());
-        } else if let Some(other) = self
-            .grants
-            .iter()
-            .find(|g| path_key(&g.template) == path_key(&template))
-        {
-            self.errors.push(format!(
-                "`{template}` is granted twice, as {} and as {class}: keep the broader one",
-                other.class
-            ));
-        } else {
-            self.grants.push(FsGrant {
-                template: Cow::Owned(template),
+            return self;
+        }
+        let key = path_key(&template);
+        let conflict = self.grants.iter().find_map(|g| match &g.path {
+            GrantPath::Template(t) if path_key(t) == key => {
+                class_conflict(g.class.keyword(), class.keyword())
+                    .map(|c| c.describe(key, g.class.keyword(), class.keyword()))
+            }
+            _ => None,
+        });
+        match conflict {
+            Some(problem) => self.errors.push(problem),
+            None => self.grants.push(FsGrant {
+                path: GrantPath::Template(Cow::Owned(template)),
                 class,
-            });
+            }),
         }
         self
     }
 
     /// Allows reading files and listing directories beneath `path` (a path template).
+    ///
+    /// For a path known only at run time (a file named on the command line), use
+    /// [`read_path`](PolicyBuilder::read_path): a template gives `$` and a trailing `?` a
+    /// meaning.
     pub fn read(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Read)
     }
 
     /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
-    /// `path`.
+    /// `path` (a path template). With [`exec`](PolicyBuilder::exec) on the same path, both.
     pub fn write(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Write)
     }
 
-    /// Allows `read` plus executing beneath `path`.
+    /// Allows `read` plus executing beneath `path` (a path template). With
+    /// [`write`](PolicyBuilder::write) on the same path, both.
     pub fn exec(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Exec)
+    }
+
+    fn literal(mut self, path: &Path, class: Class) -> Self {
+        let path = match std::path::absolute(path) {
+            Ok(path) => path,
+            Err(e) => {
+                self.errors
+                    .push(format!("cannot make `{}` absolute: {e}", path.display()));
+                return self;
+            }
+        };
+        let grant = FsGrant {
+            path: GrantPath::Literal(path),
+            class,
+        };
+        // A path given twice is one grant; under two classes, it gets both (the kernel merges
+        // the rules of one file).
+        if !self.grants.contains(&grant) {
+            self.grants.push(grant);
+        }
+        self
+    }
+
+    /// Allows reading files and listing directories beneath `path`, taken literally: a path
+    /// known only at run time, such as a file named on the command line.
+    ///
+    /// Nothing in it is read as the policy language: `$`, a trailing `?` and non-UTF-8 bytes
+    /// are part of the name. A relative path is made absolute against the current directory,
+    /// now (without resolving symbolic links, as [`std::path::absolute`] does). The same path
+    /// given twice is one grant. A path that does not exist fails the preparation, as a
+    /// template without `?` does.
+    ///
+    /// ```
+    /// use landlock_runtime::{GrantPath, Policy};
+    ///
+    /// let policy = Policy::builder("cli").read_path("/srv/in/what?").build().unwrap();
+    /// assert_eq!(
+    ///     policy.grants()[0].path(),
+    ///     &GrantPath::Literal("/srv/in/what?".into()),
+    /// );
+    /// ```
+    pub fn read_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Read)
+    }
+
+    /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
+    /// `path`, taken literally (see [`read_path`](PolicyBuilder::read_path)).
+    pub fn write_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Write)
+    }
+
+    /// Allows `read` plus executing beneath `path`, taken literally (see
+    /// [`read_path`](PolicyBuilder::read_path)).
+    pub fn exec_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Exec)
     }
 
     fn port(&mut self, port: u16, which: &str) -> Option<u16> {
@@ -599,12 +713,23 @@ impl PolicyBuilder {
 
     /// Why each grant that needs [`broad`](PolicyBuilder::broad) does.
     fn broad_grants(&self) -> Vec<String> {
+        let home = std::env::var("HOME").ok();
         let mut found: Vec<String> = self
             .grants
             .iter()
             .filter_map(|g| {
                 let class = g.class.keyword();
-                broad_grant(class, &g.template).map(|why| why.describe(class, &g.template))
+                match &g.path {
+                    GrantPath::Template(t) => {
+                        broad_grant(class, t).map(|why| why.describe(class, t))
+                    }
+                    GrantPath::Literal(path) => {
+                        let path = path.to_str()?;
+                        broad_resolved(class, path, home.as_deref())
+                            .map(|why| why.describe(class, path))
+                    }
+                    GrantPath::Argument(_) => None,
+                }
             })
             .collect();
         if self.grants.iter().any(|g| g.class == Class::Write) {
@@ -658,6 +783,7 @@ impl PolicyBuilder {
             strict: self.strict,
             process: self.process,
             broad: self.broad,
+            binding: None,
             prepared: PreparedCell::new(),
         })
     }
@@ -681,7 +807,46 @@ mod tests {
             panic!("{err}");
         };
         assert_eq!(problems.len(), 4, "{problems:?}");
-        assert!(problems[2].contains("granted twice, as read and as exec"));
+        assert_eq!(
+            problems[2],
+            "`/etc` is already granted under `read`: `exec` includes what `read` grants, so list it under `exec` alone"
+        );
+    }
+
+    #[test]
+    fn builder_grants_write_and_exec_on_one_path_and_merges_literal_paths() {
+        let p = Policy::builder("t")
+            .write("/srv/build")
+            .exec("/srv/build/")
+            .read_path("/srv/in")
+            .read_path("/srv/in")
+            .write_path("/srv/in")
+            .build()
+            .unwrap();
+        let shown: Vec<String> = p
+            .grants()
+            .iter()
+            .map(|g| format!("{} {g}", g.class()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "write /srv/build",
+                "exec /srv/build/",
+                "read /srv/in",
+                "write /srv/in"
+            ]
+        );
+        let err = Policy::builder("t")
+            .exec("/srv")
+            .exec("/srv?")
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`/srv` is listed twice under `exec`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -731,7 +896,11 @@ mod tests {
             .write("/srv?")
             .build()
             .unwrap_err();
-        assert!(err.to_string().contains("granted twice"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`/srv` is already granted under `read`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Policy {
     /// | --- | --- |
     /// | `function` | the function's module path (`app::main`; `app::{sandbox block}` for a block) |
     /// | `file`, `line` | where the policy is declared |
-    /// | `read`, `write`, `exec` | the path templates of each class, as written |
+    /// | `read`, `write`, `exec` | the paths of each class: templates as written, literal paths, and `<argument NAME>` for the paths of an argument |
     /// | `presets` | the names of the presets (see [`Preset`](crate::Preset)) |
     /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
@@ -82,11 +82,11 @@ impl Policy {
     /// assert_eq!(json["bind"], serde_json::json!([]));
     /// ```
     pub fn to_json(&self) -> Value {
-        let paths = |class: Class| -> Vec<&str> {
+        let paths = |class: Class| -> Vec<String> {
             self.grants()
                 .iter()
                 .filter(|g| g.class() == class)
-                .map(|g| g.template())
+                .map(|g| g.to_string())
                 .collect()
         };
         let ports = |ports: &Ports| match ports {

@@ -110,16 +110,16 @@ pub struct Status {
     pub abi: u32,
     /// What is not enforced.
     pub dropped: Dropped,
-    /// Optional paths that were skipped because they do not exist (or their variable is
-    /// unset), as written in the policy.
-    pub skipped: Vec<String>,
+    /// Optional paths that were skipped, as written in the policy, each with why: they grant
+    /// nothing.
+    pub skipped: Vec<Skipped>,
     /// For an enforcement on every thread of the process: what became of the other threads.
     /// Threads that keep their access make the level [`Level::Partial`].
     pub threads: Option<ThreadCoverage>,
 }
 
 impl Status {
-    pub(crate) fn new(policy: &Policy, abi: u32, skipped: Vec<String>) -> Status {
+    pub(crate) fn new(policy: &Policy, abi: u32, skipped: Vec<Skipped>) -> Status {
         let dropped = Dropped::at_abi(policy, abi);
         let level = if abi == 0 {
             Level::NotEnforced
@@ -175,10 +175,59 @@ impl fmt::Display for Status {
         {
             write!(f, "; {threads}")?;
         }
-        if !self.skipped.is_empty() {
-            write!(f, "; skipped optional paths: {}", self.skipped.join(", "))?;
+        for (i, skipped) in self.skipped.iter().enumerate() {
+            let lead = if i == 0 {
+                "; skipped optional paths: "
+            } else {
+                ", "
+            };
+            write!(f, "{lead}{skipped}")?;
         }
         Ok(())
+    }
+}
+
+/// An optional path of a policy that grants nothing, and why.
+///
+/// ```
+/// use landlock_runtime::{Policy, SkipReason};
+///
+/// let policy = Policy::builder("t").read("/no/such/dir?").build().unwrap();
+/// let status = policy.prepare().unwrap();
+/// assert_eq!(status.skipped[0].grant, "/no/such/dir?");
+/// assert_eq!(status.skipped[0].reason, SkipReason::Missing);
+/// assert_eq!(status.skipped[0].to_string(), "/no/such/dir? (missing)");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// The path, as written in the policy.
+    pub grant: String,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// Why an optional path was skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// It does not exist.
+    Missing,
+    /// The variable it starts with is not set.
+    VariableUnset,
+    /// It exists but this process cannot open it (the system's message): a rule needs the
+    /// path opened, as when the program runs as another user than its `$HOME` belongs to.
+    CannotOpen(String),
+}
+
+impl fmt::Display for Skipped {
+    /// `$HOME/.config/app? (cannot be opened: Permission denied (os error 13))`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            SkipReason::Missing => write!(f, "{} (missing)", self.grant),
+            SkipReason::VariableUnset => write!(f, "{} (variable not set)", self.grant),
+            SkipReason::CannotOpen(why) => write!(f, "{} (cannot be opened: {why})", self.grant),
+        }
     }
 }
 
@@ -213,6 +262,10 @@ pub struct Layer {
     pub(crate) id: u64,
     /// Which enforcement of that policy (see `Prepared::outcome`).
     pub(crate) outcome: usize,
+    /// For a policy bound to the paths of its arguments: which, for re-entry.
+    pub(crate) binding: Option<std::sync::Arc<crate::arguments::Binding>>,
+    /// What the policy grants, path by path.
+    pub(crate) grants: crate::explain::ResolvedGrants,
 }
 
 impl fmt::Display for Uncovered {

@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, OnceLock};
 use std::thread;
 
-use landlock_runtime::{ErrorKind, Level, MAX_LAYERS, Policy, block, in_force, kernel_abi};
+use landlock_runtime::{
+    ErrorKind, Level, MAX_LAYERS, Policy, SkipReason, block, in_force, kernel_abi,
+};
 
 use common::{
     Scratch, TRUE, abi_or_skip, assert_errno, assert_ok, bind_reuseport, build, elf_interpreter,
@@ -681,11 +683,13 @@ fn a_missing_optional_path_is_skipped_and_listed() {
             .write(present),
     );
     let status = policy.prepare().unwrap();
-    assert_eq!(status.skipped, [absent.as_str()]);
+    assert_eq!(status.skipped.len(), 1);
+    assert_eq!(status.skipped[0].grant, absent);
+    assert_eq!(status.skipped[0].reason, SkipReason::Missing);
     assert!(
         status
             .to_string()
-            .ends_with(&format!("; skipped optional paths: {absent}"))
+            .ends_with(&format!("; skipped optional paths: {absent} (missing)"))
     );
     inside(&policy, || {
         assert_ok!(fs::read_to_string(&granted));
@@ -756,7 +760,12 @@ fn an_optional_unset_variable_is_skipped_and_listed() {
             .read(s.template("granted"))
             .write(optional.clone()),
     );
-    assert_eq!(policy.prepare().unwrap().skipped, [optional]);
+    let skipped = &policy.prepare().unwrap().skipped;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(
+        (skipped[0].grant.as_str(), &skipped[0].reason),
+        (optional.as_str(), &SkipReason::VariableUnset)
+    );
     inside(&policy, || {
         assert_ok!(fs::read_to_string(&granted));
         assert_errno!(fs::read_to_string(&other), EACCES);

@@ -68,6 +68,59 @@ pub fn path_key(template: &str) -> &str {
     }
 }
 
+/// What is wrong with granting one path under two classes (`read`, `write` or `exec`), the
+/// second after the first, or `None` when the two together say something neither says alone.
+///
+/// `write` and `exec` on one path grant both (their union: a build or plugin directory that a
+/// program writes files into and runs them from). The same class twice says nothing more, and
+/// `read` beside a wider class says nothing the wider one does not.
+///
+/// ```
+/// use landlock_template::{ClassConflict, class_conflict};
+///
+/// assert_eq!(class_conflict("write", "exec"), None);
+/// assert_eq!(class_conflict("read", "read"), Some(ClassConflict::Repeated));
+/// assert_eq!(class_conflict("exec", "read"), Some(ClassConflict::ReadBesideWider("exec")));
+/// ```
+pub fn class_conflict<'a>(first: &'a str, second: &'a str) -> Option<ClassConflict<'a>> {
+    match (first, second) {
+        _ if first == second => Some(ClassConflict::Repeated),
+        ("read", wider) | (wider, "read") => Some(ClassConflict::ReadBesideWider(wider)),
+        _ => None,
+    }
+}
+
+/// Why one path under two classes is refused; see [`class_conflict`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassConflict<'a> {
+    /// The same class twice.
+    Repeated,
+    /// `read` beside this wider class, which includes what `read` grants.
+    ReadBesideWider(&'a str),
+}
+
+impl ClassConflict<'_> {
+    /// The message for `path`, granted under `first` and then again under `second`.
+    ///
+    /// ```
+    /// let conflict = landlock_template::class_conflict("read", "write").unwrap();
+    /// assert_eq!(
+    ///     conflict.describe("/srv", "read", "write"),
+    ///     "`/srv` is already granted under `read`: `write` includes what `read` grants, so list it under `write` alone",
+    /// );
+    /// ```
+    pub fn describe(&self, path: &str, first: &str, second: &str) -> String {
+        match self {
+            ClassConflict::Repeated => {
+                format!("`{path}` is listed twice under `{second}`: remove one")
+            }
+            ClassConflict::ReadBesideWider(wider) => format!(
+                "`{path}` is already granted under `{first}`: `{wider}` includes what `read` grants, so list it under `{wider}` alone"
+            ),
+        }
+    }
+}
+
 /// Why a grant of `class` (`read`, `write` or `exec`) on `template` is broad enough that review
 /// must see it acknowledged (`broad` in the policy), or `None` when it is not: any class on
 /// `/`, and `write` on a home or system tree ([`BROAD_WRITE`]).

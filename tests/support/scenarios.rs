@@ -29,6 +29,7 @@ fn main() {
         Some("zombie-main") => zombie_main(),
         Some("single-thread-scope") => single_thread_scope(),
         Some("tid-reuse") => tid_reuse(),
+        Some("optional-home") => optional_home(),
         _ => {
             eprintln!("usage: landlock-scenarios SCENARIO [strict]");
             std::process::exit(2);
@@ -270,4 +271,23 @@ fn tid_reuse() {
     println!("old_tid: {old_tid}");
     go_tx.send(()).unwrap();
     println!("new_thread: {}", result_rx.recv().unwrap());
+}
+
+/// A policy naming `$HOME/.landlock-scenario`, optional and not: run as a user who cannot open
+/// it (another user's home, inherited through `HOME`). Prints `optional:` (the status, or the
+/// error) and `mandatory:` (likewise).
+fn optional_home() {
+    for (key, template) in [
+        ("optional", "$HOME/.landlock-scenario?"),
+        ("mandatory", "$HOME/.landlock-scenario"),
+    ] {
+        let policy = Policy::builder("scenarios::optional_home")
+            .read(template)
+            .build()
+            .unwrap();
+        match policy.prepare() {
+            Ok(status) => println!("{key}: {status}"),
+            Err(e) => println!("{key}: error: {e}"),
+        }
+    }
 }

@@ -28,6 +28,10 @@ use landlock_runtime::{Class, Level, Policy, block, kernel_abi, sandbox};
 #[sandbox(read = ["/etc", "/usr/share"], exec = ["/usr/bin", "/usr/lib"], write = "$TMP")]
 pub fn five_paths() {}
 
+/// The same policy with its paths given as arguments: bound and prepared at each call.
+#[sandbox(read = read, exec = exec, write = write)]
+pub fn five_paths_as_arguments(read: &[&str], exec: &[&str], write: &std::path::Path) {}
+
 /// The block form of the same policy, with an empty body.
 fn five_paths_block() {
     block::sandbox!(read = ["/etc", "/usr/share"], exec = ["/usr/bin", "/usr/lib"], write = "$TMP" => ())
@@ -54,6 +58,8 @@ pub struct Setup {
     generated: &'static Policy,
     /// The floor: a ruleset made once, so that a thread pays only the two system calls.
     ready: OwnedFd,
+    /// The temporary directory, the `write` path of every case.
+    tmp: std::path::PathBuf,
 }
 
 impl Setup {
@@ -109,6 +115,7 @@ impl Setup {
             abi,
             generated,
             ready,
+            tmp: std::env::temp_dir(),
         })
     }
 }
@@ -244,7 +251,7 @@ pub struct Case {
 }
 
 /// Every case, in the order they run.
-pub const CASES: [Case; 9] = [
+pub const CASES: [Case; 10] = [
     Case {
         id: "thread/spawn_join_empty",
         what: "spawn and join a thread that does nothing",
@@ -267,6 +274,13 @@ pub const CASES: [Case; 9] = [
                 let policy = setup.generated.clone();
                 policy.enforce().expect("sandbox enforced");
             })
+        },
+    },
+    Case {
+        id: "first/argument_policy",
+        what: "call a #[sandbox] fn whose paths are its arguments (bound, prepared and enforced at the call)",
+        run: |setup, iters| {
+            on_fresh_threads(iters, || five_paths_as_arguments(&READ, &EXEC, &setup.tmp))
         },
     },
     Case {
@@ -399,7 +413,7 @@ pub struct Comparison {
 }
 
 /// The comparisons of the issue, in order.
-pub const COMPARISONS: [Comparison; 6] = [
+pub const COMPARISONS: [Comparison; 7] = [
     Comparison {
         label: "1. first enforcement, builder vs landlock crate",
         subject: "first/policy_builder",
@@ -412,6 +426,13 @@ pub const COMPARISONS: [Comparison; 6] = [
         subject: "first/generated_policy_copy",
         baseline: Some("first/landlock_crate_by_hand"),
         goal: Goal::RatioAtMost(1.05),
+        basis: Basis::Net,
+    },
+    Comparison {
+        label: "1. first enforcement, argument policy vs landlock crate",
+        subject: "first/argument_policy",
+        baseline: Some("first/landlock_crate_by_hand"),
+        goal: Goal::RatioAtMost(1.1),
         basis: Basis::Net,
     },
     Comparison {

@@ -1,0 +1,249 @@
+//! Policies that grant the paths an argument holds (`#[sandbox(read = input)]`): the policy
+//! written in the source names the argument, and at each call it is bound to the paths the
+//! argument holds, then prepared and enforced like any policy.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind};
+use crate::policy::{FsGrant, GrantPath, Policy};
+
+/// A policy bound to the paths of its arguments at one call: what re-entry is recognised by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Binding {
+    /// The address of the policy written in the source.
+    policy: usize,
+    arguments: Vec<(&'static str, Vec<PathBuf>)>,
+}
+
+/// The paths of one argument, by parameter name, as the macros collect them at a call.
+pub type Argument = (&'static str, Vec<PathBuf>);
+
+impl Policy {
+    /// This policy with each argument grant replaced by grants of the paths the argument holds
+    /// (made absolute against the current directory); refused when one of them is a broad
+    /// grant and the policy does not say `broad`.
+    fn bind_arguments(&'static self, arguments: &[Argument]) -> Result<Policy, Error> {
+        let home = std::env::var("HOME").ok();
+        let mut grants: Vec<FsGrant> = Vec::with_capacity(self.grants.len());
+        let mut problems = Vec::new();
+        for grant in self.grants.iter() {
+            let GrantPath::Argument(name) = grant.path() else {
+                grants.push(grant.clone());
+                continue;
+            };
+            let paths = arguments
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, paths)| paths.as_slice())
+                .unwrap_or_default();
+            for path in paths {
+                let path = std::path::absolute(path).map_err(|e| {
+                    self.error(ErrorKind::InvalidPolicy {
+                        problems: vec![format!(
+                            "argument `{name}`: cannot make `{}` absolute: {e}",
+                            path.display()
+                        )],
+                    })
+                })?;
+                let class = grant.class().keyword();
+                if let Some(why) = path.to_str().and_then(|p| {
+                    landlock_template::broad_resolved(class, p, home.as_deref())
+                        .map(|why| why.describe(class, p))
+                }) && !self.broad
+                {
+                    problems.push(format!(
+                        "argument `{name}` holds `{}`: {why}; narrow it, or acknowledge a broad grant with `broad`",
+                        path.display()
+                    ));
+                }
+                let bound = FsGrant::literal(path, grant.class());
+                if !grants.contains(&bound) {
+                    grants.push(bound);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(self.error(ErrorKind::InvalidPolicy { problems }));
+        }
+        let mut bound = self.clone();
+        bound.grants = grants.into();
+        bound.binding = Some(Arc::new(Binding {
+            policy: self as *const Policy as usize,
+            arguments: arguments.to_vec(),
+        }));
+        Ok(bound)
+    }
+}
+
+/// Enforces `policy` bound to `arguments` at function entry; panics (at the annotated
+/// function) if it cannot. The same policy with the same paths already in force on the thread
+/// is not entered again.
+#[track_caller]
+pub(crate) fn enter(policy: &'static Policy, arguments: &[Argument]) {
+    let binding = Binding {
+        policy: policy as *const Policy as usize,
+        arguments: arguments.to_vec(),
+    };
+    if crate::enforce::has_binding(&binding) {
+        return;
+    }
+    if let Err(error) = policy
+        .bind_arguments(arguments)
+        .and_then(|bound| bound.enforce().map(drop))
+    {
+        panic!("{error}");
+    }
+}
+
+/// Runs `f` on a scoped thread sandboxed by `policy` bound to `arguments`.
+pub(crate) fn run<T: Send, F: FnOnce() -> T + Send>(
+    policy: &'static Policy,
+    arguments: &[Argument],
+    f: F,
+) -> Result<T, Error> {
+    policy.bind_arguments(arguments)?.run(f)
+}
+
+/// What the macros wrap an argument in, to find its paths: a single path (anything
+/// `AsRef<Path>`) first, then a collection of paths, then a collection behind a reference
+/// (autoref specialisation: the first of the `ArgumentPath*` traits whose bounds hold is
+/// used).
+#[doc(hidden)]
+pub struct ArgumentProbe<'a, T: ?Sized>(pub &'a T);
+
+/// One path: `&Path`, `PathBuf`, `&str`, `String`, `OsString`, any `AsRef<Path>`.
+#[doc(hidden)]
+pub trait ArgumentPath {
+    fn __landlock_paths(&self) -> Vec<PathBuf>;
+}
+
+impl<T: AsRef<Path> + ?Sized> ArgumentPath for &&&ArgumentProbe<'_, T> {
+    fn __landlock_paths(&self) -> Vec<PathBuf> {
+        vec![self.0.as_ref().to_path_buf()]
+    }
+}
+
+/// A collection of paths: `Vec<PathBuf>`, `[&Path; N]`, `Option<PathBuf>`, a set.
+#[doc(hidden)]
+pub trait ArgumentPathList {
+    fn __landlock_paths(&self) -> Vec<PathBuf>;
+}
+
+impl<'a, T: ?Sized> ArgumentPathList for &&ArgumentProbe<'a, T>
+where
+    &'a T: IntoIterator,
+    <&'a T as IntoIterator>::Item: AsRef<Path>,
+{
+    fn __landlock_paths(&self) -> Vec<PathBuf> {
+        self.0
+            .into_iter()
+            .map(|p| p.as_ref().to_path_buf())
+            .collect()
+    }
+}
+
+/// A collection behind a reference or a box: `&[&Path]`, `&Vec<String>`, `Box<[PathBuf]>`.
+#[doc(hidden)]
+pub trait ArgumentPathListRef {
+    fn __landlock_paths(&self) -> Vec<PathBuf>;
+}
+
+impl<'a, T, U> ArgumentPathListRef for &ArgumentProbe<'a, T>
+where
+    T: std::ops::Deref<Target = U> + ?Sized,
+    U: ?Sized + 'a,
+    &'a U: IntoIterator,
+    <&'a U as IntoIterator>::Item: AsRef<Path>,
+{
+    fn __landlock_paths(&self) -> Vec<PathBuf> {
+        let target: &'a U = self.0;
+        target
+            .into_iter()
+            .map(|p| p.as_ref().to_path_buf())
+            .collect()
+    }
+}
+
+/// Anything else: not paths. The macros pass the result to [`paths`], which refuses it with a
+/// message that says what an argument in a policy may be.
+#[doc(hidden)]
+pub trait ArgumentNotPaths {
+    fn __landlock_paths(&self) -> NotPaths;
+}
+
+impl<T: ?Sized> ArgumentNotPaths for ArgumentProbe<'_, T> {
+    fn __landlock_paths(&self) -> NotPaths {
+        NotPaths
+    }
+}
+
+/// What an argument that holds no paths gives; see [`ArgumentNotPaths`].
+#[doc(hidden)]
+pub struct NotPaths;
+
+/// The paths found in an argument.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "an argument granted in a policy must hold paths",
+    label = "not a path (`&Path`, `PathBuf`, `&str`, `String`, anything `AsRef<Path>`), nor a collection of paths (`Vec`, slice, array, `Option`)"
+)]
+pub trait IntoArgumentPaths {
+    fn into_paths(self) -> Vec<PathBuf>;
+}
+
+#[diagnostic::do_not_recommend]
+impl IntoArgumentPaths for Vec<PathBuf> {
+    fn into_paths(self) -> Vec<PathBuf> {
+        self
+    }
+}
+
+/// The paths an argument holds, or a compile error naming the argument.
+#[doc(hidden)]
+pub fn paths(found: impl IntoArgumentPaths) -> Vec<PathBuf> {
+    found.into_paths()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::ffi::OsString;
+
+    macro_rules! paths_of {
+        ($e:expr) => {{
+            #[allow(unused_imports)]
+            use super::{
+                ArgumentNotPaths as _, ArgumentPath as _, ArgumentPathList as _,
+                ArgumentPathListRef as _,
+            };
+            paths((&&&&ArgumentProbe(&$e)).__landlock_paths())
+        }};
+    }
+
+    #[test]
+    fn every_shape_of_path_argument() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(paths_of!(Path::new("/a")), [p("/a")]);
+        assert_eq!(paths_of!(p("/a")), [p("/a")]);
+        assert_eq!(paths_of!("/a"), [p("/a")]);
+        assert_eq!(paths_of!(String::from("/a")), [p("/a")]);
+        assert_eq!(paths_of!(OsString::from("/a")), [p("/a")]);
+        assert_eq!(paths_of!(vec![p("/a"), p("/b")]), [p("/a"), p("/b")]);
+        assert_eq!(paths_of!(["/a", "/b"]), [p("/a"), p("/b")]);
+        let slice: &[&Path] = &[Path::new("/a")];
+        assert_eq!(paths_of!(slice), [p("/a")]);
+        let strings = vec![String::from("/a")];
+        assert_eq!(paths_of!(&strings), [p("/a")]);
+        assert_eq!(paths_of!(Some(p("/a"))), [p("/a")]);
+        assert_eq!(paths_of!(None::<PathBuf>), Vec::<PathBuf>::new());
+        assert_eq!(paths_of!(BTreeSet::from(["/b", "/a"])), [p("/a"), p("/b")]);
+        let boxed: Box<[PathBuf]> = vec![p("/a")].into();
+        assert_eq!(paths_of!(boxed), [p("/a")]);
+        fn generic<P: AsRef<Path>>(path: P) -> Vec<PathBuf> {
+            paths_of!(path)
+        }
+        assert_eq!(generic("/a"), [p("/a")]);
+    }
+}
