@@ -222,13 +222,7 @@ fn an_optional_path_this_user_cannot_open_is_skipped_and_said_so() {
     if !landlock_or_skip() {
         return;
     }
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        assert!(
-            std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-            "LANDLOCK_REQUIRED=1 but this test needs root (to run as another user)"
-        );
-        eprintln!("skipped: this test needs root");
+    if !root_or_skip() {
         return;
     }
     // root's own home, named through an inherited HOME, by a program run as nobody: it exists,

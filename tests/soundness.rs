@@ -26,21 +26,6 @@ fn open_errno(path: &str) -> Option<i32> {
         .map(|e| e.raw_os_error().unwrap_or(-1))
 }
 
-/// Whether this test runs as root, which PID namespaces and mounts need. Without it, the test
-/// is skipped, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
-fn root_or_skip() -> bool {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this test needs root (PID namespaces)"
-    );
-    eprintln!("skipped: this test needs root");
-    false
-}
-
 /// Runs the scenario helper with `args`, prefixed by `wrapper` (such as `unshare --pid`).
 fn scenario(wrapper: &[&str], args: &[&str]) -> String {
     let helper = env!("CARGO_BIN_EXE_landlock-scenarios");

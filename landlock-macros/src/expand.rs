@@ -41,6 +41,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     let abstract_unix_sockets = policy.allow_abstract_unix_sockets.is_none();
     let strict = policy.strict.is_some();
     let broad = policy.broad.is_some();
+    let quiet = policy.quiet.is_some();
     quote! {
         static __LANDLOCK_POLICY: #p::Policy = #p::Policy::__from_parts(
             #p::Origin::new(#function, ::core::file!(), ::core::line!()),
@@ -55,6 +56,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
             #strict,
             #process,
             #broad,
+            #quiet,
         );
         #[#p::linkme::distributed_slice(#p::POLICIES)]
         #[linkme(crate = #p::linkme)]

@@ -22,6 +22,7 @@ pub(crate) const KEYS: &[&str] = &[
     "strict",
     "process",
     "broad",
+    "quiet",
     "crate",
 ];
 
@@ -32,6 +33,7 @@ pub(crate) const FLAGS: &[&str] = &[
     "strict",
     "process",
     "broad",
+    "quiet",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,6 +117,7 @@ pub(crate) struct Policy {
     pub strict: Flag,
     pub process: Flag,
     pub broad: Flag,
+    pub quiet: Flag,
     pub krate: Option<syn::Path>,
 }
 
@@ -152,6 +155,7 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
                 "allow_abstract_unix_sockets" => policy.allow_abstract_unix_sockets = flag,
                 "process" => policy.process = flag,
                 "broad" => policy.broad = flag,
+                "quiet" => policy.quiet = flag,
                 _ => policy.strict = flag,
             }
             continue;

@@ -111,6 +111,9 @@ struct Board {
     owner: AtomicI32,
     /// The last generation given out.
     generation: AtomicU32,
+    /// The policy id the current job's threads carry as their name while they restrict
+    /// themselves (0: none), for attributing denials.
+    mark: AtomicU64,
 }
 
 struct Slot {
@@ -137,6 +140,7 @@ static BOARD: Board = Board {
     retired: [FREE; RETIRED],
     owner: AtomicI32::new(0),
     generation: AtomicU32::new(0),
+    mark: AtomicU64::new(0),
 };
 
 fn state(generation: u32, result: u32) -> u64 {
@@ -167,7 +171,9 @@ extern "C" fn handler(_: libc::c_int) {
                 .compare_exchange(pending, running, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
         }) {
-            let result = match restrict_thread(fd, flags) {
+            let marked = BOARD.mark.load(Ordering::Acquire);
+            let mark = (marked != 0).then(|| crate::denials::mark(getpid() as u32, marked));
+            let result = match restrict_thread(fd, flags, mark.as_ref()) {
                 Ok(()) => 0,
                 Err(errno) => errno as u32,
             };
@@ -649,11 +655,12 @@ pub(crate) fn thread_count() -> io::Result<usize> {
 }
 
 /// Has every thread of the process but the caller restrict itself with `ruleset` (and
-/// `landlock_restrict_self` flags `flags`). The caller restricts itself afterwards, and must
+/// `landlock_restrict_self` flags `flags`, and, when `mark` is not 0, carrying it as a mark). The caller restricts itself afterwards, and must
 /// start no thread meanwhile.
 pub(crate) fn restrict_other_threads(
     ruleset: BorrowedFd<'_>,
     flags: u32,
+    mark: u64,
 ) -> io::Result<ThreadCoverage> {
     let me = gettid();
     let mut listing = Listing::read(me)?;
@@ -664,6 +671,7 @@ pub(crate) fn restrict_other_threads(
         return Ok(ThreadCoverage::default());
     }
     let mut job = Job::start(ruleset, flags)?;
+    BOARD.mark.store(mark, Ordering::Release);
     let mut known: HashMap<i32, Known> = HashMap::new();
     let mut restricted = 0;
     let mut counter = PidCounter::new();

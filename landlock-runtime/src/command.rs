@@ -83,6 +83,8 @@ struct Sandbox {
 
 impl Sandbox {
     fn new(policy: &'static Policy) -> Sandbox {
+        #[cfg(target_os = "linux")]
+        crate::denials::start_if_asked();
         Sandbox {
             policy,
             prepared: policy.prepare().map(drop).map_err(Arc::new),
@@ -93,11 +95,12 @@ impl Sandbox {
     fn pre_exec(&self) -> impl FnMut() -> io::Result<()> + Send + Sync + 'static {
         let policy = self.policy;
         let prepared = self.prepared.is_ok();
+        let (flags, mark) = policy.child_logging();
         move || {
             if !prepared {
                 return Err(io::Error::from_raw_os_error(EACCES));
             }
-            policy.restrict_child()
+            policy.restrict_child(flags, mark.as_ref())
         }
     }
 
@@ -120,8 +123,8 @@ impl Sandbox {
     /// path.
     fn denied_by_the_caller(&self, program: &std::ffi::OsStr) -> Option<CallerDenial> {
         let path = crate::explain::program_path(program)?;
-        let own = self.policy.resolved_grants()?;
-        if !crate::explain::covers(&own, &path, crate::Class::Exec) {
+        let own = self.policy.rules()?;
+        if !crate::explain::covers(&own.fs, &path, crate::Class::Exec) {
             return None;
         }
         let layer = crate::enforce::denied_here(&path, crate::Class::Exec)?;

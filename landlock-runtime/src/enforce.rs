@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use once_cell::race::OnceBox;
 
 use crate::error::{Error, ErrorKind};
-use crate::explain::{ResolvedGrant, ResolvedGrants};
+use crate::explain::{ResolvedGrant, Rules, SharedRules};
 use crate::policy::{FsGrant, GrantPath, Policy};
 use crate::resolve::{Resolved, Variable, resolve};
 use crate::status::{Layer, Level, SkipReason, Skipped, Status, ThreadCoverage};
@@ -33,8 +33,10 @@ pub(crate) struct Prepared {
     /// The statuses of this policy's enforcements on every thread, each with what became of
     /// the other threads; outcome `n` is the `n`-th pushed (outcome 0 is `status`).
     outcomes: Outcomes,
-    /// What it grants, path by path, for explaining a denial.
-    grants: ResolvedGrants,
+    /// What it allows, path by path and port by port, for explaining a denial.
+    rules: SharedRules,
+    /// Whether it is registered for attributing denials.
+    registered: std::sync::atomic::AtomicBool,
 }
 
 /// The cell a policy keeps its preparation in. Lock-free (two threads preparing at once both
@@ -232,6 +234,8 @@ impl Policy {
         if let Some(prepared) = self.prepared.get() {
             return Ok(prepared);
         }
+        #[cfg(target_os = "linux")]
+        crate::denials::start_if_asked();
         let prepared = prepare(self).map_err(|k| self.error(k))?;
         let level = prepared.status.level;
         // Two threads may prepare at once: the first kept says it, once.
@@ -242,9 +246,9 @@ impl Policy {
         Ok(self.prepared.get().expect("set by this thread or another"))
     }
 
-    /// What the prepared policy grants, path by path.
-    pub(crate) fn resolved_grants(&self) -> Option<ResolvedGrants> {
-        self.prepared.get().map(|p| p.grants.clone())
+    /// What the prepared policy allows.
+    pub(crate) fn rules(&self) -> Option<SharedRules> {
+        self.prepared.get().map(|p| p.rules.clone())
     }
 
     /// What the kernel enforces of this policy, once it has been prepared.
@@ -286,8 +290,9 @@ impl Policy {
             // Asked before restricting: the policy may deny reading /proc.
             let single = sys::is_single_threaded();
             if let Some(ruleset) = &prepared.ruleset {
+                let mark = self.mark(prepared);
                 ruleset
-                    .restrict_self()
+                    .restrict_self(self.log_flags(prepared), mark.as_ref())
                     .map_err(|source| self.restrict_error(source))?;
             }
             if single {
@@ -331,7 +336,7 @@ impl Policy {
                 layers.layers.push(layer);
                 return Ok(&prepared.status);
             };
-            let coverage = self.restrict_all(ruleset, prepared.status.abi)?;
+            let coverage = self.restrict_all(prepared, ruleset)?;
             let uncovered = !coverage.uncovered.is_empty();
             let (number, status) = prepared
                 .outcomes
@@ -357,9 +362,10 @@ impl Policy {
     #[cfg(target_os = "linux")]
     fn restrict_all(
         &self,
+        prepared: &Prepared,
         ruleset: &sys::PreparedRuleset,
-        abi: u32,
     ) -> Result<ThreadCoverage, Error> {
+        let abi = prepared.status.abi;
         let kernel = |operation: &str| {
             let operation = operation.to_owned();
             move |source| self.error(ErrorKind::Kernel { operation, source })
@@ -367,7 +373,7 @@ impl Policy {
         if abi >= sys::TSYNC_ABI {
             let threads = crate::all_threads::thread_count().map_err(kernel("listing threads"))?;
             ruleset
-                .restrict_all_threads()
+                .restrict_all_threads(self.log_flags(prepared), self.mark(prepared).as_ref())
                 .map_err(|source| self.restrict_error(source))?;
             return Ok(ThreadCoverage {
                 restricted: threads.saturating_sub(1),
@@ -385,10 +391,13 @@ impl Policy {
         // The other threads first: finding and checking them reads /proc, which the policy
         // may deny. The caller starts no thread meanwhile, so nothing escapes by being started
         // from it before it is restricted.
-        let coverage = crate::all_threads::restrict_other_threads(ruleset.fd(), 0)
+        let mark = self.mark(prepared);
+        let flags = self.log_flags(prepared);
+        let marked = if mark.is_some() { prepared.id } else { 0 };
+        let coverage = crate::all_threads::restrict_other_threads(ruleset.fd(), flags, marked)
             .map_err(kernel("restricting the other threads"))?;
         ruleset
-            .restrict_self()
+            .restrict_self(flags, mark.as_ref())
             .map_err(|source| self.restrict_error(source))?;
         Ok(coverage)
     }
@@ -396,8 +405,8 @@ impl Policy {
     #[cfg(not(target_os = "linux"))]
     fn restrict_all(
         &self,
+        _: &Prepared,
         ruleset: &sys::PreparedRuleset,
-        _: u32,
     ) -> Result<ThreadCoverage, Error> {
         match *ruleset {}
     }
@@ -406,15 +415,71 @@ impl Policy {
     /// async-signal-safe system calls, no allocation, no thread-local state: the child of a
     /// multi-threaded parent may run nothing else. The policy must have been prepared.
     #[cfg(unix)]
-    pub(crate) fn restrict_child(&self) -> std::io::Result<()> {
+    pub(crate) fn restrict_child(
+        &self,
+        flags: u32,
+        mark: Option<&[u8; 16]>,
+    ) -> std::io::Result<()> {
         match self.prepared.get() {
             Some(Prepared {
                 ruleset: Some(ruleset),
                 ..
-            }) => ruleset.restrict_self(),
+            }) => ruleset.restrict_self(flags, mark),
             Some(_) => Ok(()),
             None => Err(std::io::Error::from_raw_os_error(sys::EINVAL)),
         }
+    }
+
+    /// The `landlock_restrict_self` logging flags of an enforcement in this process: none
+    /// (the kernel logs the denials of this program), or, for a `quiet` policy, its denials
+    /// not logged. None before ABI 7, which has no logging.
+    fn log_flags(&self, prepared: &Prepared) -> u32 {
+        if prepared.status.abi >= sys::LOG_ABI && self.quiet {
+            sys::LOG_SAME_EXEC_OFF
+        } else {
+            0
+        }
+    }
+
+    /// The flags and mark a child process started with this policy restricts itself with:
+    /// while denials are watched, its denials after `exec` are logged (the kernel's default
+    /// is not to), and its domain is marked for attribution. The policy must be prepared.
+    #[cfg(unix)]
+    pub(crate) fn child_logging(&self) -> (u32, Option<[u8; 16]>) {
+        let Some(prepared) = self.prepared.get() else {
+            return (0, None);
+        };
+        let mark = self.mark(prepared);
+        let flags = match (
+            prepared.status.abi >= sys::LOG_ABI,
+            self.quiet,
+            mark.is_some(),
+        ) {
+            (false, _, _) => 0,
+            (true, true, _) => sys::LOG_SAME_EXEC_OFF,
+            (true, false, true) => sys::LOG_NEW_EXEC_ON,
+            (true, false, false) => 0,
+        };
+        (flags, mark)
+    }
+
+    /// While denials are watched, the name that marks this policy's domains (registering the
+    /// policy for attribution the first time); `None` otherwise, at the cost of one load.
+    fn mark(&self, prepared: &Prepared) -> Option<[u8; 16]> {
+        #[cfg(target_os = "linux")]
+        if crate::denials::marking() {
+            if !prepared.registered.swap(true, Ordering::AcqRel) {
+                crate::denials::register(
+                    prepared.id,
+                    crate::denials::Known {
+                        origin: self.origin.clone(),
+                    },
+                );
+            }
+            return Some(crate::denials::mark(std::process::id(), prepared.id));
+        }
+        let _ = prepared;
+        None
     }
 
     /// The layer this policy adds on the calling thread with `status` (enforcement number
@@ -437,7 +502,7 @@ impl Policy {
             id: prepared.id,
             outcome,
             binding: self.binding.clone(),
-            grants: prepared.grants.clone(),
+            rules: prepared.rules.clone(),
         })
     }
 
@@ -476,13 +541,31 @@ pub fn in_force() -> Vec<Layer> {
     })
 }
 
-/// The first policy in force on the calling thread that does not allow `wanted` on `path`, as
-/// far as this library knows the thread's layers.
+/// The youngest policy in force on the calling thread that does not allow `wanted` on `path`
+/// (the one the kernel reports), as far as this library knows the thread's layers.
 pub(crate) fn denied_here(path: &Path, wanted: crate::policy::Class) -> Option<Layer> {
     in_force()
         .into_iter()
+        .rev()
         .filter(|layer| layer.level != Level::NotEnforced)
-        .find(|layer| !crate::explain::covers(&layer.grants, path, wanted))
+        .find(|layer| !crate::explain::covers(&layer.rules.fs, path, wanted))
+}
+
+/// The youngest policy in force on the calling thread that does not allow TCP bind (or
+/// connect) to `port`.
+pub(crate) fn denied_port_here(port: u16, bind: bool) -> Option<Layer> {
+    in_force()
+        .into_iter()
+        .rev()
+        .filter(|layer| layer.level != Level::NotEnforced && layer.abi >= crate::rights::TCP_ABI)
+        .find(|layer| {
+            let ports = if bind {
+                &layer.rules.bind
+            } else {
+                &layer.rules.connect
+            };
+            !ports.allows(port)
+        })
 }
 
 /// Whether a policy bound to these argument paths is in force on the calling thread.
@@ -641,6 +724,12 @@ fn prepare(policy: &Policy) -> Result<Prepared, ErrorKind> {
         status,
         ruleset,
         outcomes: Outcomes::default(),
-        grants: resolved.into(),
+        registered: std::sync::atomic::AtomicBool::new(false),
+        rules: std::sync::Arc::new(Rules {
+            fs: resolved,
+            connect: policy.connect.clone(),
+            bind: policy.bind.clone(),
+            scopes: policy.scopes,
+        }),
     })
 }

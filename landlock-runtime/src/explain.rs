@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::policy::Class;
+use crate::policy::{Class, Ports, Scopes};
 
 /// A grant as it was prepared: the path its template resolved to, and its class.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -13,8 +13,17 @@ pub(crate) struct ResolvedGrant {
     pub class: Class,
 }
 
-/// The grants of one prepared policy (presets included), shared by the layers that record it.
-pub(crate) type ResolvedGrants = Arc<[ResolvedGrant]>;
+/// What one prepared policy allows: its paths (presets included) as prepared, its ports and
+/// its scopes; shared by the layers that record it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Rules {
+    pub fs: Vec<ResolvedGrant>,
+    pub connect: Ports,
+    pub bind: Ports,
+    pub scopes: Scopes,
+}
+
+pub(crate) type SharedRules = Arc<Rules>;
 
 /// Whether a class grants what `wanted` needs (`read` is in every class).
 fn includes(class: Class, wanted: Class) -> bool {

@@ -72,6 +72,8 @@ mod all_threads;
 mod arguments;
 #[cfg(unix)]
 mod command;
+#[cfg(target_os = "linux")]
+pub mod denials;
 mod enforce;
 mod error;
 #[cfg(target_os = "linux")]

@@ -294,6 +294,9 @@ pub struct Policy {
     /// Whether the policy acknowledges a broad grant: also one that a variable makes broad
     /// at run time.
     pub(crate) broad: bool,
+    /// Whether the kernel is asked not to log its denials (ABI 7): for code that expects and
+    /// handles them.
+    pub(crate) quiet: bool,
     /// For a policy bound to the paths of its arguments at one call: which.
     pub(crate) binding: Option<std::sync::Arc<crate::arguments::Binding>>,
     pub(crate) prepared: PreparedCell,
@@ -315,6 +318,7 @@ impl Policy {
         strict: bool,
         process: bool,
         broad: bool,
+        quiet: bool,
     ) -> Policy {
         Policy {
             origin,
@@ -326,6 +330,7 @@ impl Policy {
             strict,
             process,
             broad,
+            quiet,
             binding: None,
             prepared: PreparedCell::new(),
         }
@@ -359,6 +364,7 @@ impl Policy {
             strict: false,
             process: false,
             broad: false,
+            quiet: false,
             errors: Vec::new(),
         }
     }
@@ -402,6 +408,11 @@ impl Policy {
     pub fn is_process_wide(&self) -> bool {
         self.process
     }
+
+    /// Whether the kernel is asked not to log this policy's denials (`quiet`).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
 }
 
 impl Clone for Policy {
@@ -418,6 +429,7 @@ impl Clone for Policy {
             strict: self.strict,
             process: self.process,
             broad: self.broad,
+            quiet: self.quiet,
             binding: self.binding.clone(),
             prepared: PreparedCell::new(),
         }
@@ -436,6 +448,7 @@ impl fmt::Debug for Policy {
             .field("strict", &self.strict)
             .field("process", &self.process)
             .field("broad", &self.broad)
+            .field("quiet", &self.quiet)
             .finish_non_exhaustive()
     }
 }
@@ -493,9 +506,14 @@ impl fmt::Display for Policy {
         )?;
         writeln!(
             f,
-            "  {:<8} {}",
+            "  {:<8} {}{}",
             "mode",
-            if self.strict { "strict" } else { "best effort" }
+            if self.strict { "strict" } else { "best effort" },
+            if self.quiet {
+                ", quiet (denials not logged)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -527,6 +545,7 @@ pub struct PolicyBuilder {
     strict: bool,
     process: bool,
     broad: bool,
+    quiet: bool,
     errors: Vec<String>,
 }
 
@@ -711,6 +730,15 @@ impl PolicyBuilder {
         self
     }
 
+    /// Asks the kernel not to log this sandbox's denials (the `quiet` item; Landlock ABI 7):
+    /// for code that expects denials and handles them, so that they do not show among the
+    /// ones worth a look (see [`denials`](crate::denials)). Without it, denials are logged
+    /// whenever the kernel's audit is on.
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
     /// Why each grant that needs [`broad`](PolicyBuilder::broad) does.
     fn broad_grants(&self) -> Vec<String> {
         let home = std::env::var("HOME").ok();
@@ -783,6 +811,7 @@ impl PolicyBuilder {
             strict: self.strict,
             process: self.process,
             broad: self.broad,
+            quiet: self.quiet,
             binding: None,
             prepared: PreparedCell::new(),
         })
@@ -956,6 +985,7 @@ mod tests {
             Ports::only(&[443]),
             Ports::Unrestricted,
             Scopes::RESTRICTED,
+            false,
             false,
             false,
             false,

@@ -71,6 +71,7 @@ impl Policy {
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
     /// | `strict` | whether the policy refuses to degrade |
     /// | `process` | whether it restricts every thread of the process, or the calling thread |
+    /// | `quiet` | whether the kernel is asked not to log its denials |
     ///
     /// ```
     /// use landlock_runtime::Policy;
@@ -107,6 +108,7 @@ impl Policy {
             "allow_abstract_unix_sockets": !self.scopes().abstract_unix_sockets,
             "strict": self.is_strict(),
             "process": self.is_process_wide(),
+            "quiet": self.is_quiet(),
         })
     }
 }

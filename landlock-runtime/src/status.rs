@@ -264,8 +264,8 @@ pub struct Layer {
     pub(crate) outcome: usize,
     /// For a policy bound to the paths of its arguments: which, for re-entry.
     pub(crate) binding: Option<std::sync::Arc<crate::arguments::Binding>>,
-    /// What the policy grants, path by path.
-    pub(crate) grants: crate::explain::ResolvedGrants,
+    /// What the policy allows, path by path and port by port.
+    pub(crate) rules: crate::explain::SharedRules,
 }
 
 impl fmt::Display for Uncovered {

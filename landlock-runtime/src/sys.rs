@@ -71,13 +71,20 @@ mod imp {
     }
 
     /// Restricts the calling thread with the ruleset `fd`: `prctl(PR_SET_NO_NEW_PRIVS)`, then
-    /// `landlock_restrict_self(fd, flags)`. Returns the errno of the call that failed.
+    /// `landlock_restrict_self(fd, flags)`. With a `mark`, the thread carries it as its name
+    /// for the instant of the restriction (the kernel records its creator's name with the new
+    /// domain, which is how denials are attributed), and gets its own name back. Returns the
+    /// errno of the call that failed.
     ///
-    /// The one place these two calls are made: for the calling thread, in the signal handler
-    /// that restricts the other threads, and in a child process between `fork` and `exec`. So it
-    /// is async-signal-safe: two raw system calls on integers, no allocation, no lock, and
-    /// `errno` read right after the call that set it.
-    pub(crate) fn restrict_thread(fd: RawFd, flags: u32) -> Result<(), i32> {
+    /// The one place these calls are made: for the calling thread, in the signal handler that
+    /// restricts the other threads, and in a child process between `fork` and `exec`. So it is
+    /// async-signal-safe: raw system calls on integers and stack buffers, no allocation, no
+    /// lock, and `errno` read right after the call that set it.
+    pub(crate) fn restrict_thread(
+        fd: RawFd,
+        flags: u32,
+        mark: Option<&[u8; 16]>,
+    ) -> Result<(), i32> {
         // SAFETY: prctl is variadic: its arguments are passed as the `unsigned long`s the
         // kernel reads. No memory is passed.
         let nnp = unsafe {
@@ -92,14 +99,49 @@ mod imp {
         if nnp != 0 {
             return Err(errno());
         }
+        let mut name = [0u8; 16];
+        if let Some(mark) = mark {
+            // SAFETY: PR_GET_NAME writes at most 16 bytes into the buffer; PR_SET_NAME reads a
+            // NUL-terminated name of at most 16 bytes, as `mark` is.
+            unsafe {
+                libc::prctl(
+                    libc::PR_GET_NAME,
+                    name.as_mut_ptr() as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                );
+                libc::prctl(
+                    libc::PR_SET_NAME,
+                    mark.as_ptr() as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                );
+            }
+        }
         // SAFETY: a system call on two integers; a descriptor that is not a ruleset is refused
         // by the kernel (EBADF, EBADFD), never misread.
         let restricted =
             unsafe { libc::syscall(libc::SYS_landlock_restrict_self, fd, flags as libc::c_uint) };
-        if restricted != 0 {
-            return Err(errno());
+        let result = if restricted != 0 {
+            Err(errno())
+        } else {
+            Ok(())
+        };
+        if mark.is_some() {
+            // SAFETY: as above: the name PR_GET_NAME gave, NUL-terminated.
+            unsafe {
+                libc::prctl(
+                    libc::PR_SET_NAME,
+                    name.as_ptr() as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                );
+            }
         }
-        Ok(())
+        result
     }
 
     /// The calling thread's `errno`. Async-signal-safe.
@@ -114,15 +156,19 @@ mod imp {
 
     impl PreparedRuleset {
         /// Restricts the calling thread (see [`restrict_thread`]).
-        pub(crate) fn restrict_self(&self) -> io::Result<()> {
-            restrict_thread(self.0.as_raw_fd(), 0).map_err(io::Error::from_raw_os_error)
+        pub(crate) fn restrict_self(&self, flags: u32, mark: Option<&[u8; 16]>) -> io::Result<()> {
+            restrict_thread(self.0.as_raw_fd(), flags, mark).map_err(io::Error::from_raw_os_error)
         }
 
         /// Restricts every thread of the process at once with the kernel's all-threads flag
         /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8 and later); the kernel also sets
         /// no_new_privs on the other threads.
-        pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
-            restrict_thread(self.0.as_raw_fd(), RESTRICT_SELF_TSYNC)
+        pub(crate) fn restrict_all_threads(
+            &self,
+            flags: u32,
+            mark: Option<&[u8; 16]>,
+        ) -> io::Result<()> {
+            restrict_thread(self.0.as_raw_fd(), flags | RESTRICT_SELF_TSYNC, mark)
                 .map_err(io::Error::from_raw_os_error)
         }
 
@@ -131,6 +177,14 @@ mod imp {
             self.0.as_fd()
         }
     }
+
+    /// `LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF`: denials before the next `exec` are not
+    /// logged (ABI 7).
+    pub(crate) const LOG_SAME_EXEC_OFF: u32 = 1;
+    /// `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON`: denials after an `exec` are logged too (ABI 7).
+    pub(crate) const LOG_NEW_EXEC_ON: u32 = 2;
+    /// The first ABI with the logging flags.
+    pub(crate) const LOG_ABI: u32 = 7;
 
     /// `LANDLOCK_RESTRICT_SELF_TSYNC`: restrict every thread of the process (ABI 8).
     const RESTRICT_SELF_TSYNC: u32 = 8;
@@ -279,6 +333,9 @@ mod imp {
     pub(crate) const EINVAL: i32 = 22;
     #[allow(dead_code)] // Read only by the Linux code paths.
     pub(crate) const TSYNC_ABI: u32 = 8;
+    pub(crate) const LOG_SAME_EXEC_OFF: u32 = 1;
+    pub(crate) const LOG_NEW_EXEC_ON: u32 = 2;
+    pub(crate) const LOG_ABI: u32 = 7;
 
     pub(crate) fn abi() -> u32 {
         0
@@ -292,12 +349,12 @@ mod imp {
     pub(crate) enum PreparedRuleset {}
 
     impl PreparedRuleset {
-        pub(crate) fn restrict_self(&self) -> io::Result<()> {
+        pub(crate) fn restrict_self(&self, _: u32, _: Option<&[u8; 16]>) -> io::Result<()> {
             match *self {}
         }
 
         #[allow(dead_code)] // Called only by the Linux code paths.
-        pub(crate) fn restrict_all_threads(&self) -> io::Result<()> {
+        pub(crate) fn restrict_all_threads(&self, _: u32, _: Option<&[u8; 16]>) -> io::Result<()> {
             match *self {}
         }
 

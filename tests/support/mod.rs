@@ -231,3 +231,58 @@ pub fn landlock_or_skip() -> bool {
     eprintln!("skipped: this kernel has no Landlock");
     false
 }
+
+/// A watcher of the kernel's Landlock denials, started before anything is enforced. Without
+/// `CAP_AUDIT_READ` or with the kernel's audit off, the test is skipped with the reason, or
+/// fails under `AUDIT_REQUIRED=1` (CI enables audit and sets it).
+pub fn watcher_or_skip() -> Option<landlock_runtime::denials::Watcher> {
+    match landlock_runtime::denials::watch() {
+        Ok(watcher) => Some(watcher),
+        Err(why) => {
+            assert!(
+                std::env::var_os("AUDIT_REQUIRED").is_none_or(|v| v != "1"),
+                "AUDIT_REQUIRED=1 but denials cannot be watched: {why}"
+            );
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+/// The denials of this process that come within `timeout`, until `count` of them.
+pub fn denials_of_this_process(
+    watcher: &mut landlock_runtime::denials::Watcher,
+    count: usize,
+    timeout: std::time::Duration,
+) -> Vec<landlock_runtime::denials::Denial> {
+    let me = std::process::id() as i32;
+    let deadline = std::time::Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        if let Some(denial) = watcher.next_timeout(left)
+            && denial.pid == Some(me)
+        {
+            seen.push(denial);
+        }
+    }
+    seen
+}
+
+/// Whether this test runs as root, which PID namespaces, mounts and other users need. Without
+/// it, the test is skipped, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
+pub fn root_or_skip() -> bool {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but this test needs root"
+    );
+    eprintln!("skipped: this test needs root");
+    false
+}

@@ -30,6 +30,10 @@ fn main() {
         Some("single-thread-scope") => single_thread_scope(),
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
+        Some("denials") => denials(),
+        Some("enable-audit") => {
+            landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
+        }
         _ => {
             eprintln!("usage: landlock-scenarios SCENARIO [strict]");
             std::process::exit(2);
@@ -290,4 +294,27 @@ fn optional_home() {
             Err(e) => println!("{key}: error: {e}"),
         }
     }
+}
+
+/// A sandboxed program that is denied the same file twice and exits at once, as a program that
+/// fails on a denial does. Prints `threads:` and `netlink_sockets:` (what the process holds
+/// after its enforcement: the watcher's thread and socket, if the environment asked for them).
+fn denials() {
+    let policy = Policy::builder("scenarios::denials")
+        .read("/usr")
+        .read("/proc")
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    for _ in 0..2 {
+        assert_eq!(open_errno(DENIED), libc::EACCES);
+    }
+    let threads = std::fs::read_dir("/proc/self/task").unwrap().count();
+    let sockets = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count();
+    println!("threads: {threads}");
+    println!("netlink_sockets: {sockets}");
 }

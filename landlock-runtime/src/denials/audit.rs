@@ -1,0 +1,635 @@
+//! Reading Landlock's audit records from the kernel: a `NETLINK_AUDIT` socket bound to the
+//! read-log multicast group (which needs `CAP_AUDIT_READ`), records grouped into events by
+//! their serial, and each event's denials typed and attributed.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::record::{self, EOE, LANDLOCK_ACCESS, LANDLOCK_DOMAIN, SYSCALL};
+use super::{Access, Attribution, Denial, Object};
+
+/// `AUDIT_NLGRP_READLOG`: the multicast group of every audit record.
+const READLOG_GROUP: u32 = 1;
+/// `AUDIT_GET` and `AUDIT_SET`: the kernel's audit status.
+const AUDIT_GET: u16 = 1000;
+const AUDIT_SET: u16 = 1001;
+/// `AUDIT_STATUS_ENABLED` and `AUDIT_STATUS_BACKLOG_LIMIT`: which fields of a status to set.
+const STATUS_ENABLED: u32 = 1;
+const STATUS_BACKLOG_LIMIT: u32 = 0x10;
+/// The kernel's queue of records waiting for readers, at least: its default (64) loses records
+/// when a program is denied many things at once.
+const BACKLOG: u32 = 8192;
+/// How long an event without its end record is kept before it is taken as whole (an event
+/// outside a system call has no end record).
+const EVENT_WAIT: Duration = Duration::from_millis(100);
+
+/// Why denials cannot be watched.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WatchError {
+    /// This process lacks `CAP_AUDIT_READ` (in the initial user namespace): run it as root,
+    /// or give it the capability (`setcap cap_audit_read+ep`).
+    NoCapability,
+    /// The kernel's audit is disabled, so Landlock writes no record: enable it with
+    /// `auditctl -e 1` or [`enable_audit`] (both need `CAP_AUDIT_CONTROL`).
+    AuditDisabled,
+    /// The kernel has no audit, or no Landlock ABI 7 (Linux 6.15), which reports denials.
+    Unsupported(String),
+    /// The socket could not be set up.
+    Io(io::Error),
+}
+
+impl fmt::Display for WatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatchError::NoCapability => f.write_str(
+                "cannot read the kernel's audit records: this process lacks CAP_AUDIT_READ; run it as root or give it the capability (setcap cap_audit_read+ep PROGRAM)",
+            ),
+            WatchError::AuditDisabled => f.write_str(
+                "the kernel's audit is disabled, so Landlock reports no denial: enable it with `auditctl -e 1` (as root), or landlock_runtime::denials::enable_audit()",
+            ),
+            WatchError::Unsupported(why) => write!(f, "denials cannot be watched here: {why}"),
+            WatchError::Io(e) => write!(f, "watching denials: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WatchError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn netlink_socket() -> io::Result<OwnedFd> {
+    // SAFETY: socket(2) on constants; the descriptor is owned below.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::NETLINK_AUDIT,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just returned by the kernel, owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn bind(socket: &OwnedFd, groups: u32) -> io::Result<()> {
+    // SAFETY: zeroed is a valid sockaddr_nl; the family and groups are set below.
+    let mut address: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    address.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    address.nl_groups = groups;
+    // SAFETY: a valid address of the size passed.
+    let bound = unsafe {
+        libc::bind(
+            socket.as_raw_fd(),
+            &address as *const libc::sockaddr_nl as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if bound != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Sends one request to the kernel's audit and returns the status it answers, or the errno.
+fn audit_request(kind: u16, status: Option<[u32; 11]>) -> io::Result<[u32; 11]> {
+    let socket = netlink_socket()?;
+    bind(&socket, 0)?;
+    let payload: Vec<u8> = status
+        .map(|s| s.iter().flat_map(|v| v.to_ne_bytes()).collect())
+        .unwrap_or_default();
+    let mut message = Vec::with_capacity(16 + payload.len());
+    message.extend_from_slice(&((16 + payload.len()) as u32).to_ne_bytes());
+    message.extend_from_slice(&kind.to_ne_bytes());
+    let flags = (libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16;
+    message.extend_from_slice(&flags.to_ne_bytes());
+    message.extend_from_slice(&1u32.to_ne_bytes());
+    message.extend_from_slice(&0u32.to_ne_bytes());
+    message.extend_from_slice(&payload);
+    // SAFETY: zeroed is a valid sockaddr_nl: the kernel (pid 0).
+    let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    // SAFETY: a valid buffer and address of the sizes passed.
+    let sent = unsafe {
+        libc::sendto(
+            socket.as_raw_fd(),
+            message.as_ptr().cast(),
+            message.len(),
+            0,
+            &kernel as *const libc::sockaddr_nl as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if sent < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    set_timeout(&socket, Duration::from_secs(2))?;
+    let mut buffer = vec![0u8; 8192];
+    let mut answer = None;
+    for _ in 0..4 {
+        let n = receive(&socket, &mut buffer)?;
+        let Some((kind, payload)) = message_of(&buffer[..n]) else {
+            continue;
+        };
+        match kind {
+            k if k == libc::NLMSG_ERROR as u16 => {
+                let errno = i32::from_ne_bytes(
+                    payload
+                        .get(..4)
+                        .unwrap_or(&[0; 4])
+                        .try_into()
+                        .unwrap_or([0; 4]),
+                );
+                if errno != 0 {
+                    return Err(io::Error::from_raw_os_error(-errno));
+                }
+                if answer.is_some() || status.is_some() {
+                    break;
+                }
+            }
+            AUDIT_GET => {
+                let mut s = [0u32; 11];
+                for (i, chunk) in payload.chunks_exact(4).take(11).enumerate() {
+                    s[i] = u32::from_ne_bytes(chunk.try_into().unwrap_or([0; 4]));
+                }
+                answer = Some(s);
+                break;
+            }
+            _ => {}
+        }
+    }
+    Ok(answer.unwrap_or_default())
+}
+
+/// Whether the kernel's audit is enabled; `None` when this process may not ask (it lacks
+/// `CAP_AUDIT_CONTROL`).
+fn audit_enabled() -> Option<bool> {
+    audit_request(AUDIT_GET, None).ok().map(|s| s[1] != 0)
+}
+
+/// Enables the kernel's audit, as `auditctl -e 1` does, so that Landlock reports denials, and
+/// raises the kernel's queue of records to 8192 if it is shorter (its default, 64, loses
+/// records in bursts; `auditctl -b 8192`). Needs `CAP_AUDIT_CONTROL` (root). A setting of the
+/// whole system, until it is changed or the machine restarts: meant for a test machine, or for
+/// an administrator who asks for it.
+///
+/// ```no_run
+/// landlock_runtime::denials::enable_audit()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn enable_audit() -> io::Result<()> {
+    let current = audit_request(AUDIT_GET, None)?;
+    let mut status = [0u32; 11];
+    status[0] = STATUS_ENABLED;
+    status[1] = 1;
+    if current[5] != 0 && current[5] < BACKLOG {
+        status[0] |= STATUS_BACKLOG_LIMIT;
+        status[5] = BACKLOG;
+    }
+    audit_request(AUDIT_SET, Some(status)).map(drop)
+}
+
+fn set_timeout(socket: &OwnedFd, timeout: Duration) -> io::Result<()> {
+    let value = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
+    };
+    // SAFETY: a valid timeval of the size passed.
+    let set = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            &value as *const libc::timeval as *const libc::c_void,
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if set != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn receive(socket: &OwnedFd, buffer: &mut [u8]) -> io::Result<usize> {
+    loop {
+        // SAFETY: a writable buffer of the length passed.
+        let n = unsafe {
+            libc::recv(
+                socket.as_raw_fd(),
+                buffer.as_mut_ptr().cast(),
+                buffer.len(),
+                0,
+            )
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// The type and payload of the one netlink message in `datagram`.
+fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
+    let len = u32::from_ne_bytes(datagram.get(..4)?.try_into().ok()?) as usize;
+    let kind = u16::from_ne_bytes(datagram.get(4..6)?.try_into().ok()?);
+    let end = len.min(datagram.len());
+    Some((kind, datagram.get(16..end).unwrap_or_default()))
+}
+
+/// Starts watching the kernel's Landlock denials, system wide: every process's, each with the
+/// process that was denied, so that a caller can keep its own. From now on, sandboxes this
+/// process enforces (and child processes it starts with
+/// [`CommandExt`](crate::CommandExt)) are marked so that their denials are attributed to them.
+///
+/// Fails with a [`WatchError`] that says what is missing: `CAP_AUDIT_READ`, or the kernel's
+/// audit (checked when this process may ask, that is with `CAP_AUDIT_CONTROL`).
+///
+/// ```no_run
+/// let watcher = landlock_runtime::denials::watch()?;
+/// # Ok::<(), landlock_runtime::denials::WatchError>(())
+/// ```
+pub fn watch() -> Result<Watcher, WatchError> {
+    if crate::kernel_abi() < 7 {
+        return Err(WatchError::Unsupported(format!(
+            "this kernel has Landlock ABI {}, and denials are reported from ABI 7 (Linux 6.15)",
+            crate::kernel_abi()
+        )));
+    }
+    let socket = netlink_socket().map_err(|e| match e.raw_os_error() {
+        Some(libc::EPROTONOSUPPORT) => {
+            WatchError::Unsupported("the kernel has no audit (booted with audit=0?)".into())
+        }
+        _ => WatchError::Io(e),
+    })?;
+    // Room for bursts: records that do not fit are lost (and said so by ENOBUFS).
+    let size: libc::c_int = 8 << 20;
+    for option in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
+        // SAFETY: a valid int of the size passed.
+        let set = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                option,
+                &size as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if set == 0 {
+            break;
+        }
+    }
+    bind(&socket, READLOG_GROUP).map_err(|e| match e.raw_os_error() {
+        Some(libc::EPERM) => WatchError::NoCapability,
+        _ => WatchError::Io(e),
+    })?;
+    if audit_enabled() == Some(false) {
+        return Err(WatchError::AuditDisabled);
+    }
+    super::start_marking();
+    Ok(Watcher {
+        socket,
+        buffer: vec![0u8; 64 * 1024],
+        events: HashMap::new(),
+        domains: HashMap::new(),
+        ready: VecDeque::new(),
+        lost: 0,
+    })
+}
+
+/// What is known of a domain from its first record.
+#[derive(Clone, Debug)]
+struct DomainInfo {
+    pid: Option<i32>,
+    exe: Option<PathBuf>,
+    /// The policy of this process its creator's mark names.
+    marked: Option<u64>,
+    /// When the kernel said the domain ended: its last denials may still be on their way.
+    ended: Option<Instant>,
+}
+
+/// How long a domain's record is kept after it ended.
+const ENDED_KEPT: Duration = Duration::from_secs(10);
+
+/// The records of one event so far.
+#[derive(Default)]
+struct Event {
+    first: Option<Instant>,
+    accesses: Vec<String>,
+    pid: Option<i32>,
+    exe: Option<PathBuf>,
+}
+
+/// A stream of Landlock denials, from [`watch`]. Iterating blocks until the next denial.
+pub struct Watcher {
+    socket: OwnedFd,
+    buffer: Vec<u8>,
+    events: HashMap<u64, Event>,
+    domains: HashMap<u64, DomainInfo>,
+    ready: VecDeque<Denial>,
+    lost: u64,
+}
+
+impl fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher")
+            .field("pending events", &self.events.len())
+            .field("lost", &self.lost)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Watcher {
+    /// The next denial, or `None` if none came within `timeout`.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Option<Denial> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(denial) = self.ready.pop_front() {
+                return Some(denial);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            let wait = (deadline - now).min(EVENT_WAIT);
+            self.read(wait);
+            self.flush_old();
+        }
+    }
+
+    /// How many times records were lost since the watch started (the kernel had more than the
+    /// socket could hold).
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Reads the records that come within `wait`.
+    fn read(&mut self, wait: Duration) {
+        if set_timeout(&self.socket, wait.max(Duration::from_millis(1))).is_err() {
+            return;
+        }
+        loop {
+            let n = match receive(&self.socket, &mut self.buffer) {
+                Ok(n) => n,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    self.lost += 1;
+                    continue;
+                }
+                Err(_) => return,
+            };
+            let Some((kind, payload)) = message_of(&self.buffer[..n]) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(payload).into_owned();
+            self.record(kind, &text);
+            if !self.ready.is_empty() {
+                return;
+            }
+            // Drain what is there without waiting again.
+            if set_timeout(&self.socket, Duration::from_micros(1)).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Takes one record into its event.
+    fn record(&mut self, kind: u16, text: &str) {
+        let Some((stamp, fields)) = record::stamp(text) else {
+            return;
+        };
+        match kind {
+            LANDLOCK_ACCESS => {
+                let event = self.events.entry(stamp.serial).or_default();
+                event.first.get_or_insert_with(Instant::now);
+                event.accesses.push(fields.to_owned());
+            }
+            LANDLOCK_DOMAIN => {
+                let Some(domain) = record::domain(fields) else {
+                    return;
+                };
+                if fields.contains("status=deallocated") {
+                    if let Some(info) = self.domains.get_mut(&domain) {
+                        info.ended = Some(Instant::now());
+                    }
+                    self.domains
+                        .retain(|_, i| i.ended.is_none_or(|t| t.elapsed() < ENDED_KEPT));
+                    return;
+                }
+                let comm = record::text(fields, "comm");
+                let me = std::process::id();
+                self.domains.insert(
+                    domain,
+                    DomainInfo {
+                        pid: record::number(fields, "pid"),
+                        exe: record::path(fields, "exe"),
+                        marked: comm
+                            .as_deref()
+                            .and_then(super::marked)
+                            .filter(|(pid, _)| *pid == me)
+                            .map(|(_, id)| id),
+                        ended: None,
+                    },
+                );
+            }
+            SYSCALL => {
+                if let Some(event) = self.events.get_mut(&stamp.serial) {
+                    event.pid = record::number(fields, "pid");
+                    event.exe = record::path(fields, "exe");
+                }
+            }
+            EOE => {
+                if let Some(event) = self.events.remove(&stamp.serial) {
+                    self.finish(event);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes events that have waited long enough for their end as whole.
+    fn flush_old(&mut self) {
+        let old: Vec<u64> = self
+            .events
+            .iter()
+            .filter(|(_, e)| e.first.is_some_and(|t| t.elapsed() >= EVENT_WAIT))
+            .map(|(serial, _)| *serial)
+            .collect();
+        for serial in old {
+            if let Some(event) = self.events.remove(&serial) {
+                self.finish(event);
+            }
+        }
+    }
+
+    /// Turns an event's access records into denials.
+    fn finish(&mut self, event: Event) {
+        for fields in &event.accesses {
+            let Some(domain) = record::domain(fields) else {
+                continue;
+            };
+            let info = self.domains.get(&domain);
+            let accesses: Vec<Access> = record::blockers(fields)
+                .into_iter()
+                .map(Access::from_blocker)
+                .collect();
+            let object = object(&accesses, fields);
+            let sandbox = info
+                .and_then(|i| i.marked)
+                .and_then(super::known)
+                .map(|known| {
+                    let denial = Denial {
+                        accesses: accesses.clone(),
+                        object: object.clone(),
+                        pid: None,
+                        exe: None,
+                        domain,
+                        sandbox: None,
+                    };
+                    Attribution {
+                        origin: known.origin.clone(),
+                        allow: denial.allow(),
+                    }
+                });
+            self.ready.push_back(Denial {
+                accesses,
+                object,
+                pid: event.pid.or_else(|| info.and_then(|i| i.pid)),
+                exe: event
+                    .exe
+                    .clone()
+                    .or_else(|| info.and_then(|i| i.exe.clone())),
+                domain,
+                sandbox,
+            });
+        }
+    }
+}
+
+/// The object of an access record.
+fn object(accesses: &[Access], fields: &str) -> Object {
+    match accesses.first() {
+        Some(Access::ConnectTcp) => Object::Port(record::number(fields, "dest")),
+        Some(Access::BindTcp) => Object::Port(record::number(fields, "src")),
+        Some(Access::Signal | Access::Ptrace) => match record::number(fields, "opid") {
+            Some(pid) => Object::Process {
+                pid,
+                comm: record::text(fields, "ocomm"),
+            },
+            None => Object::Unknown,
+        },
+        Some(Access::AbstractUnixSocket) => match record::untrusted(fields, "path") {
+            Some(mut name) => {
+                if name.first() == Some(&0) {
+                    name.remove(0);
+                }
+                Object::AbstractSocket(name)
+            }
+            None => Object::Unknown,
+        },
+        _ => match record::path(fields, "path").or_else(|| record::path(fields, "name")) {
+            Some(path) => Object::Path(path),
+            None => Object::Unknown,
+        },
+    }
+}
+
+impl Iterator for Watcher {
+    type Item = Denial;
+
+    /// The next denial; blocks until one comes.
+    fn next(&mut self) -> Option<Denial> {
+        loop {
+            if let Some(denial) = self.next_timeout(Duration::from_secs(3600)) {
+                return Some(denial);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watcher_without_socket() -> Watcher {
+        Watcher {
+            socket: netlink_socket().unwrap(),
+            buffer: Vec::new(),
+            events: HashMap::new(),
+            domains: HashMap::new(),
+            ready: VecDeque::new(),
+            lost: 0,
+        }
+    }
+
+    #[test]
+    fn an_event_becomes_a_denial() {
+        let mut w = watcher_without_socket();
+        w.record(
+            LANDLOCK_ACCESS,
+            r#"audit(1796054362.428:3): domain=1b00e40ce blockers=fs.read_file path="/etc/hostname" dev="vda" ino=611"#,
+        );
+        w.record(
+            LANDLOCK_DOMAIN,
+            r#"audit(1796054362.428:3): domain=1b00e40ce status=allocated mode=enforcing pid=20547 uid=0 exe="/tmp/trial" comm="trial""#,
+        );
+        w.record(
+            SYSCALL,
+            r#"audit(1796054362.428:3): arch=c000003e syscall=257 success=no exit=-13 ppid=1 pid=20547 comm="trial" exe="/tmp/trial" key=(null)"#,
+        );
+        assert!(w.ready.is_empty());
+        w.record(EOE, "audit(1796054362.428:3): ");
+        let d = w.ready.pop_front().unwrap();
+        assert_eq!(d.accesses, [Access::Fs("read_file")]);
+        assert_eq!(d.object, Object::Path("/etc/hostname".into()));
+        assert_eq!(d.pid, Some(20547));
+        assert_eq!(d.domain, 0x1b00e40ce);
+        assert_eq!(d.sandbox, None);
+        assert!(d.to_string().ends_with(
+            "denied read_file on /etc/hostname (pid 20547, /tmp/trial): allow it with read = \"/etc/hostname\""
+        ));
+    }
+
+    #[test]
+    fn a_marked_domain_is_attributed() {
+        let id = 987_654;
+        super::super::register(
+            id,
+            super::super::Known {
+                origin: crate::Origin::new("app::worker", "src/worker.rs", 12),
+            },
+        );
+        let mut w = watcher_without_socket();
+        w.record(
+            LANDLOCK_ACCESS,
+            "audit(1.000:9): domain=a blockers=net.connect_tcp daddr=127.0.0.1 dest=443",
+        );
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1.000:9): domain=a status=allocated mode=enforcing pid=7 uid=0 exe="/app" comm="{}""#,
+                std::str::from_utf8(&super::super::mark(std::process::id(), id))
+                    .unwrap()
+                    .trim_end_matches('\0')
+            ),
+        );
+        w.record(EOE, "audit(1.000:9): ");
+        let d = w.ready.pop_front().unwrap();
+        assert_eq!(
+            d.to_string(),
+            "sandbox `app::worker` (src/worker.rs:12) denied connect_tcp on port 443 (pid 7, /app): allow it with connect = 443"
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Learning from denials: a program run with `LANDLOCK_SANDBOX_LEARN=FILE` appends each denial
+//! attributed to one of its sandboxes to `FILE`, one JSON object a line; [`suggestions`] turns
+//! the file into the changes each sandbox would need, in the words of the lock file, for a
+//! person to review and apply.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::{Allow, Denial};
+use crate::lock::{Change, Direction};
+
+/// One line of a learning file.
+pub(crate) fn line(denial: &Denial) -> String {
+    let site = denial.sandbox.as_ref().map(|a| {
+        json!({
+            "function": a.origin.function(),
+            "file": a.origin.file(),
+            "line": a.origin.line(),
+        })
+    });
+    let accesses: Vec<String> = denial.accesses.iter().map(|a| a.to_string()).collect();
+    let allow: Vec<Value> = denial.allow().iter().map(allow_json).collect();
+    json!({
+        "sandbox": site,
+        "accesses": accesses,
+        "object": denial.object.to_string(),
+        "allow": allow,
+        "pid": denial.pid,
+        "exe": denial.exe.as_ref().map(|e| e.to_string_lossy().into_owned()),
+    })
+    .to_string()
+}
+
+/// What would allow a denial, in a form read back by [`suggestions`].
+fn allow_json(allow: &Allow) -> Value {
+    match allow {
+        Allow::Grant { class, path } => {
+            json!({ "grant": class.keyword(), "path": path.to_string_lossy() })
+        }
+        Allow::Connect(port) => json!({ "connect": port }),
+        Allow::Bind(port) => json!({ "bind": port }),
+        Allow::AllowSignals => json!({ "flag": "allow_signals" }),
+        Allow::AllowAbstractUnixSockets => json!({ "flag": "allow_abstract_unix_sockets" }),
+        Allow::Nothing(why) => json!({ "nothing": why }),
+    }
+}
+
+/// A change a learning file suggests, in the words of the lock file.
+pub type LearnedChange = Change;
+
+/// The changes each sandbox would need to allow what a learning file recorded (written by a
+/// program run with `LANDLOCK_SANDBOX_LEARN=FILE`), every one a widening, per sandbox in the
+/// order of their functions, once each. Denials that no change of the policy language allows
+/// (a mount, a trace) are listed as such.
+///
+/// ```no_run
+/// for change in landlock_runtime::denials::suggestions("denials.jsonl")? {
+///     // widening   app::worker: grants read on `/etc/hosts`
+///     println!("{change}");
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn suggestions(file: impl AsRef<Path>) -> io::Result<Vec<LearnedChange>> {
+    let file = std::fs::File::open(file)?;
+    let mut by_site: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in io::BufReader::new(file).lines() {
+        let line = line?;
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        let function = entry["sandbox"]["function"]
+            .as_str()
+            .unwrap_or("(not attributed)")
+            .to_owned();
+        for allow in entry["allow"].as_array().into_iter().flatten() {
+            let what = describe(allow);
+            let list = by_site.entry(function.clone()).or_default();
+            if !list.contains(&what) {
+                list.push(what);
+            }
+        }
+    }
+    Ok(by_site
+        .into_iter()
+        .flat_map(|(function, changes)| {
+            changes.into_iter().map(move |what| Change {
+                direction: Direction::Widening,
+                function: function.clone(),
+                what,
+            })
+        })
+        .collect())
+}
+
+/// An allow item, as the lock file says a change.
+fn describe(allow: &Value) -> String {
+    if let (Some(class), Some(path)) = (allow["grant"].as_str(), allow["path"].as_str()) {
+        return format!("grants {class} on `{path}`");
+    }
+    if let Some(port) = allow["connect"].as_u64() {
+        return format!("TCP connect to port {port}");
+    }
+    if let Some(port) = allow["bind"].as_u64() {
+        return format!("TCP bind to port {port}");
+    }
+    match allow["flag"].as_str() {
+        Some("allow_signals") => "signals out of the sandbox are now allowed".into(),
+        Some("allow_abstract_unix_sockets") => {
+            "abstract unix sockets out of the sandbox are now allowed".into()
+        }
+        _ => format!(
+            "denied, and {}",
+            allow["nothing"].as_str().unwrap_or("not expressible")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::denials::{Access, Attribution, Object};
+
+    #[test]
+    fn a_learning_file_becomes_widenings_per_sandbox() {
+        let origin = crate::Origin::new("app::worker", "src/worker.rs", 12);
+        let denial = |access, object| Denial {
+            accesses: vec![access],
+            object,
+            pid: Some(1),
+            exe: None,
+            domain: 1,
+            sandbox: Some(Attribution {
+                origin: origin.clone(),
+                allow: Vec::new(),
+            }),
+        };
+        let lines = [
+            line(&denial(
+                Access::Fs("read_file"),
+                Object::Path("/etc/hosts".into()),
+            )),
+            line(&denial(
+                Access::Fs("read_file"),
+                Object::Path("/etc/hosts".into()),
+            )),
+            line(&denial(Access::ConnectTcp, Object::Port(Some(443)))),
+            line(&denial(Access::Signal, Object::Unknown)),
+        ];
+        let file = std::env::temp_dir().join(format!("landlock-learn-{}", std::process::id()));
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        let changes: Vec<String> = suggestions(&file)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(
+            changes,
+            [
+                "widening   app::worker: grants read on `/etc/hosts`",
+                "widening   app::worker: TCP connect to port 443",
+                "widening   app::worker: signals out of the sandbox are now allowed",
+            ]
+        );
+    }
+}

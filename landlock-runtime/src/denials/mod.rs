@@ -1,0 +1,554 @@
+//! Denials you can see: the kernel's audit records of Landlock denials (Landlock ABI 7, Linux
+//! 6.15), read as typed [`Denial`]s and attributed to the sandbox that denied them, with the
+//! policy item that would allow each; and, without audit, [`explain`]: which sandbox in force
+//! on the calling thread denies an access, computed from the policies.
+//!
+//! ```no_run
+//! use landlock_runtime::denials;
+//!
+//! // Before the sandboxes whose denials should be attributed are enforced.
+//! let watcher = denials::watch()?;
+//! std::thread::spawn(move || {
+//!     for denial in watcher {
+//!         // sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
+//!         // /usr/bin/app): allow it with read = "/etc/hosts"
+//!         eprintln!("{denial}");
+//!     }
+//! });
+//! # Ok::<(), denials::WatchError>(())
+//! ```
+//!
+//! Reading audit records needs `CAP_AUDIT_READ` (root has it) and audit enabled in the kernel
+//! (`auditctl -e 1`, or [`enable_audit`]); [`watch`] says which is missing. Two environment
+//! variables start the watcher from the program itself, at its first enforcement:
+//! `LANDLOCK_SANDBOX_DENIALS=stderr` prints each denial once on standard error, and
+//! `LANDLOCK_SANDBOX_LEARN=FILE` records them in `FILE` for [`suggestions`]. Without them, and
+//! without [`watch`], nothing of this runs: no thread, no socket, no system call.
+//!
+//! **Attribution.** The kernel names a denial's domain by an id, which a program cannot ask
+//! for when it restricts itself. While denials are watched, each enforcement names the thread
+//! `=ll=ID` for the instant of `landlock_restrict_self`, so that the domain's first audit record
+//! (which carries its creator's thread name) ties the domain to the policy: exact, with any
+//! number of sandboxes in one process, on every thread, and in child processes started with
+//! [`CommandExt`](crate::CommandExt). Sandboxes enforced before watching started are reported
+//! without a site.
+
+mod audit;
+mod auto;
+mod learn;
+mod record;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use crate::policy::{Class, Origin};
+
+pub use audit::{Watcher, enable_audit, watch};
+pub use learn::{LearnedChange, suggestions};
+
+pub(crate) use auto::start_if_asked;
+
+/// One access the kernel denied, named as the policy language names it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Access {
+    /// A filesystem right: `read_file`, `read_dir`, `execute`, `write_file`, `make_reg`,
+    /// `remove_file`, `truncate`, `refer`, ... (the kernel's names, as in the rights table).
+    Fs(&'static str),
+    /// TCP connect.
+    ConnectTcp,
+    /// TCP bind.
+    BindTcp,
+    /// A signal to a process outside the sandbox.
+    Signal,
+    /// A connection to an abstract unix socket created outside the sandbox.
+    AbstractUnixSocket,
+    /// A mount, unmount or pivot_root (never allowed in a sandbox).
+    ChangeTopology,
+    /// Tracing a process outside the sandbox.
+    Ptrace,
+    /// A name this library does not know (a newer kernel's).
+    Other(String),
+}
+
+impl Access {
+    /// From a `blockers=` name.
+    fn from_blocker(name: &str) -> Access {
+        if let Some(right) = name.strip_prefix("fs.") {
+            if right == "change_topology" {
+                return Access::ChangeTopology;
+            }
+            if let Some(known) = crate::rights::FS_RIGHTS.iter().find(|r| r.name == right) {
+                return Access::Fs(known.name);
+            }
+        }
+        match name {
+            "net.connect_tcp" => Access::ConnectTcp,
+            "net.bind_tcp" => Access::BindTcp,
+            "scope.signal" => Access::Signal,
+            "scope.abstract_unix_socket" => Access::AbstractUnixSocket,
+            "ptrace" => Access::Ptrace,
+            other => Access::Other(other.to_owned()),
+        }
+    }
+
+    /// The class of the policy language that grants this filesystem right, if any.
+    pub fn class(&self) -> Option<Class> {
+        match self {
+            Access::Fs("read_file" | "read_dir") => Some(Class::Read),
+            Access::Fs("execute") => Some(Class::Exec),
+            Access::Fs(_) => Some(Class::Write),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Access {
+    /// `read_file`, `connect_tcp`, `signal`, ...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Access::Fs(name) => name,
+            Access::ConnectTcp => "connect_tcp",
+            Access::BindTcp => "bind_tcp",
+            Access::Signal => "signal",
+            Access::AbstractUnixSocket => "abstract_unix_socket",
+            Access::ChangeTopology => "change_topology",
+            Access::Ptrace => "ptrace",
+            Access::Other(name) => name,
+        })
+    }
+}
+
+/// What a denied access was aimed at.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Object {
+    /// A file or directory (for creating or removing an entry, the directory).
+    Path(PathBuf),
+    /// A TCP port (connect: the destination; bind: the local port, `None` for port 0).
+    Port(Option<u16>),
+    /// Another process.
+    Process {
+        /// Its process id.
+        pid: i32,
+        /// Its command name.
+        comm: Option<String>,
+    },
+    /// An abstract unix socket, by name (without the leading NUL).
+    AbstractSocket(Vec<u8>),
+    /// Not said in the record.
+    Unknown,
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Object::Path(path) => write!(f, "{}", path.display()),
+            Object::Port(Some(port)) => write!(f, "port {port}"),
+            Object::Port(None) => f.write_str("an ephemeral port"),
+            Object::Process { pid, comm } => match comm {
+                Some(comm) => write!(f, "process {pid} ({comm})"),
+                None => write!(f, "process {pid}"),
+            },
+            Object::AbstractSocket(name) => {
+                write!(f, "abstract socket @{}", String::from_utf8_lossy(name))
+            }
+            Object::Unknown => f.write_str("an object the record does not name"),
+        }
+    }
+}
+
+/// What would allow a denied access, as an item of the policy language.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Allow {
+    /// `read = "PATH"`, `write = "PATH"` or `exec = "PATH"`.
+    Grant {
+        /// The class to grant.
+        class: Class,
+        /// The path to grant it on.
+        path: PathBuf,
+    },
+    /// `connect = PORT`.
+    Connect(u16),
+    /// `bind = PORT`.
+    Bind(u16),
+    /// `allow_signals`.
+    AllowSignals,
+    /// `allow_abstract_unix_sockets`.
+    AllowAbstractUnixSockets,
+    /// Nothing the policy language says allows it (a mount, ptrace, binding port 0 with bind
+    /// restricted, ...): why.
+    Nothing(&'static str),
+}
+
+impl fmt::Display for Allow {
+    /// `read = "/etc/hosts"`, `connect = 443`, `allow_signals`, ...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Allow::Grant { class, path } => {
+                write!(f, "{} = \"{}\"", class.keyword(), path.display())
+            }
+            Allow::Connect(port) => write!(f, "connect = {port}"),
+            Allow::Bind(port) => write!(f, "bind = {port}"),
+            Allow::AllowSignals => f.write_str("allow_signals"),
+            Allow::AllowAbstractUnixSockets => f.write_str("allow_abstract_unix_sockets"),
+            Allow::Nothing(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What would allow `access` on `object`.
+pub(crate) fn allow(access: &Access, object: &Object) -> Allow {
+    match (access, object) {
+        (Access::Fs(_), Object::Path(path)) => Allow::Grant {
+            class: access.class().unwrap_or(Class::Read),
+            path: path.clone(),
+        },
+        (Access::ConnectTcp, Object::Port(Some(port))) => Allow::Connect(*port),
+        (Access::BindTcp, Object::Port(Some(port))) => Allow::Bind(*port),
+        (Access::BindTcp, _) => Allow::Nothing(
+            "no port is granted for binding port 0 (an ephemeral port): bind a fixed port and grant it, or `bind = \"*\"`",
+        ),
+        (Access::Signal, _) => Allow::AllowSignals,
+        (Access::AbstractUnixSocket, _) => Allow::AllowAbstractUnixSockets,
+        (Access::ChangeTopology, _) => {
+            Allow::Nothing("nothing: a sandboxed thread may never change mounts")
+        }
+        (Access::Ptrace, _) => {
+            Allow::Nothing("nothing: a sandboxed thread may never trace a process outside it")
+        }
+        _ => Allow::Nothing("nothing this library knows of"),
+    }
+}
+
+/// A sandbox known to this process, as denials are attributed to it.
+#[derive(Debug)]
+pub(crate) struct Known {
+    pub origin: Origin,
+}
+
+/// The sandbox a denial is attributed to, and what would allow what it denied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attribution {
+    /// Where the policy that denied it is written.
+    pub origin: Origin,
+    /// What would allow each denied access, in order, once each.
+    pub allow: Vec<Allow>,
+}
+
+/// A denial the kernel reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Denial {
+    /// What was denied (several rights of one operation, in the kernel's order).
+    pub accesses: Vec<Access>,
+    /// What it was aimed at.
+    pub object: Object,
+    /// The process denied (its thread group id), when the records say.
+    pub pid: Option<i32>,
+    /// Its executable, when the records say.
+    pub exe: Option<PathBuf>,
+    /// The kernel's id of the sandbox domain that denied it (the youngest layer that does).
+    pub domain: u64,
+    /// The sandbox it is attributed to, when known (see the module's documentation).
+    pub sandbox: Option<Attribution>,
+}
+
+impl Denial {
+    /// What would allow this denial, whether or not it is attributed.
+    pub fn allow(&self) -> Vec<Allow> {
+        let mut allow: Vec<Allow> = Vec::new();
+        for access in &self.accesses {
+            let item = self::allow(access, &self.object);
+            if allow.contains(&item) {
+                continue;
+            }
+            // One grant for several rights on one path: the class that includes the others
+            // (`read` is within both others; `write` and `exec` together need both).
+            if let (
+                Allow::Grant { class, path },
+                Some(Allow::Grant {
+                    class: last,
+                    path: p,
+                }),
+            ) = (&item, allow.last_mut())
+                && p == path
+            {
+                match (*last, *class) {
+                    (Class::Read, wider) => *last = wider,
+                    (_, Class::Read) => {}
+                    _ => allow.push(item),
+                }
+                continue;
+            }
+            allow.push(item);
+        }
+        allow
+    }
+}
+
+impl fmt::Display for Denial {
+    /// `sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
+    /// /usr/bin/app): allow it with read = "/etc/hosts"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sandbox {
+            Some(a) => write!(f, "sandbox {} denied ", a.origin)?,
+            None => write!(
+                f,
+                "sandbox domain {:x} (not attributed) denied ",
+                self.domain
+            )?,
+        }
+        for (i, access) in self.accesses.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            write!(f, "{sep}{access}")?;
+        }
+        write!(f, " on {}", self.object)?;
+        match (self.pid, &self.exe) {
+            (Some(pid), Some(exe)) => write!(f, " (pid {pid}, {})", exe.display())?,
+            (Some(pid), None) => write!(f, " (pid {pid})")?,
+            _ => {}
+        }
+        let allow = self.allow();
+        for (i, item) in allow.iter().enumerate() {
+            let lead = if i == 0 { ": allow it with " } else { ", " };
+            write!(f, "{lead}{item}")?;
+        }
+        Ok(())
+    }
+}
+
+// --- Marking enforcements, so that their domains can be told apart -------------------------
+
+/// Whether enforcements mark their threads (set by watching).
+static MARKING: AtomicBool = AtomicBool::new(false);
+
+/// Policies known by the id their marks carry: a lock-free list, append only, as long-lived
+/// as the process (policies are registered only while denials are watched).
+static KNOWN: AtomicPtr<KnownNode> = AtomicPtr::new(std::ptr::null_mut());
+
+struct KnownNode {
+    id: u64,
+    known: Arc<Known>,
+    next: *mut KnownNode,
+}
+
+/// Whether enforcements mark their threads for attribution.
+pub(crate) fn marking() -> bool {
+    MARKING.load(Ordering::Relaxed)
+}
+
+/// Starts marking enforcements from now on.
+pub(crate) fn start_marking() {
+    MARKING.store(true, Ordering::Relaxed);
+}
+
+/// Registers a prepared policy for attribution under `id` (while marking).
+pub(crate) fn register(id: u64, known: Known) {
+    let node = Box::into_raw(Box::new(KnownNode {
+        id,
+        known: Arc::new(known),
+        next: std::ptr::null_mut(),
+    }));
+    let mut head = KNOWN.load(Ordering::Acquire);
+    loop {
+        // SAFETY: `node` is ours until published.
+        unsafe { (*node).next = head };
+        match KNOWN.compare_exchange(head, node, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(now) => head = now,
+        }
+    }
+}
+
+/// The policy registered under `id`.
+pub(crate) fn known(id: u64) -> Option<Arc<Known>> {
+    let mut at = KNOWN.load(Ordering::Acquire);
+    // SAFETY: nodes are published once and never freed.
+    while let Some(node) = unsafe { at.as_ref() } {
+        if node.id == id {
+            return Some(node.known.clone());
+        }
+        at = node.next;
+    }
+    None
+}
+
+/// The thread name an enforcement of policy `id`, registered by process `pid`, carries while
+/// it restricts itself: `=l` then `pid` and `id` in base 36, separated by `.`, NUL-terminated,
+/// in a 16-byte buffer (the kernel's `TASK_COMM_LEN`). The process is in the mark because
+/// policy ids are per process: a watcher takes only the marks of its own policies (those of
+/// the child processes it started carry its pid too). Async-signal-safe.
+pub(crate) fn mark(pid: u32, id: u64) -> [u8; 16] {
+    let mut name = [0u8; 16];
+    name[..2].copy_from_slice(b"=l");
+    let mut at = 2;
+    at = base36(&mut name, at, u64::from(pid));
+    name[at] = b'.';
+    base36(&mut name, at + 1, id);
+    name
+}
+
+/// Writes `n` in base 36 into `out` from `at`, within the first 15 bytes; returns where it
+/// ended.
+fn base36(out: &mut [u8; 16], at: usize, mut n: u64) -> usize {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = [0u8; 13];
+    let mut len = 0;
+    loop {
+        digits[len] = DIGITS[(n % 36) as usize];
+        len += 1;
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = len.min(15 - at);
+    for i in 0..len {
+        out[at + i] = digits[len - 1 - i];
+    }
+    at + len
+}
+
+/// The process and policy id a thread name carries, if it is a mark.
+pub(crate) fn marked(comm: &str) -> Option<(u32, u64)> {
+    let (pid, id) = comm.strip_prefix("=l")?.split_once('.')?;
+    Some((
+        u32::from_str_radix(pid, 36).ok()?,
+        u64::from_str_radix(id, 36).ok()?,
+    ))
+}
+
+// --- Explaining without audit ----------------------------------------------------------------
+
+/// Which sandbox in force on the calling thread denies an access, and what would allow it,
+/// computed from the policies in force: no audit, no privilege.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// Where the denying policy is written: the youngest policy in force on this thread that
+    /// does not allow the access.
+    pub origin: Origin,
+    /// What would allow it.
+    pub allow: Allow,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "denied by sandbox {}: allow it with {}",
+            self.origin, self.allow
+        )
+    }
+}
+
+/// Which sandbox in force on the calling thread denies `class` access (`Read`, `Write`,
+/// `Exec`) to `path`, or `None` if the policies in force allow it.
+///
+/// Computed from the policies this library enforced on the thread (and those in force on
+/// every thread), as [`in_force`](crate::in_force) lists them: a layer the thread inherited
+/// from a thread that was not alone is enforced by the kernel but not known here. Paths are
+/// compared with symbolic links resolved.
+///
+/// ```no_run
+/// use landlock_runtime::{denials, Class, Policy};
+///
+/// let policy = Policy::builder("worker").read("/usr").build().unwrap();
+/// policy.run(|| {
+///     let why = denials::explain("/etc/hosts", Class::Read).unwrap();
+///     assert_eq!(why.allow.to_string(), "read = \"/etc/hosts\"");
+/// }).unwrap();
+/// ```
+pub fn explain(path: impl AsRef<Path>, class: Class) -> Option<Explanation> {
+    let path = path.as_ref();
+    let layer = crate::enforce::denied_here(path, class)?;
+    Some(Explanation {
+        origin: layer.origin,
+        allow: Allow::Grant {
+            class,
+            path: path.to_path_buf(),
+        },
+    })
+}
+
+/// Which sandbox in force on the calling thread denies TCP connect to `port`, or `None`.
+///
+/// ```
+/// assert!(landlock_runtime::denials::explain_connect(443).is_none());
+/// ```
+pub fn explain_connect(port: u16) -> Option<Explanation> {
+    let layer = crate::enforce::denied_port_here(port, false)?;
+    Some(Explanation {
+        origin: layer.origin,
+        allow: Allow::Connect(port),
+    })
+}
+
+/// Which sandbox in force on the calling thread denies TCP bind to `port`, or `None`.
+pub fn explain_bind(port: u16) -> Option<Explanation> {
+    let layer = crate::enforce::denied_port_here(port, true)?;
+    Some(Explanation {
+        origin: layer.origin,
+        allow: Allow::Bind(port),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_fit_a_thread_name_and_read_back() {
+        for (pid, id) in [(1, 1), (4_194_304, 42), (812, 70_000_000_000)] {
+            let name = mark(pid, id);
+            let end = name.iter().position(|&b| b == 0).unwrap();
+            assert!(end <= 15);
+            assert_eq!(
+                marked(std::str::from_utf8(&name[..end]).unwrap()),
+                Some((pid, id))
+            );
+        }
+        assert_eq!(marked("trial11"), None);
+    }
+
+    #[test]
+    fn what_would_allow_each_kind() {
+        let path = Object::Path("/etc/hosts".into());
+        assert_eq!(
+            allow(&Access::Fs("read_file"), &path).to_string(),
+            "read = \"/etc/hosts\""
+        );
+        assert_eq!(
+            allow(&Access::Fs("make_reg"), &path).to_string(),
+            "write = \"/etc/hosts\""
+        );
+        assert_eq!(
+            allow(&Access::ConnectTcp, &Object::Port(Some(443))).to_string(),
+            "connect = 443"
+        );
+        assert_eq!(
+            allow(&Access::Signal, &Object::Unknown).to_string(),
+            "allow_signals"
+        );
+        let d = Denial {
+            accesses: vec![Access::Fs("execute"), Access::Fs("read_file")],
+            object: Object::Path("/usr/bin/env".into()),
+            pid: None,
+            exe: None,
+            domain: 1,
+            sandbox: None,
+        };
+        assert_eq!(
+            d.allow(),
+            [Allow::Grant {
+                class: Class::Exec,
+                path: "/usr/bin/env".into()
+            }]
+        );
+    }
+}

@@ -1,0 +1,429 @@
+//! Denials you can see: the kernel's audit records of real denials, read and attributed to the
+//! sandbox that denied them, with the item that would allow them; explanations without audit;
+//! what the environment variables start, and what they cost when unset.
+//!
+//! Reading audit records needs root (CAP_AUDIT_READ) and the kernel's audit on: without them
+//! a test is skipped with the reason, or fails under `AUDIT_REQUIRED=1`, as CI sets.
+
+use std::process::Command;
+use std::time::Duration;
+
+use landlock_runtime::denials::{self, Access, Allow, Object};
+use landlock_runtime::{Class, CommandExt, Policy, Preset};
+
+mod support;
+use support::*;
+
+/// A file no policy here grants.
+const DENIED: &str = "/etc/hostname";
+
+#[test]
+fn denials_are_attributed_to_the_sandbox_that_denied_them_among_three() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "denials_are_attributed_to_the_sandbox_that_denied_them_among_three",
+        || {
+            // Watching starts before the sandboxes, so that each is marked.
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            let t = Tree::new("denials-three");
+            let path = |p: &str| t.at(p);
+            // The process: in/ and outside/ (and /proc, to list threads), every thread.
+            let main = Policy::builder("app::main")
+                .read(t.path("in"))
+                .read(t.path("outside"))
+                .read("/proc")
+                .process()
+                .build()
+                .unwrap();
+            // A worker entry point: in/ only, so outside/ is its own denial.
+            let worker = Policy::builder("app::worker")
+                .read(t.path("in"))
+                .build()
+                .unwrap();
+            // A block: one file of in/.
+            let block = Policy::builder("app::{block}")
+                .read(t.path("in/a.txt"))
+                .build()
+                .unwrap();
+            main.enforce().unwrap();
+            // The main thread: out/ is denied by the process's sandbox.
+            assert_eq!(opened(&path("out"), libc::O_RDONLY), Err(EACCES));
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    worker.enforce().unwrap();
+                    // Granted by the process's sandbox, not by the worker's.
+                    assert_eq!(
+                        opened(&path("outside/secret.txt"), libc::O_RDONLY),
+                        Err(EACCES)
+                    );
+                })
+                .join()
+                .unwrap();
+            });
+            block
+                .run(|| assert_eq!(opened(&path("in/sub"), libc::O_RDONLY), Err(EACCES)))
+                .unwrap();
+            let seen = denials_of_this_process(&mut watcher, 3, Duration::from_secs(5));
+            let summary: Vec<(String, Vec<Access>, Object, Vec<Allow>)> = seen
+                .iter()
+                .map(|d| {
+                    let a = d.sandbox.as_ref().expect("attributed");
+                    (
+                        a.origin.function().to_owned(),
+                        d.accesses.clone(),
+                        d.object.clone(),
+                        a.allow.clone(),
+                    )
+                })
+                .collect();
+            let read = |p: &str| Allow::Grant {
+                class: Class::Read,
+                path: path(p),
+            };
+            assert_eq!(
+                summary,
+                [
+                    (
+                        "app::main".to_owned(),
+                        vec![Access::Fs("read_dir")],
+                        Object::Path(path("out")),
+                        vec![read("out")]
+                    ),
+                    (
+                        "app::worker".to_owned(),
+                        vec![Access::Fs("read_file")],
+                        Object::Path(path("outside/secret.txt")),
+                        vec![read("outside/secret.txt")]
+                    ),
+                    (
+                        "app::{block}".to_owned(),
+                        vec![Access::Fs("read_dir")],
+                        Object::Path(path("in/sub")),
+                        vec![read("in/sub")]
+                    ),
+                ]
+            );
+            let line = seen[1].to_string();
+            assert!(
+                line.starts_with("sandbox `app::worker` (tests/denials.rs:")
+                    && line.contains(") denied read_file on ")
+                    && line.ends_with(&format!(
+                        ": allow it with read = \"{}\"",
+                        path("outside/secret.txt").display()
+                    )),
+                "{line}"
+            );
+        },
+    );
+}
+
+#[test]
+fn a_denial_both_layers_make_is_the_youngest_layers() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child("a_denial_both_layers_make_is_the_youngest_layers", || {
+        let Some(mut watcher) = watcher_or_skip() else {
+            return;
+        };
+        let outer = Policy::builder("app::outer").read("/usr").build().unwrap();
+        let inner = Policy::builder("app::inner")
+            .read("/usr/share")
+            .build()
+            .unwrap();
+        std::thread::spawn(move || {
+            outer.enforce().unwrap();
+            inner.enforce().unwrap();
+            assert_eq!(
+                std::fs::File::open(DENIED).unwrap_err().raw_os_error(),
+                Some(13)
+            );
+        })
+        .join()
+        .unwrap();
+        let seen = denials_of_this_process(&mut watcher, 1, Duration::from_secs(5));
+        assert_eq!(
+            seen[0].sandbox.as_ref().map(|a| a.origin.function()),
+            Some("app::inner")
+        );
+    });
+}
+
+#[test]
+fn network_and_signal_denials_say_what_would_allow_them() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "network_and_signal_denials_say_what_would_allow_them",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let sleeper = Sleeper::start();
+            let policy = Policy::builder("app::net").build().unwrap();
+            policy
+                .run(|| {
+                    assert_eq!(
+                        io(std::net::TcpStream::connect(("127.0.0.1", port))),
+                        Err(EACCES)
+                    );
+                    assert_eq!(kill(sleeper.pid(), libc::SIGTERM), Err(EPERM));
+                })
+                .unwrap();
+            let seen = denials_of_this_process(&mut watcher, 2, Duration::from_secs(5));
+            let allow: Vec<String> = seen
+                .iter()
+                .map(|d| d.sandbox.as_ref().unwrap().allow[0].to_string())
+                .collect();
+            assert_eq!(allow, [format!("connect = {port}"), "allow_signals".into()]);
+            assert_eq!(seen[0].object, Object::Port(Some(port)));
+            assert_eq!(
+                seen[1].object,
+                Object::Process {
+                    pid: sleeper.pid(),
+                    comm: Some("sleep".into())
+                }
+            );
+        },
+    );
+}
+
+#[test]
+fn a_child_started_while_denials_are_watched_has_its_denials_after_exec_logged() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_child_started_while_denials_are_watched_has_its_denials_after_exec_logged",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            let child: &'static Policy = Box::leak(Box::new(
+                Policy::builder("app::child")
+                    .exec("/usr/bin/cat")
+                    .preset(Preset::DynamicLoader)
+                    .build()
+                    .unwrap(),
+            ));
+            let status = Command::new("/usr/bin/cat")
+                .arg(DENIED)
+                .sandbox(child)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(1), "cat was denied");
+            // The kernel does not log a domain's denials after exec unless asked: the runtime
+            // asks, since denials are watched; the child's domain is marked as its policy's.
+            let mut found = None;
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while found.is_none() && std::time::Instant::now() < deadline {
+                // Other processes (other tests) are denied the same file: this child's is the
+                // one of `cat`.
+                if let Some(d) = watcher.next_timeout(Duration::from_millis(200))
+                    && d.object == Object::Path(DENIED.into())
+                    && d.exe.as_deref() == Some(std::path::Path::new("/usr/bin/cat"))
+                {
+                    found = Some(d);
+                }
+            }
+            let denial = found.expect("the child's denial is logged");
+            assert_eq!(
+                denial.sandbox.map(|a| a.origin.function().to_owned()),
+                Some("app::child".to_owned())
+            );
+            assert_eq!(
+                denial.exe.as_deref(),
+                Some(std::path::Path::new("/usr/bin/cat"))
+            );
+        },
+    );
+}
+
+#[test]
+fn a_quiet_sandbox_is_not_logged_and_a_loud_one_is() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child("a_quiet_sandbox_is_not_logged_and_a_loud_one_is", || {
+        let Some(mut watcher) = watcher_or_skip() else {
+            return;
+        };
+        let quiet = Policy::builder("app::quiet")
+            .read("/usr")
+            .quiet()
+            .build()
+            .unwrap();
+        let loud = Policy::builder("app::loud").read("/usr").build().unwrap();
+        quiet
+            .run(|| assert_eq!(std::fs::read(DENIED).unwrap_err().raw_os_error(), Some(13)))
+            .unwrap();
+        loud.run(|| assert_eq!(std::fs::read(DENIED).unwrap_err().raw_os_error(), Some(13)))
+            .unwrap();
+        // The loud one's denial comes; the quiet one's, before it, never did.
+        let seen = denials_of_this_process(&mut watcher, 2, Duration::from_secs(2));
+        let from: Vec<&str> = seen
+            .iter()
+            .map(|d| d.sandbox.as_ref().unwrap().origin.function())
+            .collect();
+        assert_eq!(from, ["app::loud"]);
+        assert!(quiet.to_string().contains("quiet (denials not logged)"));
+    });
+}
+
+#[test]
+fn explain_names_the_youngest_policy_that_denies_without_audit() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let outer = Policy::builder("app::outer")
+        .read("/usr")
+        .read("/etc")
+        .connect(443)
+        .build()
+        .unwrap();
+    let inner = Policy::builder("app::inner")
+        .read("/usr")
+        .connect_any()
+        .build()
+        .unwrap();
+    let seen = std::thread::spawn(move || {
+        assert!(denials::explain("/etc/hostname", Class::Read).is_none());
+        outer.enforce().unwrap();
+        inner.enforce().unwrap();
+        (
+            denials::explain("/etc/hostname", Class::Read).map(|e| e.to_string()),
+            denials::explain("/usr/share", Class::Read),
+            denials::explain("/usr/bin/env", Class::Exec).map(|e| e.origin.function().to_owned()),
+            denials::explain_connect(80).map(|e| e.to_string()),
+            denials::explain_connect(443),
+            denials::explain_bind(8080).map(|e| e.origin.function().to_owned()),
+        )
+    })
+    .join()
+    .unwrap();
+    let (etc, usr, exec, http, https, bind) = seen;
+    assert!(
+        etc.as_deref()
+            .is_some_and(|e| e.starts_with("denied by sandbox `app::inner` (")
+                && e.ends_with("): allow it with read = \"/etc/hostname\"")),
+        "{etc:?}"
+    );
+    assert_eq!(usr, None);
+    assert_eq!(exec.as_deref(), Some("app::inner"));
+    assert!(
+        http.as_deref()
+            .is_some_and(|e| e.starts_with("denied by sandbox `app::outer` (")
+                && e.ends_with("allow it with connect = 80")),
+        "{http:?}"
+    );
+    assert_eq!(https, None);
+    assert_eq!(bind.as_deref(), Some("app::inner"));
+}
+
+/// Runs the `denials` scenario with `env`, as `user` (root when `None`).
+fn run_scenario(env: &[(&str, &str)], user: Option<&str>) -> (String, String) {
+    let helper = env!("CARGO_BIN_EXE_landlock-scenarios");
+    let mut command = match user {
+        Some(uid) => {
+            let mut c = Command::new("setpriv");
+            c.args([
+                format!("--reuid={uid}"),
+                format!("--regid={uid}"),
+                "--clear-groups".into(),
+            ])
+            .arg(helper);
+            c
+        }
+        None => Command::new(helper),
+    };
+    command.arg("denials");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    assert!(output.status.success(), "{out}{err}");
+    (out, err)
+}
+
+#[test]
+fn denials_on_standard_error_on_request_once_each() {
+    if !full_landlock_or_skip() || watcher_or_skip().is_none() {
+        return;
+    }
+    let (out, err) = run_scenario(&[("LANDLOCK_SANDBOX_DENIALS", "stderr")], None);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with(
+            "landlock-sandbox: sandbox `scenarios::denials` (tests/support/scenarios.rs:"
+        ) && lines[0].contains(") denied read_file on /etc/hostname (pid ")
+            && lines[0].ends_with(": allow it with read = \"/etc/hostname\""),
+        "{err}"
+    );
+    // The watcher: one thread, one socket.
+    assert!(
+        out.contains("threads: 2\n") && out.contains("netlink_sockets: 1\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn without_the_variables_nothing_runs() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let (out, err) = run_scenario(&[], None);
+    assert_eq!(err, "");
+    assert!(
+        out.contains("threads: 1\n") && out.contains("netlink_sockets: 0\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn without_the_capability_the_variable_says_what_is_missing() {
+    if !landlock_or_skip() || !root_or_skip() {
+        return;
+    }
+    // As nobody: no CAP_AUDIT_READ. The program runs all the same.
+    let (out, err) = run_scenario(&[("LANDLOCK_SANDBOX_DENIALS", "stderr")], Some("65534"));
+    assert!(
+        err.contains("this process lacks CAP_AUDIT_READ; run it as root or give it the capability"),
+        "{err}"
+    );
+    assert!(out.contains("threads: 1\n"), "{out}");
+    let err = denials::watch().err().map(|e| e.to_string());
+    let _ = err;
+}
+
+#[test]
+fn a_learning_file_becomes_the_changes_to_review() {
+    if !full_landlock_or_skip() || watcher_or_skip().is_none() {
+        return;
+    }
+    let file = std::env::temp_dir().join(format!("landlock-learn-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    run_scenario(&[("LANDLOCK_SANDBOX_LEARN", file.to_str().unwrap())], None);
+    let changes: Vec<String> = denials::suggestions(&file)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(
+        changes,
+        ["widening   scenarios::denials: grants read on `/etc/hostname`"]
+    );
+}
