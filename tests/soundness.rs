@@ -26,21 +26,6 @@ fn open_errno(path: &str) -> Option<i32> {
         .map(|e| e.raw_os_error().unwrap_or(-1))
 }
 
-/// Whether this test runs as root, which PID namespaces and mounts need. Without it, the test
-/// is skipped, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
-fn root_or_skip() -> bool {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this test needs root (PID namespaces)"
-    );
-    eprintln!("skipped: this test needs root");
-    false
-}
-
 /// Runs the scenario helper with `args`, prefixed by `wrapper` (such as `unshare --pid`).
 fn scenario(wrapper: &[&str], args: &[&str]) -> String {
     let helper = env!("CARGO_BIN_EXE_landlock-scenarios");
@@ -77,7 +62,7 @@ fn value<'a>(output: &'a str, key: &str) -> &'a str {
 
 #[test]
 fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("PID namespaces") {
         return;
     }
     // `unshare --pid --fork` without a /proc of its own: /proc lists the process's threads
@@ -96,7 +81,7 @@ fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
 
 #[test]
 fn a_thread_list_that_does_not_describe_the_process_is_refused_or_reported() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("a mount namespace") {
         return;
     }
     // A /proc whose task list names none of this process's threads (here a tmpfs in a mount
@@ -521,7 +506,7 @@ fn a_zombie_main_thread_counts_as_exited_at_once() {
 
 #[test]
 fn a_thread_id_reused_during_a_job_is_not_taken_for_the_thread_that_exited() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("PID namespaces") {
         return;
     }
     // A PID namespace of its own, where the scenario may choose the next thread id.
