@@ -380,3 +380,39 @@ fn the_cpu_info_preset_keeps_a_cgroup_cpu_quota_in_sight() {
     in_child(NAME, || unreachable!("the child returned above"));
     drop(cgroup);
 }
+
+/// Reads the `/proc` files of `cpu_info`.
+fn read_proc_files() -> Vec<(&'static str, Outcome)> {
+    [
+        "/proc/self/cgroup",
+        "/proc/self/mountinfo",
+        "/proc/stat",
+        "/proc/cpuinfo",
+    ]
+    .into_iter()
+    .map(|path| (path, io(std::fs::read(path))))
+    .collect()
+}
+
+#[test]
+fn the_cpu_info_preset_keeps_its_proc_files_after_the_kernel_drops_its_dentry_cache() {
+    if !landlock_or_skip() || !root_or_skip("dropping the kernel's dentry cache") {
+        return;
+    }
+    let readable = [
+        ("/proc/self/cgroup", Ok(())),
+        ("/proc/self/mountinfo", Ok(())),
+        ("/proc/stat", Ok(())),
+        ("/proc/cpuinfo", Ok(())),
+    ];
+    let policy = policy!(preset = "cpu_info");
+    assert_eq!(policy.run(read_proc_files).expect("enforced"), readable);
+    // procfs makes a new inode for a file each time its dentry is made again, after the
+    // kernel dropped it from its cache (under memory pressure; here on demand), and a rule
+    // names an inode. The policy is prepared by now; its rules must still apply.
+    if let Err(e) = std::fs::write("/proc/sys/vm/drop_caches", "2") {
+        skip(&format!("cannot drop the kernel's dentry cache ({e})"));
+        return;
+    }
+    assert_eq!(policy.run(read_proc_files).expect("enforced"), readable);
+}
