@@ -69,12 +69,13 @@ pub enum Preset {
     /// tokio's default worker count) and the `num_cpus` crate read to find the CPUs the process
     /// may use, so that a CPU quota of a cgroup is honoured inside the sandbox too.
     ///
-    /// `/proc/self/cgroup` (the process's cgroups), `/proc/self/mountinfo` (where the cgroup
-    /// v1 cpu controller is mounted, when not at its usual place), `/sys/fs/cgroup` (the quota
-    /// files, `cpu.max` for cgroup v2, `cpu.cfs_quota_us` and `cpu.cfs_period_us` for v1, of the
-    /// process's cgroup and its ancestors), `/sys/devices/system/cpu` (the C library's count of
-    /// online and possible CPUs, `sysconf(_SC_NPROCESSORS_ONLN)`), `/proc/stat` (its fallback
-    /// when `/sys` is not mounted) and `/proc/cpuinfo` (`num_cpus::get_physical`).
+    /// `/proc/self/cgroup` (the process's cgroups), `/proc/self/mountinfo` (where the cgroups
+    /// are mounted: std looks there when the v1 cpu controller is not at its usual place,
+    /// `num_cpus` always), `/sys/fs/cgroup` (the quota files, `cpu.max` for cgroup v2,
+    /// `cpu.cfs_quota_us` and `cpu.cfs_period_us` for v1, of the process's cgroup and its
+    /// ancestors), `/sys/devices/system/cpu` (the C library's count of online and possible
+    /// CPUs, `sysconf(_SC_NPROCESSORS_ONLN)`), `/proc/stat` (its fallback when `/sys` is not
+    /// mounted) and `/proc/cpuinfo` (`num_cpus::get_physical`).
     ///
     /// The cgroup tree is granted whole, since the process's place in it is known only at run
     /// time: the code can read the limits and statistics of every cgroup, and the process
