@@ -222,7 +222,7 @@ fn an_optional_path_this_user_cannot_open_is_skipped_and_said_so() {
     if !landlock_or_skip() {
         return;
     }
-    if !root_or_skip() {
+    if !root_or_skip("running as another user") {
         return;
     }
     // root's own home, named through an inherited HOME, by a program run as nobody: it exists,

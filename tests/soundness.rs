@@ -62,7 +62,7 @@ fn value<'a>(output: &'a str, key: &str) -> &'a str {
 
 #[test]
 fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("PID namespaces") {
         return;
     }
     // `unshare --pid --fork` without a /proc of its own: /proc lists the process's threads
@@ -81,7 +81,7 @@ fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
 
 #[test]
 fn a_thread_list_that_does_not_describe_the_process_is_refused_or_reported() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("a mount namespace") {
         return;
     }
     // A /proc whose task list names none of this process's threads (here a tmpfs in a mount
@@ -506,7 +506,7 @@ fn a_zombie_main_thread_counts_as_exited_at_once() {
 
 #[test]
 fn a_thread_id_reused_during_a_job_is_not_taken_for_the_thread_that_exited() {
-    if !landlock_or_skip() || !root_or_skip() {
+    if !landlock_or_skip() || !root_or_skip("PID namespaces") {
         return;
     }
     // A PID namespace of its own, where the scenario may choose the next thread id.

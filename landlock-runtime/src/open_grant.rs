@@ -21,12 +21,35 @@ use std::path::{Component, Path, PathBuf};
 /// Symlinks followed on one path at most, as the kernel's own limit.
 const MAX_LINKS: usize = 40;
 
-/// Opens `path` with `O_PATH` for a rule, and says whether it is a directory.
+/// A granted path, opened with `O_PATH` for a rule.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) file: File,
+    pub(crate) is_dir: bool,
+    /// Whether it is under `/proc`, its symlinks resolved (`/proc/self/cgroup` is
+    /// `/proc/<pid>/cgroup`). procfs makes a new inode for a file each time the kernel makes
+    /// its dentry again, after dropping it from its cache, and a rule names an inode: such a
+    /// rule keeps applying only while the file is held open. Told by the path, which costs no
+    /// system call; procfs mounted elsewhere is not recognised.
+    pub(crate) under_proc: bool,
+}
+
+impl Opened {
+    fn new(file: File, is_dir: bool, location: &Path) -> Opened {
+        Opened {
+            file,
+            is_dir,
+            under_proc: location.starts_with("/proc"),
+        }
+    }
+}
+
+/// Opens `path` with `O_PATH` for a rule.
 ///
 /// One `openat2(RESOLVE_NO_SYMLINKS)` when the path has no symlink (the common case, and as
 /// cheap as a plain open); otherwise a walk, one component at a time, that follows only
 /// symlinks that pass the rule above.
-pub(crate) fn open(path: &Path) -> io::Result<(File, bool)> {
+pub(crate) fn open(path: &Path) -> io::Result<Opened> {
     // Resolution makes every path absolute; a relative one would be opened from the current
     // directory by one call and from `/` by the walk.
     if !path.is_absolute() {
@@ -36,18 +59,18 @@ pub(crate) fn open(path: &Path) -> io::Result<(File, bool)> {
         ));
     }
     match openat2_no_symlinks(path, libc::O_DIRECTORY) {
-        Ok(dir) => return Ok((dir, true)),
+        Ok(dir) => return Ok(Opened::new(dir, true, path)),
         Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
-            Ok(file) => return Ok((file, false)),
+            Ok(file) => return Ok(Opened::new(file, false, path)),
             Err(e) if is_symlink_or_unsupported(&e) => {}
             Err(e) => return Err(e),
         },
         Err(e) if is_symlink_or_unsupported(&e) => {}
         Err(e) => return Err(e),
     }
-    let file = walk(path)?;
+    let (file, location) = walk(path)?;
     let is_dir = file.metadata()?.is_dir();
-    Ok((file, is_dir))
+    Ok(Opened::new(file, is_dir, &location))
 }
 
 /// ELOOP: a symlink on the path; ENOSYS: no `openat2` (Linux before 5.6); EAGAIN: the
@@ -148,8 +171,9 @@ fn root() -> io::Result<File> {
     } as libc::c_long)
 }
 
-/// Walks `path` one component at a time from `/`, following only trusted symlinks.
-fn walk(path: &Path) -> io::Result<File> {
+/// Walks `path` one component at a time from `/`, following only trusted symlinks; returns
+/// the file and where it is, its symlinks resolved.
+fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
     // SAFETY: geteuid cannot fail.
     let euid = unsafe { libc::geteuid() };
     let mut dir = root()?;
@@ -207,7 +231,7 @@ fn walk(path: &Path) -> io::Result<File> {
             }
         }
     }
-    Ok(dir)
+    Ok((dir, at))
 }
 
 #[cfg(test)]
@@ -216,18 +240,17 @@ mod tests {
 
     #[test]
     fn opens_directories_files_and_trusted_links() {
-        let (etc, is_dir) = open(Path::new("/etc")).unwrap();
-        assert!(is_dir);
+        let etc = open(Path::new("/etc")).unwrap();
+        assert!(etc.is_dir && !etc.under_proc);
         drop(etc);
-        let (_, is_dir) = open(Path::new("/etc/hostname")).unwrap();
-        assert!(!is_dir);
+        assert!(!open(Path::new("/etc/hostname")).unwrap().is_dir);
         let dir = std::env::temp_dir().join(format!("landlock-open-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("real/sub")).unwrap();
         std::os::unix::fs::symlink("real", dir.join("rel")).unwrap();
         std::os::unix::fs::symlink(dir.join("real/sub"), dir.join("abs")).unwrap();
         std::os::unix::fs::symlink("../real/sub/..", dir.join("real/up")).unwrap();
         let same = |a: &Path, b: &Path| {
-            let (a, b) = (open(a).unwrap().0, open(b).unwrap().0);
+            let (a, b) = (open(a).unwrap().file, open(b).unwrap().file);
             let (a, b) = (a.metadata().unwrap(), b.metadata().unwrap());
             (a.dev(), a.ino()) == (b.dev(), b.ino())
         };
@@ -243,6 +266,24 @@ mod tests {
             open(&dir.join("loop")).unwrap_err().raw_os_error(),
             Some(libc::ELOOP)
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn knows_what_is_under_proc_once_symlinks_are_resolved() {
+        let stat = open(Path::new("/proc/stat")).unwrap();
+        assert!(!stat.is_dir && stat.under_proc);
+        // `/proc/self` is a symlink: resolved by the walk, to `/proc/<pid>`.
+        assert!(open(Path::new("/proc/self/cgroup")).unwrap().under_proc);
+        let dir = std::env::temp_dir().join(format!("landlock-open-proc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink("/proc/self/mountinfo", dir.join("mountinfo")).unwrap();
+        std::os::unix::fs::symlink("/etc", dir.join("etc")).unwrap();
+        assert!(open(&dir.join("mountinfo")).unwrap().under_proc);
+        assert!(!open(&dir.join("etc")).unwrap().under_proc);
+        // A component named `proc` elsewhere is not `/proc`.
+        std::fs::create_dir_all(dir.join("proc")).unwrap();
+        assert!(!open(&dir.join("proc")).unwrap().under_proc);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

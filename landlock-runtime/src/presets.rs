@@ -27,13 +27,80 @@ pub enum Preset {
     DynamicLoader,
     /// Locale and time-zone data: read on the locale archives, translations, and zoneinfo.
     Locale,
+    /// What the C library's resolver reads to turn a host name into addresses
+    /// (`getaddrinfo`, and so `ToSocketAddrs`): read on `/etc/hosts`, `/etc/resolv.conf`,
+    /// `/etc/nsswitch.conf`, `/etc/host.conf`, `/etc/gai.conf`, `/etc/services` (service
+    /// names such as `"https"`), and `/run/systemd/resolve`.
+    ///
+    /// A rule on a symlink lands on its target, so a `/etc/resolv.conf` that links to
+    /// `/run/systemd/resolve/stub-resolv.conf`, `/run/NetworkManager/resolv.conf` or
+    /// `/run/resolvconf/resolv.conf` grants that file. systemd-resolved replaces its files
+    /// (a new file, renamed over the old) whenever the DNS configuration changes, so its whole
+    /// directory is granted; any other file replaced after the policy is prepared is a new
+    /// file that the rule does not cover. Not `/etc/protocols`: `getaddrinfo` never reads it.
+    ///
+    /// Name services from other libraries (`libnss_myhostname`, `libnss_resolve`,
+    /// `libnss_mdns`, configured in `/etc/nsswitch.conf`) are loaded from the library
+    /// directories: add `dynamic_loader`. Without it they are skipped as unavailable, as when
+    /// they are not installed. nscd and `libnss_resolve` are asked over a unix socket, which
+    /// from Landlock ABI 9 needs `write` on it; denied, the C library reads the files itself.
+    /// The preset grants files only: a query that falls back to TCP (a truncated answer,
+    /// `options use-vc`) also needs `connect = 53`; queries over UDP are not restricted.
+    Dns,
+    /// The system's trusted CA certificates, at the paths of the major distributions: read on
+    /// `/etc/ssl/certs` and the files its entries link to (`/usr/share/ca-certificates`,
+    /// `/usr/local/share/ca-certificates`; Debian, Ubuntu, Alpine), `/etc/ssl/cert.pem`
+    /// (Alpine, and the generic OpenSSL location), `/etc/pki/tls/certs`,
+    /// `/etc/pki/tls/cert.pem`, `/etc/pki/ca-trust/extracted` (Fedora, RHEL),
+    /// `/etc/ca-certificates/extracted` (Arch), `/etc/ssl/ca-bundle.pem` and
+    /// `/var/lib/ca-certificates` (openSUSE).
+    ///
+    /// Never `/etc/ssl` or `/etc/pki` whole: their `private` directories hold keys. A bundle
+    /// named by `SSL_CERT_FILE` or `SSL_CERT_DIR` elsewhere needs a grant of its own.
+    TlsRoots,
+    /// The kernel's character devices that every program may use: write on `/dev/null`
+    /// (which includes reading it), read on `/dev/zero`, `/dev/full`, `/dev/random` and
+    /// `/dev/urandom`. A spawn with `Stdio::null()` (the default stdin of `Command::output`)
+    /// opens `/dev/null` in the sandboxed parent, for reading as stdin and for writing as
+    /// stdout or stderr. A rule on a file carries only file rights: nothing can be created in
+    /// `/dev`, and the other devices cannot be written.
+    Devices,
+    /// What sizes thread pools: read on the files `std::thread::available_parallelism` (and so
+    /// tokio's default worker count) and the `num_cpus` crate read to find the CPUs the process
+    /// may use, so that a CPU quota of a cgroup is honoured inside the sandbox too.
+    ///
+    /// `/proc/self/cgroup` (the process's cgroups), `/proc/self/mountinfo` (where the cgroups
+    /// are mounted: std looks there when the v1 cpu controller is not at its usual place,
+    /// `num_cpus` always), `/sys/fs/cgroup` (the quota files, `cpu.max` for cgroup v2,
+    /// `cpu.cfs_quota_us` and `cpu.cfs_period_us` for v1, of the process's cgroup and its
+    /// ancestors), `/sys/devices/system/cpu` (the C library's count of online and possible
+    /// CPUs, `sysconf(_SC_NPROCESSORS_ONLN)`), `/proc/stat` (its fallback when `/sys` is not
+    /// mounted) and `/proc/cpuinfo` (`num_cpus::get_physical`).
+    ///
+    /// The cgroup tree is granted whole, since the process's place in it is known only at run
+    /// time: the code can read the limits and statistics of every cgroup, and the process
+    /// ids in each, as any user can. `/proc/self` is the process that prepares the policy: a
+    /// child process confined with [`CommandExt::sandbox`](crate::CommandExt::sandbox) is not
+    /// granted its own `/proc/self` files, and sees no quota.
+    CpuInfo,
 }
 
 /// Every preset, for listing.
-pub const PRESETS: [Preset; 2] = [Preset::DynamicLoader, Preset::Locale];
+pub const PRESETS: [Preset; 6] = [
+    Preset::DynamicLoader,
+    Preset::Locale,
+    Preset::Dns,
+    Preset::TlsRoots,
+    Preset::Devices,
+    Preset::CpuInfo,
+];
 
 const fn read(path: &'static str) -> FsGrant {
     FsGrant::new(path, Class::Read)
+}
+
+const fn write(path: &'static str) -> FsGrant {
+    FsGrant::new(path, Class::Write)
 }
 
 const fn exec(path: &'static str) -> FsGrant {
@@ -86,8 +153,49 @@ static LOCALE: [FsGrant; 5] = [
     read("/etc/localtime?"),
 ];
 
+static DNS: [FsGrant; 7] = [
+    read("/etc/hosts?"),
+    read("/etc/resolv.conf?"),
+    read("/etc/nsswitch.conf?"),
+    read("/etc/host.conf?"),
+    read("/etc/gai.conf?"),
+    read("/etc/services?"),
+    read("/run/systemd/resolve?"),
+];
+
+static TLS_ROOTS: [FsGrant; 10] = [
+    read("/etc/ssl/certs?"),
+    read("/usr/share/ca-certificates?"),
+    read("/usr/local/share/ca-certificates?"),
+    read("/etc/ssl/cert.pem?"),
+    read("/etc/pki/tls/certs?"),
+    read("/etc/pki/tls/cert.pem?"),
+    read("/etc/pki/ca-trust/extracted?"),
+    read("/etc/ca-certificates/extracted?"),
+    read("/etc/ssl/ca-bundle.pem?"),
+    read("/var/lib/ca-certificates?"),
+];
+
+static DEVICES: [FsGrant; 5] = [
+    write("/dev/null?"),
+    read("/dev/zero?"),
+    read("/dev/full?"),
+    read("/dev/random?"),
+    read("/dev/urandom?"),
+];
+
+static CPU_INFO: [FsGrant; 6] = [
+    read("/proc/self/cgroup?"),
+    read("/proc/self/mountinfo?"),
+    read("/sys/fs/cgroup?"),
+    read("/sys/devices/system/cpu?"),
+    read("/proc/stat?"),
+    read("/proc/cpuinfo?"),
+];
+
 impl Preset {
-    /// The preset of this name (`dynamic_loader`, `locale`).
+    /// The preset of this name (`dynamic_loader`, `locale`, `dns`, `tls_roots`, `devices`,
+    /// `cpu_info`).
     pub fn from_name(name: &str) -> Option<Preset> {
         PRESETS.into_iter().find(|p| p.name() == name)
     }
@@ -97,6 +205,10 @@ impl Preset {
         match self {
             Preset::DynamicLoader => "dynamic_loader",
             Preset::Locale => "locale",
+            Preset::Dns => "dns",
+            Preset::TlsRoots => "tls_roots",
+            Preset::Devices => "devices",
+            Preset::CpuInfo => "cpu_info",
         }
     }
 
@@ -105,6 +217,10 @@ impl Preset {
         match self {
             Preset::DynamicLoader => DYNAMIC_LOADER,
             Preset::Locale => &LOCALE,
+            Preset::Dns => &DNS,
+            Preset::TlsRoots => &TLS_ROOTS,
+            Preset::Devices => &DEVICES,
+            Preset::CpuInfo => &CPU_INFO,
         }
     }
 }

@@ -6,6 +6,7 @@ pub(crate) use imp::*;
 
 #[cfg(target_os = "linux")]
 mod imp {
+    use std::fs::File;
     use std::io;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
     use std::path::Path;
@@ -152,12 +153,20 @@ mod imp {
 
     /// A created Landlock ruleset, ready to restrict any number of threads.
     #[derive(Debug)]
-    pub(crate) struct PreparedRuleset(OwnedFd);
+    pub(crate) struct PreparedRuleset {
+        fd: OwnedFd,
+        /// The files under `/proc` that rules name, held open as long as the ruleset can be
+        /// used: procfs makes a new inode for a file when the kernel drops its dentry from its
+        /// cache and makes it again, and a rule on the old inode would no longer apply. They
+        /// are `O_PATH` descriptors of paths the rules grant anyway: code that finds one
+        /// reaches nothing more through it.
+        _pinned: Vec<File>,
+    }
 
     impl PreparedRuleset {
         /// Restricts the calling thread (see [`restrict_thread`]).
         pub(crate) fn restrict_self(&self, flags: u32, mark: Option<&[u8; 16]>) -> io::Result<()> {
-            restrict_thread(self.0.as_raw_fd(), flags, mark).map_err(io::Error::from_raw_os_error)
+            restrict_thread(self.fd.as_raw_fd(), flags, mark).map_err(io::Error::from_raw_os_error)
         }
 
         /// Restricts every thread of the process at once with the kernel's all-threads flag
@@ -168,13 +177,13 @@ mod imp {
             flags: u32,
             mark: Option<&[u8; 16]>,
         ) -> io::Result<()> {
-            restrict_thread(self.0.as_raw_fd(), flags | RESTRICT_SELF_TSYNC, mark)
+            restrict_thread(self.fd.as_raw_fd(), flags | RESTRICT_SELF_TSYNC, mark)
                 .map_err(io::Error::from_raw_os_error)
         }
 
         /// The ruleset's descriptor, for threads that restrict themselves with it.
         pub(crate) fn fd(&self) -> BorrowedFd<'_> {
-            self.0.as_fd()
+            self.fd.as_fd()
         }
     }
 
@@ -196,6 +205,8 @@ mod imp {
     pub(crate) struct RulesetBuilder {
         abi: u32,
         created: Option<RulesetCreated>,
+        /// Files under `/proc` that rules name, for [`PreparedRuleset`] to hold open.
+        pinned: Vec<File>,
     }
 
     /// Maps an error of the `landlock` crate; the operation's name becomes a `String` only
@@ -215,7 +226,11 @@ mod imp {
         /// told to treat any shortfall as an error: nothing is dropped silently here.
         pub(crate) fn new(policy: &Policy, abi: u32) -> Result<RulesetBuilder, ErrorKind> {
             if abi == 0 {
-                return Ok(RulesetBuilder { abi, created: None });
+                return Ok(RulesetBuilder {
+                    abi,
+                    created: None,
+                    pinned: Vec::new(),
+                });
             }
             let fs = BitFlags::<AccessFs>::from_bits_truncate(FsRights::supported(abi).0);
             let mut ruleset = Ruleset::default()
@@ -266,6 +281,7 @@ mod imp {
             Ok(RulesetBuilder {
                 abi,
                 created: Some(created),
+                pinned: Vec::new(),
             })
         }
 
@@ -277,29 +293,36 @@ mod imp {
             // open tells the file type, so preparation makes no stat call of its own (the
             // landlock crate makes one per rule already); a symlink another user could have
             // planted is refused (see open_grant).
-            let (file, is_dir) = crate::open_grant::open(path)?;
+            let opened = crate::open_grant::open(path)?;
             let Some(created) = self.created.take() else {
                 return Ok(());
             };
             let mut rights = FsRights::of_class(class, self.abi);
-            if !is_dir {
+            if !opened.is_dir {
                 rights = rights.for_file();
             }
             let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
             self.created = Some(
                 created
-                    .add_rule(PathBeneath::new(file, access))
+                    .add_rule(PathBeneath::new(&opened.file, access))
                     .map_err(io::Error::other)?,
             );
+            if opened.under_proc {
+                self.pinned.push(opened.file);
+            }
             Ok(())
         }
 
         /// The finished ruleset; `None` when the kernel has no Landlock.
         pub(crate) fn finish(self) -> Result<Option<PreparedRuleset>, ErrorKind> {
+            let pinned = self.pinned;
             Ok(self
                 .created
                 .and_then(Option::<OwnedFd>::from)
-                .map(PreparedRuleset))
+                .map(|fd| PreparedRuleset {
+                    fd,
+                    _pinned: pinned,
+                }))
         }
     }
 

@@ -47,7 +47,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 /// The names of the presets (`preset = "NAME"`), each a documented bundle of optional paths
 /// defined by `landlock_runtime::Preset`.
-pub const PRESETS: &[&str] = &["dynamic_loader", "locale"];
+pub const PRESETS: &[&str] = &[
+    "dynamic_loader",
+    "locale",
+    "dns",
+    "tls_roots",
+    "devices",
+    "cpu_info",
+];
 
 /// Paths whose `write` grant reaches far beyond one program's data (besides `/`, broad for
 /// every class).

@@ -117,19 +117,33 @@ impl Drop for Sleeper {
     }
 }
 
+/// Skips a test that cannot run here: says `why` and returns `false`. Under
+/// `LANDLOCK_REQUIRED=1` (as CI sets, where every test must really run) it fails instead.
+pub fn skip(why: &str) -> bool {
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but {why}"
+    );
+    eprintln!("skipped: {why}");
+    false
+}
+
 /// Whether the kernel has at least Landlock ABI `abi`. Skips (returns false) otherwise, or
 /// fails under `LANDLOCK_REQUIRED=1`, as CI sets.
 pub fn landlock_at_least(abi: u32) -> bool {
     let running = landlock_runtime::kernel_abi();
-    if running >= abi {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has Landlock ABI {running} (< {abi})"
-    );
-    eprintln!("skipped: this test needs Landlock ABI {abi}, the kernel has {running}");
-    false
+    running >= abi
+        || skip(&format!(
+            "this test needs Landlock ABI {abi}, the kernel has {running}"
+        ))
+}
+
+/// Whether this test runs as root, which `needs` (PID namespaces, mounts, cgroups). Skips
+/// otherwise, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
+pub fn root_or_skip(needs: &str) -> bool {
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    root || skip(&format!("this test needs root ({needs})"))
 }
 
 /// Whether the kernel can enforce everything a policy says (ABI 6: the scopes); the escape
@@ -196,7 +210,7 @@ impl Drop for Tree {
 /// The parent decides whether to run it at all: nothing here asks the kernel anything, so a
 /// scenario can change what the kernel answers before the library first asks.
 pub fn in_child(name: &str, scenario: impl FnOnce()) -> Option<String> {
-    if std::env::var("LANDLOCK_TEST_CHILD").as_deref() == Ok(name) {
+    if is_child(name) {
         scenario();
         return None;
     }
@@ -218,18 +232,16 @@ pub fn in_child(name: &str, scenario: impl FnOnce()) -> Option<String> {
     Some(text)
 }
 
+/// Whether this process is the child that `in_child(name, ..)` started, for a test that sets
+/// something up in the parent before the child runs (and cleans it up after).
+pub fn is_child(name: &str) -> bool {
+    std::env::var("LANDLOCK_TEST_CHILD").as_deref() == Ok(name)
+}
+
 /// Whether this kernel has Landlock. Without it, a test fails under `LANDLOCK_REQUIRED=1` (as
 /// CI runs), and otherwise says it is skipped: call it first and return when it says `false`.
 pub fn landlock_or_skip() -> bool {
-    if landlock_runtime::kernel_abi() > 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this kernel has no Landlock"
-    );
-    eprintln!("skipped: this kernel has no Landlock");
-    false
+    landlock_runtime::kernel_abi() > 0 || skip("this kernel has no Landlock")
 }
 
 /// A watcher of the kernel's Landlock denials, started before anything is enforced. Without
@@ -270,19 +282,4 @@ pub fn denials_of_this_process(
         }
     }
     seen
-}
-
-/// Whether this test runs as root, which PID namespaces, mounts and other users need. Without
-/// it, the test is skipped, or fails under `LANDLOCK_REQUIRED=1` (CI runs as root).
-pub fn root_or_skip() -> bool {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return true;
-    }
-    assert!(
-        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
-        "LANDLOCK_REQUIRED=1 but this test needs root"
-    );
-    eprintln!("skipped: this test needs root");
-    false
 }
