@@ -65,6 +65,7 @@ fn json_has_stable_fields() {
             "allow_abstract_unix_sockets": false,
             "strict": true,
             "process": false,
+            "quiet": false,
         })
     );
 }
