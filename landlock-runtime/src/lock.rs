@@ -221,14 +221,16 @@ pub fn diff(old: &[Value], new: &[Value]) -> Vec<Change> {
     changes
 }
 
-/// The class of each path of an entry, keyed by the path without its optional marker.
-fn paths(entry: &Value) -> BTreeMap<String, (&'static str, bool)> {
-    let mut out = BTreeMap::new();
+/// The classes of each path of an entry (`write` and `exec` may both be there), and whether
+/// it is optional, keyed by the path without its optional marker.
+fn paths(entry: &Value) -> BTreeMap<String, (Vec<&'static str>, bool)> {
+    let mut out: BTreeMap<String, (Vec<&'static str>, bool)> = BTreeMap::new();
     for class in ["read", "write", "exec"] {
         for p in entry[class].as_array().into_iter().flatten() {
             let p = p.as_str().unwrap_or_default();
-            let optional = p.ends_with('?');
-            out.insert(p.trim_end_matches('?').to_owned(), (class, optional));
+            let entry = out.entry(p.trim_end_matches('?').to_owned()).or_default();
+            entry.0.push(class);
+            entry.1 = p.ends_with('?');
         }
     }
     out
@@ -237,25 +239,35 @@ fn paths(entry: &Value) -> BTreeMap<String, (&'static str, bool)> {
 fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
     use Direction::{Narrowing, Widening};
     let (before, after) = (paths(old), paths(new));
-    for (path, &(class, optional)) in &after {
+    let named = |classes: &[&str]| classes.join(" and ");
+    for (path, (classes, optional)) in &after {
         match before.get(path) {
-            None => push(Widening, format!("grants {class} on `{path}`")),
-            Some(&(was, _)) if was != class => {
+            None => push(Widening, format!("grants {} on `{path}`", named(classes))),
+            Some((was, _)) if was != classes => {
                 // `read` is within both others; `write` and `exec` each grant what the other
-                // does not.
-                let direction = if class == "read" { Narrowing } else { Widening };
-                push(direction, format!("`{path}` changed from {was} to {class}"));
+                // does not: a class the path did not have widens it.
+                let gained = classes
+                    .iter()
+                    .any(|c| *c != "read" && !was.contains(c));
+                let direction = if gained { Widening } else { Narrowing };
+                push(
+                    direction,
+                    format!("`{path}` changed from {} to {}", named(was), named(classes)),
+                );
             }
-            Some(&(_, was_optional)) if was_optional != optional => {
-                let now = if optional { "optional" } else { "mandatory" };
+            Some((_, was_optional)) if was_optional != optional => {
+                let now = if *optional { "optional" } else { "mandatory" };
                 push(Narrowing, format!("`{path}` is now {now}"));
             }
             Some(_) => {}
         }
     }
-    for (path, (class, _)) in &before {
+    for (path, (classes, _)) in &before {
         if !after.contains_key(path) {
-            push(Narrowing, format!("no longer grants {class} on `{path}`"));
+            push(
+                Narrowing,
+                format!("no longer grants {} on `{path}`", named(classes)),
+            );
         }
     }
     let names = |v: &Value| -> Vec<String> {
@@ -383,6 +395,21 @@ mod tests {
                 "widening   app::f: TCP bind is now unrestricted",
                 "widening   app::f: signals out of the sandbox are now allowed",
             ]
+        );
+    }
+
+    #[test]
+    fn exec_beside_write_on_one_path_is_a_widening_and_dropping_it_a_narrowing() {
+        let write = || Policy::builder("app::f").write("/srv/build");
+        let both = write().exec("/srv/build").build().unwrap();
+        assert_eq!(
+            changes(write().build().unwrap(), both),
+            ["widening   app::f: `/srv/build` changed from write to write and exec"]
+        );
+        let both = write().exec("/srv/build").build().unwrap();
+        assert_eq!(
+            changes(both, write().build().unwrap()),
+            ["narrowing  app::f: `/srv/build` changed from write and exec to write"]
         );
     }
 
