@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use crate::policy::{Class, Origin};
 
-pub use audit::{Watcher, enable_audit, watch};
+pub use audit::{WatchError, Watcher, enable_audit, watch};
 pub use learn::{LearnedChange, suggestions};
 
 pub(crate) use auto::start_if_asked;
