@@ -15,7 +15,7 @@ use once_cell::race::OnceBox;
 
 use crate::error::{Error, ErrorKind};
 use crate::explain::{ResolvedGrant, Rules, SharedRules};
-use crate::policy::{FsGrant, GrantPath, Policy};
+use crate::policy::{Class, FsGrant, GrantPath, Policy};
 use crate::resolve::{Resolved, Variable, resolve};
 use crate::status::{Layer, Level, SkipReason, Skipped, Status, ThreadCoverage};
 use crate::{report, sys};
@@ -249,6 +249,29 @@ impl Policy {
     /// What the prepared policy allows.
     pub(crate) fn rules(&self) -> Option<SharedRules> {
         self.prepared.get().map(|p| p.rules.clone())
+    }
+
+    /// The paths the prepared policy grants on this machine, each with its class: templates
+    /// resolved (variables read, presets' paths that exist), in the order of the policy. `None`
+    /// until the policy is prepared.
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, Policy};
+    ///
+    /// let policy = Policy::builder("t").read("$TMP").read("/no/such/path?").build().unwrap();
+    /// policy.prepare().unwrap();
+    /// let granted: Vec<_> = policy.granted_paths().unwrap().collect();
+    /// assert_eq!(granted, [(Class::Read, std::env::temp_dir().as_path())]);
+    /// ```
+    pub fn granted_paths(&self) -> Option<impl Iterator<Item = (Class, &Path)>> {
+        let prepared = self.prepared.get()?;
+        Some(
+            prepared
+                .rules
+                .fs
+                .iter()
+                .map(|g| (g.class, g.path.as_path())),
+        )
     }
 
     /// What the kernel enforces of this policy, once it has been prepared.

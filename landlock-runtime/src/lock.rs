@@ -246,9 +246,7 @@ fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
             Some((was, _)) if was != classes => {
                 // `read` is within both others; `write` and `exec` each grant what the other
                 // does not: a class the path did not have widens it.
-                let gained = classes
-                    .iter()
-                    .any(|c| *c != "read" && !was.contains(c));
+                let gained = classes.iter().any(|c| *c != "read" && !was.contains(c));
                 let direction = if gained { Widening } else { Narrowing };
                 push(
                     direction,

@@ -25,7 +25,9 @@ pub enum Preset {
     /// execute on the ELF loader, read on the library directories and the loader's cache and
     /// configuration. Grant `exec` on the program itself separately.
     DynamicLoader,
-    /// Locale and time-zone data: read on the locale archives, translations, and zoneinfo.
+    /// Locale and time-zone data: read on the locale archives, translations, zoneinfo,
+    /// `/etc/localtime`, and `/etc/locale.alias` (which `setlocale` reads whenever `LANG` or
+    /// `LC_*` is set).
     Locale,
     /// What the C library's resolver reads to turn a host name into addresses
     /// (`getaddrinfo`, and so `ToSocketAddrs`): read on `/etc/hosts`, `/etc/resolv.conf`,
@@ -145,12 +147,14 @@ known_loaders!(
     "/lib/ld-musl-armhf.so.1",
 );
 
-static LOCALE: [FsGrant; 5] = [
+static LOCALE: [FsGrant; 6] = [
     read("/usr/lib/locale?"),
     read("/usr/share/locale?"),
     read("/usr/share/i18n?"),
     read("/usr/share/zoneinfo?"),
     read("/etc/localtime?"),
+    // setlocale reads the locale names' aliases whenever LANG or LC_* is set.
+    read("/etc/locale.alias?"),
 ];
 
 static DNS: [FsGrant; 7] = [
