@@ -41,12 +41,21 @@
 //! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 //! | `process` | restrict every thread of the process (the default on `main`) |
 //! | `broad` | acknowledge a broad grant (`/`, write on `$HOME` or a system tree, `"*"` TCP with write) |
+//! | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 //! | `crate = "path"` | where this crate is, when renamed |
 //!
-//! `PATHS` is a string or a list of strings; `PORTS` an integer, a list of integers, or `"*"`.
+//! `PATHS` is a string, a list of strings, or the name of a parameter of the annotated function
+//! (its paths are granted at each call); `PORTS` an integer, a list of integers, or `"*"`.
 //! A path is absolute or starts with `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR` or `${NAME}` (any
 //! environment variable); a trailing `?` makes it optional (skipped when missing).
 //! Everything not granted is denied.
+//!
+//! # Denials
+//!
+//! [`denials`] reads the kernel's audit records of denials and names the sandbox that denied
+//! each and the item that would allow it; `LANDLOCK_SANDBOX_DENIALS=stderr` prints them from a
+//! program unchanged. The `sandbox_run` command-line runner (package `sandbox-run`) confines
+//! programs you did not write, and learns the policy they need.
 //!
 //! # Review
 //!

@@ -1,0 +1,134 @@
+//! The command line: every option, with one line of help each.
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+/// The exit statuses and examples, after the options in `--help`.
+const AFTER_HELP: &str = "\
+Paths:
+  A path is taken as typed; a relative one is made absolute against the current directory.
+  One that starts with $ is a template of the policy language: $HOME, $TMP, $CWD, ${NAME}, read
+  from this runner's environment, and a trailing ? makes it optional. Options that take paths,
+  ports or presets take comma-separated lists too, and may be repeated. A path under both
+  --write and --exec gets both.
+
+Unless --explicit, the program gets exec on itself (and on the interpreter of a #! script) and
+the dynamic_loader preset: --print-policy shows these as automatic.
+
+Exit statuses (as env(1) and timeout(1) use them):
+  125      the sandbox could not be set up (a bad option, a missing path, --strict on an older
+           kernel, denials that cannot be watched)
+  126      the program exists but could not be executed (including an exec the sandbox denied)
+  127      the program was not found
+  128+N    the program was ended by signal N
+  other    the program's own status
+
+Examples:
+  sandbox_run --read /etc -- cat /etc/hostname
+  sandbox_run --explicit --exec /usr/bin,/usr/lib,/lib64 --read . --write out -- make
+  sandbox_run --learn -- sort data.txt -o sorted.txt";
+
+/// Run a program confined by Linux Landlock: it reaches only what the options grant.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sandbox_run",
+    version,
+    after_help = AFTER_HELP,
+    override_usage = "sandbox_run [OPTIONS] [--] PROGRAM [ARGS]..."
+)]
+pub struct Options {
+    /// Allow reading files and listing directories beneath PATH
+    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    pub read: Vec<OsString>,
+
+    /// Allow read, and creating, writing, truncating, removing, renaming beneath PATH
+    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    pub write: Vec<OsString>,
+
+    /// Allow read, and executing beneath PATH
+    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    pub exec: Vec<OsString>,
+
+    /// Allow TCP connect to PORT (or * for any port)
+    #[arg(long, value_name = "PORT", value_delimiter = ',')]
+    pub connect: Vec<String>,
+
+    /// Allow TCP bind to PORT (or * for any port)
+    #[arg(long, value_name = "PORT", value_delimiter = ',')]
+    pub bind: Vec<String>,
+
+    /// Add a preset: dynamic_loader, locale, dns, tls_roots, devices, cpu_info
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub preset: Vec<String>,
+
+    /// Allow signals to processes outside the sandbox
+    #[arg(long)]
+    pub allow_signals: bool,
+
+    /// Allow connecting to abstract unix sockets created outside the sandbox
+    #[arg(long)]
+    pub allow_abstract_unix_sockets: bool,
+
+    /// Fail (125) instead of running when the kernel cannot enforce all of the policy
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Acknowledge a broad grant (--read /, --write $HOME, ...), refused otherwise
+    #[arg(long)]
+    pub broad: bool,
+
+    /// Grant only what the options say: no exec on the program, no dynamic_loader preset
+    #[arg(long)]
+    pub explicit: bool,
+
+    /// Skip a path that does not exist instead of failing
+    #[arg(long)]
+    pub ignore_missing: bool,
+
+    /// Start the program with an empty environment (then --env adds to it)
+    #[arg(long)]
+    pub clear_env: bool,
+
+    /// Pass variable KEY through, or set KEY=VALUE (repeatable)
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    pub env: Vec<OsString>,
+
+    /// Print what the sandbox grants (automatic grants included), and exit without running
+    #[arg(long)]
+    pub print_policy: bool,
+
+    /// Print the program's denials as they happen (needs CAP_AUDIT_READ and audit on)
+    #[arg(long)]
+    pub log_denials: bool,
+
+    /// Learn the narrowest policy the program needs from its denials, and print it
+    #[arg(long)]
+    pub learn: bool,
+
+    /// Print the policy changes a learning file suggests (a program run with
+    /// LANDLOCK_SANDBOX_LEARN=FILE records its sandboxes' denials there), and exit
+    #[arg(long, value_name = "FILE")]
+    pub suggest: Option<OsString>,
+
+    /// Turn the kernel's audit on (as auditctl -e 1; root), so that denials are reported
+    #[arg(long)]
+    pub enable_audit: bool,
+
+    /// The program and its arguments
+    #[arg(value_name = "PROGRAM", trailing_var_arg = true)]
+    pub command: Vec<OsString>,
+}
+
+impl Options {
+    /// Parses `args` (the program name first); `Err` is the message and the status to exit
+    /// with (0 for `--help` and `--version`, 125 for a mistake).
+    pub fn parse_from_args(
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Result<Options, (String, u8)> {
+        Options::try_parse_from(args).map_err(|e| {
+            let code = if e.use_stderr() { 125 } else { 0 };
+            (e.render().to_string(), code)
+        })
+    }
+}
