@@ -14,7 +14,7 @@ fn render() {}
 
 fn main() {
     if std::env::args().any(|a| a == "--json") {
-        println!("{:#}", landlock_runtime::policies_json());
+        println!("{}", landlock_runtime::policies_json());
         return;
     }
     let policies = landlock_runtime::policies();

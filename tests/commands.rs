@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use landlock_runtime::{CommandExt, Policy, Preset, policy};
+use landlock_runtime::{Policy, Preset, SandboxCommandExt, policy};
 
 mod support;
 use support::landlock_or_skip;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use landlock_runtime::denials::{self, Access, Allow, Object};
-use landlock_runtime::{Class, CommandExt, Policy, Preset};
+use landlock_runtime::{Class, Policy, Preset, SandboxCommandExt};
 
 mod support;
 use support::*;
@@ -189,7 +189,8 @@ fn network_and_signal_denials_say_what_would_allow_them() {
                 Object::Process {
                     pid: sleeper.pid(),
                     comm: Some("sleep".into())
-                }
+                },
+                "{seen:#?}"
             );
         },
     );

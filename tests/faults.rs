@@ -316,7 +316,10 @@ fn at_abi_3_best_effort_enforces_what_it_can() {
         assert_eq!(status.level, Level::Partial);
         assert_eq!(status.abi, 3);
         // Exactly what ABI 3 lacks of this policy: ioctl_dev (5), TCP (4), the scopes (6).
-        assert_eq!(status.dropped.fs.names().collect::<Vec<_>>(), ["ioctl_dev"]);
+        assert_eq!(
+            status.dropped.fs_rights().collect::<Vec<_>>(),
+            ["ioctl_dev"]
+        );
         assert!(status.dropped.tcp_bind && status.dropped.tcp_connect);
         assert!(status.dropped.signal_scope && status.dropped.abstract_unix_socket_scope);
         assert_eq!(
@@ -359,7 +362,7 @@ fn at_abi_5_only_the_scopes_are_dropped() {
         let (attempts, status) = attempt_at_simulated_abi(5);
         assert_eq!(status.level, Level::Partial);
         assert_eq!(status.abi, 5);
-        assert!(status.dropped.fs.is_empty());
+        assert!(status.dropped.fs_rights().next().is_none());
         assert!(!status.dropped.tcp_bind && !status.dropped.tcp_connect);
         assert!(status.dropped.signal_scope && status.dropped.abstract_unix_socket_scope);
         assert_eq!(
@@ -398,7 +401,7 @@ fn at_abi_2_truncate_is_not_enforced() {
     in_child("at_abi_2_truncate_is_not_enforced", || {
         let (attempts, status) = attempt_at_simulated_abi(2);
         assert_eq!(
-            status.dropped.fs.names().collect::<Vec<_>>(),
+            status.dropped.fs_rights().collect::<Vec<_>>(),
             ["truncate", "ioctl_dev"]
         );
         // The right is not handled, so it is allowed everywhere: the read-only file is

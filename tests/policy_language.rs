@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use landlock_runtime::{CommandExt, ErrorKind, Policy, Preset, SkipReason, block, sandbox};
+use landlock_runtime::{ErrorKind, Policy, Preset, SandboxCommandExt, SkipReason, block, sandbox};
 
 mod support;
 use support::*;

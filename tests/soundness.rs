@@ -319,6 +319,7 @@ fn elf_naming(loader: &str) -> Vec<u8> {
     elf[..4].copy_from_slice(b"\x7fELF");
     elf[4] = 2; // 64-bit
     elf[5] = 1; // little-endian
+    elf[6] = 1; // EV_CURRENT
     elf[0x20..0x28].copy_from_slice(&64u64.to_le_bytes()); // program headers at 64
     elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes()); // of 56 bytes
     elf[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes()); // one
@@ -674,7 +675,7 @@ fn a_spawn_refused_at_the_layer_limit_says_so() {
             .build()
             .unwrap(),
     ));
-    use landlock_runtime::CommandExt;
+    use landlock_runtime::SandboxCommandExt;
     let spawn = || {
         Command::new("/usr/bin/true")
             .sandbox(child)

@@ -18,19 +18,22 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
             Class::Exec => quote!(Exec),
         };
         match &g.path {
-            GrantPath::Lit(lit) => quote!(#p::FsGrant::new(#lit, #p::Class::#class)),
+            GrantPath::Lit(lit) => quote!(#p::grant(#lit, #p::Class::#class)),
             GrantPath::Arg(ident) => {
                 let name = ident.to_string();
-                quote!(#p::FsGrant::argument(#name, #p::Class::#class))
+                quote!(#p::argument_grant(#name, #p::Class::#class))
             }
         }
     });
     let ports = |ports: &Option<Ports>| match ports {
         None => quote!(#p::Ports::NONE),
-        Some(Ports::Any(_)) => quote!(#p::Ports::Unrestricted),
+        Some(Ports::Any(_)) => quote!(#p::Ports::ANY),
         Some(Ports::Only(list)) => {
-            let list = list.iter().map(|(port, _)| port);
-            quote!(#p::Ports::only(&[#(#list),*]))
+            // Sorted and without repeats, as a policy's ports are.
+            let mut list: Vec<u16> = list.iter().map(|(port, _)| *port).collect();
+            list.sort_unstable();
+            list.dedup();
+            quote!(#p::ports(&[#(#list),*]))
         }
     };
     let count = policy.grants.len();
@@ -43,8 +46,8 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     let broad = policy.broad.is_some();
     let quiet = policy.quiet.is_some();
     quote! {
-        static __LANDLOCK_POLICY: #p::Policy = #p::Policy::__from_parts(
-            #p::Origin::new(#function, ::core::file!(), ::core::line!()),
+        static __LANDLOCK_POLICY: #p::Policy = #p::policy(
+            #p::origin(#function, ::core::file!(), ::core::line!()),
             {
                 static GRANTS: [#p::FsGrant; #count] = [#(#grants),*];
                 &GRANTS
@@ -52,7 +55,7 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
             &[#(#p::Preset::#presets),*],
             #connect,
             #bind,
-            #p::Scopes { signals: #signals, abstract_unix_sockets: #abstract_unix_sockets },
+            #p::scopes(#signals, #abstract_unix_sockets),
             #strict,
             #process,
             #broad,
@@ -141,7 +144,7 @@ fn arguments(policy: &Policy) -> Vec<TokenStream> {
             };
             #p::paths((&&&&#p::ArgumentProbe(&#ident)).__landlock_paths())
         });
-        out.push(quote!((#name, #paths)));
+        out.push(quote!(#p::Argument { name: #name, paths: #paths }));
     }
     out
 }

@@ -39,7 +39,7 @@ pub fn dependencies(program: impl AsRef<Path>) -> io::Result<Dependencies> {
     let Some(loader) = interpreter(&std::fs::read(program)?)? else {
         return Ok(Dependencies::default());
     };
-    if !crate::presets::KNOWN_LOADERS
+    if !crate::model::presets::KNOWN_LOADERS
         .iter()
         .any(|known| loader.as_os_str() == *known)
     {
@@ -79,72 +79,52 @@ pub fn dependencies(program: impl AsRef<Path>) -> io::Result<Dependencies> {
     })
 }
 
-/// The `PT_INTERP` path of an ELF image, if it has one.
+/// The `PT_INTERP` path of an ELF image, if it has one: the loader it names.
 fn interpreter(elf: &[u8]) -> io::Result<Option<PathBuf>> {
-    let bad = |what: &str| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("not an ELF program: {what}"),
-        )
-    };
-    if elf.len() < 64 || &elf[..4] != b"\x7fELF" {
-        return Err(bad("no ELF header"));
+    use object::elf::{FileHeader32, FileHeader64};
+    use object::{Endianness, FileKind};
+
+    match FileKind::parse(elf) {
+        Ok(FileKind::Elf64) => interpreter_of::<FileHeader64<Endianness>>(elf),
+        Ok(FileKind::Elf32) => interpreter_of::<FileHeader32<Endianness>>(elf),
+        _ => Err(not_elf("no ELF header")),
     }
-    let is64 = match elf[4] {
-        1 => false,
-        2 => true,
-        _ => return Err(bad("unknown class")),
+}
+
+/// [`interpreter`] for one ELF class. Offsets and sizes come from the file: the reader checks
+/// every one against the image, so a hostile header is an error, never an overflow.
+fn interpreter_of<H>(elf: &[u8]) -> io::Result<Option<PathBuf>>
+where
+    H: object::read::elf::FileHeader<Endian = object::Endianness>,
+{
+    use object::read::elf::ProgramHeader;
+
+    let header = H::parse(elf).map_err(|e| not_elf(&e.to_string()))?;
+    let endian = header.endian().map_err(|e| not_elf(&e.to_string()))?;
+    let segments = header
+        .program_headers(endian, elf)
+        .map_err(|e| not_elf(&e.to_string()))?;
+    let Some(interp) = segments
+        .iter()
+        .find(|segment| segment.p_type(endian) == object::elf::PT_INTERP)
+    else {
+        return Ok(None);
     };
-    let little = match elf[5] {
-        1 => true,
-        2 => false,
-        _ => return Err(bad("unknown byte order")),
-    };
-    // Offsets and sizes come from the file: every sum is checked, so that a hostile header
-    // is an error, never an overflow.
-    let int = |at: usize, len: usize| -> io::Result<u64> {
-        let bytes = at
-            .checked_add(len)
-            .and_then(|end| elf.get(at..end))
-            .ok_or_else(|| bad("truncated"))?;
-        let mut value = 0u64;
-        for i in 0..len {
-            let byte = if little { bytes[len - 1 - i] } else { bytes[i] };
-            value = value << 8 | u64::from(byte);
-        }
-        Ok(value)
-    };
-    let (phoff, phentsize, phnum) = if is64 {
-        (int(0x20, 8)?, int(0x36, 2)?, int(0x38, 2)?)
-    } else {
-        (int(0x1c, 4)?, int(0x2a, 2)?, int(0x2c, 2)?)
-    };
-    const PT_INTERP: u64 = 3;
-    for i in 0..phnum {
-        let at = (i * phentsize)
-            .checked_add(phoff)
-            .and_then(|at| usize::try_from(at).ok())
-            .ok_or_else(|| bad("offset"))?;
-        if int(at, 4)? != PT_INTERP {
-            continue;
-        }
-        let (offset, size) = if is64 {
-            (int(at + 8, 8)?, int(at + 32, 8)?)
-        } else {
-            (int(at + 4, 4)?, int(at + 16, 4)?)
-        };
-        let start = usize::try_from(offset).map_err(|_| bad("offset"))?;
-        let end = usize::try_from(size)
-            .ok()
-            .and_then(|size| start.checked_add(size))
-            .ok_or_else(|| bad("size"))?;
-        let path = elf.get(start..end).ok_or_else(|| bad("truncated"))?;
-        let path = path.split(|&b| b == 0).next().unwrap_or_default();
-        return Ok(Some(PathBuf::from(
-            String::from_utf8_lossy(path).into_owned(),
-        )));
-    }
-    Ok(None)
+    let path = interp
+        .data(endian, elf)
+        .map_err(|()| not_elf("the loader's name is outside the file"))?;
+    let path = path.split(|&b| b == 0).next().unwrap_or_default();
+    Ok(Some(PathBuf::from(
+        String::from_utf8_lossy(path).into_owned(),
+    )))
+}
+
+/// The error for a file that is not an ELF program (`what` says why).
+fn not_elf(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("not an ELF program: {what}"),
+    )
 }
 
 #[cfg(test)]
@@ -166,6 +146,7 @@ mod tests {
         elf[..4].copy_from_slice(b"\x7fELF");
         elf[4] = 2;
         elf[5] = 1;
+        elf[6] = 1;
         elf[0x20..0x28].copy_from_slice(&phoff.to_le_bytes());
         elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
         elf[0x38..0x3a].copy_from_slice(&phnum.to_le_bytes());

@@ -64,7 +64,7 @@
 //!
 //! # Child processes
 //!
-//! [`policy!`] yields a `&'static Policy`; [`CommandExt::sandbox`] confines a program started
+//! [`policy!`] yields a `&'static Policy`; [`SandboxCommandExt::sandbox`] confines a program started
 //! with it, and [`exec::dependencies`] lists what a program needs to start.
 //!
 //! # Status
@@ -76,42 +76,37 @@
 
 #![warn(missing_docs)]
 
+// The layers, bottom up; each uses only the layers below it (see ARCHITECTURE.md).
 #[cfg(target_os = "linux")]
-mod all_threads;
-mod arguments;
-#[cfg(unix)]
-mod command;
-#[cfg(target_os = "linux")]
-pub mod denials;
+mod audit;
 mod enforce;
-mod error;
+mod kernel;
+mod model;
+mod outcome;
+mod policy;
+mod prepare;
+mod review;
+
 #[cfg(target_os = "linux")]
 pub mod exec;
-mod explain;
-pub mod lock;
-#[cfg(target_os = "linux")]
-mod open_grant;
-mod policy;
-mod presets;
-mod registry;
-mod report;
-mod resolve;
-pub mod rights;
-mod scoped;
-mod status;
-mod sys;
 
 pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
-pub use error::{Error, ErrorKind};
 pub use landlock_macros::sandbox;
+pub use model::{Class, FsGrant, GrantPath, GrantedPath, Origin, PRESETS, Ports, Preset, Scopes};
+pub use outcome::{
+    Dropped, Error, ErrorKind, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage,
+    Uncovered, UncoveredThread,
+};
+pub use policy::{Policy, PolicyBuilder};
+pub use review::registry::{policies, policies_json};
 
 #[cfg(all(unix, feature = "tokio"))]
-pub use command::SandboxedTokioCommand;
+pub use enforce::command::SandboxedTokioCommand;
 #[cfg(unix)]
-pub use command::{CommandExt, SandboxedCommand};
+pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// A `&'static Policy` written in the policy language: checked at compile time, registered for
 /// review like every sandbox, and usable anywhere a policy is, notably to confine a child
-/// process ([`CommandExt::sandbox`]).
+/// process ([`SandboxCommandExt::sandbox`]).
 ///
 /// ```
 /// use landlock_runtime::{policy, Policy};
@@ -121,44 +116,140 @@ pub use command::{CommandExt, SandboxedCommand};
 /// assert_eq!(p.presets()[0].name(), "dynamic_loader");
 /// ```
 pub use landlock_macros::policy;
-pub use policy::{Class, FsGrant, GrantPath, Origin, Policy, PolicyBuilder, Ports, Scopes};
-pub use presets::{PRESETS, Preset};
-pub use registry::{policies, policies_json};
-pub use status::{
-    Dropped, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage, Uncovered, UncoveredThread,
-};
+
+#[cfg(target_os = "linux")]
+pub mod denials {
+    //! Denials you can see: the kernel's audit records of Landlock denials (Landlock ABI 7, Linux
+    //! 6.15), read as typed [`Denial`]s and attributed to the sandbox that denied them, with the
+    //! policy item that would allow each; and, without audit, [`explain`]: which sandbox in force
+    //! on the calling thread denies an access, computed from the policies.
+    //!
+    //! ```no_run
+    //! use landlock_runtime::denials;
+    //!
+    //! // Before the sandboxes whose denials should be attributed are enforced.
+    //! let watcher = denials::watch()?;
+    //! std::thread::spawn(move || {
+    //!     for denial in watcher {
+    //!         // sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
+    //!         // /usr/bin/app): allow it with read = "/etc/hosts"
+    //!         eprintln!("{denial}");
+    //!     }
+    //! });
+    //! # Ok::<(), denials::WatchError>(())
+    //! ```
+    //!
+    //! Reading audit records needs `CAP_AUDIT_READ` (root has it) and audit enabled in the kernel
+    //! (`auditctl -e 1`, or [`enable_audit`]); [`watch`] says which is missing. Two environment
+    //! variables start the watcher from the program itself, at its first enforcement:
+    //! `LANDLOCK_SANDBOX_DENIALS=stderr` prints each denial once on standard error, and
+    //! `LANDLOCK_SANDBOX_LEARN=FILE` records them in `FILE` for [`suggestions`]. Without them, and
+    //! without [`watch`], nothing of this runs: no thread, no socket, no system call.
+    //!
+    //! **Attribution.** The kernel names a denial's domain by an id, which a program cannot ask
+    //! for when it restricts itself. While denials are watched, each enforcement names the thread
+    //! `=ll=ID` for the instant of `landlock_restrict_self`, so that the domain's first audit record
+    //! (which carries its creator's thread name) ties the domain to the policy: exact, with any
+    //! number of sandboxes in one process, on every thread, and in child processes started with
+    //! [`SandboxCommandExt`](crate::SandboxCommandExt). Sandboxes enforced before watching started are reported
+    //! without a site.
+
+    pub use crate::audit::{
+        Access, Allow, Attribution, Denial, Object, WatchError, Watcher, enable_audit, watch,
+    };
+    pub use crate::enforce::explain::{Explanation, explain, explain_bind, explain_connect};
+    pub use crate::review::learn::{LearnedChange, suggestions};
+}
+
+/// Locking policies: a committed file records every sandbox of a crate, and a test fails, with
+/// each change classified as widening or narrowing, when the code no longer matches it.
+///
+/// In a test of the crate whose sandboxes you want to lock (for a binary, a `#[cfg(test)]`
+/// test in the binary itself, so that its policies are linked into the test):
+///
+/// ```no_run
+/// #[test]
+/// fn sandbox_policies_are_locked() {
+///     landlock_runtime::assert_policies_locked!("sandbox.lock");
+/// }
+/// ```
+///
+/// The path is relative to the crate's manifest directory. When the test fails, review the
+/// listed changes, then rewrite the file with `LANDLOCK_SANDBOX_UPDATE_LOCK=1 cargo test` and
+/// commit it: the widening shows in review as a diff of the lock file. One lock file may serve
+/// several crates (each binary of a workspace, say): each crate checks and rewrites only its own
+/// section, keyed by the crate name.
+pub mod lock {
+    pub use crate::review::lock::{Change, Direction, UPDATE_VARIABLE, changes};
+}
 
 /// The block form of the sandbox, `block::sandbox!(ITEMS => EXPR)`.
 ///
 /// It lives in its own module because Rust does not allow an attribute and a function-like
 /// macro of the same name side by side.
 pub mod block {
-    /// Runs an expression on a new scoped thread restricted by the policy written before `=>`.
-    ///
-    /// The value is `Result<T, landlock_runtime::Error>`: `Err` when the policy could not be
-    /// enforced (the expression did not run). The expression may borrow locals; a panic in it
-    /// continues in the caller. The caller's thread is never restricted.
-    ///
-    /// ```
-    /// use landlock_runtime::block;
-    ///
-    /// let words = vec!["a", "b"];
-    /// let n = block::sandbox!(read = "/usr" => { words.len() }).unwrap();
-    /// assert_eq!(n, 2);
-    /// ```
     pub use landlock_macros::block_sandbox as sandbox;
 }
 
 /// What the macros expand to. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::policy::{Class, FsGrant, Origin, Policy, Ports, Scopes};
-    pub use crate::presets::Preset;
-    pub use crate::registry::POLICIES;
+    use std::path::Path;
+
+    pub use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};
+    pub use crate::policy::{
+        Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef,
+        ArgumentProbe, NotPaths, Policy, paths,
+    };
+    pub use crate::review::registry::POLICIES;
     pub use core::result::Result;
     /// The attribute, for `#[sandbox]` to re-emit itself below an async runtime's attribute.
     pub use landlock_macros::sandbox;
     pub use linkme;
+
+    /// A grant of the path template `template`, checked at compile time.
+    pub const fn grant(template: &'static str, class: Class) -> FsGrant {
+        FsGrant::template(template, class)
+    }
+
+    /// A grant of the paths the argument `name` holds at each call.
+    pub const fn argument_grant(name: &'static str, class: Class) -> FsGrant {
+        FsGrant::argument(name, class)
+    }
+
+    /// Where a policy is declared.
+    pub const fn origin(function: &'static str, file: &'static str, line: u32) -> Origin {
+        Origin::new(function, file, line)
+    }
+
+    /// Only these ports, sorted and without repeats.
+    pub const fn ports(ports: &'static [u16]) -> Ports {
+        Ports::listed(ports)
+    }
+
+    /// The scopes restricted as these flags say.
+    pub const fn scopes(signals: bool, abstract_unix_sockets: bool) -> Scopes {
+        Scopes::new(signals, abstract_unix_sockets)
+    }
+
+    /// A policy from its parts, each checked at compile time.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn policy(
+        origin: Origin,
+        grants: &'static [FsGrant],
+        presets: &'static [Preset],
+        connect: Ports,
+        bind: Ports,
+        scopes: Scopes,
+        strict: bool,
+        process: bool,
+        broad: bool,
+        quiet: bool,
+    ) -> Policy {
+        Policy::from_parts(
+            origin, grants, presets, connect, bind, scopes, strict, process, broad, quiet,
+        )
+    }
 
     /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.
     #[track_caller]
@@ -175,7 +266,7 @@ pub mod __private {
     /// crate of a program could otherwise weaken every sandbox of the process.
     #[cfg(feature = "simulate-older-kernel")]
     pub fn simulate_older_kernel(abi: u32) {
-        crate::sys::cap_abi(abi);
+        crate::kernel::cap_abi(abi);
     }
 
     /// The block form: runs `f` sandboxed on a scoped thread.
@@ -186,16 +277,11 @@ pub mod __private {
         policy.run(f)
     }
 
-    pub use crate::arguments::{
-        Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef,
-        ArgumentProbe, NotPaths, paths,
-    };
-
     /// Enforces `policy`, bound to the paths of its arguments, at function entry; panics (at
     /// the annotated function) if it cannot.
     #[track_caller]
     pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) {
-        crate::arguments::enter(policy, arguments);
+        crate::enforce::arguments::enter(policy, arguments);
     }
 
     /// The block form of a policy that names variables: bound to their paths, then run.
@@ -204,6 +290,12 @@ pub mod __private {
         arguments: &[Argument],
         f: F,
     ) -> Result<T, crate::Error> {
-        crate::arguments::run(policy, arguments, f)
+        crate::enforce::arguments::run(policy, arguments, f)
+    }
+
+    /// What `assert_policies_locked!` expands to.
+    #[track_caller]
+    pub fn assert_locked(path: impl AsRef<Path>, module_path: &str) {
+        crate::review::lock::assert_locked(path.as_ref(), module_path);
     }
 }

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use landlock_runtime::denials::{Access, Denial, Object, Watcher};
-use landlock_runtime::{Class, CommandExt, Policy, Preset};
+use landlock_runtime::{Class, Policy, Preset, SandboxCommandExt};
 
 use crate::{DRAIN, Failure, Options, quietly};
 
@@ -171,8 +171,9 @@ impl PresetPaths {
                         .ok()?;
                     policy.prepare().ok()?;
                     let paths = policy
-                        .granted_paths()?
-                        .map(|(class, path)| (class, canonical(path)))
+                        .granted()?
+                        .iter()
+                        .map(|g| (g.class, canonical(&g.path)))
                         .collect();
                     Some((preset, paths))
                 })

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The policy is the one of [`landlock_runtime::Policy`], built at run time from the options;
-//! the program is started with [`landlock_runtime::CommandExt`], so this runner itself is never
+//! the program is started with [`landlock_runtime::SandboxCommandExt`], so this runner itself is never
 //! restricted. `sandbox_run --help` lists every option and the exit statuses.
 
 mod cli;
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use landlock_runtime::{CommandExt, Policy, PolicyBuilder, Preset};
+use landlock_runtime::{Policy, PolicyBuilder, Preset, SandboxCommandExt};
 
 pub use cli::Options;
 
@@ -321,10 +321,10 @@ impl Plan {
                 path.display()
             );
         }
-        if let Some(granted) = policy.granted_paths() {
+        if let Some(granted) = policy.granted() {
             out.push_str("granted here:\n");
-            for (class, path) in granted {
-                let _ = writeln!(out, "  {:<8} {}", class.keyword(), path.display());
+            for g in granted {
+                let _ = writeln!(out, "  {:<8} {}", g.class.keyword(), g.path.display());
             }
         }
         if let Some(status) = policy.status() {

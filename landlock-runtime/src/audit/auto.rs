@@ -1,13 +1,13 @@
 //! The watcher a program starts by itself when its environment asks for it, at its first
 //! enforcement: `LANDLOCK_SANDBOX_DENIALS=stderr` prints each denial once on standard error,
-//! `LANDLOCK_SANDBOX_LEARN=FILE` appends each to `FILE` (see [`super::suggestions`]).
+//! `LANDLOCK_SANDBOX_LEARN=FILE` appends each to `FILE` (see [`suggestions`](crate::denials::suggestions)).
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use super::Denial;
-use crate::report;
+use crate::kernel::report;
 
 /// The variable that prints denials: its value is `stderr`.
 pub(crate) const DENIALS_VARIABLE: &str = "LANDLOCK_SANDBOX_DENIALS";
@@ -128,7 +128,7 @@ pub(crate) fn start_if_asked() {
                     report::line(format_args!("{denial}"));
                 }
                 if let Some(file) = learn.as_mut() {
-                    let _ = writeln!(file, "{}", super::learn::line(&denial));
+                    let _ = writeln!(file, "{}", super::learning_file::line(&denial));
                 }
             }
         });

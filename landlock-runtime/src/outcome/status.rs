@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::policy::{Origin, Policy};
-use crate::rights::{BASELINE_ABI, FsRights, SCOPES_ABI, TCP_ABI};
+use crate::model::rights::{BASELINE_ABI, FsRights, SCOPES_ABI, TCP_ABI};
+use crate::model::{Origin, Ports, Scopes};
 
 /// How much of a policy the running kernel enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,18 +19,20 @@ pub enum Level {
 /// The parts of a policy the running kernel cannot enforce.
 ///
 /// ```
-/// use landlock_runtime::{Dropped, Policy};
+/// use landlock_runtime::Policy;
 ///
 /// let policy = Policy::builder("t").write("/tmp").build().unwrap();
-/// let dropped = Dropped::at_abi(&policy, 3);
-/// assert_eq!(dropped.to_string(), "filesystem rights ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope");
-/// assert!(Dropped::at_abi(&policy, 6).is_empty());
+/// let dropped = policy.prepare().unwrap().dropped;
+/// if landlock_runtime::kernel_abi() >= 6 {
+///     assert!(dropped.is_empty());
+///     assert_eq!(dropped.to_string(), "nothing");
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Dropped {
     /// Filesystem rights the kernel does not have: they stay allowed everywhere.
-    pub fs: FsRights,
+    fs: FsRights,
     /// TCP bind stays unrestricted.
     pub tcp_bind: bool,
     /// TCP connect stays unrestricted.
@@ -42,18 +44,35 @@ pub struct Dropped {
 }
 
 impl Dropped {
-    /// What a kernel at `abi` cannot enforce of `policy`.
-    pub fn at_abi(policy: &Policy, abi: u32) -> Dropped {
+    /// What a kernel at `abi` cannot enforce of a policy with these ports and scopes.
+    pub(crate) fn at_abi(abi: u32, bind: &Ports, connect: &Ports, scopes: Scopes) -> Dropped {
         Dropped {
             fs: FsRights::supported(BASELINE_ABI).minus(FsRights::supported(abi)),
-            tcp_bind: policy.bind.is_restricted() && abi < TCP_ABI,
-            tcp_connect: policy.connect.is_restricted() && abi < TCP_ABI,
-            signal_scope: policy.scopes.signals && abi < SCOPES_ABI,
-            abstract_unix_socket_scope: policy.scopes.abstract_unix_sockets && abi < SCOPES_ABI,
+            tcp_bind: bind.is_restricted() && abi < TCP_ABI,
+            tcp_connect: connect.is_restricted() && abi < TCP_ABI,
+            signal_scope: scopes.signals && abi < SCOPES_ABI,
+            abstract_unix_socket_scope: scopes.abstract_unix_sockets && abi < SCOPES_ABI,
         }
     }
 
+    /// The filesystem rights the kernel does not have, by the kernel's names (`truncate`,
+    /// `ioctl_dev`, ...): they stay allowed everywhere.
+    ///
+    /// ```
+    /// let status = landlock_runtime::policy!(read = "/etc").prepare().unwrap();
+    /// let dropped: Vec<&str> = status.dropped.fs_rights().collect();
+    /// assert_eq!(dropped.is_empty(), landlock_runtime::kernel_abi() >= 5);
+    /// ```
+    pub fn fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.fs.names()
+    }
+
     /// Whether nothing is dropped.
+    ///
+    /// ```
+    /// let status = landlock_runtime::policy!(read = "/etc").prepare().unwrap();
+    /// assert_eq!(status.dropped.is_empty(), landlock_runtime::kernel_abi() >= 6);
+    /// ```
     pub fn is_empty(&self) -> bool {
         *self == Dropped::default()
     }
@@ -119,8 +138,9 @@ pub struct Status {
 }
 
 impl Status {
-    pub(crate) fn new(policy: &Policy, abi: u32, skipped: Vec<Skipped>) -> Status {
-        let dropped = Dropped::at_abi(policy, abi);
+    /// The status of a policy prepared at `abi`, with what the kernel drops of it and the
+    /// optional paths skipped.
+    pub(crate) fn new(abi: u32, dropped: Dropped, skipped: Vec<Skipped>) -> Status {
         let level = if abi == 0 {
             Level::NotEnforced
         } else if dropped.is_empty() {
@@ -258,14 +278,6 @@ pub struct Layer {
     /// process when it entered the policy, or one that enforced it on every thread (`false`:
     /// this thread's own enforcement).
     pub inherited: bool,
-    /// Which prepared policy it is: what re-entry is recognised by.
-    pub(crate) id: u64,
-    /// Which enforcement of that policy (see `Prepared::outcome`).
-    pub(crate) outcome: usize,
-    /// For a policy bound to the paths of its arguments: which, for re-entry.
-    pub(crate) binding: Option<std::sync::Arc<crate::arguments::Binding>>,
-    /// What the policy allows, path by path and port by port.
-    pub(crate) rules: crate::explain::SharedRules,
 }
 
 impl fmt::Display for Uncovered {

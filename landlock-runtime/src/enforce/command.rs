@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use std::process::Command;
-//! use landlock_runtime::{policy, CommandExt};
+//! use landlock_runtime::{policy, SandboxCommandExt};
 //!
 //! let status = Command::new("/usr/bin/env")
 //!     .sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"))
@@ -22,15 +22,17 @@ use std::ops::{Deref, DerefMut};
 use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::Arc;
 
-use crate::enforce::MAX_LAYERS;
-use crate::error::{Error, ErrorKind};
+use super::MAX_LAYERS;
+use crate::kernel::E2BIG;
+use crate::model::Class;
+use crate::model::rules::{covers, program_path};
+use crate::outcome::{Error, ErrorKind};
 use crate::policy::Policy;
-use crate::sys::E2BIG;
 
 /// Confines the programs a command starts with a [`Policy`]. Implemented for
 /// [`std::process::Command`] and, with the `tokio` feature, `tokio::process::Command`.
-pub trait CommandExt: private::Sealed {
-    /// What [`sandbox`](CommandExt::sandbox) returns: the command, which dereferences to the
+pub trait SandboxCommandExt: private::Sealed {
+    /// What [`sandbox`](SandboxCommandExt::sandbox) returns: the command, which dereferences to the
     /// original type, with spawning methods whose errors name the policy.
     type Sandboxed<'a>
     where
@@ -53,14 +55,14 @@ mod private {
     impl Sealed for tokio::process::Command {}
 }
 
-/// A [`std::process::Command`] confined by a policy; see [`CommandExt::sandbox`].
+/// A [`std::process::Command`] confined by a policy; see [`SandboxCommandExt::sandbox`].
 ///
 /// It dereferences to the command, so it can still be configured; spawn it with its own
 /// methods, whose errors name the policy.
 ///
 /// ```no_run
 /// use std::process::{Command, Stdio};
-/// use landlock_runtime::{CommandExt, policy};
+/// use landlock_runtime::{SandboxCommandExt, policy};
 ///
 /// let mut command = Command::new("/usr/bin/env");
 /// let mut sandboxed = command.sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"));
@@ -84,7 +86,7 @@ struct Sandbox {
 impl Sandbox {
     fn new(policy: &'static Policy) -> Sandbox {
         #[cfg(target_os = "linux")]
-        crate::denials::start_if_asked();
+        crate::audit::start_if_asked();
         Sandbox {
             policy,
             prepared: policy.prepare().map(drop).map_err(Arc::new),
@@ -110,8 +112,7 @@ impl Sandbox {
         if self.prepared.is_err() {
             return Err(self.explain(program, io::Error::from_raw_os_error(EACCES), None));
         }
-        if crate::enforce::enforced_layers() >= MAX_LAYERS
-            && self.policy.status().is_some_and(|s| s.abi > 0)
+        if super::enforced_layers() >= MAX_LAYERS && self.policy.status().is_some_and(|s| s.abi > 0)
         {
             return Err(self.layer_limit());
         }
@@ -122,12 +123,12 @@ impl Sandbox {
     /// calling thread (which the child inherits) does not: that sandbox, and the program's
     /// path.
     fn denied_by_the_caller(&self, program: &std::ffi::OsStr) -> Option<CallerDenial> {
-        let path = crate::explain::program_path(program)?;
+        let path = program_path(program)?;
         let own = self.policy.rules()?;
-        if !crate::explain::covers(&own.fs, &path, crate::Class::Exec) {
+        if !covers(&own.fs, &path, Class::Exec) {
             return None;
         }
-        let layer = crate::enforce::denied_here(&path, crate::Class::Exec)?;
+        let layer = super::denied_here(&path, Class::Exec)?;
         Some(CallerDenial {
             origin: layer.origin,
             path,
@@ -222,7 +223,7 @@ fn arguments_size(command: &Command) -> usize {
 
 /// A sandbox of the calling thread that denies running a program.
 struct CallerDenial {
-    origin: crate::Origin,
+    origin: crate::model::Origin,
     path: std::path::PathBuf,
 }
 
@@ -243,7 +244,7 @@ impl std::error::Error for SpawnError {
     }
 }
 
-impl CommandExt for Command {
+impl SandboxCommandExt for Command {
     type Sandboxed<'a> = SandboxedCommand<'a>;
 
     fn sandbox(&mut self, policy: &'static Policy) -> SandboxedCommand<'_> {
@@ -304,7 +305,7 @@ impl DerefMut for SandboxedCommand<'_> {
     }
 }
 
-/// A `tokio::process::Command` confined by a policy; see [`CommandExt::sandbox`].
+/// A `tokio::process::Command` confined by a policy; see [`SandboxCommandExt::sandbox`].
 #[cfg(feature = "tokio")]
 #[derive(Debug)]
 pub struct SandboxedTokioCommand<'a> {
@@ -313,7 +314,7 @@ pub struct SandboxedTokioCommand<'a> {
 }
 
 #[cfg(feature = "tokio")]
-impl CommandExt for tokio::process::Command {
+impl SandboxCommandExt for tokio::process::Command {
     type Sandboxed<'a> = SandboxedTokioCommand<'a>;
 
     fn sandbox(&mut self, policy: &'static Policy) -> SandboxedTokioCommand<'_> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use landlock_template::{Base, PathTemplate};
 
-use crate::error::ErrorKind;
+use crate::outcome::ErrorKind;
 
 /// The outcome of resolving one template.
 #[derive(Debug, PartialEq, Eq)]

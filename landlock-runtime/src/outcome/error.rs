@@ -4,8 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::policy::Origin;
-use crate::status::{Status, ThreadCoverage};
+use super::status::{Status, ThreadCoverage};
+use crate::model::Origin;
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
 ///

@@ -5,25 +5,42 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, ErrorKind};
-use crate::policy::{FsGrant, GrantPath, Policy};
+use super::Policy;
+use crate::model::{FsGrant, GrantPath};
+use crate::outcome::{Error, ErrorKind};
 
 /// A policy bound to the paths of its arguments at one call: what re-entry is recognised by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Binding {
     /// The address of the policy written in the source.
     policy: usize,
-    arguments: Vec<(&'static str, Vec<PathBuf>)>,
+    arguments: Vec<Argument>,
 }
 
-/// The paths of one argument, by parameter name, as the macros collect them at a call.
-pub type Argument = (&'static str, Vec<PathBuf>);
+impl Binding {
+    /// The binding of `policy` to `arguments`.
+    pub(crate) fn new(policy: &'static Policy, arguments: &[Argument]) -> Binding {
+        Binding {
+            policy: policy as *const Policy as usize,
+            arguments: arguments.to_vec(),
+        }
+    }
+}
+
+/// The paths of one argument at a call, as the macros collect them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Argument {
+    /// The parameter's name.
+    pub name: &'static str,
+    /// The paths it holds.
+    pub paths: Vec<PathBuf>,
+}
 
 impl Policy {
     /// This policy with each argument grant replaced by grants of the paths the argument holds
     /// (made absolute against the current directory); refused when one of them is a broad
     /// grant and the policy does not say `broad`.
-    fn bind_arguments(&'static self, arguments: &[Argument]) -> Result<Policy, Error> {
+    pub(crate) fn bind_arguments(&'static self, arguments: &[Argument]) -> Result<Policy, Error> {
         let home = std::env::var("HOME").ok();
         let mut grants: Vec<FsGrant> = Vec::with_capacity(self.grants.len());
         let mut problems = Vec::new();
@@ -34,8 +51,8 @@ impl Policy {
             };
             let paths = arguments
                 .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, paths)| paths.as_slice())
+                .find(|a| a.name == name)
+                .map(|a| a.paths.as_slice())
                 .unwrap_or_default();
             for path in paths {
                 let path = std::path::absolute(path).map_err(|e| {
@@ -68,41 +85,9 @@ impl Policy {
         }
         let mut bound = self.clone();
         bound.grants = grants.into();
-        bound.binding = Some(Arc::new(Binding {
-            policy: self as *const Policy as usize,
-            arguments: arguments.to_vec(),
-        }));
+        bound.binding = Some(Arc::new(Binding::new(self, arguments)));
         Ok(bound)
     }
-}
-
-/// Enforces `policy` bound to `arguments` at function entry; panics (at the annotated
-/// function) if it cannot. The same policy with the same paths already in force on the thread
-/// is not entered again.
-#[track_caller]
-pub(crate) fn enter(policy: &'static Policy, arguments: &[Argument]) {
-    let binding = Binding {
-        policy: policy as *const Policy as usize,
-        arguments: arguments.to_vec(),
-    };
-    if crate::enforce::has_binding(&binding) {
-        return;
-    }
-    if let Err(error) = policy
-        .bind_arguments(arguments)
-        .and_then(|bound| bound.enforce().map(drop))
-    {
-        panic!("{error}");
-    }
-}
-
-/// Runs `f` on a scoped thread sandboxed by `policy` bound to `arguments`.
-pub(crate) fn run<T: Send, F: FnOnce() -> T + Send>(
-    policy: &'static Policy,
-    arguments: &[Argument],
-    f: F,
-) -> Result<T, Error> {
-    policy.bind_arguments(arguments)?.run(f)
 }
 
 /// What the macros wrap an argument in, to find its paths: a single path (anything

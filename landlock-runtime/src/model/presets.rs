@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::policy::{Class, FsGrant};
+use super::{Class, FsGrant};
 
 /// A named bundle of optional grants, written `preset = "NAME"` in the policy language.
 ///
@@ -82,7 +82,7 @@ pub enum Preset {
     /// The cgroup tree is granted whole, since the process's place in it is known only at run
     /// time: the code can read the limits and statistics of every cgroup, and the process
     /// ids in each, as any user can. `/proc/self` is the process that prepares the policy: a
-    /// child process confined with [`CommandExt::sandbox`](crate::CommandExt::sandbox) is not
+    /// child process confined with [`SandboxCommandExt::sandbox`](crate::SandboxCommandExt::sandbox) is not
     /// granted its own `/proc/self` files, and sees no quota.
     CpuInfo,
 }
@@ -98,15 +98,15 @@ pub const PRESETS: [Preset; 6] = [
 ];
 
 const fn read(path: &'static str) -> FsGrant {
-    FsGrant::new(path, Class::Read)
+    FsGrant::template(path, Class::Read)
 }
 
 const fn write(path: &'static str) -> FsGrant {
-    FsGrant::new(path, Class::Write)
+    FsGrant::template(path, Class::Write)
 }
 
 const fn exec(path: &'static str) -> FsGrant {
-    FsGrant::new(path, Class::Exec)
+    FsGrant::template(path, Class::Exec)
 }
 
 /// Declares the known ELF loaders once, for the preset (each optional) and for

@@ -1,25 +1,23 @@
-//! The system side: building a Landlock ruleset (with the `landlock` crate) and restricting a
-//! thread with it (two raw system calls, so that a prepared ruleset can be reused by any number
-//! of threads without duplicating it). Other platforms get stand-ins that enforce nothing.
+//! The kernel interface, the lowest layer: the running kernel's Landlock ABI, and restricting a
+//! thread with a created ruleset (two raw system calls, so that one ruleset serves any number of
+//! threads without being duplicated). Building a ruleset is the preparation's
+//! (`prepare::ruleset`). Other platforms get stand-ins that enforce nothing.
+
+pub(crate) mod report;
 
 pub(crate) use imp::*;
+
+/// The newest Landlock ABI this crate knows. A newer kernel is treated as this one.
+pub(crate) const MAX_KNOWN_ABI: u32 = 10;
 
 #[cfg(target_os = "linux")]
 mod imp {
     use std::fs::File;
     use std::io;
     use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-    use std::path::Path;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    use landlock::{
-        AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath, Ruleset,
-        RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError, Scope,
-    };
-
-    use crate::error::ErrorKind;
-    use crate::policy::{Class, Policy, Ports};
-    use crate::rights::{FsRights, MAX_KNOWN_ABI, SCOPES_ABI, TCP_ABI};
+    use super::MAX_KNOWN_ABI;
 
     pub(crate) const E2BIG: i32 = libc::E2BIG;
     pub(crate) const EINVAL: i32 = libc::EINVAL;
@@ -153,7 +151,7 @@ mod imp {
 
     /// A created Landlock ruleset, ready to restrict any number of threads.
     #[derive(Debug)]
-    pub(crate) struct PreparedRuleset {
+    pub(crate) struct Ruleset {
         fd: OwnedFd,
         /// The files under `/proc` that rules name, held open as long as the ruleset can be
         /// used: procfs makes a new inode for a file when the kernel drops its dentry from its
@@ -163,7 +161,15 @@ mod imp {
         _pinned: Vec<File>,
     }
 
-    impl PreparedRuleset {
+    impl Ruleset {
+        /// The ruleset `fd`, holding the `/proc` files its rules name open (`pinned`).
+        pub(crate) fn new(fd: OwnedFd, pinned: Vec<File>) -> Ruleset {
+            Ruleset {
+                fd,
+                _pinned: pinned,
+            }
+        }
+
         /// Restricts the calling thread (see [`restrict_thread`]).
         pub(crate) fn restrict_self(&self, flags: u32, mark: Option<&[u8; 16]>) -> io::Result<()> {
             restrict_thread(self.fd.as_raw_fd(), flags, mark).map_err(io::Error::from_raw_os_error)
@@ -201,131 +207,6 @@ mod imp {
     /// The first ABI with the all-threads flag.
     pub(crate) const TSYNC_ABI: u32 = 8;
 
-    /// Builds the ruleset of one policy for the running kernel.
-    pub(crate) struct RulesetBuilder {
-        abi: u32,
-        created: Option<RulesetCreated>,
-        /// Files under `/proc` that rules name, for [`PreparedRuleset`] to hold open.
-        pinned: Vec<File>,
-    }
-
-    /// Maps an error of the `landlock` crate; the operation's name becomes a `String` only
-    /// on error, so that success allocates nothing for it.
-    fn kernel(operation: impl Into<String>) -> impl FnOnce(RulesetError) -> ErrorKind {
-        move |e| ErrorKind::Kernel {
-            operation: operation.into(),
-            source: io::Error::other(e),
-        }
-    }
-
-    impl RulesetBuilder {
-        /// Creates a ruleset handling every filesystem right the kernel has, TCP bind and
-        /// connect unless unrestricted, and the scopes unless opted out; adds the port rules.
-        ///
-        /// Everything asked is within what the kernel supports, and the `landlock` crate is
-        /// told to treat any shortfall as an error: nothing is dropped silently here.
-        pub(crate) fn new(policy: &Policy, abi: u32) -> Result<RulesetBuilder, ErrorKind> {
-            if abi == 0 {
-                return Ok(RulesetBuilder {
-                    abi,
-                    created: None,
-                    pinned: Vec::new(),
-                });
-            }
-            let fs = BitFlags::<AccessFs>::from_bits_truncate(FsRights::supported(abi).0);
-            let mut ruleset = Ruleset::default()
-                .set_compatibility(CompatLevel::HardRequirement)
-                .handle_access(fs)
-                .map_err(kernel("handling filesystem rights"))?;
-            let mut net = BitFlags::<AccessNet>::empty();
-            if abi >= TCP_ABI {
-                if policy.bind.is_restricted() {
-                    net |= AccessNet::BindTcp;
-                }
-                if policy.connect.is_restricted() {
-                    net |= AccessNet::ConnectTcp;
-                }
-            }
-            if !net.is_empty() {
-                ruleset = ruleset
-                    .handle_access(net)
-                    .map_err(kernel("handling TCP rights"))?;
-            }
-            let mut scopes = BitFlags::<Scope>::empty();
-            if abi >= SCOPES_ABI {
-                if policy.scopes.signals {
-                    scopes |= Scope::Signal;
-                }
-                if policy.scopes.abstract_unix_sockets {
-                    scopes |= Scope::AbstractUnixSocket;
-                }
-            }
-            if !scopes.is_empty() {
-                ruleset = ruleset.scope(scopes).map_err(kernel("handling scopes"))?;
-            }
-            let mut created = ruleset
-                .create()
-                .map_err(kernel("landlock_create_ruleset"))?;
-            for (ports, access) in [
-                (&policy.bind, AccessNet::BindTcp),
-                (&policy.connect, AccessNet::ConnectTcp),
-            ] {
-                if let (Ports::Only(ports), true) = (ports, net.contains(access)) {
-                    for &port in ports.iter() {
-                        created = created
-                            .add_rule(NetPort::new(port, access))
-                            .map_err(kernel(format!("adding the rule for TCP port {port}")))?;
-                    }
-                }
-            }
-            Ok(RulesetBuilder {
-                abi,
-                created: Some(created),
-                pinned: Vec::new(),
-            })
-        }
-
-        /// Opens `path` and adds a rule granting `class` beneath it (only the file rights of
-        /// the class when it is not a directory). An error of kind `NotFound` means the path
-        /// does not exist.
-        pub(crate) fn add_path(&mut self, path: &Path, class: Class) -> io::Result<()> {
-            // O_PATH: the rule needs a reference to the inode, not the right to read it. The
-            // open tells the file type, so preparation makes no stat call of its own (the
-            // landlock crate makes one per rule already); a symlink another user could have
-            // planted is refused (see open_grant).
-            let opened = crate::open_grant::open(path)?;
-            let Some(created) = self.created.take() else {
-                return Ok(());
-            };
-            let mut rights = FsRights::of_class(class, self.abi);
-            if !opened.is_dir {
-                rights = rights.for_file();
-            }
-            let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
-            self.created = Some(
-                created
-                    .add_rule(PathBeneath::new(&opened.file, access))
-                    .map_err(io::Error::other)?,
-            );
-            if opened.under_proc {
-                self.pinned.push(opened.file);
-            }
-            Ok(())
-        }
-
-        /// The finished ruleset; `None` when the kernel has no Landlock.
-        pub(crate) fn finish(self) -> Result<Option<PreparedRuleset>, ErrorKind> {
-            let pinned = self.pinned;
-            Ok(self
-                .created
-                .and_then(Option::<OwnedFd>::from)
-                .map(|fd| PreparedRuleset {
-                    fd,
-                    _pinned: pinned,
-                }))
-        }
-    }
-
     /// Whether the calling thread is the only thread of the process. Only `main` is asked
     /// (by name, which costs nothing); any other thread answers `false` without a system call.
     pub(crate) fn is_single_threaded() -> bool {
@@ -346,10 +227,6 @@ mod imp {
 #[cfg(not(target_os = "linux"))]
 mod imp {
     use std::io;
-    use std::path::Path;
-
-    use crate::error::ErrorKind;
-    use crate::policy::{Class, Policy};
 
     pub(crate) const E2BIG: i32 = 7;
     #[allow(dead_code)]
@@ -369,9 +246,9 @@ mod imp {
 
     /// Never constructed: there is no Landlock here.
     #[derive(Debug)]
-    pub(crate) enum PreparedRuleset {}
+    pub(crate) enum Ruleset {}
 
-    impl PreparedRuleset {
+    impl Ruleset {
         pub(crate) fn restrict_self(&self, _: u32, _: Option<&[u8; 16]>) -> io::Result<()> {
             match *self {}
         }
@@ -384,23 +261,6 @@ mod imp {
         #[allow(dead_code)] // Called only by the Linux code paths.
         pub(crate) fn raw_fd(&self) -> i32 {
             match *self {}
-        }
-    }
-
-    /// Checks that paths exist, so that a policy fails the same way on every platform.
-    pub(crate) struct RulesetBuilder;
-
-    impl RulesetBuilder {
-        pub(crate) fn new(_: &Policy, _: u32) -> Result<RulesetBuilder, ErrorKind> {
-            Ok(RulesetBuilder)
-        }
-
-        pub(crate) fn add_path(&mut self, path: &Path, _: Class) -> io::Result<()> {
-            std::fs::metadata(path).map(drop)
-        }
-
-        pub(crate) fn finish(self) -> Result<Option<PreparedRuleset>, ErrorKind> {
-            Ok(None)
         }
     }
 

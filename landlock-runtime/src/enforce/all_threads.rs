@@ -65,8 +65,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::status::{ThreadCoverage, Uncovered, UncoveredThread};
-use crate::sys::{errno, restrict_thread};
+use crate::kernel::{errno, restrict_thread};
+use crate::outcome::{ThreadCoverage, Uncovered, UncoveredThread};
 
 /// How long one all-threads enforcement may take before the threads that have not answered
 /// are reported.
@@ -172,7 +172,7 @@ extern "C" fn handler(_: libc::c_int) {
                 .is_ok()
         }) {
             let marked = BOARD.mark.load(Ordering::Acquire);
-            let mark = (marked != 0).then(|| crate::denials::mark(getpid() as u32, marked));
+            let mark = (marked != 0).then(|| crate::audit::mark(getpid() as u32, marked));
             let result = match restrict_thread(fd, flags, mark.as_ref()) {
                 Ok(()) => 0,
                 Err(errno) => errno as u32,

@@ -253,7 +253,7 @@ fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
 /// Starts watching the kernel's Landlock denials, system wide: every process's, each with the
 /// process that was denied, so that a caller can keep its own. From now on, sandboxes this
 /// process enforces (and child processes it starts with
-/// [`CommandExt`](crate::CommandExt)) are marked so that their denials are attributed to them.
+/// [`SandboxCommandExt`](crate::SandboxCommandExt)) are marked so that their denials are attributed to them.
 ///
 /// Fails with a [`WatchError`] that says what is missing: `CAP_AUDIT_READ`, or the kernel's
 /// audit (checked when this process may ask, that is with `CAP_AUDIT_CONTROL`).
@@ -263,10 +263,10 @@ fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
 /// # Ok::<(), landlock_runtime::denials::WatchError>(())
 /// ```
 pub fn watch() -> Result<Watcher, WatchError> {
-    if crate::kernel_abi() < 7 {
+    if crate::kernel::abi() < 7 {
         return Err(WatchError::Unsupported(format!(
             "this kernel has Landlock ABI {}, and denials are reported from ABI 7 (Linux 6.15)",
-            crate::kernel_abi()
+            crate::kernel::abi()
         )));
     }
     let socket = netlink_socket().map_err(|e| match e.raw_os_error() {

@@ -21,7 +21,7 @@ fn write_stderr(mut bytes: &[u8]) {
         let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
         if n > 0 {
             bytes = &bytes[n as usize..];
-        } else if n < 0 && crate::sys::errno() == libc::EINTR {
+        } else if n < 0 && super::errno() == libc::EINTR {
             continue;
         } else {
             // Closed, full, or not there: a report is not worth failing for.

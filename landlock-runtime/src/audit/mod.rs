@@ -1,52 +1,21 @@
-//! Denials you can see: the kernel's audit records of Landlock denials (Landlock ABI 7, Linux
-//! 6.15), read as typed [`Denial`]s and attributed to the sandbox that denied them, with the
-//! policy item that would allow each; and, without audit, [`explain`]: which sandbox in force
-//! on the calling thread denies an access, computed from the policies.
-//!
-//! ```no_run
-//! use landlock_runtime::denials;
-//!
-//! // Before the sandboxes whose denials should be attributed are enforced.
-//! let watcher = denials::watch()?;
-//! std::thread::spawn(move || {
-//!     for denial in watcher {
-//!         // sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
-//!         // /usr/bin/app): allow it with read = "/etc/hosts"
-//!         eprintln!("{denial}");
-//!     }
-//! });
-//! # Ok::<(), denials::WatchError>(())
-//! ```
-//!
-//! Reading audit records needs `CAP_AUDIT_READ` (root has it) and audit enabled in the kernel
-//! (`auditctl -e 1`, or [`enable_audit`]); [`watch`] says which is missing. Two environment
-//! variables start the watcher from the program itself, at its first enforcement:
-//! `LANDLOCK_SANDBOX_DENIALS=stderr` prints each denial once on standard error, and
-//! `LANDLOCK_SANDBOX_LEARN=FILE` records them in `FILE` for [`suggestions`]. Without them, and
-//! without [`watch`], nothing of this runs: no thread, no socket, no system call.
-//!
-//! **Attribution.** The kernel names a denial's domain by an id, which a program cannot ask
-//! for when it restricts itself. While denials are watched, each enforcement names the thread
-//! `=ll=ID` for the instant of `landlock_restrict_self`, so that the domain's first audit record
-//! (which carries its creator's thread name) ties the domain to the policy: exact, with any
-//! number of sandboxes in one process, on every thread, and in child processes started with
-//! [`CommandExt`](crate::CommandExt). Sandboxes enforced before watching started are reported
-//! without a site.
+//! Audit, the layer between outcomes and policies: the kernel's audit records of Landlock
+//! denials read as typed [`Denial`]s, attributed to the sandbox that denied each through the
+//! marks enforcement gives its domains, and the watcher a program starts from its environment.
+//! The public face is `crate::denials`.
 
-mod audit;
 mod auto;
-mod learn;
+pub(crate) mod learning_file;
 mod record;
+mod watch;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
-use crate::policy::{Class, Origin};
+use crate::model::{Class, Origin};
 
-pub use audit::{WatchError, Watcher, enable_audit, watch};
-pub use learn::{LearnedChange, suggestions};
+pub use watch::{WatchError, Watcher, enable_audit, watch};
 
 pub(crate) use auto::start_if_asked;
 
@@ -80,7 +49,10 @@ impl Access {
             if right == "change_topology" {
                 return Access::ChangeTopology;
             }
-            if let Some(known) = crate::rights::FS_RIGHTS.iter().find(|r| r.name == right) {
+            if let Some(known) = crate::model::rights::FS_RIGHTS
+                .iter()
+                .find(|r| r.name == right)
+            {
                 return Access::Fs(known.name);
             }
         }
@@ -421,81 +393,6 @@ pub(crate) fn marked(comm: &str) -> Option<(u32, u64)> {
         u32::from_str_radix(pid, 36).ok()?,
         u64::from_str_radix(id, 36).ok()?,
     ))
-}
-
-// --- Explaining without audit ----------------------------------------------------------------
-
-/// Which sandbox in force on the calling thread denies an access, and what would allow it,
-/// computed from the policies in force: no audit, no privilege.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Explanation {
-    /// Where the denying policy is written: the youngest policy in force on this thread that
-    /// does not allow the access.
-    pub origin: Origin,
-    /// What would allow it.
-    pub allow: Allow,
-}
-
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "denied by sandbox {}: allow it with {}",
-            self.origin, self.allow
-        )
-    }
-}
-
-/// Which sandbox in force on the calling thread denies `class` access (`Read`, `Write`,
-/// `Exec`) to `path`, or `None` if the policies in force allow it.
-///
-/// Computed from the policies this library enforced on the thread (and those in force on
-/// every thread), as [`in_force`](crate::in_force) lists them: a layer the thread inherited
-/// from a thread that was not alone is enforced by the kernel but not known here. Paths are
-/// compared with symbolic links resolved.
-///
-/// ```no_run
-/// use landlock_runtime::{denials, Class, Policy};
-///
-/// let policy = Policy::builder("worker").read("/usr").build().unwrap();
-/// policy.run(|| {
-///     let why = denials::explain("/etc/hosts", Class::Read).unwrap();
-///     assert_eq!(why.allow.to_string(), "read = \"/etc/hosts\"");
-/// }).unwrap();
-/// ```
-pub fn explain(path: impl AsRef<Path>, class: Class) -> Option<Explanation> {
-    let path = path.as_ref();
-    let layer = crate::enforce::denied_here(path, class)?;
-    Some(Explanation {
-        origin: layer.origin,
-        allow: Allow::Grant {
-            class,
-            path: path.to_path_buf(),
-        },
-    })
-}
-
-/// Which sandbox in force on the calling thread denies TCP connect to `port`, or `None`.
-///
-/// ```
-/// assert!(landlock_runtime::denials::explain_connect(443).is_none());
-/// ```
-pub fn explain_connect(port: u16) -> Option<Explanation> {
-    let layer = crate::enforce::denied_port_here(port, false)?;
-    Some(Explanation {
-        origin: layer.origin,
-        allow: Allow::Connect(port),
-    })
-}
-
-/// Which sandbox in force on the calling thread denies TCP bind to `port`, or `None`.
-pub fn explain_bind(port: u16) -> Option<Explanation> {
-    let layer = crate::enforce::denied_port_here(port, true)?;
-    Some(Explanation {
-        origin: layer.origin,
-        allow: Allow::Bind(port),
-    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::panic;
 use std::thread;
 
-use crate::error::Error;
+use crate::outcome::{Error, ErrorKind};
 use crate::policy::Policy;
 
 impl Policy {
@@ -31,7 +31,7 @@ impl Policy {
     {
         if self.process {
             // Enforced on the new thread, it would restrict every thread, the caller's too.
-            return Err(self.error(crate::error::ErrorKind::InvalidPolicy {
+            return Err(self.error(ErrorKind::InvalidPolicy {
                 problems: vec![
                     "`process` does not apply to a scoped block: the block runs on its own sandboxed thread and never restricts its caller; enforce the policy with `enforce` to restrict every thread".to_owned(),
                 ],
@@ -39,10 +39,10 @@ impl Policy {
         }
         // The new thread inherits the caller's Landlock layers from the kernel; it is told
         // which, so that re-entering one of them there is a no-op and the layer count is right.
-        let inherited = crate::enforce::in_force();
+        let inherited = super::entries();
         thread::scope(|scope| {
             let sandboxed = scope.spawn(|| {
-                crate::enforce::inherit(inherited);
+                super::inherit(inherited);
                 self.enforce()?;
                 Ok(f())
             });

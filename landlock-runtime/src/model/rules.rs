@@ -1,15 +1,29 @@
-//! What the policies in force grant, path by path: enough to say which sandbox denies an
-//! access, and what would allow it, without asking the kernel.
+//! What a prepared policy grants, path by path and port by port: enough to say which sandbox
+//! denies an access, and what would allow it, without asking the kernel.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::policy::{Class, Ports, Scopes};
+use super::{Class, Ports, Scopes};
 
-/// A grant as it was prepared: the path its template resolved to, and its class.
+/// A grant as it was prepared on this machine: the path its template resolved to (or a
+/// preset's path that exists), and its class; [`Policy::granted`](crate::Policy::granted)
+/// lists them.
+///
+/// ```
+/// use landlock_runtime::{policy, Class};
+///
+/// let p = policy!(read = "/etc");
+/// p.prepare().unwrap();
+/// let granted = &p.granted().unwrap()[0];
+/// assert_eq!((granted.class, granted.path.as_path()), (Class::Read, "/etc".as_ref()));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct ResolvedGrant {
+#[non_exhaustive]
+pub struct GrantedPath {
+    /// The path, absolute, as the policy named it (symbolic links not resolved).
     pub path: PathBuf,
+    /// Its class.
     pub class: Class,
 }
 
@@ -17,10 +31,10 @@ pub(crate) struct ResolvedGrant {
 /// its scopes; shared by the layers that record it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Rules {
-    pub fs: Vec<ResolvedGrant>,
-    pub connect: Ports,
-    pub bind: Ports,
-    pub scopes: Scopes,
+    pub(crate) fs: Vec<GrantedPath>,
+    pub(crate) connect: Ports,
+    pub(crate) bind: Ports,
+    pub(crate) scopes: Scopes,
 }
 
 pub(crate) type SharedRules = Arc<Rules>;
@@ -33,7 +47,7 @@ fn includes(class: Class, wanted: Class) -> bool {
 /// Whether `grants` allow `wanted` on `path`: a grant of a class that includes it, on the path
 /// or on a directory above it. Paths are compared as the kernel sees them, symbolic links
 /// resolved, as far as this process can resolve them.
-pub(crate) fn covers(grants: &[ResolvedGrant], path: &Path, wanted: Class) -> bool {
+pub(crate) fn covers(grants: &[GrantedPath], path: &Path, wanted: Class) -> bool {
     let path = canonical(path);
     grants
         .iter()
@@ -65,11 +79,11 @@ mod tests {
     #[test]
     fn a_grant_covers_what_is_beneath_it_in_its_class() {
         let grants = [
-            ResolvedGrant {
+            GrantedPath {
                 path: "/usr".into(),
                 class: Class::Read,
             },
-            ResolvedGrant {
+            GrantedPath {
                 path: "/usr/bin".into(),
                 class: Class::Exec,
             },

@@ -4,37 +4,25 @@
 //! platform independent, testable anywhere, and converts to the `landlock` crate's flags with
 //! no mapping. The README's rights table is this module, written out.
 
-use crate::policy::Class;
-
-/// The newest Landlock ABI this crate knows. A newer kernel is treated as this one.
-pub const MAX_KNOWN_ABI: u32 = 10;
+use super::Class;
 
 /// The ABI at which everything the policy language can say is enforced: filesystem rights up to
 /// `ioctl_dev` (5), TCP (4) and the IPC scopes (6). A kernel at or above it enforces a policy
 /// fully; below it, what is missing is reported as dropped. Rights of later ABIs (`resolve_unix`,
 /// UDP) are handled when the kernel has them, as extra hardening.
-pub const BASELINE_ABI: u32 = 6;
+pub(crate) const BASELINE_ABI: u32 = 6;
 
 /// One filesystem access right of Landlock.
-///
-/// ```
-/// use landlock_runtime::rights::FS_RIGHTS;
-///
-/// let truncate = FS_RIGHTS.iter().find(|r| r.name == "truncate").unwrap();
-/// assert_eq!(truncate.abi, 3);
-/// assert!(truncate.file);
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FsRight {
+pub(crate) struct FsRight {
     /// The kernel's bit (`LANDLOCK_ACCESS_FS_*`).
-    pub bit: u64,
+    pub(crate) bit: u64,
     /// The kernel's name, lower case, without the prefix.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The first ABI that has it.
-    pub abi: u32,
+    pub(crate) abi: u32,
     /// Whether it applies to a regular file (a rule on a file may carry only such rights).
-    pub file: bool,
+    pub(crate) file: bool,
 }
 
 const fn right(bit: u64, name: &'static str, abi: u32, file: bool) -> FsRight {
@@ -47,7 +35,7 @@ const fn right(bit: u64, name: &'static str, abi: u32, file: bool) -> FsRight {
 }
 
 /// Every filesystem right, in the kernel's bit order.
-pub const FS_RIGHTS: [FsRight; 17] = [
+pub(crate) const FS_RIGHTS: [FsRight; 17] = [
     right(1 << 0, "execute", 1, true),
     right(1 << 1, "write_file", 1, true),
     right(1 << 2, "read_file", 1, true),
@@ -72,24 +60,12 @@ const READ_FILE: u64 = 1 << 2;
 const READ_DIR: u64 = 1 << 3;
 
 /// A set of filesystem rights, as the kernel's bits.
-///
-/// ```
-/// use landlock_runtime::rights::FsRights;
-/// use landlock_runtime::Class;
-///
-/// let read = FsRights::of_class(Class::Read, 7);
-/// assert_eq!(read.names().collect::<Vec<_>>(), ["read_file", "read_dir"]);
-/// assert_eq!(read.for_file().names().collect::<Vec<_>>(), ["read_file"]);
-/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FsRights(pub u64);
+pub(crate) struct FsRights(pub(crate) u64);
 
 impl FsRights {
-    /// No right.
-    pub const EMPTY: FsRights = FsRights(0);
-
     /// Every right the kernel at `abi` has: what a ruleset handles there.
-    pub fn supported(abi: u32) -> FsRights {
+    pub(crate) fn supported(abi: u32) -> FsRights {
         FsRights(
             FS_RIGHTS
                 .iter()
@@ -102,7 +78,7 @@ impl FsRights {
     ///
     /// `read` is `read_file` and `read_dir`; `exec` adds `execute`; `write` is every right the
     /// kernel has except `execute`.
-    pub fn of_class(class: Class, abi: u32) -> FsRights {
+    pub(crate) fn of_class(class: Class, abi: u32) -> FsRights {
         let read = READ_FILE | READ_DIR;
         let bits = match class {
             Class::Read => read,
@@ -113,7 +89,7 @@ impl FsRights {
     }
 
     /// The part of these rights that may sit on a rule for a regular file (or any non-directory).
-    pub fn for_file(self) -> FsRights {
+    pub(crate) fn for_file(self) -> FsRights {
         let file = FS_RIGHTS
             .iter()
             .filter(|r| r.file)
@@ -122,17 +98,17 @@ impl FsRights {
     }
 
     /// The rights in `self` that are not in `other`.
-    pub fn minus(self, other: FsRights) -> FsRights {
+    pub(crate) fn minus(self, other: FsRights) -> FsRights {
         FsRights(self.0 & !other.0)
     }
 
     /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The kernel's names of the rights in the set, in bit order.
-    pub fn names(self) -> impl Iterator<Item = &'static str> {
+    pub(crate) fn names(self) -> impl Iterator<Item = &'static str> {
         FS_RIGHTS
             .iter()
             .filter(move |r| self.0 & r.bit != 0)
@@ -141,14 +117,15 @@ impl FsRights {
 }
 
 /// The first ABI with TCP bind and connect rules.
-pub const TCP_ABI: u32 = 4;
+pub(crate) const TCP_ABI: u32 = 4;
 
 /// The first ABI with the signal and abstract unix socket scopes.
-pub const SCOPES_ABI: u32 = 6;
+pub(crate) const SCOPES_ABI: u32 = 6;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::MAX_KNOWN_ABI;
 
     fn names(r: FsRights) -> Vec<&'static str> {
         r.names().collect()

@@ -24,22 +24,28 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use super::registry::policies;
 use crate::policy::Policy;
-use crate::registry::policies;
 
-/// The environment variable that makes [`assert_locked`] rewrite the lock file instead of
-/// failing.
+/// The environment variable that makes [`assert_policies_locked!`](crate::assert_policies_locked)
+/// rewrite the lock file instead of failing.
 pub const UPDATE_VARIABLE: &str = "LANDLOCK_SANDBOX_UPDATE_LOCK";
 
-/// Checks the sandboxes of the calling crate against a lock file; see [`assert_locked`].
+/// Checks the sandboxes of the calling crate against the lock file at `PATH` (relative to the
+/// crate's manifest directory), and panics with every change, classified as widening or
+/// narrowing, if they differ or if the file is missing. With `LANDLOCK_SANDBOX_UPDATE_LOCK=1`
+/// in the environment, it rewrites the crate's section instead and prints the changes.
 ///
 /// ```no_run
-/// landlock_runtime::assert_policies_locked!("sandbox.lock");
+/// #[test]
+/// fn sandbox_policies_are_locked() {
+///     landlock_runtime::assert_policies_locked!("sandbox.lock");
+/// }
 /// ```
 #[macro_export]
 macro_rules! assert_policies_locked {
     ($path:expr) => {
-        $crate::lock::assert_locked(
+        $crate::__private::assert_locked(
             ::std::path::Path::new(::core::env!("CARGO_MANIFEST_DIR")).join($path),
             ::core::module_path!(),
         )
@@ -47,6 +53,12 @@ macro_rules! assert_policies_locked {
 }
 
 /// Whether a change lets the code reach more, or less.
+///
+/// ```
+/// use landlock_runtime::lock::Direction;
+///
+/// assert!(Direction::Widening < Direction::Narrowing, "widenings are listed first");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Direction {
     /// The code may reach more than before (or a sandbox is new, or gone).
@@ -56,7 +68,17 @@ pub enum Direction {
 }
 
 /// One difference between a locked policy and the current one.
+///
+/// ```
+/// use landlock_runtime::{lock, Policy};
+///
+/// let old = Policy::builder("app::f").read("/srv").build().unwrap();
+/// let new = Policy::builder("app::f").write("/srv").build().unwrap();
+/// let change = &lock::changes(&old, &new)[0];
+/// assert_eq!(change.to_string(), "widening   app::f: `/srv` changed from read to write");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Change {
     /// Widening or narrowing.
     pub direction: Direction,
@@ -77,47 +99,17 @@ impl fmt::Display for Change {
 }
 
 /// Compares the policies of the crate that `module_path` belongs to with its section of the
-/// lock file at `path`, and panics with every change, classified, if they differ (or if the
-/// file is missing). With `LANDLOCK_SANDBOX_UPDATE_LOCK=1` in the environment, it rewrites
-/// that section instead and prints the changes.
-///
-/// Use it through [`assert_policies_locked!`](crate::assert_policies_locked).
+/// lock file at `path`; what [`assert_policies_locked!`](crate::assert_policies_locked) expands
+/// to (through `__private`).
 #[track_caller]
-pub fn assert_locked(path: impl AsRef<Path>, module_path: &str) {
-    let path = path.as_ref();
+pub(crate) fn assert_locked(path: &Path, module_path: &str) {
     let krate = module_path.split("::").next().unwrap_or(module_path);
-    let current: Vec<&Policy> = policies()
-        .into_iter()
-        .filter(|p| p.origin().function().split("::").next() == Some(krate))
-        .collect();
-    let current = entries(&current);
+    let current = entries(&crate_policies(krate));
     let text = std::fs::read_to_string(path).ok();
-    let mut file: Value = match &text {
-        Some(text) => serde_json::from_str(text)
-            .unwrap_or_else(|e| panic!("{} is not a sandbox lock file: {e}", path.display())),
-        None => json!({ "version": 1, "crates": {} }),
-    };
-    let locked = file["crates"][krate].clone();
-    let locked = if locked.is_null() {
-        Vec::new()
-    } else {
-        serde_json::from_value::<Vec<Value>>(locked)
-            .unwrap_or_else(|e| panic!("{}: section `{krate}` is malformed: {e}", path.display()))
-    };
-    let changes = diff(&locked, &current);
-    let update = std::env::var_os(UPDATE_VARIABLE).is_some_and(|v| v == "1");
-    if update {
-        file["version"] = json!(1);
-        file["crates"][krate] = Value::Array(current);
-        let mut out = serde_json::to_string_pretty(&file).expect("JSON values serialize");
-        out.push('\n');
-        if text.as_deref() != Some(out.as_str()) {
-            std::fs::write(path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-            eprintln!("rewrote section `{krate}` of {}", path.display());
-            for change in &changes {
-                eprintln!("  {change}");
-            }
-        }
+    let mut file = parse_lock_file(path, text.as_deref());
+    let changes = diff(&locked_section(path, &file, krate), &current);
+    if std::env::var_os(UPDATE_VARIABLE).is_some_and(|v| v == "1") {
+        rewrite_section(path, text.as_deref(), &mut file, krate, current, &changes);
         return;
     }
     if text.is_none() {
@@ -127,23 +119,79 @@ pub fn assert_locked(path: impl AsRef<Path>, module_path: &str) {
         );
     }
     if !changes.is_empty() {
-        let widening = changes
-            .iter()
-            .filter(|c| c.direction == Direction::Widening)
-            .count();
-        let mut msg = format!(
-            "the sandboxes of `{krate}` differ from {} ({widening} widening, {} narrowing):\n",
-            path.display(),
-            changes.len() - widening
-        );
-        for change in &changes {
-            msg += &format!("  {change}\n");
-        }
-        msg += &format!(
-            "Review them, then rewrite the lock file with {UPDATE_VARIABLE}=1 cargo test and commit it."
-        );
-        panic!("{msg}");
+        panic!("{}", mismatch(path, krate, &changes));
     }
+}
+
+/// The policies whose function is in crate `krate`.
+fn crate_policies(krate: &str) -> Vec<&'static Policy> {
+    policies()
+        .into_iter()
+        .filter(|p| p.origin().function().split("::").next() == Some(krate))
+        .collect()
+}
+
+/// The lock file's contents (`text`, `None` when there is none yet), parsed.
+fn parse_lock_file(path: &Path, text: Option<&str>) -> Value {
+    match text {
+        Some(text) => serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("{} is not a sandbox lock file: {e}", path.display())),
+        None => json!({ "version": 1, "crates": {} }),
+    }
+}
+
+/// The lock entries of crate `krate` in `file`.
+fn locked_section(path: &Path, file: &Value, krate: &str) -> Vec<Value> {
+    let section = &file["crates"][krate];
+    if section.is_null() {
+        return Vec::new();
+    }
+    serde_json::from_value::<Vec<Value>>(section.clone())
+        .unwrap_or_else(|e| panic!("{}: section `{krate}` is malformed: {e}", path.display()))
+}
+
+/// Writes `current` as crate `krate`'s section of the lock file, if it changes the file, and
+/// prints the changes.
+fn rewrite_section(
+    path: &Path,
+    text: Option<&str>,
+    file: &mut Value,
+    krate: &str,
+    current: Vec<Value>,
+    changes: &[Change],
+) {
+    file["version"] = json!(1);
+    file["crates"][krate] = Value::Array(current);
+    let mut out = serde_json::to_string_pretty(file).expect("JSON values serialize");
+    out.push('\n');
+    if text == Some(out.as_str()) {
+        return;
+    }
+    std::fs::write(path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    eprintln!("rewrote section `{krate}` of {}", path.display());
+    for change in changes {
+        eprintln!("  {change}");
+    }
+}
+
+/// The message of a lock file that no longer matches: every change, and what to do.
+fn mismatch(path: &Path, krate: &str, changes: &[Change]) -> String {
+    let widening = changes
+        .iter()
+        .filter(|c| c.direction == Direction::Widening)
+        .count();
+    let mut msg = format!(
+        "the sandboxes of `{krate}` differ from {} ({widening} widening, {} narrowing):\n",
+        path.display(),
+        changes.len() - widening
+    );
+    for change in changes {
+        msg += &format!("  {change}\n");
+    }
+    msg += &format!(
+        "Review them, then rewrite the lock file with {UPDATE_VARIABLE}=1 cargo test and commit it."
+    );
+    msg
 }
 
 /// The lock entries of policies: their JSON without the line (which moves with unrelated
@@ -152,7 +200,7 @@ fn entries(policies: &[&Policy]) -> Vec<Value> {
     policies
         .iter()
         .map(|p| {
-            let mut v = p.to_json();
+            let mut v = p.json_value();
             if let Value::Object(map) = &mut v {
                 map.remove("line");
             }
@@ -175,20 +223,30 @@ fn keyed(entries: &[Value]) -> BTreeMap<(String, usize), &Value> {
         .collect()
 }
 
-/// Every change from `old` to `new` (lock entries: [`Policy::to_json`] without `line`), widening
-/// first.
+/// Every change from policy `old` to policy `new`, as the lock file classifies them, widening
+/// first: what a review of a policy change should look at.
 ///
 /// ```
-/// use landlock_runtime::Policy;
-/// use landlock_runtime::lock::{Direction, diff};
+/// use landlock_runtime::{lock, Policy};
+/// use landlock_runtime::lock::Direction;
 ///
-/// let old = Policy::builder("app::f").read("/srv").build().unwrap().to_json();
-/// let new = Policy::builder("app::f").write("/srv").build().unwrap().to_json();
-/// let changes = diff(&[old], &[new]);
+/// let old = Policy::builder("app::f").read("/srv").connect(443).build().unwrap();
+/// let new = Policy::builder("app::f").write("/srv").build().unwrap();
+/// let changes = lock::changes(&old, &new);
 /// assert_eq!(changes[0].direction, Direction::Widening);
 /// assert_eq!(changes[0].what, "`/srv` changed from read to write");
+/// assert_eq!(changes[1].what, "no longer TCP connect to port 443");
 /// ```
-pub fn diff(old: &[Value], new: &[Value]) -> Vec<Change> {
+pub fn changes(old: &Policy, new: &Policy) -> Vec<Change> {
+    let mut new_entry = entries(&[new]);
+    // Compared as the same sandbox, whatever their names.
+    new_entry[0]["function"] = json!(old.origin().function());
+    diff(&entries(&[old]), &new_entry)
+}
+
+/// Every change from `old` to `new` (lock entries: [`Policy::to_json`] without `line`), widening
+/// first.
+pub(crate) fn diff(old: &[Value], new: &[Value]) -> Vec<Change> {
     let old = keyed(old);
     let new = keyed(new);
     let mut changes = Vec::new();
@@ -236,7 +294,18 @@ fn paths(entry: &Value) -> BTreeMap<String, (Vec<&'static str>, bool)> {
     out
 }
 
+/// The changes between two lock entries of one sandbox.
 fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
+    compare_paths(old, new, push);
+    compare_presets(old, new, push);
+    for kind in ["connect", "bind"] {
+        compare_ports(kind, &old[kind], &new[kind], push);
+    }
+    compare_flags(old, new, push);
+}
+
+/// The paths granted, and their classes.
+fn compare_paths(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
     use Direction::{Narrowing, Widening};
     let (before, after) = (paths(old), paths(new));
     let named = |classes: &[&str]| classes.join(" and ");
@@ -268,6 +337,10 @@ fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
             );
         }
     }
+}
+
+/// The presets used.
+fn compare_presets(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
     let names = |v: &Value| -> Vec<String> {
         v.as_array()
             .into_iter()
@@ -277,34 +350,42 @@ fn compare(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
     };
     let (was, now) = (names(&old["presets"]), names(&new["presets"]));
     for p in now.iter().filter(|p| !was.contains(p)) {
-        push(Widening, format!("adds preset `{p}`"));
+        push(Direction::Widening, format!("adds preset `{p}`"));
     }
     for p in was.iter().filter(|p| !now.contains(p)) {
-        push(Narrowing, format!("no longer uses preset `{p}`"));
+        push(Direction::Narrowing, format!("no longer uses preset `{p}`"));
     }
-    for kind in ["connect", "bind"] {
-        match (&old[kind], &new[kind]) {
-            (a, b) if a == b => {}
-            (_, Value::String(_)) => push(Widening, format!("TCP {kind} is now unrestricted")),
-            (Value::String(_), _) => push(Narrowing, format!("TCP {kind} is now restricted")),
-            (a, b) => {
-                let ports = |v: &Value| -> Vec<u64> {
-                    v.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_u64)
-                        .collect()
-                };
-                let (a, b) = (ports(a), ports(b));
-                for p in b.iter().filter(|p| !a.contains(p)) {
-                    push(Widening, format!("TCP {kind} to port {p}"));
-                }
-                for p in a.iter().filter(|p| !b.contains(p)) {
-                    push(Narrowing, format!("no longer TCP {kind} to port {p}"));
-                }
+}
+
+/// The TCP ports of one `kind` (`connect`, `bind`): a list, or `"*"`.
+fn compare_ports(kind: &str, old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
+    use Direction::{Narrowing, Widening};
+    match (old, new) {
+        (a, b) if a == b => {}
+        (_, Value::String(_)) => push(Widening, format!("TCP {kind} is now unrestricted")),
+        (Value::String(_), _) => push(Narrowing, format!("TCP {kind} is now restricted")),
+        (a, b) => {
+            let ports = |v: &Value| -> Vec<u64> {
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_u64)
+                    .collect()
+            };
+            let (a, b) = (ports(a), ports(b));
+            for p in b.iter().filter(|p| !a.contains(p)) {
+                push(Widening, format!("TCP {kind} to port {p}"));
+            }
+            for p in a.iter().filter(|p| !b.contains(p)) {
+                push(Narrowing, format!("no longer TCP {kind} to port {p}"));
             }
         }
     }
+}
+
+/// The scopes, the threads restricted, and strictness.
+fn compare_flags(old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
+    use Direction::{Narrowing, Widening};
     for (flag, what) in [
         ("allow_signals", "signals out of the sandbox"),
         (

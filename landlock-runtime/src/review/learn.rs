@@ -1,52 +1,15 @@
 //! Learning from denials: a program run with `LANDLOCK_SANDBOX_LEARN=FILE` appends each denial
-//! attributed to one of its sandboxes to `FILE`, one JSON object a line; [`suggestions`] turns
-//! the file into the changes each sandbox would need, in the words of the lock file, for a
-//! person to review and apply.
+//! attributed to one of its sandboxes to `FILE`, one JSON object a line (written by
+//! `audit::learning_file`); [`suggestions`] turns the file into the changes each sandbox would
+//! need, in the words of the lock file, for a person to review and apply.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Allow, Denial};
-use crate::lock::{Change, Direction};
-
-/// One line of a learning file.
-pub(crate) fn line(denial: &Denial) -> String {
-    let site = denial.sandbox.as_ref().map(|a| {
-        json!({
-            "function": a.origin.function(),
-            "file": a.origin.file(),
-            "line": a.origin.line(),
-        })
-    });
-    let accesses: Vec<String> = denial.accesses.iter().map(|a| a.to_string()).collect();
-    let allow: Vec<Value> = denial.allow().iter().map(allow_json).collect();
-    json!({
-        "sandbox": site,
-        "accesses": accesses,
-        "object": denial.object.to_string(),
-        "allow": allow,
-        "pid": denial.pid,
-        "exe": denial.exe.as_ref().map(|e| e.to_string_lossy().into_owned()),
-    })
-    .to_string()
-}
-
-/// What would allow a denial, in a form read back by [`suggestions`].
-fn allow_json(allow: &Allow) -> Value {
-    match allow {
-        Allow::Grant { class, path } => {
-            json!({ "grant": class.keyword(), "path": path.to_string_lossy() })
-        }
-        Allow::Connect(port) => json!({ "connect": port }),
-        Allow::Bind(port) => json!({ "bind": port }),
-        Allow::AllowSignals => json!({ "flag": "allow_signals" }),
-        Allow::AllowAbstractUnixSockets => json!({ "flag": "allow_abstract_unix_sockets" }),
-        Allow::Nothing(why) => json!({ "nothing": why }),
-    }
-}
+use super::lock::{Change, Direction};
 
 /// A change a learning file suggests, in the words of the lock file.
 pub type LearnedChange = Change;
@@ -121,11 +84,12 @@ fn describe(allow: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::denials::{Access, Attribution, Object};
+    use crate::audit::learning_file::line;
+    use crate::audit::{Access, Attribution, Denial, Object};
 
     #[test]
     fn a_learning_file_becomes_widenings_per_sandbox() {
-        let origin = crate::Origin::new("app::worker", "src/worker.rs", 12);
+        let origin = crate::model::Origin::new("app::worker", "src/worker.rs", 12);
         let denial = |access, object| Denial {
             accesses: vec![access],
             object,

@@ -1,0 +1,467 @@
+//! Building a policy at run time, with the checks the macros make at compile time.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use landlock_template::{
+    PathTemplate, broad_grant, broad_network, broad_resolved, class_conflict, path_key,
+};
+
+use super::{Policy, PreparationCell};
+use crate::model::{Class, FsGrant, GrantPath, Origin, Ports, Preset, Scopes};
+use crate::outcome::{Error, ErrorKind};
+
+/// Builds a [`Policy`] at run time, with the same checks the macros make at compile time.
+///
+/// Errors (a bad path template, the same path under two classes, port 0) are collected and
+/// returned together by [`build`](PolicyBuilder::build).
+///
+/// ```
+/// use landlock_runtime::Policy;
+///
+/// let err = Policy::builder("bad").read("etc").connect(0).build().unwrap_err();
+/// let msg = err.to_string();
+/// assert!(msg.contains("relative path `etc`"), "{msg}");
+/// assert!(msg.contains("port 0"), "{msg}");
+/// ```
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PolicyBuilder {
+    origin: Origin,
+    grants: Vec<FsGrant>,
+    presets: Vec<Preset>,
+    connect: Vec<u16>,
+    bind: Vec<u16>,
+    connect_any: bool,
+    bind_any: bool,
+    scopes: Scopes,
+    strict: bool,
+    process: bool,
+    broad: bool,
+    quiet: bool,
+    errors: Vec<String>,
+}
+
+impl PolicyBuilder {
+    /// An empty builder for a policy declared at `origin`.
+    pub(crate) fn new(origin: Origin) -> PolicyBuilder {
+        PolicyBuilder {
+            origin,
+            grants: Vec::new(),
+            presets: Vec::new(),
+            connect: Vec::new(),
+            bind: Vec::new(),
+            connect_any: false,
+            bind_any: false,
+            scopes: Scopes::RESTRICTED,
+            strict: false,
+            process: false,
+            broad: false,
+            quiet: false,
+            errors: Vec::new(),
+        }
+    }
+
+    fn grant(mut self, template: impl Into<String>, class: Class) -> Self {
+        let template = template.into();
+        if let Err(e) = PathTemplate::parse(&template) {
+            self.errors.push(e.to_string());
+            return self;
+        }
+        let key = path_key(&template);
+        let conflict = self.grants.iter().find_map(|g| match &g.path {
+            GrantPath::Template(t) if path_key(t) == key => {
+                class_conflict(g.class.keyword(), class.keyword())
+                    .map(|c| c.describe(key, g.class.keyword(), class.keyword()))
+            }
+            _ => None,
+        });
+        match conflict {
+            Some(problem) => self.errors.push(problem),
+            None => self.grants.push(FsGrant {
+                path: GrantPath::Template(Cow::Owned(template)),
+                class,
+            }),
+        }
+        self
+    }
+
+    /// Allows reading files and listing directories beneath `path` (a path template).
+    ///
+    /// For a path known only at run time (a file named on the command line), use
+    /// [`read_path`](PolicyBuilder::read_path): a template gives `$` and a trailing `?` a
+    /// meaning.
+    pub fn read(self, path: impl Into<String>) -> Self {
+        self.grant(path, Class::Read)
+    }
+
+    /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
+    /// `path` (a path template). With [`exec`](PolicyBuilder::exec) on the same path, both.
+    pub fn write(self, path: impl Into<String>) -> Self {
+        self.grant(path, Class::Write)
+    }
+
+    /// Allows `read` plus executing beneath `path` (a path template). With
+    /// [`write`](PolicyBuilder::write) on the same path, both.
+    pub fn exec(self, path: impl Into<String>) -> Self {
+        self.grant(path, Class::Exec)
+    }
+
+    fn literal(mut self, path: &Path, class: Class) -> Self {
+        let path = match std::path::absolute(path) {
+            Ok(path) => path,
+            Err(e) => {
+                self.errors
+                    .push(format!("cannot make `{}` absolute: {e}", path.display()));
+                return self;
+            }
+        };
+        let grant = FsGrant {
+            path: GrantPath::Literal(path),
+            class,
+        };
+        // A path given twice is one grant; under two classes, it gets both (the kernel merges
+        // the rules of one file).
+        if !self.grants.contains(&grant) {
+            self.grants.push(grant);
+        }
+        self
+    }
+
+    /// Allows reading files and listing directories beneath `path`, taken literally: a path
+    /// known only at run time, such as a file named on the command line.
+    ///
+    /// Nothing in it is read as the policy language: `$`, a trailing `?` and non-UTF-8 bytes
+    /// are part of the name. A relative path is made absolute against the current directory,
+    /// now (without resolving symbolic links, as [`std::path::absolute`] does). The same path
+    /// given twice is one grant. A path that does not exist fails the preparation, as a
+    /// template without `?` does.
+    ///
+    /// ```
+    /// use landlock_runtime::{GrantPath, Policy};
+    ///
+    /// let policy = Policy::builder("cli").read_path("/srv/in/what?").build().unwrap();
+    /// assert_eq!(
+    ///     policy.grants()[0].path(),
+    ///     &GrantPath::Literal("/srv/in/what?".into()),
+    /// );
+    /// ```
+    pub fn read_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Read)
+    }
+
+    /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
+    /// `path`, taken literally (see [`read_path`](PolicyBuilder::read_path)).
+    pub fn write_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Write)
+    }
+
+    /// Allows `read` plus executing beneath `path`, taken literally (see
+    /// [`read_path`](PolicyBuilder::read_path)).
+    pub fn exec_path(self, path: impl AsRef<Path>) -> Self {
+        self.literal(path.as_ref(), Class::Exec)
+    }
+
+    fn port(&mut self, port: u16, which: &str) -> Option<u16> {
+        if port == 0 {
+            self.errors
+                .push(format!("{which} port 0: ports are 1 to 65535"));
+            None
+        } else {
+            Some(port)
+        }
+    }
+
+    /// Adds the grants of a named preset (see [`Preset`]).
+    pub fn preset(mut self, preset: Preset) -> Self {
+        if !self.presets.contains(&preset) {
+            self.presets.push(preset);
+        }
+        self
+    }
+
+    /// Allows TCP connect to `port`.
+    pub fn connect(mut self, port: u16) -> Self {
+        if let Some(p) = self.port(port, "connect") {
+            self.connect.push(p);
+        }
+        self
+    }
+
+    /// Leaves TCP connect unrestricted.
+    pub fn connect_any(mut self) -> Self {
+        self.connect_any = true;
+        self
+    }
+
+    /// Allows TCP bind to `port`.
+    pub fn bind(mut self, port: u16) -> Self {
+        if let Some(p) = self.port(port, "bind") {
+            self.bind.push(p);
+        }
+        self
+    }
+
+    /// Leaves TCP bind unrestricted.
+    pub fn bind_any(mut self) -> Self {
+        self.bind_any = true;
+        self
+    }
+
+    /// Allows signals to processes outside the sandbox (opts out of the signal scope).
+    pub fn allow_signals(mut self) -> Self {
+        self.scopes.signals = false;
+        self
+    }
+
+    /// Allows connecting to abstract unix sockets created outside the sandbox (opts out of
+    /// that scope).
+    pub fn allow_abstract_unix_sockets(mut self) -> Self {
+        self.scopes.abstract_unix_sockets = false;
+        self
+    }
+
+    /// Fails instead of degrading when the kernel cannot enforce all of the policy.
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
+    }
+
+    /// Restricts every thread of the process when enforced, not only the calling one (what
+    /// `process` asks in the policy language, and the default on `main`).
+    pub fn process(mut self) -> Self {
+        self.process = true;
+        self
+    }
+
+    /// Acknowledges a broad grant (any class on `/`, `write` on `$HOME`, `/home`, `/usr` or
+    /// `/etc`, unrestricted TCP next to `write`), which [`build`](PolicyBuilder::build) refuses
+    /// otherwise; like `broad` in the policy language, it is refused when nothing needs it.
+    pub fn broad(mut self) -> Self {
+        self.broad = true;
+        self
+    }
+
+    /// Asks the kernel not to log this sandbox's denials (the `quiet` item; Landlock ABI 7):
+    /// for code that expects denials and handles them, so that they do not show among the
+    /// ones worth a look (see [`denials`](crate::denials)). Without it, denials are logged
+    /// whenever the kernel's audit is on.
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
+    /// Why each grant that needs [`broad`](PolicyBuilder::broad) does.
+    fn broad_grants(&self) -> Vec<String> {
+        let home = std::env::var("HOME").ok();
+        let mut found: Vec<String> = self
+            .grants
+            .iter()
+            .filter_map(|g| {
+                let class = g.class.keyword();
+                match &g.path {
+                    GrantPath::Template(t) => {
+                        broad_grant(class, t).map(|why| why.describe(class, t))
+                    }
+                    GrantPath::Literal(path) => {
+                        let path = path.to_str()?;
+                        broad_resolved(class, path, home.as_deref())
+                            .map(|why| why.describe(class, path))
+                    }
+                    GrantPath::Argument(_) => None,
+                }
+            })
+            .collect();
+        if self.grants.iter().any(|g| g.class == Class::Write) {
+            for (kind, any) in [("connect", self.connect_any), ("bind", self.bind_any)] {
+                if any {
+                    found.push(format!("{kind}_any(): {}", broad_network(kind)));
+                }
+            }
+        }
+        found
+    }
+
+    /// The policy, or every mistake found.
+    pub fn build(mut self) -> Result<Policy, Error> {
+        let broad = self.broad_grants();
+        match (self.broad, broad.is_empty()) {
+            (false, false) => self.errors.extend(
+                broad
+                    .into_iter()
+                    .map(|why| format!("{why}; narrow it, or acknowledge it with `.broad()`")),
+            ),
+            (true, true) => self.errors.push(
+                "`.broad()` acknowledges a broad grant, and this policy has none: remove it".into(),
+            ),
+            _ => {}
+        }
+        if !self.errors.is_empty() {
+            return Err(Error::new(
+                self.origin,
+                ErrorKind::InvalidPolicy {
+                    problems: self.errors,
+                },
+            ));
+        }
+        let ports = |any: bool, ports: Vec<u16>| {
+            if any {
+                Ports::ANY
+            } else {
+                Ports::from_list(ports)
+            }
+        };
+        Ok(Policy {
+            origin: self.origin,
+            grants: Cow::Owned(self.grants),
+            presets: Cow::Owned(self.presets),
+            connect: ports(self.connect_any, self.connect),
+            bind: ports(self.bind_any, self.bind),
+            scopes: self.scopes,
+            strict: self.strict,
+            process: self.process,
+            broad: self.broad,
+            quiet: self.quiet,
+            binding: None,
+            prepared: PreparationCell::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_collects_every_mistake() {
+        let err = Policy::builder("t")
+            .read("rel")
+            .write("$NOPE")
+            .read("/etc")
+            .exec("/etc?")
+            .bind(0)
+            .build()
+            .unwrap_err();
+        let ErrorKind::InvalidPolicy { problems } = err.kind() else {
+            panic!("{err}");
+        };
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(
+            problems[2],
+            "`/etc` is already granted under `read`: `exec` includes what `read` grants, so list it under `exec` alone"
+        );
+    }
+
+    #[test]
+    fn builder_grants_write_and_exec_on_one_path_and_merges_literal_paths() {
+        let p = Policy::builder("t")
+            .write("/srv/build")
+            .exec("/srv/build/")
+            .read_path("/srv/in")
+            .read_path("/srv/in")
+            .write_path("/srv/in")
+            .build()
+            .unwrap();
+        let shown: Vec<String> = p
+            .grants()
+            .iter()
+            .map(|g| format!("{} {g}", g.class()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "write /srv/build",
+                "exec /srv/build/",
+                "read /srv/in",
+                "write /srv/in"
+            ]
+        );
+        let err = Policy::builder("t")
+            .exec("/srv")
+            .exec("/srv?")
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`/srv` is listed twice under `exec`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builder_refuses_broad_grants_unless_acknowledged() {
+        let err = Policy::builder("t")
+            .read("/")
+            .write("$HOME/")
+            .connect_any()
+            .build()
+            .unwrap_err();
+        let ErrorKind::InvalidPolicy { problems } = err.kind() else {
+            panic!("{err}");
+        };
+        assert_eq!(
+            problems,
+            &[
+                "`read = \"/\"` grants read on the whole filesystem; narrow it, or acknowledge it with `.broad()`",
+                "`write = \"$HOME/\"` lets the code rewrite all of `$HOME`; narrow it, or acknowledge it with `.broad()`",
+                "connect_any(): unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with `.broad()`",
+            ]
+        );
+        Policy::builder("t")
+            .read("/")
+            .write("$HOME")
+            .connect_any()
+            .broad()
+            .build()
+            .unwrap();
+        // Unrestricted TCP without write is not broad; `.broad()` with nothing broad is refused.
+        Policy::builder("t")
+            .read("/etc")
+            .connect_any()
+            .build()
+            .unwrap();
+        let err = Policy::builder("t")
+            .read("/etc")
+            .broad()
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("this policy has none"), "{err}");
+    }
+
+    #[test]
+    fn builder_sees_one_path_behind_slashes_and_markers() {
+        let err = Policy::builder("t")
+            .read("/srv/")
+            .write("/srv?")
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`/srv` is already granted under `read`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builder_records_the_caller() {
+        let p = Policy::builder("t").build().unwrap();
+        assert_eq!(p.origin().file(), file!());
+        assert_eq!(p.origin().line(), line!() - 2);
+        assert!(p.grants().is_empty());
+        assert_eq!(p.connect(), &Ports::NONE);
+        assert_eq!(p.scopes(), Scopes::RESTRICTED);
+    }
+
+    #[test]
+    fn ports_are_sorted_and_deduplicated() {
+        let p = Policy::builder("t")
+            .connect(443)
+            .connect(80)
+            .connect(443)
+            .bind_any()
+            .build()
+            .unwrap();
+        assert_eq!(p.connect(), &Ports::listed(&[80, 443]));
+        assert_eq!(p.bind(), &Ports::ANY);
+    }
+}

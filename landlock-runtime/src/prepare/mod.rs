@@ -1,0 +1,201 @@
+//! Preparation, the layer above the policy: resolving a policy's templates on this machine,
+//! opening its paths, and building its Landlock ruleset, once per policy and process. Nothing
+//! here restricts a thread; the enforcement layer does, with what this layer prepared.
+
+#[cfg(target_os = "linux")]
+mod open_grant;
+mod resolve;
+mod ruleset;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::kernel::{self, report};
+use crate::model::rules::{GrantedPath, Rules, SharedRules};
+use crate::model::{FsGrant, GrantPath};
+use crate::outcome::{Dropped, Error, ErrorKind, Level, SkipReason, Skipped, Status};
+use crate::policy::{Outcomes, Policy, Preparation, next_id};
+use resolve::{Resolved, Variable, resolve};
+
+impl Policy {
+    /// Resolves the policy's paths and prepares its ruleset, once per process; later calls
+    /// return the same status. Does not restrict anything.
+    ///
+    /// Fails when a mandatory path is missing, a variable is unset, or the policy is `strict`
+    /// and the kernel cannot enforce all of it. A failure is not remembered: the next call
+    /// tries again.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("t").read("/usr").build().unwrap();
+    /// let status = policy.prepare().unwrap();
+    /// println!("{status}");
+    /// ```
+    pub fn prepare(&self) -> Result<&Status, Error> {
+        Ok(&self.preparation()?.status)
+    }
+
+    /// The policy's preparation: made now if it was not yet.
+    pub(crate) fn preparation(&self) -> Result<&Preparation, Error> {
+        if let Some(prepared) = self.prepared.get() {
+            return Ok(prepared);
+        }
+        #[cfg(target_os = "linux")]
+        crate::audit::start_if_asked();
+        let prepared = prepare(self).map_err(|k| self.error(k))?;
+        let level = prepared.status.level;
+        // Two threads may prepare at once: the first kept says it, once.
+        if self.prepared.set(Box::new(prepared)).is_ok() && level != Level::Full {
+            let status = &self.prepared.get().expect("just set").status;
+            report::line(format_args!("sandbox {} is {status}", self.origin));
+        }
+        Ok(self.prepared.get().expect("set by this thread or another"))
+    }
+
+    /// What the prepared policy allows.
+    pub(crate) fn rules(&self) -> Option<SharedRules> {
+        self.prepared.get().map(|p| p.rules.clone())
+    }
+
+    /// What the prepared policy grants on this machine, grant by grant: templates resolved
+    /// (variables read, the presets' paths that exist), in the order of the policy. `None`
+    /// until the policy is prepared.
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, Policy};
+    ///
+    /// let policy = Policy::builder("t").read("$TMP").read("/no/such/path?").build().unwrap();
+    /// policy.prepare().unwrap();
+    /// let granted = policy.granted().unwrap();
+    /// assert_eq!(granted.len(), 1);
+    /// assert_eq!(granted[0].class, Class::Read);
+    /// assert_eq!(granted[0].path, std::env::temp_dir());
+    /// ```
+    pub fn granted(&self) -> Option<&[GrantedPath]> {
+        Some(&self.prepared.get()?.rules.fs)
+    }
+
+    /// What the kernel enforces of this policy, once it has been prepared.
+    pub fn status(&self) -> Option<&Status> {
+        self.prepared.get().map(|p| &p.status)
+    }
+}
+
+/// Refuses a grant that a variable made broad, in a policy without `broad`: the rule a written
+/// path obeys at compile time, applied to what the variable resolved to.
+fn check_broad(
+    policy: &Policy,
+    grant: &FsGrant,
+    path: &Path,
+    variable: Variable,
+) -> Result<(), ErrorKind> {
+    if policy.broad {
+        return Ok(());
+    }
+    let Some(resolved) = path.to_str() else {
+        return Ok(());
+    };
+    let home = std::env::var("HOME").ok();
+    let class = grant.class().keyword();
+    let Some(why) = landlock_template::broad_resolved(class, resolved, home.as_deref()) else {
+        return Ok(());
+    };
+    Err(ErrorKind::InvalidVariable {
+        problem: format!(
+            "{}; narrow it, or acknowledge a broad grant with `broad`",
+            why.describe(class, resolved)
+        ),
+        variable: variable.name,
+        value: variable.value,
+        template: grant.to_string(),
+    })
+}
+
+/// The path a grant names, resolved; `None` when it is skipped (an optional template whose
+/// variable is unset).
+fn grant_path<'a>(policy: &Policy, grant: &'a FsGrant) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
+    match grant.path() {
+        GrantPath::Template(template) => match resolve(template)? {
+            Resolved::Path(path, None) => Ok(Some(path)),
+            Resolved::Path(path, Some(variable)) => {
+                check_broad(policy, grant, &path, variable)?;
+                Ok(Some(path))
+            }
+            Resolved::SkippedUnset => Ok(None),
+        },
+        GrantPath::Literal(path) => Ok(Some(Cow::Borrowed(path.as_path()))),
+        GrantPath::Argument(name) => Err(ErrorKind::InvalidPolicy {
+            problems: vec![format!(
+                "the policy grants the paths of the argument `{name}`, which are known only when the function is called: it is enforced by calling the function, not on its own"
+            )],
+        }),
+    }
+}
+
+fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
+    let abi = kernel::abi();
+    let mut builder = ruleset::RulesetBuilder::new(policy, abi)?;
+    let mut skipped = Vec::new();
+    let mut resolved = Vec::new();
+    let presets = policy.presets.iter().flat_map(|p| p.grants());
+    for grant in policy.grants.iter().chain(presets) {
+        let skip = |reason| Skipped {
+            grant: grant.to_string(),
+            reason,
+        };
+        let Some(path) = grant_path(policy, grant)? else {
+            skipped.push(skip(SkipReason::VariableUnset));
+            continue;
+        };
+        match builder.add_path(&path, grant.class()) {
+            Ok(()) => resolved.push(GrantedPath {
+                path: path.into_owned(),
+                class: grant.class(),
+            }),
+            // An optional path that is missing, or that this process cannot open, would grant
+            // nothing: skipped, and said so.
+            Err(source) if grant.is_optional() => {
+                skipped.push(skip(if source.kind() == std::io::ErrorKind::NotFound {
+                    SkipReason::Missing
+                } else {
+                    SkipReason::CannotOpen(source.to_string())
+                }))
+            }
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ErrorKind::MissingPath {
+                    path: path.into_owned(),
+                    template: grant.to_string(),
+                });
+            }
+            Err(source) => {
+                return Err(ErrorKind::OpenPath {
+                    path: path.into_owned(),
+                    template: grant.to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    let dropped = Dropped::at_abi(abi, &policy.bind, &policy.connect, policy.scopes);
+    let status = Status::new(abi, dropped, skipped);
+    if policy.strict && status.level != Level::Full {
+        return Err(ErrorKind::NotFullyEnforceable { status });
+    }
+    let ruleset = builder.finish()?;
+    Ok(Preparation {
+        id: next_id(),
+        status,
+        ruleset,
+        outcomes: Outcomes::default(),
+        registered: AtomicBool::new(false),
+        rules: Arc::new(Rules {
+            fs: resolved,
+            connect: policy.connect.clone(),
+            bind: policy.bind.clone(),
+            scopes: policy.scopes,
+        }),
+    })
+}
