@@ -328,3 +328,21 @@ fn a_spawn_the_calling_threads_own_sandbox_denies_names_that_sandbox() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_missing_argument_path_is_not_told_to_end_with_a_question_mark() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let input = std::path::PathBuf::from("/no/such/input.txt");
+    let err = block::sandbox!(read = input => ()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err.kind(), ErrorKind::MissingPath { literal: true, .. })
+            && message.contains(
+                "path `/no/such/input.txt` does not exist; create it, or grant a path that exists"
+            )
+            && !message.contains('?'),
+        "{message}"
+    );
+}

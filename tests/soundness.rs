@@ -311,6 +311,54 @@ fn a_variable_cannot_resolve_to_what_a_written_path_could_not_be() {
     );
 }
 
+// --- 4b. Paths that lead somewhere broad ------------------------------------------------------
+
+#[test]
+fn a_path_that_leads_to_a_broad_place_is_as_broad_as_that_place() {
+    let t = Tree::new("leads-broad");
+    let link = t.at("root-link");
+    std::os::unix::fs::symlink("/", &link).unwrap();
+    let build_error = |builder: landlock_runtime::PolicyBuilder| {
+        builder.build().map(drop).map_err(|e| e.to_string())
+    };
+    // A literal path through a symbolic link to `/`, or through `..` to a system tree.
+    let err = build_error(Policy::builder("t").read_path(&link)).unwrap_err();
+    assert!(
+        err.contains("grants read on the whole filesystem")
+            && err.contains(&format!("(`{}` leads there)", link.display())),
+        "{err}"
+    );
+    let err = build_error(Policy::builder("t").write_path("/usr/../etc")).unwrap_err();
+    assert!(err.contains("lets the code rewrite all of `/etc`"), "{err}");
+    build_error(Policy::builder("t").read_path(&link).broad()).unwrap();
+    build_error(Policy::builder("t").read_path("/usr/../etc")).unwrap();
+    // A template through the same link: refused when the policy is prepared, since the rule
+    // would land on `/`.
+    if !landlock_or_skip() {
+        return;
+    }
+    let template = t.path("root-link");
+    let policy = Policy::builder("t")
+        .read(template.as_str())
+        .build()
+        .unwrap();
+    let err = policy.prepare().unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "`{template}` leads to `/` through a symbolic link"
+        )) && err.contains("grants read on the whole filesystem")
+            && err.contains("grant `/` itself"),
+        "{err}"
+    );
+    let acknowledged = Policy::builder("t")
+        .read(template.as_str())
+        .read("/")
+        .broad()
+        .build()
+        .unwrap();
+    acknowledged.prepare().unwrap();
+}
+
 // --- 5. exec::dependencies runs only known loaders --------------------------------------------
 
 /// A little-endian ELF64 file whose only program header is a `PT_INTERP` naming `loader`.

@@ -68,23 +68,7 @@ pub(crate) enum GrantPath {
 }
 
 impl Grant {
-    /// What two grants of the same path share: the path without its optional marker or
-    /// trailing slashes, or the argument's name.
-    pub fn key(&self) -> String {
-        match &self.path {
-            GrantPath::Lit(lit) => landlock_template::path_key(&lit.value()).to_owned(),
-            GrantPath::Arg(ident) => format!("<argument {ident}>"),
-        }
-    }
-
-    /// The path as a message shows it.
-    pub fn shown(&self) -> String {
-        match &self.path {
-            GrantPath::Lit(lit) => landlock_template::path_key(&lit.value()).to_owned(),
-            GrantPath::Arg(ident) => ident.to_string(),
-        }
-    }
-
+    /// Where the grant is written: its string or its argument's name.
     pub fn span(&self) -> Span {
         match &self.path {
             GrantPath::Lit(lit) => lit.span(),

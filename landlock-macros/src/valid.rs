@@ -2,76 +2,74 @@
 
 use proc_macro2::Span;
 
+use landlock_template::check::{Draft, Grant, GrantPath as TemplatePath, Problem};
+
 use crate::Errors;
-use landlock_template::{broad_grant, broad_network, class_conflict};
+use crate::model::{GrantPath, Policy, Ports};
 
-use crate::model::{Class, GrantPath, Policy, Ports};
-
-/// Reports every check across items.
+/// Reports every check across items (the checker of `landlock-template`), each problem under
+/// its token.
 pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
-    duplicates(policy, errors);
-    broad(policy, errors);
-}
-
-/// Grants so wide that a reviewer must see them acknowledged: any class on `/`, `write` on a
-/// home or system tree, and unrestricted TCP together with `write`. Each is an error unless
-/// the policy says `broad`; a `broad` that nothing needs is an error too, so that it cannot
-/// be left behind as a blanket pass.
-fn broad(policy: &Policy, errors: &mut Errors) {
-    let mut found: Vec<(Span, String)> = Vec::new();
-    for grant in &policy.grants {
-        // An argument's paths are known at each call: the runtime holds them to the same rule.
-        let GrantPath::Lit(lit) = &grant.path else {
-            continue;
+    let values: Vec<(bool, String)> = policy
+        .grants
+        .iter()
+        .map(|g| match &g.path {
+            GrantPath::Lit(lit) => (true, lit.value()),
+            GrantPath::Arg(ident) => (false, ident.to_string()),
+        })
+        .collect();
+    let any = |ports: &Option<Ports>| matches!(ports, Some(Ports::Any(_)));
+    let draft = Draft {
+        grants: policy
+            .grants
+            .iter()
+            .zip(&values)
+            .map(|(g, (literal, value))| Grant {
+                class: g.class.keyword(),
+                path: if *literal {
+                    TemplatePath::Template(value)
+                } else {
+                    TemplatePath::Argument(value)
+                },
+            })
+            .collect(),
+        connect_any: any(&policy.connect),
+        bind_any: any(&policy.bind),
+        broad: policy.broad.is_some(),
+    };
+    for problem in landlock_template::check::check(&draft, None) {
+        let (span, message) = match problem {
+            Problem::ClassConflict { grant, .. } => {
+                (policy.grants[grant].span(), problem.describe(&draft))
+            }
+            Problem::Broad { grant, .. } => (
+                policy.grants[grant].span(),
+                acknowledge(&problem.describe(&draft)),
+            ),
+            Problem::BroadNetwork { kind } => {
+                let ports = if kind == "connect" {
+                    &policy.connect
+                } else {
+                    &policy.bind
+                };
+                let Some(Ports::Any(span)) = ports else {
+                    continue;
+                };
+                (*span, acknowledge(&problem.describe(&draft)))
+            }
+            Problem::BroadUnused => (
+                policy.broad.unwrap_or_else(Span::call_site),
+                "`broad` acknowledges a broad grant, and this policy has none: remove it".into(),
+            ),
+            _ => (Span::call_site(), problem.describe(&draft)),
         };
-        let value = lit.value();
-        let class = grant.class.keyword();
-        if let Some(why) = broad_grant(class, &value) {
-            found.push((lit.span(), why.describe(class, &value)));
-        }
-    }
-    if policy.grants.iter().any(|g| g.class == Class::Write) {
-        for (kind, ports) in [("connect", &policy.connect), ("bind", &policy.bind)] {
-            if let Some(Ports::Any(span)) = ports {
-                found.push((*span, format!("`{kind} = \"*\"`: {}", broad_network(kind))));
-            }
-        }
-    }
-    match (policy.broad, found.is_empty()) {
-        (None, false) => {
-            for (span, what) in found {
-                errors.push(syn::Error::new(
-                    span,
-                    format!("{what}; narrow it, or acknowledge it by adding `broad` to the policy"),
-                ));
-            }
-        }
-        (Some(span), true) => errors.push(syn::Error::new(
-            span,
-            "`broad` acknowledges a broad grant, and this policy has none: remove it",
-        )),
-        _ => {}
+        errors.push(syn::Error::new(span, message));
     }
 }
 
-/// Reports each path granted twice in a way that says nothing more (the same class twice, or
-/// `read` beside a wider class), at its second occurrence. `write` and `exec` on one path grant
-/// both.
-fn duplicates(policy: &Policy, errors: &mut Errors) {
-    for (i, grant) in policy.grants.iter().enumerate() {
-        let key = grant.key();
-        for first in policy.grants[..i].iter().filter(|g| g.key() == key) {
-            let (a, b) = (first.class.keyword(), grant.class.keyword());
-            if let Some(conflict) = class_conflict(a, b) {
-                let shown = grant.shown();
-                errors.push(syn::Error::new(
-                    grant.span(),
-                    conflict.describe(&shown, a, b),
-                ));
-                break;
-            }
-        }
-    }
+/// The message of a broad grant, with what to do about it.
+fn acknowledge(what: &str) -> String {
+    format!("{what}; narrow it, or acknowledge it by adding `broad` to the policy")
 }
 
 #[cfg(test)]

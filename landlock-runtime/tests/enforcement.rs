@@ -630,7 +630,7 @@ fn a_missing_mandatory_path_fails_and_enforces_nothing() {
     );
     let err = policy.prepare().unwrap_err();
     match err.kind() {
-        ErrorKind::MissingPath { path, template } => {
+        ErrorKind::MissingPath { path, template, .. } => {
             assert_eq!(path, &missing);
             assert_eq!(template, &s.template("missing"));
         }

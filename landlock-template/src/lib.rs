@@ -24,6 +24,8 @@
 
 extern crate alloc;
 
+pub mod check;
+
 use alloc::format;
 use alloc::string::String;
 
@@ -286,64 +288,10 @@ impl<'a> PathTemplate<'a> {
     /// );
     /// ```
     pub fn parse(source: &'a str) -> Result<Self, TemplateError<'a>> {
-        let err = |kind| Err(TemplateError { source, kind });
-        if source.is_empty() {
-            return err(TemplateErrorKind::Empty);
-        }
-        let (body, optional) = match source.strip_suffix('?') {
-            Some(body) => (body, true),
-            None => (source, false),
-        };
-        if body.is_empty() {
-            return err(TemplateErrorKind::Empty);
-        }
-        if body.contains('\0') {
-            return err(TemplateErrorKind::Nul);
-        }
-        if body.contains('?') {
-            return err(TemplateErrorKind::QuestionMark);
-        }
-        let (base, tail) = if body.starts_with('/') {
-            (Base::Root, body)
-        } else if let Some(rest) = body.strip_prefix("${") {
-            let Some(end) = rest.find('}') else {
-                return err(TemplateErrorKind::UnclosedBrace);
-            };
-            let name = &rest[..end];
-            if !is_env_name(name) {
-                return err(TemplateErrorKind::BadVariableName(name));
-            }
-            (Base::Env(name), &rest[end + 1..])
-        } else if let Some(rest) = body.strip_prefix('$') {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            let name = &rest[..end];
-            let base = match name {
-                "TMP" => Base::Tmp,
-                "HOME" => Base::Home,
-                "CWD" => Base::Cwd,
-                "EXE_DIR" => Base::ExeDir,
-                "" => return err(TemplateErrorKind::BadVariableName(name)),
-                _ => return err(TemplateErrorKind::UnknownVariable(name)),
-            };
-            (base, &rest[end..])
-        } else {
-            return err(TemplateErrorKind::Relative);
-        };
-        if base != Base::Root && !tail.is_empty() && !tail.starts_with('/') {
-            return err(TemplateErrorKind::VariableNotFollowedBySlash);
-        }
-        if tail.contains('$') {
-            return err(TemplateErrorKind::VariableInside);
-        }
-        for component in tail.split('/') {
-            match component {
-                ".." => return err(TemplateErrorKind::DotDot),
-                "." => return err(TemplateErrorKind::Dot),
-                _ => {}
-            }
-        }
+        let err = |kind| TemplateError { source, kind };
+        let (body, optional) = split_optional(source).map_err(err)?;
+        let (base, tail) = split_base(body).map_err(err)?;
+        check_tail(base, tail).map_err(err)?;
         Ok(PathTemplate {
             source,
             base,
@@ -377,6 +325,72 @@ impl<'a> PathTemplate<'a> {
     pub fn path(&self) -> &'a str {
         self.source.strip_suffix('?').unwrap_or(self.source)
     }
+}
+
+/// The template without its optional marker, and whether it had one; the characters no
+/// template may hold refused.
+fn split_optional(source: &str) -> Result<(&str, bool), TemplateErrorKind<'_>> {
+    let (body, optional) = match source.strip_suffix('?') {
+        Some(body) => (body, true),
+        None => (source, false),
+    };
+    if body.is_empty() {
+        Err(TemplateErrorKind::Empty)
+    } else if body.contains('\0') {
+        Err(TemplateErrorKind::Nul)
+    } else if body.contains('?') {
+        Err(TemplateErrorKind::QuestionMark)
+    } else {
+        Ok((body, optional))
+    }
+}
+
+/// Where `body` starts (`/` or a variable), and what follows its variable.
+fn split_base(body: &str) -> Result<(Base<'_>, &str), TemplateErrorKind<'_>> {
+    if body.starts_with('/') {
+        return Ok((Base::Root, body));
+    }
+    if let Some(rest) = body.strip_prefix("${") {
+        let end = rest.find('}').ok_or(TemplateErrorKind::UnclosedBrace)?;
+        let name = &rest[..end];
+        if !is_env_name(name) {
+            return Err(TemplateErrorKind::BadVariableName(name));
+        }
+        return Ok((Base::Env(name), &rest[end + 1..]));
+    }
+    let rest = body.strip_prefix('$').ok_or(TemplateErrorKind::Relative)?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    let base = match name {
+        "TMP" => Base::Tmp,
+        "HOME" => Base::Home,
+        "CWD" => Base::Cwd,
+        "EXE_DIR" => Base::ExeDir,
+        "" => return Err(TemplateErrorKind::BadVariableName(name)),
+        _ => return Err(TemplateErrorKind::UnknownVariable(name)),
+    };
+    Ok((base, &rest[end..]))
+}
+
+/// Refuses a tail that does not continue its base with `/`, holds a variable, or a `.` or
+/// `..` component.
+fn check_tail<'a>(base: Base<'a>, tail: &'a str) -> Result<(), TemplateErrorKind<'a>> {
+    if base != Base::Root && !tail.is_empty() && !tail.starts_with('/') {
+        return Err(TemplateErrorKind::VariableNotFollowedBySlash);
+    }
+    if tail.contains('$') {
+        return Err(TemplateErrorKind::VariableInside);
+    }
+    for component in tail.split('/') {
+        match component {
+            ".." => return Err(TemplateErrorKind::DotDot),
+            "." => return Err(TemplateErrorKind::Dot),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether `name` may stand in `${NAME}`: a letter or `_`, then letters, digits or `_`.

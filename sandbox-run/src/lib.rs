@@ -440,6 +440,10 @@ fn for_the_command_line(message: &str) -> String {
             "end the path with `?` to skip it when missing",
             "use --ignore-missing to skip it",
         )
+        .replace(
+            "create it, or grant a path that exists",
+            "create it, or use --ignore-missing to skip it",
+        )
 }
 
 /// An error of the library, for the command line: without the runner's own source location,

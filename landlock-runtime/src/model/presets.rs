@@ -24,6 +24,11 @@ pub enum Preset {
     /// What the kernel and the dynamic loader need to start a dynamically linked program:
     /// execute on the ELF loader, read on the library directories and the loader's cache and
     /// configuration. Grant `exec` on the program itself separately.
+    ///
+    /// Execute on the loader lets the code run the loader as a program, and the loader maps any
+    /// ELF file it can read as code (`ld.so ./file`): Landlock checks `execve`, not
+    /// `mmap(PROT_EXEC)`. With this preset, an ELF file in a `read` or `write` directory can be
+    /// run through the loader, though the directory does not grant `exec`.
     DynamicLoader,
     /// Locale and time-zone data: read on the locale archives, translations, zoneinfo,
     /// `/etc/localtime`, and `/etc/locale.alias` (which `setlocale` reads whenever `LANG` or

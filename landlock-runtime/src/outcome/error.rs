@@ -64,11 +64,15 @@ pub enum ErrorKind {
         problem: String,
     },
     /// A mandatory path does not exist.
+    #[non_exhaustive]
     MissingPath {
         /// The resolved path.
         path: PathBuf,
         /// The path template it came from.
         template: String,
+        /// Whether the path was given literally (a literal path, or an argument's), which has
+        /// no optional marker: only a template ending with `?` is skipped when missing.
+        literal: bool,
     },
     /// A path could not be opened for another reason than not existing.
     OpenPath {
@@ -142,12 +146,20 @@ impl fmt::Display for Error {
                 "variable {variable} is `{}` (in `{template}`): {problem}",
                 value.display()
             ),
-            ErrorKind::MissingPath { path, template } => {
+            ErrorKind::MissingPath {
+                path,
+                template,
+                literal,
+            } => {
                 write!(f, "path `{}` does not exist", path.display())?;
                 if path.as_os_str() != template.as_str() {
                     write!(f, " (from `{template}`)")?;
                 }
-                f.write_str("; create it, or end the path with `?` to skip it when missing")
+                if *literal {
+                    f.write_str("; create it, or grant a path that exists")
+                } else {
+                    f.write_str("; create it, or end the path with `?` to skip it when missing")
+                }
             }
             ErrorKind::OpenPath {
                 path,

@@ -64,7 +64,8 @@ impl Policy {
                     })
                 })?;
                 let class = grant.class().keyword();
-                if let Some(why) = path.to_str().and_then(|p| {
+                let seen = super::builder::as_the_kernel_sees(&path);
+                if let Some(why) = seen.to_str().and_then(|p| {
                     landlock_template::broad_resolved(class, p, home.as_deref())
                         .map(|why| why.describe(class, p))
                 }) && !self.broad

@@ -3,9 +3,10 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use landlock_template::{
-    PathTemplate, broad_grant, broad_network, broad_resolved, class_conflict, path_key,
+use landlock_template::check::{
+    Draft, Grant as CheckedGrant, GrantPath as CheckedPath, Problem, check,
 };
+use landlock_template::{PathTemplate, broad_network};
 
 use super::{Policy, PreparationCell};
 use crate::model::{Class, FsGrant, GrantPath, Origin, Ports, Preset, Scopes};
@@ -64,21 +65,9 @@ impl PolicyBuilder {
 
     fn grant(mut self, template: impl Into<String>, class: Class) -> Self {
         let template = template.into();
-        if let Err(e) = PathTemplate::parse(&template) {
-            self.errors.push(e.to_string());
-            return self;
-        }
-        let key = path_key(&template);
-        let conflict = self.grants.iter().find_map(|g| match &g.path {
-            GrantPath::Template(t) if path_key(t) == key => {
-                class_conflict(g.class.keyword(), class.keyword())
-                    .map(|c| c.describe(key, g.class.keyword(), class.keyword()))
-            }
-            _ => None,
-        });
-        match conflict {
-            Some(problem) => self.errors.push(problem),
-            None => self.grants.push(FsGrant {
+        match PathTemplate::parse(&template) {
+            Err(e) => self.errors.push(e.to_string()),
+            Ok(_) => self.grants.push(FsGrant {
                 path: GrantPath::Template(Cow::Owned(template)),
                 class,
             }),
@@ -251,51 +240,72 @@ impl PolicyBuilder {
         self
     }
 
-    /// Why each grant that needs [`broad`](PolicyBuilder::broad) does.
-    fn broad_grants(&self) -> Vec<String> {
+    /// The problems across the items (a template granted twice, broad grants and their
+    /// acknowledgement), found by the checker the macros use, in the builder's words.
+    fn problems(&self) -> Vec<String> {
         let home = std::env::var("HOME").ok();
-        let mut found: Vec<String> = self
+        // Literal paths are checked as the kernel will see them: `..` and symbolic links
+        // resolved, so that `/tmp/link-to-root` or `/usr/../etc` is as broad as what it names.
+        let literals: Vec<Option<(String, String)>> = self
             .grants
             .iter()
-            .filter_map(|g| {
-                let class = g.class.keyword();
-                match &g.path {
-                    GrantPath::Template(t) => {
-                        broad_grant(class, t).map(|why| why.describe(class, t))
-                    }
-                    GrantPath::Literal(path) => {
-                        let path = path.to_str()?;
-                        broad_resolved(class, path, home.as_deref())
-                            .map(|why| why.describe(class, path))
-                    }
-                    GrantPath::Argument(_) => None,
-                }
+            .map(|g| match &g.path {
+                GrantPath::Literal(path) => Some((
+                    path.to_string_lossy().into_owned(),
+                    as_the_kernel_sees(path).to_string_lossy().into_owned(),
+                )),
+                _ => None,
             })
             .collect();
-        if self.grants.iter().any(|g| g.class == Class::Write) {
-            for (kind, any) in [("connect", self.connect_any), ("bind", self.bind_any)] {
-                if any {
-                    found.push(format!("{kind}_any(): {}", broad_network(kind)));
+        let draft = Draft {
+            grants: self
+                .grants
+                .iter()
+                .zip(&literals)
+                .map(|(g, literal)| CheckedGrant {
+                    class: g.class.keyword(),
+                    path: match &g.path {
+                        GrantPath::Template(t) => CheckedPath::Template(t),
+                        GrantPath::Argument(name) => CheckedPath::Argument(name),
+                        GrantPath::Literal(_) => {
+                            CheckedPath::Literal(literal.as_ref().map_or("", |(_, seen)| seen))
+                        }
+                    },
+                })
+                .collect(),
+            connect_any: self.connect_any,
+            bind_any: self.bind_any,
+            broad: self.broad,
+        };
+        check(&draft, home.as_deref())
+            .into_iter()
+            .map(|problem| match problem {
+                Problem::Broad { grant, .. } => {
+                    let mut why = problem.describe(&draft);
+                    if let Some((given, seen)) = &literals[grant]
+                        && given != seen
+                    {
+                        why = format!("{why} (`{given}` leads there)");
+                    }
+                    format!("{why}; narrow it, or acknowledge it with `.broad()`")
                 }
-            }
-        }
-        found
+                Problem::BroadNetwork { kind } => format!(
+                    "{kind}_any(): {}; narrow it, or acknowledge it with `.broad()`",
+                    broad_network(kind)
+                ),
+                Problem::BroadUnused => {
+                    "`.broad()` acknowledges a broad grant, and this policy has none: remove it"
+                        .into()
+                }
+                _ => problem.describe(&draft),
+            })
+            .collect()
     }
 
     /// The policy, or every mistake found.
     pub fn build(mut self) -> Result<Policy, Error> {
-        let broad = self.broad_grants();
-        match (self.broad, broad.is_empty()) {
-            (false, false) => self.errors.extend(
-                broad
-                    .into_iter()
-                    .map(|why| format!("{why}; narrow it, or acknowledge it with `.broad()`")),
-            ),
-            (true, true) => self.errors.push(
-                "`.broad()` acknowledges a broad grant, and this policy has none: remove it".into(),
-            ),
-            _ => {}
-        }
+        let problems = self.problems();
+        self.errors.extend(problems);
         if !self.errors.is_empty() {
             return Err(Error::new(
                 self.origin,
@@ -328,6 +338,26 @@ impl PolicyBuilder {
     }
 }
 
+/// `path` as the kernel will resolve it: symbolic links and `..` resolved when it exists,
+/// otherwise `.` and `..` components resolved in the text (a missing path fails later, when the
+/// policy is prepared).
+pub(crate) fn as_the_kernel_sees(path: &Path) -> std::path::PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let mut out = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,8 +376,9 @@ mod tests {
             panic!("{err}");
         };
         assert_eq!(problems.len(), 4, "{problems:?}");
+        // Each item's own mistakes first, then those across items, as the macros report them.
         assert_eq!(
-            problems[2],
+            problems[3],
             "`/etc` is already granted under `read`: `exec` includes what `read` grants, so list it under `exec` alone"
         );
     }

@@ -114,6 +114,29 @@ fn check_broad(
     })
 }
 
+/// Refuses a grant whose path leads, through a symbolic link, to a broad place (`/`, or for
+/// `write` a home or system tree), in a policy without `broad`: the rule lands on what the link
+/// names, and review saw only the link.
+fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(), ErrorKind> {
+    if policy.broad {
+        return Ok(());
+    }
+    let Some(target) = followed.to_str() else {
+        return Ok(());
+    };
+    let home = std::env::var("HOME").ok();
+    let class = grant.class().keyword();
+    let Some(why) = landlock_template::broad_resolved(class, target, home.as_deref()) else {
+        return Ok(());
+    };
+    Err(ErrorKind::InvalidPolicy {
+        problems: vec![format!(
+            "`{grant}` leads to `{target}` through a symbolic link, and {}: point the link elsewhere, or grant `{target}` itself, where review sees it, and acknowledge it with `broad`",
+            why.describe(class, target)
+        )],
+    })
+}
+
 /// The path a grant names, resolved; `None` when it is skipped (an optional template whose
 /// variable is unset).
 fn grant_path<'a>(policy: &Policy, grant: &'a FsGrant) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
@@ -151,10 +174,15 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
             continue;
         };
         match builder.add_path(&path, grant.class()) {
-            Ok(()) => resolved.push(GrantedPath {
-                path: path.into_owned(),
-                class: grant.class(),
-            }),
+            Ok(followed) => {
+                if let Some(followed) = followed {
+                    check_followed(policy, grant, &followed)?;
+                }
+                resolved.push(GrantedPath {
+                    path: path.into_owned(),
+                    class: grant.class(),
+                });
+            }
             // An optional path that is missing, or that this process cannot open, would grant
             // nothing: skipped, and said so.
             Err(source) if grant.is_optional() => {
@@ -168,6 +196,7 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
                 return Err(ErrorKind::MissingPath {
                     path: path.into_owned(),
                     template: grant.to_string(),
+                    literal: matches!(grant.path(), GrantPath::Literal(_)),
                 });
             }
             Err(source) => {

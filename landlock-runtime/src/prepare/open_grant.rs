@@ -32,6 +32,8 @@ pub(crate) struct Opened {
     /// rule keeps applying only while the file is held open. Told by the path, which costs no
     /// system call; procfs mounted elsewhere is not recognised.
     pub(crate) under_proc: bool,
+    /// Where the path leads, when it went through a symbolic link: what the rule grants.
+    pub(crate) followed: Option<PathBuf>,
 }
 
 impl Opened {
@@ -40,6 +42,7 @@ impl Opened {
             file,
             is_dir,
             under_proc: location.starts_with("/proc"),
+            followed: None,
         }
     }
 }
@@ -70,7 +73,9 @@ pub(crate) fn open(path: &Path) -> io::Result<Opened> {
     }
     let (file, location) = walk(path)?;
     let is_dir = file.metadata()?.is_dir();
-    Ok(Opened::new(file, is_dir, &location))
+    let mut opened = Opened::new(file, is_dir, &location);
+    opened.followed = (location != path).then_some(location);
+    Ok(opened)
 }
 
 /// ELOOP: a symlink on the path; ENOSYS: no `openat2` (Linux before 5.6); EAGAIN: the

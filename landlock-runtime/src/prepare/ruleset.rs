@@ -8,7 +8,7 @@ mod imp {
     use std::fs::File;
     use std::io;
     use std::os::fd::OwnedFd;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use landlock::{
         AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
@@ -112,16 +112,21 @@ mod imp {
         }
 
         /// Opens `path` and adds a rule granting `class` beneath it (only the file rights of
-        /// the class when it is not a directory). An error of kind `NotFound` means the path
-        /// does not exist.
-        pub(crate) fn add_path(&mut self, path: &Path, class: Class) -> io::Result<()> {
+        /// the class when it is not a directory); returns where the path leads when it went
+        /// through a symbolic link. An error of kind `NotFound` means the path does not exist.
+        pub(crate) fn add_path(
+            &mut self,
+            path: &Path,
+            class: Class,
+        ) -> io::Result<Option<PathBuf>> {
             // O_PATH: the rule needs a reference to the inode, not the right to read it. The
             // open tells the file type, so preparation makes no stat call of its own (the
             // landlock crate makes one per rule already); a symlink another user could have
             // planted is refused (see open_grant).
             let opened = crate::prepare::open_grant::open(path)?;
+            let followed = opened.followed.clone();
             let Some(created) = self.created.take() else {
-                return Ok(());
+                return Ok(followed);
             };
             let mut rights = FsRights::of_class(class, self.abi);
             if !opened.is_dir {
@@ -136,7 +141,7 @@ mod imp {
             if opened.under_proc {
                 self.pinned.push(opened.file);
             }
-            Ok(())
+            Ok(followed)
         }
 
         /// The finished ruleset; `None` when the kernel has no Landlock.
@@ -153,7 +158,7 @@ mod imp {
 #[cfg(not(target_os = "linux"))]
 mod imp {
     use std::io;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     use crate::kernel::Ruleset;
     use crate::model::Class;
@@ -168,8 +173,8 @@ mod imp {
             Ok(RulesetBuilder)
         }
 
-        pub(crate) fn add_path(&mut self, path: &Path, _: Class) -> io::Result<()> {
-            std::fs::metadata(path).map(drop)
+        pub(crate) fn add_path(&mut self, path: &Path, _: Class) -> io::Result<Option<PathBuf>> {
+            std::fs::metadata(path).map(|_| None)
         }
 
         pub(crate) fn finish(self) -> Result<Option<Ruleset>, ErrorKind> {

@@ -1,0 +1,309 @@
+//! The checks across the items of one policy, shared by the macros (which report each problem
+//! under its token) and the runtime's builder (which collects them into one error).
+//!
+//! Each item is checked on its own where it is read (a path template by [`PathTemplate`], a
+//! port, a preset name); what is checked here needs the whole policy: a path under two classes,
+//! broad grants and their acknowledgement.
+//!
+//! ```
+//! use landlock_template::check::{Draft, Grant, Problem, check};
+//!
+//! let draft = Draft {
+//!     grants: vec![Grant::template("read", "/srv"), Grant::template("write", "/srv/")],
+//!     connect_any: false,
+//!     bind_any: false,
+//!     broad: false,
+//! };
+//! let problems = check(&draft, None);
+//! assert!(matches!(problems[..], [Problem::ClassConflict { first: 0, grant: 1, .. }]));
+//! assert_eq!(
+//!     problems[0].describe(&draft),
+//!     "`/srv` is already granted under `read`: `write` includes what `read` grants, so list it under `write` alone",
+//! );
+//! ```
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::{
+    BroadGrant, ClassConflict, PathTemplate, broad_grant, broad_network, broad_resolved,
+    class_conflict, path_key,
+};
+
+/// A policy as the checks see it: its grants in the order written, and the items that change
+/// what is broad.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Draft<'a> {
+    /// The filesystem grants, in the order written.
+    pub grants: Vec<Grant<'a>>,
+    /// Whether TCP connect is unrestricted (`connect = "*"`).
+    pub connect_any: bool,
+    /// Whether TCP bind is unrestricted (`bind = "*"`).
+    pub bind_any: bool,
+    /// Whether the policy acknowledges a broad grant (`broad`).
+    pub broad: bool,
+}
+
+/// One filesystem grant: its class (`read`, `write`, `exec`) and what it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant<'a> {
+    /// `read`, `write` or `exec`.
+    pub class: &'a str,
+    /// What it names.
+    pub path: GrantPath<'a>,
+}
+
+impl<'a> Grant<'a> {
+    /// A grant of `class` on the path template `template`.
+    pub fn template(class: &'a str, template: &'a str) -> Grant<'a> {
+        Grant {
+            class,
+            path: GrantPath::Template(template),
+        }
+    }
+}
+
+/// What a grant names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantPath<'a> {
+    /// A path template, as written.
+    Template(&'a str),
+    /// A path taken literally, absolute, as the kernel will see it (symbolic links and `..`
+    /// resolved by the caller where it can). Given twice, it is one grant; under two classes,
+    /// both: the checks across classes apply to templates and arguments only.
+    Literal(&'a str),
+    /// The paths the argument of the function with this name holds, known only at each call
+    /// (the runtime checks them then).
+    Argument(&'a str),
+}
+
+impl GrantPath<'_> {
+    /// What two grants of one path share: a template without its optional marker or trailing
+    /// slashes, or an argument's name; `None` for a literal path (given twice, it is one grant).
+    fn key(&self) -> Option<(bool, &str)> {
+        match *self {
+            GrantPath::Template(t) => Some((false, path_key(t))),
+            GrantPath::Argument(name) => Some((true, name)),
+            GrantPath::Literal(_) => None,
+        }
+    }
+}
+
+/// A problem across the items of a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem<'a> {
+    /// Grant `grant` names the same path as the earlier grant `first`, and says nothing more.
+    ClassConflict {
+        /// The earlier grant.
+        first: usize,
+        /// The grant that repeats it.
+        grant: usize,
+        /// Why the two together are refused.
+        conflict: ClassConflict<'a>,
+    },
+    /// Grant `grant` is broad, and the policy does not say `broad`.
+    Broad {
+        /// The broad grant.
+        grant: usize,
+        /// Why it is broad.
+        why: BroadGrant<'a>,
+    },
+    /// Unrestricted TCP of this kind (`connect`, `bind`) next to a `write` grant, and the
+    /// policy does not say `broad`.
+    BroadNetwork {
+        /// `connect` or `bind`.
+        kind: &'static str,
+    },
+    /// The policy says `broad`, and nothing in it is broad or could become broad at run time
+    /// (through a variable or an argument).
+    BroadUnused,
+}
+
+impl Problem<'_> {
+    /// The message, for the policy `draft` it was found in, without the advice that depends on
+    /// where the policy is written (`broad` in a macro, `.broad()` in the builder).
+    ///
+    /// ```
+    /// use landlock_template::check::{Draft, Grant, check};
+    ///
+    /// let draft = Draft { grants: vec![Grant::template("write", "$HOME")], ..Draft::default() };
+    /// let problems = check(&draft, None);
+    /// assert_eq!(problems[0].describe(&draft), "`write = \"$HOME\"` lets the code rewrite all of `$HOME`");
+    /// ```
+    pub fn describe(&self, draft: &Draft<'_>) -> String {
+        let shown = |i: usize| match draft.grants[i].path {
+            GrantPath::Template(t) | GrantPath::Literal(t) | GrantPath::Argument(t) => t,
+        };
+        match *self {
+            Problem::ClassConflict {
+                first,
+                grant,
+                conflict,
+            } => conflict.describe(
+                path_key(shown(grant)),
+                draft.grants[first].class,
+                draft.grants[grant].class,
+            ),
+            Problem::Broad { grant, why } => why.describe(draft.grants[grant].class, shown(grant)),
+            Problem::BroadNetwork { kind } => {
+                format!("`{kind} = \"*\"`: {}", broad_network(kind))
+            }
+            Problem::BroadUnused => {
+                "`broad` acknowledges a broad grant, and this policy has none".into()
+            }
+        }
+    }
+}
+
+/// Every problem across the items of `draft`, in the order of the items: a template granted
+/// twice in a way that says nothing more (at its second occurrence), a broad grant not
+/// acknowledged, or `broad` with nothing that is or could become broad. `home` is the value of
+/// `$HOME`, for literal paths.
+pub fn check<'a>(draft: &Draft<'a>, home: Option<&str>) -> Vec<Problem<'a>> {
+    let mut problems = class_conflicts(draft);
+    let broad = broad_grants(draft, home);
+    match (draft.broad, broad.is_empty()) {
+        (false, false) => problems.extend(broad),
+        (true, true) if !could_become_broad(draft) => problems.push(Problem::BroadUnused),
+        _ => {}
+    }
+    problems
+}
+
+/// Whether a grant's path is known only at run time (a variable's value, an argument's paths),
+/// and so may turn out broad then: `broad` acknowledges that in advance.
+fn could_become_broad(draft: &Draft<'_>) -> bool {
+    draft.grants.iter().any(|g| match g.path {
+        GrantPath::Template(t) => {
+            PathTemplate::parse(t).is_ok_and(|t| t.base() != crate::Base::Root)
+        }
+        GrantPath::Argument(_) => true,
+        GrantPath::Literal(_) => false,
+    })
+}
+
+/// Each template or argument granted again under a class that says nothing more, at its second
+/// occurrence.
+fn class_conflicts<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
+    let mut problems = Vec::new();
+    for (grant, g) in draft.grants.iter().enumerate() {
+        let Some(key) = g.path.key() else {
+            continue;
+        };
+        let earlier = draft.grants[..grant].iter().enumerate().find_map(|(i, e)| {
+            let conflict = class_conflict(e.class, g.class)?;
+            (e.path.key() == Some(key)).then_some((i, conflict))
+        });
+        if let Some((first, conflict)) = earlier {
+            problems.push(Problem::ClassConflict {
+                first,
+                grant,
+                conflict,
+            });
+        }
+    }
+    problems
+}
+
+/// The broad grants of `draft`, whether acknowledged or not.
+fn broad_grants<'a>(draft: &Draft<'a>, home: Option<&str>) -> Vec<Problem<'a>> {
+    let mut found: Vec<Problem<'a>> = draft
+        .grants
+        .iter()
+        .enumerate()
+        .filter_map(|(grant, g)| {
+            let why = match g.path {
+                GrantPath::Template(t) => broad_grant(g.class, t)?,
+                GrantPath::Literal(p) => broad_resolved(g.class, p, home)?,
+                GrantPath::Argument(_) => return None,
+            };
+            Some(Problem::Broad { grant, why })
+        })
+        .collect();
+    if draft.grants.iter().any(|g| g.class == "write") {
+        for (kind, any) in [("connect", draft.connect_any), ("bind", draft.bind_any)] {
+            if any {
+                found.push(Problem::BroadNetwork { kind });
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn draft(grants: Vec<Grant<'static>>) -> Draft<'static> {
+        Draft {
+            grants,
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn write_and_exec_on_one_path_is_no_conflict_and_literals_never_conflict() {
+        let d = draft(vec![
+            Grant::template("write", "/srv"),
+            Grant::template("exec", "/srv?"),
+            Grant {
+                class: "read",
+                path: GrantPath::Literal("/srv"),
+            },
+        ]);
+        assert_eq!(check(&d, None), []);
+    }
+
+    #[test]
+    fn each_repeat_is_reported_once_at_its_second_occurrence() {
+        let d = draft(vec![
+            Grant::template("read", "/a"),
+            Grant::template("read", "/a/"),
+            Grant::template("read", "/a?"),
+        ]);
+        let problems = check(&d, None);
+        assert_eq!(problems.len(), 2);
+        assert!(matches!(
+            problems[1],
+            Problem::ClassConflict {
+                first: 0,
+                grant: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn broad_grants_need_broad_and_broad_needs_one() {
+        let mut d = draft(vec![
+            Grant::template("read", "/"),
+            Grant {
+                class: "write",
+                path: GrantPath::Literal("/home/me"),
+            },
+        ]);
+        d.connect_any = true;
+        let problems = check(&d, Some("/home/me"));
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(
+            problems[2].describe(&d),
+            "`connect = \"*\"`: unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything"
+        );
+        d.broad = true;
+        assert_eq!(check(&d, Some("/home/me")), []);
+        let quiet = Draft {
+            broad: true,
+            ..draft(vec![Grant::template("read", "/etc")])
+        };
+        assert_eq!(check(&quiet, None), [Problem::BroadUnused]);
+        // A variable's value is known at run time only: `broad` may acknowledge it ahead.
+        let ahead = Draft {
+            broad: true,
+            ..draft(vec![Grant::template("write", "${DATA_DIR}")])
+        };
+        assert_eq!(check(&ahead, None), []);
+    }
+}
