@@ -60,7 +60,8 @@
 //! # Review
 //!
 //! Every sandbox registers itself at link time: [`policies`] lists them, [`policies_json`] as
-//! JSON, and [`lock`] checks them against a committed lock file.
+//! JSON, and [`lock`] checks them against a committed lock file. [`landlockconfig`] writes them
+//! in the Landlock project's configuration format, for other tools, and reads that format back.
 //!
 //! # Child processes
 //!
@@ -88,6 +89,7 @@ mod error;
 #[cfg(target_os = "linux")]
 pub mod exec;
 mod explain;
+pub mod landlockconfig;
 pub mod lock;
 #[cfg(target_os = "linux")]
 mod open_grant;
