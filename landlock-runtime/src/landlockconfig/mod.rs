@@ -3,8 +3,8 @@
 //!
 //! A landlockconfig document describes **one** Landlock ruleset: the rights it handles
 //! (`ruleset`), the paths and TCP ports it allows (`path_beneath`, `net_port`; `pathBeneath`,
-//! `netPort` in JSON), and `variable`s its paths may use. Tools such as `island` and its
-//! `llconfig` runner enforce it. [`to_json`] and [`to_toml`] write a policy in it,
+//! `netPort` in JSON), and `variable`s its paths may use. Tools such as `island` and the
+//! format's own runner, `llconfig`, enforce it. [`to_json`] and [`to_toml`] write a policy in it,
 //! [`registered_to_json`] every sandbox of the binary; [`Import`] (or [`from_json`],
 //! [`from_toml`], [`from_file`]) reads a document as a [`PolicyBuilder`], whose
 //! [`build`](PolicyBuilder::build) makes the checks every policy gets.
