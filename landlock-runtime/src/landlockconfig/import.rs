@@ -122,6 +122,10 @@ pub(super) fn grants(
         }
         let file = is_file(path);
         let mask = if file { file_rights } else { named };
+        if rule.access & mask == 0 {
+            // Only directory rights on a file: the kernel would take no rule, nothing to grant.
+            continue;
+        }
         let wanted = (rule.access | theirs) & mask;
         // What the class would grant too much, and too little. Too little is tolerated for
         // `refer` alone (`abi.read_execute` has it): without it, a file can only not be linked

@@ -453,8 +453,8 @@ impl Import {
     /// ```
     /// use landlock_runtime::landlockconfig::Import;
     ///
-    /// let path = std::env::temp_dir().join(format!("landlockconfig-doc-{}.toml", std::process::id()));
-    /// std::fs::write(&path, "abi = 4\n[[net_port]]\nallowed_access = [\"bind_tcp\"]\nport = [8080]\n").unwrap();
+    /// let path = std::env::temp_dir().join(format!("landlockconfig-doc-import-{}.json", std::process::id()));
+    /// std::fs::write(&path, r#"{"abi": 4, "netPort": [{"allowedAccess": ["bind_tcp"], "port": [8080]}]}"#).unwrap();
     /// let builder = Import::new("server").file(&path);
     /// std::fs::remove_file(&path).unwrap();
     /// // A document that handles no filesystem right leaves them all allowed: no policy says that.
@@ -579,7 +579,7 @@ pub fn from_toml(text: &str, name: &str) -> Result<PolicyBuilder, ImportError> {
 /// ```
 /// use landlock_runtime::landlockconfig;
 ///
-/// let path = std::env::temp_dir().join(format!("landlockconfig-doc-{}.json", std::process::id()));
+/// let path = std::env::temp_dir().join(format!("landlockconfig-doc-from-file-{}.json", std::process::id()));
 /// std::fs::write(&path, r#"{"abi": 6, "ruleset": [{"handledAccessFs": ["abi.all"], "scoped": ["abi.all"]}]}"#).unwrap();
 /// let policy = landlockconfig::from_file(&path).unwrap().build().unwrap();
 /// std::fs::remove_file(&path).unwrap();
