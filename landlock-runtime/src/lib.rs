@@ -60,7 +60,8 @@
 //! # Review
 //!
 //! Every sandbox registers itself at link time: [`policies`] lists them, [`policies_json`] as
-//! JSON, and [`lock`] checks them against a committed lock file.
+//! JSON, and [`lock`] checks them against a committed lock file. [`landlockconfig`] writes them
+//! in the Landlock project's configuration format, for other tools, and reads that format back.
 //!
 //! # Child processes
 //!
@@ -98,6 +99,7 @@ pub use outcome::{
     Uncovered, UncoveredThread,
 };
 pub use policy::{Policy, PolicyBuilder};
+pub use review::landlockconfig;
 pub use review::registry::{policies, policies_json};
 
 #[cfg(all(unix, feature = "tokio"))]

@@ -16,6 +16,12 @@ Paths:
 Unless --explicit, the program gets exec on itself (and on the interpreter of a #! script) and
 the dynamic_loader preset: --print-policy shows these as automatic.
 
+Policy files:
+  --config takes a landlockconfig file (JSON or TOML, the Landlock project's format, as island
+  and llconfig read it); the other options add to what it grants, and the same checks apply.
+  --export json|toml prints the policy the options give (automatic grants included) in that
+  format, for those tools.
+
 Exit statuses (as env(1) and timeout(1) use them):
   125      the sandbox could not be set up (a bad option, a missing path, --strict on an older
            kernel, denials that cannot be watched)
@@ -27,7 +33,8 @@ Exit statuses (as env(1) and timeout(1) use them):
 Examples:
   sandbox_run --read /etc -- cat /etc/hostname
   sandbox_run --explicit --exec /usr/bin,/usr/lib,/lib64 --read . --write out -- make
-  sandbox_run --learn -- sort data.txt -o sorted.txt";
+  sandbox_run --learn -- sort data.txt -o sorted.txt
+  sandbox_run --config policy.toml --read /srv/data -- ./report";
 
 /// Run a program confined by Linux Landlock: it reaches only what the options grant.
 #[derive(Debug, Parser)]
@@ -49,6 +56,10 @@ pub struct Options {
     /// Allow read, and executing beneath PATH
     #[arg(long, value_name = "PATH", value_delimiter = ',')]
     pub exec: Vec<OsString>,
+
+    /// Start from the policy of a landlockconfig FILE (JSON or TOML); the options add to it
+    #[arg(long, value_name = "FILE", conflicts_with = "learn")]
+    pub config: Option<OsString>,
 
     /// Allow TCP connect to PORT (or * for any port)
     #[arg(long, value_name = "PORT", value_delimiter = ',')]
@@ -97,6 +108,10 @@ pub struct Options {
     /// Print what the sandbox grants (automatic grants included), and exit without running
     #[arg(long)]
     pub print_policy: bool,
+
+    /// Print the policy as a landlockconfig document (json or toml), and exit without running
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "toml"], conflicts_with = "learn")]
+    pub export: Option<String>,
 
     /// Print the program's denials as they happen (needs CAP_AUDIT_READ and audit on)
     #[arg(long)]

@@ -1,6 +1,7 @@
-//! `sandbox_run`: runs a program confined by Linux Landlock, with a policy given as options;
-//! prints its denials as they happen (`--log-denials`), and learns the narrowest policy it
-//! needs (`--learn`).
+//! `sandbox_run`: runs a program confined by Linux Landlock, with a policy given as options or
+//! in a landlockconfig file (`--config`, the Landlock project's format); prints its denials as
+//! they happen (`--log-denials`), learns the narrowest policy it needs (`--learn`), and writes
+//! the policy for other tools (`--export json|toml`).
 //!
 //! ```text
 //! cargo install --path sandbox-run
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use landlock_runtime::{Policy, PolicyBuilder, Preset, SandboxCommandExt};
+use landlock_runtime::{Policy, PolicyBuilder, Preset, SandboxCommandExt, landlockconfig};
 
 pub use cli::Options;
 
@@ -119,6 +120,10 @@ fn run(options: &Options) -> Result<u8, Failure> {
     }
     let mut plan = Plan::new(options, &program_path)?;
     let policy = plan.build(options)?;
+    if let Some(format) = &options.export {
+        print!("{}", export(policy, format, program)?);
+        return Ok(0);
+    }
     if options.print_policy {
         print!("{}", plan.report(policy));
         return Ok(0);
@@ -141,6 +146,27 @@ fn run(options: &Options) -> Result<u8, Failure> {
         printer.finish();
     }
     Ok(exit_status(program, status))
+}
+
+/// The policy as a landlockconfig document in `format` (`json` or `toml`).
+fn export(policy: &Policy, format: &str, program: &OsStr) -> Result<String, Failure> {
+    let text = match format {
+        "toml" => landlockconfig::to_toml(policy).map(|text| {
+            // The runner's own source location means nothing to the reader: the program does.
+            let body = text.split_once('\n').map_or("", |(_, body)| body);
+            format!(
+                "# sandbox_run's policy for `{}`, as a landlockconfig document\n{body}",
+                program.to_string_lossy()
+            )
+        }),
+        _ => landlockconfig::to_json(policy),
+    };
+    text.map_err(|e| {
+        Failure::Setup(format!(
+            "--export {format}: {}",
+            for_the_command_line(&without_origin(&e.to_string()))
+        ))
+    })
 }
 
 /// The status the runner exits with for the program's: its code, or 128+N for signal N.
@@ -226,6 +252,8 @@ struct Plan {
     automatic: Vec<Automatic>,
     /// Paths skipped by --ignore-missing.
     missing: Vec<PathBuf>,
+    /// The landlockconfig file the policy starts from, for the report.
+    config: Option<String>,
 }
 
 impl Plan {
@@ -247,20 +275,46 @@ impl Plan {
         Ok(Plan {
             automatic,
             missing: Vec::new(),
+            config: options
+                .config
+                .as_ref()
+                .map(|file| Path::new(file).display().to_string()),
         })
     }
 
     /// The policy: the options' grants, then the automatic ones.
     fn build(&mut self, options: &Options) -> Result<&'static Policy, Failure> {
-        let (builder, missing) = grants_of(options, Policy::builder("sandbox_run"))?;
+        let base = match &options.config {
+            Some(file) => landlockconfig::Import::new("sandbox_run")
+                .ignore_missing(options.ignore_missing)
+                .file(file)
+                .map_err(|e| Failure::Setup(format!("--config: {e}")))?,
+            None => Policy::builder("sandbox_run"),
+        };
+        let (builder, missing) = grants_of(options, base)?;
         self.missing = missing;
         let builder = self.automatic.iter().fold(builder, |b, a| match a {
             Automatic::Exec(path, _) => b.exec_path(path),
             Automatic::Preset(preset) => b.preset(*preset),
         });
-        let policy = builder
-            .build()
-            .map_err(|e| Failure::Setup(for_the_command_line_error(&e)))?;
+        let policy = builder.build().map_err(|e| {
+            let mut message = without_origin(&e.to_string());
+            if options.config.is_some() {
+                // Unrestricted TCP the options did not ask for comes from the file.
+                for (kind, option, right) in [
+                    ("connect", &options.connect, "connect_tcp"),
+                    ("bind", &options.bind, "bind_tcp"),
+                ] {
+                    if !option.iter().any(|p| p == "*") {
+                        message = message.replace(
+                            &format!("{kind}_any()"),
+                            &format!("--config (it does not handle {right})"),
+                        );
+                    }
+                }
+            }
+            Failure::Setup(for_the_command_line(&message))
+        })?;
         let policy: &'static Policy = Box::leak(Box::new(policy));
         policy
             .prepare()
@@ -300,7 +354,10 @@ impl Plan {
         use std::fmt::Write as _;
         // The policy's block, without the runner's own source location.
         let block = policy.to_string();
-        let mut out = String::from("sandbox_run grants\n");
+        let mut out = match &self.config {
+            Some(file) => format!("sandbox_run grants (with --config {file})\n"),
+            None => String::from("sandbox_run grants\n"),
+        };
         out.push_str(block.split_once('\n').map_or("", |(_, rest)| rest));
         for a in &self.automatic {
             let _ = match a {

@@ -519,6 +519,8 @@ fn help_lists_every_option_the_exit_statuses_and_examples() {
         "--learn",
         "--suggest",
         "--enable-audit",
+        "--config",
+        "--export",
         "--help",
         "--version",
     ] {
@@ -529,8 +531,8 @@ fn help_lists_every_option_the_exit_statuses_and_examples() {
     }
     assert_eq!(
         ran.stdout.matches("\n  sandbox_run ").count(),
-        3,
-        "three examples"
+        4,
+        "four examples"
     );
     assert_eq!(sandbox_run(&["--version"]).status, Some(0));
 }
@@ -1140,4 +1142,249 @@ fn landruns_cases() {
         .env("TEST_ENV_VAR", "test_value_123");
     let out = command.output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "test_value_123\n");
+}
+
+// --- Policies in the landlockconfig format ---------------------------------------------------
+
+/// A landlockconfig document that handles everything and allows `abi.read_execute` on `read`
+/// and `abi.read_write` on `write` (paths of the test's directory).
+fn config_json(read: &[String], write: &[String]) -> String {
+    let mut rules = vec![];
+    for (paths, group) in [(read, "abi.read_execute"), (write, "abi.read_write")] {
+        if !paths.is_empty() {
+            rules.push(format!(
+                r#"{{ "allowedAccess": ["{group}"], "parent": {} }}"#,
+                json_list(paths)
+            ));
+        }
+    }
+    format!(
+        r#"{{
+  "abi": 6,
+  "ruleset": [{{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"], "scoped": ["abi.all"] }}],
+  "pathBeneath": [{}]
+}}"#,
+        rules.join(", ")
+    )
+}
+
+/// `["a", "b"]`, for paths without quotes or backslashes.
+fn json_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+#[test]
+fn config_runs_the_command_under_a_landlockconfig_file_and_options_add_to_it() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("config");
+    let granted = d.file("in/a.txt", "granted\n");
+    let secret = d.file("secret.txt", "secret\n");
+    std::fs::create_dir_all(d.at("out")).unwrap();
+    let json = d.file("policy.json", &config_json(&[d.path("in")], &[]));
+    let ran = sandbox_run(&["--config", &json, "--", "cat", &granted]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "granted\n"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&["--config", &json, "--", "cat", &secret]);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("secret.txt: Permission denied"),
+        "{ran:?}"
+    );
+
+    // The same in TOML, named without an extension; --write adds to it.
+    let toml = d.file(
+        "policy",
+        &format!(
+            "abi = 6\n\n[[ruleset]]\nhandled_access_fs = [\"abi.all\"]\nhandled_access_net = [\"abi.all\"]\n\n[[path_beneath]]\nallowed_access = [\"read_file\", \"read_dir\"]\nparent = [\"{}\"]\n",
+            d.path("in")
+        ),
+    );
+    let ran = sandbox_run(&[
+        "--config",
+        &toml,
+        "--write",
+        &d.path("out"),
+        "--",
+        "touch",
+        &d.path("out/new"),
+    ]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    let ran = sandbox_run(&[
+        "--config",
+        &toml,
+        "--write",
+        &d.path("out"),
+        "--",
+        "touch",
+        &d.path("in/new"),
+    ]);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("Permission denied"), "{ran:?}");
+}
+
+#[test]
+fn under_explicit_the_file_must_grant_the_program_too() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("config-explicit");
+    let granted = d.file("in/a.txt", "granted\n");
+    // As the format's own examples grant the system: read and execute on its trees.
+    let system: Vec<String> = ["/bin", "/lib", "/lib64", "/usr"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let with_system = d.file(
+        "system.json",
+        &config_json(&[&system[..], &[d.path("in")]].concat(), &[]),
+    );
+    let without = d.file("alone.json", &config_json(&[d.path("in")], &[]));
+    let ran = sandbox_run(&[
+        "--explicit",
+        "--ignore-missing",
+        "--config",
+        &with_system,
+        "--",
+        "cat",
+        &granted,
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "granted\n"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&["--explicit", "--config", &without, "--", "cat", &granted]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+}
+
+#[test]
+fn print_policy_shows_what_the_file_grants() {
+    let d = Dir::new("config-print");
+    std::fs::create_dir_all(d.at("in")).unwrap();
+    let json = d.file("policy.json", &config_json(&[d.path("in")], &[]));
+    let ran = sandbox_run(&["--config", &json, "--print-policy", "--", "true"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout
+            .starts_with(&format!("sandbox_run grants (with --config {json})\n")),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout
+            .contains(&format!("  exec     {}, ", d.path("in"))),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn export_prints_a_document_that_config_runs_again() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("config-export");
+    let granted = d.file("in/a.txt", "granted\n");
+    let secret = d.file("secret.txt", "secret\n");
+    let ran = sandbox_run(&["--read", &d.path("in"), "--export", "json", "--", "cat"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.starts_with("{\n  \"abi\": 6,\n")
+            && ran
+                .stdout
+                .contains(&format!("\"parent\": [\n        \"{}\"", d.path("in"))),
+        "{ran:?}"
+    );
+    // The automatic grants are in it: the program, and the loader's paths.
+    let exported = d.file("exported.json", &ran.stdout);
+    let ran = sandbox_run(&["--explicit", "--config", &exported, "--", "cat", &granted]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "granted\n"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&["--explicit", "--config", &exported, "--", "cat", &secret]);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+
+    let ran = sandbox_run(&["--read", &d.path("in"), "--export", "toml", "--", "cat"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.starts_with(
+            "# sandbox_run's policy for `cat`, as a landlockconfig document\n\nabi = 6\n"
+        ),
+        "{ran:?}"
+    );
+    let exported = d.file("exported.toml", &ran.stdout);
+    let ran = sandbox_run(&["--explicit", "--config", &exported, "--", "cat", &granted]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    let ran = sandbox_run(&["--read", "/", "--broad", "--export", "yaml", "--", "cat"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+}
+
+#[test]
+fn a_file_the_policy_language_cannot_follow_is_refused_with_what_to_change() {
+    let d = Dir::new("config-errors");
+    std::fs::create_dir_all(d.at("in")).unwrap();
+    let missing = d.path("none.toml");
+    let ran = sandbox_run(&["--config", &missing, "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert_eq!(
+        ran.stderr,
+        format!(
+            "sandbox_run: --config: cannot read `{missing}`: No such file or directory (os error 2)\n"
+        )
+    );
+    let write_only = d.file(
+        "write-only.json",
+        &format!(
+            r#"{{"abi": 6, "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{{"allowedAccess": ["write_file"], "parent": ["{}"]}}]}}"#,
+            d.path("in")
+        ),
+    );
+    let ran = sandbox_run(&["--config", &write_only, "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert_eq!(
+        ran.stderr,
+        format!(
+            "sandbox_run: --config: {write_only}: the policy language cannot say what this landlockconfig says: `pathBeneath[0]` allows write_file on `{}`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file\n",
+            d.path("in")
+        )
+    );
+    // TCP the file leaves unrestricted, beside a write grant, is broad.
+    let open_tcp = d.file(
+        "open-tcp.toml",
+        "abi = 6\n[[ruleset]]\nhandled_access_fs = [\"abi.all\"]\nhandled_access_net = [\"bind_tcp\"]\n",
+    );
+    let ran = sandbox_run(&[
+        "--config",
+        &open_tcp,
+        "--write",
+        &d.path("in"),
+        "--",
+        "true",
+    ]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert_eq!(
+        ran.stderr,
+        "sandbox_run: invalid policy: --config (it does not handle connect_tcp): unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with --broad\n"
+    );
+    let ran = sandbox_run(&[
+        "--config",
+        &open_tcp,
+        "--write",
+        &d.path("in"),
+        "--broad",
+        "--print-policy",
+        "--",
+        "true",
+    ]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains("  connect  any port (unrestricted)\n"),
+        "{ran:?}"
+    );
 }

@@ -4,7 +4,7 @@
 
 #[cfg(target_os = "linux")]
 mod open_grant;
-mod resolve;
+pub(crate) mod resolve;
 mod ruleset;
 
 use std::borrow::Cow;

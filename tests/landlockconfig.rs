@@ -1,0 +1,1021 @@
+//! The Landlock project's configuration format, both ways: documents written by hand from the
+//! format's documentation (JSON and TOML, `abi.*` groups, variables, ports, scopes) imported
+//! and enforced, with the kernel's exact answers; what the policy language cannot say, refused
+//! with exact messages; and policies exported, checked against the format's schema, imported
+//! back to the same grants, and enforced.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+
+use landlock_runtime::landlockconfig::{self, ExportError, Import, ImportError};
+use landlock_runtime::{Class, ErrorKind, Policy, Ports, Preset, Scopes, sandbox};
+use serde_json::Value;
+
+mod support;
+use support::*;
+
+/// `text` with `TREE` standing for the tree's root.
+fn with_tree(text: &str, tree: &Tree) -> String {
+    text.replace("TREE", tree.root.to_str().unwrap())
+}
+
+/// Each grant as `class path`.
+fn grants(policy: &Policy) -> Vec<String> {
+    policy
+        .grants()
+        .iter()
+        .map(|g| format!("{} {g}", g.class()))
+        .collect()
+}
+
+/// A listening TCP port on the loopback, and the listener that holds it.
+fn listening() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+fn connect(port: u16) -> Outcome {
+    io(TcpStream::connect(("127.0.0.1", port)))
+}
+
+// --- Import: documents written from the format's documentation, enforced -----------------------
+
+#[test]
+fn a_json_document_with_groups_ports_and_scopes_is_enforced() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-json");
+    let (_allowed, allowed) = listening();
+    let (_other, other) = listening();
+    let text = with_tree(
+        r#"{
+  "abi": 6,
+  "ruleset": [
+    {
+      "handledAccessFs": ["abi.all"],
+      "handledAccessNet": ["abi.all"],
+      "scoped": ["abi.all"]
+    }
+  ],
+  "pathBeneath": [
+    { "allowedAccess": ["abi.read_execute"], "parent": ["TREE/in"] },
+    { "allowedAccess": ["abi.read_write"], "parent": ["TREE/out/"] }
+  ],
+  "netPort": [{ "allowedAccess": ["connect_tcp"], "port": [PORT] }]
+}"#,
+        &tree,
+    )
+    .replace("PORT", &allowed.to_string());
+    assert_schema_valid(&serde_json::from_str(&text).unwrap());
+
+    let policy = landlockconfig::from_json(&text, "lc-json")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        [
+            format!("exec {}", tree.path("in")),
+            format!("write {}", tree.path("out"))
+        ]
+    );
+    assert_eq!(policy.connect().allowed(), Some(&[allowed][..]));
+    assert_eq!(policy.bind(), &Ports::NONE);
+    assert_eq!(policy.scopes(), Scopes::RESTRICTED);
+
+    let sleeper = Sleeper::start();
+    let pid = sleeper.pid();
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("in/a.txt"))),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::write(tree.at("out/new.txt"), "new")),
+                io(std::fs::write(tree.at("in/new.txt"), "new")),
+                connect(allowed),
+                connect(other),
+                io(TcpListener::bind("127.0.0.1:0")),
+                kill(pid, 0),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(
+        outcomes,
+        [
+            Ok(()),
+            Err(EACCES),
+            Ok(()),
+            Err(EACCES),
+            Ok(()),
+            Err(EACCES),
+            Err(EACCES),
+            Err(EPERM)
+        ]
+    );
+}
+
+/// After the format's README example: variables (each a set of values, every combination
+/// expanded), comments, no `net_port` and no `scoped`.
+const README_TOML: &str = r#"
+abi = 6
+
+[[variable]]
+name = "tree"
+literal = ["TREE"]
+
+[[variable]]
+name = "rw"
+literal = ["out", "in/sub"]
+
+[[ruleset]]
+handled_access_fs = ["abi.all"]
+
+# This test's inputs can be read and executed.
+[[path_beneath]]
+allowed_access = ["abi.read_execute"]
+parent = ["${tree}/in"]
+
+# Only allow writing to the output directories.
+[[path_beneath]]
+allowed_access = ["abi.read_write"]
+parent = ["${tree}/${rw}"]
+"#;
+
+#[test]
+fn a_toml_document_with_variables_is_enforced_and_what_it_leaves_open_stays_open() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-toml");
+    let (_listener, port) = listening();
+    let text = with_tree(README_TOML, &tree);
+
+    // TCP is not handled: unrestricted, which beside `write` is broad, and refused unless
+    // acknowledged, as for any policy.
+    let err = landlockconfig::from_toml(&text, "lc-toml")
+        .unwrap()
+        .build()
+        .unwrap_err();
+    let ErrorKind::InvalidPolicy { problems } = err.kind() else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        problems,
+        &[
+            "connect_any(): unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with `.broad()`",
+            "bind_any(): unrestricted TCP bind together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with `.broad()`",
+        ]
+    );
+
+    let policy = landlockconfig::from_toml(&text, "lc-toml")
+        .unwrap()
+        .broad()
+        .strict()
+        .build()
+        .unwrap();
+    // `in/sub` is beneath `in`: `write` there adds what `exec` beneath `in` does not have.
+    assert_eq!(
+        grants(&policy),
+        [
+            format!("exec {}", tree.path("in")),
+            format!("write {}", tree.path("out")),
+            format!("write {}", tree.path("in/sub")),
+        ]
+    );
+    assert_eq!(policy.connect(), &Ports::ANY);
+    let scopes = policy.scopes();
+    assert!(
+        !scopes.signals && !scopes.abstract_unix_sockets,
+        "{scopes:?}"
+    );
+
+    let sleeper = Sleeper::start();
+    let pid = sleeper.pid();
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("in/a.txt"))),
+                io(std::fs::write(tree.at("in/sub/new.txt"), "new")),
+                io(std::fs::write(tree.at("out/new.txt"), "new")),
+                io(std::fs::write(tree.at("in/new.txt"), "new")),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                connect(port),
+                kill(pid, 0),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(
+        outcomes,
+        [
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Err(EACCES),
+            Err(EACCES),
+            Ok(()),
+            Ok(())
+        ]
+    );
+}
+
+#[test]
+fn rules_on_files_carry_file_rights_and_refer_beside_read_is_dropped() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-files");
+    // After the base profile of `island`: everything handled, devices read-write, system
+    // files read with `refer`; and `read_file` alone on a file.
+    let text = with_tree(
+        r#"
+abi = 6
+
+# Deny every handled access by default.
+[[ruleset]]
+handled_access_fs = ["abi.all"]
+handled_access_net = ["abi.all"]
+scoped = ["abi.all"]
+
+# Safe writable devices.
+[[path_beneath]]
+allowed_access = ["abi.read_write"]
+parent = ["/dev/null"]
+
+# Configuration.
+[[path_beneath]]
+allowed_access = ["read_dir", "read_file", "refer"]
+parent = ["TREE/in"]
+
+# One file.
+[[path_beneath]]
+allowed_access = ["read_file"]
+parent = ["TREE/outside/secret.txt"]
+"#,
+        &tree,
+    );
+    let (_listener, port) = listening();
+    let policy = landlockconfig::from_toml(&text, "lc-files")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        [
+            "write /dev/null".to_owned(),
+            format!("read {}", tree.path("in")),
+            format!("read {}", tree.path("outside/secret.txt")),
+        ]
+    );
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::OpenOptions::new().write(true).open("/dev/null")),
+                io(std::fs::read(tree.at("in/a.txt"))),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::read_dir(tree.at("outside"))),
+                io(std::fs::write(tree.at("in/new.txt"), "new")),
+                connect(port),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(
+        outcomes,
+        [
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Err(EACCES),
+            Err(EACCES),
+            Err(EACCES)
+        ]
+    );
+}
+
+#[test]
+fn a_missing_path_fails_the_preparation_unless_ignored() {
+    let text = r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"] }],
+  "pathBeneath": [{ "allowedAccess": ["abi.read_execute"], "parent": ["/usr", "/no/such/landlockconfig/dir"] }]
+}"#;
+    let policy = landlockconfig::from_json(text, "lc-missing")
+        .unwrap()
+        .build()
+        .unwrap();
+    let err = policy.prepare().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::MissingPath { path, .. } if path == Path::new("/no/such/landlockconfig/dir")),
+        "{err}"
+    );
+
+    let policy = Import::new("lc-missing")
+        .ignore_missing(true)
+        .json(text)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        ["exec /usr?", "exec /no/such/landlockconfig/dir?"]
+    );
+    let status = policy.prepare().unwrap();
+    let skipped: Vec<String> = status.skipped.iter().map(|s| s.to_string()).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0].contains("/no/such/landlockconfig/dir?"),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn a_file_is_read_as_json_or_toml_by_its_extension_or_its_content() {
+    let tree = Tree::new("lc-file");
+    let json = r#"{"abi": 6, "ruleset": [{"handledAccessFs": ["abi.all"]}], "pathBeneath": [{"allowedAccess": ["read_file", "read_dir"], "parent": ["/etc"]}]}"#;
+    let toml = "abi = 6\n[[ruleset]]\nhandled_access_fs = [\"abi.all\"]\n[[path_beneath]]\nallowed_access = [\"read_file\", \"read_dir\"]\nparent = [\"/etc\"]\n";
+    for (name, text) in [
+        ("a.json", json),
+        ("a.toml", toml),
+        ("json-policy", json),
+        ("toml-policy", toml),
+    ] {
+        let path = tree.at(name);
+        std::fs::write(&path, text).unwrap();
+        let policy = landlockconfig::from_file(&path).unwrap().build().unwrap();
+        assert_eq!(grants(&policy), ["read /etc"], "{name}");
+        assert_eq!(policy.origin().function(), tree.path(name));
+    }
+    let err = landlockconfig::from_file(tree.at("none.json")).unwrap_err();
+    assert!(matches!(err, ImportError::Read { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot read `{}`: No such file or directory (os error 2)",
+            tree.path("none.json")
+        )
+    );
+}
+
+// --- Import: what the policy language cannot say ----------------------------------------------
+
+/// The problems an import reports, or a panic.
+fn inexpressible(result: Result<landlock_runtime::PolicyBuilder, ImportError>) -> Vec<String> {
+    match result {
+        Err(ImportError::Inexpressible { problems, .. }) => problems,
+        Err(other) => panic!("{other}"),
+        Ok(builder) => panic!("imported: {builder:?}"),
+    }
+}
+
+#[test]
+fn writing_without_creating_every_kind_of_file_has_no_class() {
+    // `examples/verbose-write-tmp.json` of the format: /tmp allows neither devices nor ioctl.
+    let text = r#"{
+  "ruleset": [
+    {
+      "handledAccessFs": [
+        "execute",
+        "write_file",
+        "read_file",
+        "read_dir",
+        "remove_dir",
+        "remove_file",
+        "make_char",
+        "make_dir",
+        "make_reg",
+        "make_sock",
+        "make_fifo",
+        "make_block",
+        "make_sym",
+        "refer",
+        "truncate",
+        "ioctl_dev"
+      ]
+    }
+  ],
+  "pathBeneath": [
+    {
+      "allowedAccess": [
+        "execute",
+        "read_file",
+        "read_dir",
+        "refer"
+      ],
+      "parent": [
+        ".",
+        "/bin",
+        "/lib",
+        "/usr",
+        "/dev",
+        "/etc",
+        "/proc"
+      ]
+    },
+    {
+      "allowedAccess": [
+        "write_file",
+        "read_file",
+        "read_dir",
+        "remove_dir",
+        "remove_file",
+        "make_dir",
+        "make_reg",
+        "make_sock",
+        "make_fifo",
+        "make_sym",
+        "refer",
+        "truncate"
+      ],
+      "parent": [
+        "/tmp"
+      ]
+    }
+  ]
+}"#;
+    assert_schema_valid(&serde_json::from_str(text).unwrap());
+    let err = landlockconfig::from_json(text, "verbose-write-tmp.json").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "verbose-write-tmp.json: the policy language cannot say what this landlockconfig says: `pathBeneath[1]` allows write_file, read_file, read_dir, remove_dir, remove_file, make_dir, make_reg, make_sock, make_fifo, make_sym, refer, truncate on `/tmp`: no class of the policy language grants exactly that; the nearest, `write`, would also grant make_char, make_block, ioctl_dev"
+    );
+}
+
+#[test]
+fn every_thing_the_language_cannot_say_is_reported_at_once() {
+    let text = r#"
+abi = 4
+
+[[ruleset]]
+handled_access_fs = ["abi.all"]
+
+[[path_beneath]]
+allowed_access = ["write_file"]
+parent = ["/srv/landlockconfig"]
+
+[[path_beneath]]
+allowed_access = ["read_file", "read_dir", "make_reg", "write_file", "truncate"]
+parent = ["/var/spool/landlockconfig"]
+
+[[net_port]]
+allowed_access = ["bind_tcp"]
+port = [0, 8080, 70000]
+"#;
+    assert_eq!(
+        inexpressible(landlockconfig::from_toml(text, "t")),
+        [
+            "the configuration does not handle ioctl_dev: a tool that enforces it leaves it allowed everywhere, and a policy denies every right no grant allows; add it to `handled_access_fs` (\"abi.all\" with `abi` 5 or more names every right)",
+            "`path_beneath[0]` allows write_file on `/srv/landlockconfig`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file",
+            "`path_beneath[1]` allows write_file, read_file, read_dir, make_reg, truncate on `/var/spool/landlockconfig`: no class of the policy language grants exactly that; the nearest, `read`, would not grant write_file, make_reg, truncate",
+            "`net_port[0]` allows port 0 (for bind_tcp, any port the kernel picks): the policy language grants ports 1 to 65535",
+            "`net_port[0]` allows port 70000, which is not a TCP port (0 to 65535)",
+        ]
+    );
+}
+
+#[test]
+fn rights_beneath_a_directory_count_with_those_it_inherits() {
+    // Beneath a read-only tree, the write rights without the read ones make exactly `write`;
+    // alone they would not (the policy language's `write` includes reading).
+    let text = r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
+  "pathBeneath": [
+    { "allowedAccess": ["read_file", "read_dir"], "parent": ["/srv/landlockconfig"] },
+    {
+      "allowedAccess": ["write_file", "remove_dir", "remove_file", "make_char", "make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate", "ioctl_dev"],
+      "parent": ["/srv/landlockconfig/out", "/var/landlockconfig/out"]
+    }
+  ]
+}"#;
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(text, "t")),
+        [
+            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/var/landlockconfig/out`: no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir"
+        ]
+    );
+    let text = text.replace(r#", "/var/landlockconfig/out""#, "");
+    let policy = landlockconfig::from_json(&text, "t")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        ["read /srv/landlockconfig", "write /srv/landlockconfig/out"]
+    );
+}
+
+#[test]
+fn what_is_not_the_format_is_refused_with_the_parsers_place_or_the_formats_rule() {
+    let format_error = |result: Result<landlock_runtime::PolicyBuilder, ImportError>| match result {
+        Err(ImportError::Format { message, .. }) => message,
+        Err(other) => panic!("{other}"),
+        Ok(builder) => panic!("imported: {builder:?}"),
+    };
+    let json = |text: &str| format_error(landlockconfig::from_json(text, "t"));
+    assert_eq!(
+        json(r#"{"abi": 6, "ruleset": [{"handledAccessFS": ["abi.all"]}]}"#),
+        "unknown field `handledAccessFS`, expected one of `handledAccessFs`, `handledAccessNet`, `scoped` at line 1 column 41"
+    );
+    // The TOML spelling is not the JSON one.
+    assert_eq!(
+        json(r#"{"path_beneath": [{"allowedAccess": ["read_file"], "parent": ["/etc"]}]}"#),
+        "unknown field `path_beneath`, expected one of `abi`, `variable`, `ruleset`, `pathBeneath`, `netPort` at line 1 column 15"
+    );
+    // Groups of older versions of the format.
+    assert!(
+        json(r#"{"abi": 5, "pathBeneath": [{"allowedAccess": ["v5.read_execute"], "parent": ["/usr"]}]}"#)
+            .starts_with("unknown variant `v5.read_execute`, expected one of `abi.all`, `abi.read_execute`, `abi.read_write`, `execute`,")
+    );
+    assert_eq!(
+        json(r#"{"pathBeneath": []}"#),
+        "invalid length 0, expected at least one element at line 1 column 19"
+    );
+    assert_eq!(
+        json(r#"{"abi": 1}"#),
+        "empty configuration: it needs at least one of `variable`, `ruleset`, `pathBeneath`, `netPort`"
+    );
+    assert_eq!(
+        json(
+            r#"{"abi": 0, "ruleset": [{}], "variable": [{"name": "1x"}], "pathBeneath": [{"allowedAccess": ["abi.read_execute"], "parent": ["${nope}", "${open"]}]}"#
+        ),
+        [
+            "`abi` is 0: the ABI version must be between 1 and 2^31 - 1 (inclusive)",
+            "`variable[0]` names `1x`: invalid first character in name (must be ASCII alphabetic)",
+            "`ruleset[0]` is empty: give `handledAccessFs`, `handledAccessNet` or `scoped`",
+            "`pathBeneath[0].parent[0]` (`${nope}`): variable `nope` is not declared",
+            "`pathBeneath[0].parent[1]` (`${open`): unclosed variable reference starting at position 0",
+        ]
+        .join("; ")
+    );
+    assert_eq!(
+        json(r#"{"netPort": [{"allowedAccess": ["abi.all"], "port": [80]}]}"#),
+        "`netPort[0].allowedAccess` has `abi.all`, which needs the top-level `abi`: the group stands for the rights of that ABI"
+    );
+    let message = format_error(landlockconfig::from_toml(
+        "abi = 6\n[[ruleset]]\nhandledAccessFs = [\"abi.all\"]\n",
+        "t",
+    ));
+    assert!(
+        message.starts_with("TOML parse error at line 3, column 1"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("unknown field `handledAccessFs`, expected one of `handled_access_fs`, `handled_access_net`, `scoped`"),
+        "{message}"
+    );
+}
+
+// --- Export -----------------------------------------------------------------------------------
+
+/// Checks a document against the format's JSON schema (`schema/landlockconfig.json` of the
+/// landlockconfig project, draft-07), whose every rule is restated here: the keys each object
+/// may and must have, non-empty lists, the names of rights, the ranges of `abi` and ports.
+fn assert_schema_valid(document: &Value) {
+    const FS: [&str; 19] = [
+        "abi.all",
+        "abi.read_execute",
+        "abi.read_write",
+        "execute",
+        "write_file",
+        "read_file",
+        "read_dir",
+        "remove_dir",
+        "remove_file",
+        "make_char",
+        "make_dir",
+        "make_reg",
+        "make_sock",
+        "make_fifo",
+        "make_block",
+        "make_sym",
+        "refer",
+        "truncate",
+        "ioctl_dev",
+    ];
+    const NET: [&str; 3] = ["abi.all", "bind_tcp", "connect_tcp"];
+    const SCOPE: [&str; 3] = ["abi.all", "abstract_unix_socket", "signal"];
+    fn object<'a>(
+        value: &'a Value,
+        at: &str,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> &'a serde_json::Map<String, Value> {
+        let object = value
+            .as_object()
+            .unwrap_or_else(|| panic!("{at}: not an object"));
+        for key in object.keys() {
+            assert!(allowed.contains(&key.as_str()), "{at}: key `{key}`");
+        }
+        for key in required {
+            assert!(object.contains_key(*key), "{at}: no `{key}`");
+        }
+        object
+    }
+    fn list<'a>(value: &'a Value, at: &str) -> &'a [Value] {
+        let list = value
+            .as_array()
+            .unwrap_or_else(|| panic!("{at}: not an array"));
+        assert!(!list.is_empty(), "{at}: empty");
+        list
+    }
+    fn names(value: &Value, at: &str, known: &[&str]) {
+        for item in list(value, at) {
+            let name = item.as_str().unwrap_or_else(|| panic!("{at}: {item}"));
+            assert!(known.contains(&name), "{at}: `{name}`");
+        }
+    }
+    let top = object(
+        document,
+        "document",
+        &["abi", "variable", "ruleset", "pathBeneath", "netPort"],
+        &[],
+    );
+    assert!(
+        ["variable", "ruleset", "pathBeneath", "netPort"]
+            .iter()
+            .any(|k| top.contains_key(*k)),
+        "anyOf: none of the lists"
+    );
+    if let Some(abi) = top.get("abi") {
+        let abi = abi.as_i64().expect("an integer");
+        assert!((1..=2147483647).contains(&abi), "abi {abi}");
+    }
+    if let Some(variables) = top.get("variable") {
+        for (i, v) in list(variables, "variable").iter().enumerate() {
+            let at = format!("variable[{i}]");
+            let v = object(v, &at, &["name", "literal"], &["name"]);
+            assert!(v["name"].is_string(), "{at}.name");
+            if let Some(literal) = v.get("literal") {
+                assert!(list(literal, &at).iter().all(Value::is_string), "{at}");
+            }
+        }
+    }
+    if let Some(rulesets) = top.get("ruleset") {
+        for (i, r) in list(rulesets, "ruleset").iter().enumerate() {
+            let at = format!("ruleset[{i}]");
+            let r = object(
+                r,
+                &at,
+                &["handledAccessFs", "handledAccessNet", "scoped"],
+                &[],
+            );
+            assert!(!r.is_empty(), "{at}: minProperties");
+            for (key, known) in [
+                ("handledAccessFs", &FS[..]),
+                ("handledAccessNet", &NET[..]),
+                ("scoped", &SCOPE[..]),
+            ] {
+                if let Some(v) = r.get(key) {
+                    names(v, &format!("{at}.{key}"), known);
+                }
+            }
+        }
+    }
+    if let Some(rules) = top.get("pathBeneath") {
+        for (i, r) in list(rules, "pathBeneath").iter().enumerate() {
+            let at = format!("pathBeneath[{i}]");
+            let r = object(
+                r,
+                &at,
+                &["allowedAccess", "parent"],
+                &["allowedAccess", "parent"],
+            );
+            names(&r["allowedAccess"], &at, &FS);
+            assert!(list(&r["parent"], &at).iter().all(Value::is_string), "{at}");
+        }
+    }
+    if let Some(rules) = top.get("netPort") {
+        for (i, r) in list(rules, "netPort").iter().enumerate() {
+            let at = format!("netPort[{i}]");
+            let r = object(
+                r,
+                &at,
+                &["allowedAccess", "port"],
+                &["allowedAccess", "port"],
+            );
+            names(&r["allowedAccess"], &at, &NET);
+            assert!(list(&r["port"], &at).iter().all(Value::is_u64), "{at}");
+        }
+    }
+}
+
+const FS_RIGHTS: &str = r#"
+        "execute",
+        "write_file",
+        "read_file",
+        "read_dir",
+        "remove_dir",
+        "remove_file",
+        "make_char",
+        "make_dir",
+        "make_reg",
+        "make_sock",
+        "make_fifo",
+        "make_block",
+        "make_sym",
+        "refer",
+        "truncate",
+        "ioctl_dev"
+"#;
+
+#[test]
+fn an_exported_document_says_what_the_policy_says() {
+    // SAFETY: the variable is used by this test only.
+    unsafe { std::env::set_var("LANDLOCK_TEST_LC_EXPORT", "/srv/app") };
+    let policy = Policy::builder("app::main")
+        .read("/etc")
+        .read("/no/such/landlockconfig/path?")
+        .exec("/usr/bin")
+        .write("${LANDLOCK_TEST_LC_EXPORT}/out")
+        .exec("${LANDLOCK_TEST_LC_EXPORT}/out")
+        .read_path("/srv/costs $5")
+        .connect(443)
+        .allow_signals()
+        .build()
+        .unwrap();
+    let json = landlockconfig::to_json(&policy).unwrap();
+    // The write rights: all but `execute`.
+    let write_rights = FS_RIGHTS.replace("        \"execute\",\n", "");
+    let expected = format!(
+        r#"{{
+  "abi": 6,
+  "variable": [
+    {{
+      "name": "LANDLOCK_TEST_LC_EXPORT",
+      "literal": [
+        "/srv/app"
+      ]
+    }}
+  ],
+  "ruleset": [
+    {{
+      "handledAccessFs": [{fs}      ],
+      "handledAccessNet": [
+        "bind_tcp",
+        "connect_tcp"
+      ],
+      "scoped": [
+        "abstract_unix_socket"
+      ]
+    }}
+  ],
+  "pathBeneath": [
+    {{
+      "allowedAccess": [
+        "read_file",
+        "read_dir"
+      ],
+      "parent": [
+        "/etc",
+        "/srv/costs $$5"
+      ]
+    }},
+    {{
+      "allowedAccess": [
+        "execute",
+        "read_file",
+        "read_dir"
+      ],
+      "parent": [
+        "/usr/bin",
+        "${{LANDLOCK_TEST_LC_EXPORT}}/out"
+      ]
+    }},
+    {{
+      "allowedAccess": [{write}      ],
+      "parent": [
+        "${{LANDLOCK_TEST_LC_EXPORT}}/out"
+      ]
+    }}
+  ],
+  "netPort": [
+    {{
+      "allowedAccess": [
+        "connect_tcp"
+      ],
+      "port": [
+        443
+      ]
+    }}
+  ]
+}}
+"#,
+        fs = FS_RIGHTS,
+        write = write_rights,
+    );
+    assert_eq!(json, expected);
+    assert_schema_valid(&serde_json::from_str(&json).unwrap());
+
+    // The TOML spelling says the same: it imports to the same grants.
+    let toml = landlockconfig::to_toml(&policy).unwrap();
+    assert!(
+        toml.starts_with(&format!(
+            "# sandbox {}, as a landlockconfig document\n\nabi = 6\n\n[[variable]]\nname = \"LANDLOCK_TEST_LC_EXPORT\"\nliteral = [\"/srv/app\"]\n\n[[ruleset]]\n",
+            policy.origin()
+        )),
+        "{toml}"
+    );
+    let from_json = landlockconfig::from_json(&json, "t")
+        .unwrap()
+        .build()
+        .unwrap();
+    let from_toml = landlockconfig::from_toml(&toml, "t")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(from_json.grants(), from_toml.grants());
+    assert_eq!(
+        grants(&from_json),
+        [
+            "read /etc",
+            "read /srv/costs $5",
+            "exec /usr/bin",
+            "write /srv/app/out",
+            "exec /srv/app/out"
+        ]
+    );
+}
+
+#[test]
+fn what_the_format_cannot_hold_is_not_exported() {
+    let err = landlockconfig::to_json(
+        &Policy::builder("t")
+            .read("${LANDLOCK_TEST_LC_UNSET}/data")
+            .build()
+            .unwrap(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ExportError::Unresolved(_)), "{err}");
+    assert!(
+        err.to_string().ends_with(
+            "variable ${LANDLOCK_TEST_LC_UNSET} is not set (needed by `${LANDLOCK_TEST_LC_UNSET}/data`) (writing it as landlockconfig)"
+        ),
+        "{err}"
+    );
+    // Optional, it is left out.
+    let json = landlockconfig::to_json(
+        &Policy::builder("t")
+            .read("${LANDLOCK_TEST_LC_UNSET}/data?")
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!json.contains("pathBeneath"), "{json}");
+
+    use std::os::unix::ffi::OsStrExt;
+    let path = Path::new(std::ffi::OsStr::from_bytes(b"/srv/\xff"));
+    let err = landlockconfig::to_json(&Policy::builder("t").read_path(path).build().unwrap())
+        .unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "cannot be written as landlockconfig: the path `/srv/\u{fffd}` is not UTF-8, and the format's paths are strings"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_policy_goes_out_and_comes_back_with_the_same_grants_and_is_enforced() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-round-trip");
+    std::fs::create_dir_all(tree.at("build")).unwrap();
+    // SAFETY: the variable is used by this test only.
+    unsafe { std::env::set_var("LANDLOCK_TEST_LC_TREE", &tree.root) };
+    let (_allowed, allowed) = listening();
+    let (_other, other) = listening();
+    let tmp_relative = tree.root.strip_prefix(std::env::temp_dir()).unwrap();
+    let original = Policy::builder("lc-round-trip")
+        .read("${LANDLOCK_TEST_LC_TREE}/in")
+        .exec(tree.path("in/sub"))
+        .write(format!("$TMP/{}/out", tmp_relative.display()))
+        .write(tree.path("build"))
+        .exec(tree.path("build"))
+        .read(tree.path("missing?"))
+        .preset(Preset::Devices)
+        .connect(allowed)
+        .allow_abstract_unix_sockets()
+        .strict()
+        .build()
+        .unwrap();
+    let json = landlockconfig::to_json(&original).unwrap();
+    assert_schema_valid(&serde_json::from_str(&json).unwrap());
+    assert!(
+        json.contains("\"${LANDLOCK_TEST_LC_TREE}/in\"") && json.contains("\"${TMP}/"),
+        "{json}"
+    );
+
+    let imported = landlockconfig::from_json(&json, "lc-round-trip")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    // The same paths with the same classes, as granted on this machine.
+    let granted = |policy: &Policy| -> Vec<(Class, PathBuf)> {
+        policy.prepare().unwrap();
+        let mut all: Vec<_> = policy
+            .granted()
+            .unwrap()
+            .iter()
+            .map(|g| (g.class, g.path.clone()))
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(granted(&imported), granted(&original));
+    assert_eq!(imported.connect(), original.connect());
+    assert_eq!(imported.bind(), original.bind());
+    assert_eq!(imported.scopes(), original.scopes());
+
+    // The TOML spelling comes back the same.
+    let toml = landlockconfig::to_toml(&original).unwrap();
+    let from_toml = landlockconfig::from_toml(&toml, "lc-round-trip")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(from_toml.grants(), imported.grants());
+
+    let sleeper = Sleeper::start();
+    let pid = sleeper.pid();
+    let outcomes = imported
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("in/a.txt"))),
+                io(std::fs::write(tree.at("out/new.txt"), "new")),
+                io(std::fs::write(tree.at("build/new.txt"), "new")),
+                io(std::fs::write(tree.at("in/new.txt"), "new")),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::OpenOptions::new().write(true).open("/dev/null")),
+                connect(allowed),
+                connect(other),
+                kill(pid, 0),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(
+        outcomes,
+        [
+            Ok(()),
+            Ok(()),
+            Ok(()),
+            Err(EACCES),
+            Err(EACCES),
+            Ok(()),
+            Ok(()),
+            Err(EACCES),
+            Err(EPERM)
+        ]
+    );
+}
+
+// --- Every registered policy ------------------------------------------------------------------
+
+#[sandbox(read = "/etc", connect = 443)]
+#[allow(dead_code)]
+fn reads_etc() {}
+
+#[sandbox(read = input)]
+#[allow(dead_code)]
+fn reads_its_argument(input: &Path) {
+    let _ = input;
+}
+
+#[test]
+fn every_registered_policy_is_a_document_of_its_own() {
+    let all: Value = serde_json::from_str(&landlockconfig::registered_to_json()).unwrap();
+    assert_eq!(all["version"], 1);
+    let entry = |name: &str| -> &Value {
+        all["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["function"] == format!("landlockconfig::{name}"))
+            .unwrap_or_else(|| panic!("{name} in {all:#}"))
+    };
+    let etc = entry("reads_etc");
+    assert_eq!(etc["file"], "tests/landlockconfig.rs");
+    assert_schema_valid(&etc["config"]);
+    assert_eq!(
+        etc["config"]["pathBeneath"][0]["parent"],
+        serde_json::json!(["/etc"])
+    );
+    assert_eq!(
+        etc["config"]["netPort"][0]["port"],
+        serde_json::json!([443])
+    );
+    assert!(etc.get("error").is_none());
+
+    let argument = entry("reads_its_argument");
+    assert!(argument.get("config").is_none());
+    assert_eq!(
+        argument["error"],
+        format!(
+            "sandbox `landlockconfig::reads_its_argument` (tests/landlockconfig.rs:{}): cannot be written as landlockconfig: it grants the paths of the argument `input`, known only when the function is called",
+            argument["line"]
+        )
+    );
+}
