@@ -33,22 +33,22 @@ pub(crate) fn combine(mut errors: Errors) -> Option<syn::Error> {
     })
 }
 
-/// Sandboxes a function: the policy is enforced on the calling thread at entry, before the
-/// body runs. See `landlock_runtime::sandbox`.
+/// Implemented in `landlock-macros`; depend on `landlock-runtime`, which re-exports it with
+/// its documentation.
 #[proc_macro_attribute]
 pub fn sandbox(args: TokenStream, item: TokenStream) -> TokenStream {
     sandbox_fn::expand(args.into(), item.into()).into()
 }
 
-/// Runs an expression on a new scoped thread restricted by a policy. See
-/// `landlock_runtime::block::sandbox`.
+/// Implemented in `landlock-macros`; depend on `landlock-runtime`, which re-exports it with
+/// its documentation.
 #[proc_macro]
 pub fn block_sandbox(input: TokenStream) -> TokenStream {
     sandbox_fn::expand_block(input.into()).into()
 }
 
-/// A `&'static Policy` from the policy language, checked at compile time and registered for
-/// review. See `landlock_runtime::policy`.
+/// Implemented in `landlock-macros`; depend on `landlock-runtime`, which re-exports it with
+/// its documentation.
 #[proc_macro]
 pub fn policy(input: TokenStream) -> TokenStream {
     sandbox_fn::expand_policy(input.into()).into()

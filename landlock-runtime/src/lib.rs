@@ -92,6 +92,95 @@ mod review;
 pub mod exec;
 
 pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
+#[doc(inline)]
+/// Sandboxes a function: at entry, before the body runs, the Linux kernel restricts it to what
+/// the policy grants.
+///
+/// ```no_run
+/// use landlock_runtime::sandbox;
+///
+/// #[sandbox(read = ["/etc/ssl", "$HOME/.config/app?"], write = "$TMP", connect = 443)]
+/// fn main() {
+///     // From here on, every thread of this process may read /etc/ssl and the app's
+///     // configuration, read and write the temporary directory, and connect to TCP port 443;
+///     // nothing else.
+/// }
+/// ```
+///
+/// # Where it is enforced
+///
+/// - On `main` (or with `process`): every thread of the process, also threads a library
+///   started before `main`, and every thread and process started afterwards.
+/// - On any other function: the calling thread, for the rest of its life (enforcement cannot
+///   be undone), and the threads and processes it starts afterwards. Put it on the entry point
+///   of a worker thread. A second call on the same thread adds nothing and costs no system
+///   call; another policy on an already sandboxed thread adds a layer, and both apply.
+/// - With parameters named in the policy (`read = input`): at each call, bound to the paths
+///   the arguments hold, with the same rules as written paths.
+/// - Not on an `async fn` (a compile error: a task moves between threads). For tokio, write it
+///   below `#[tokio::main]`, so that the runtime's threads start restricted.
+///
+/// ```
+/// use std::path::Path;
+/// use landlock_runtime::sandbox;
+///
+/// #[sandbox(read = input)]
+/// fn count_lines(input: &Path) -> usize {
+///     std::fs::read_to_string(input).map_or(0, |text| text.lines().count())
+/// }
+///
+/// let worker = std::thread::spawn(|| count_lines(Path::new("/etc/hostname")));
+/// let _lines = worker.join().unwrap();
+/// ```
+///
+/// When the policy cannot be enforced, the function panics at entry with the error's message,
+/// before its body runs; use [`block::sandbox!`] or [`Policy::run`] to get a `Result` instead.
+///
+/// # The policy language
+///
+/// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
+/// comma-separated, in any order, each at most once:
+///
+/// | item | meaning |
+/// | --- | --- |
+/// | `read = PATHS` | read files and list directories beneath each path |
+/// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
+/// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
+/// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
+/// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
+/// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`]) |
+/// | `allow_signals` | allow signals to processes outside the sandbox |
+/// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
+/// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
+/// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+/// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
+/// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
+///
+/// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
+/// the name of a parameter of the annotated function (in the block form, any variable in scope)
+/// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
+/// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
+/// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
+/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
+/// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
+/// `devices`, `cpu_info`.
+///
+/// Everything not granted is denied, as far as the running kernel can enforce it: every
+/// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
+/// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+///
+/// # What failure does
+///
+/// A policy is prepared once per process, on first use: variables read, paths opened, the
+/// ruleset built. If that fails (a mandatory path that does not exist, an unset variable, a
+/// `strict` policy the kernel cannot meet) or enforcement fails (the kernel's limit of 16
+/// layers), nothing is enforced and the protected code does not run: the error ([`Error`])
+/// names the policy's function, source location and cause. A policy the kernel enforces only
+/// in part (an older kernel; no Landlock) is enforced as far as it goes, and one line on
+/// standard error says what is not, once per policy; `strict` makes that an error instead.
 pub use landlock_macros::sandbox;
 pub use model::{Class, FsGrant, GrantPath, GrantedPath, Origin, PRESETS, Ports, Preset, Scopes};
 pub use outcome::{
@@ -106,17 +195,74 @@ pub use review::registry::{policies, policies_json};
 pub use enforce::command::SandboxedTokioCommand;
 #[cfg(unix)]
 pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
-/// A `&'static Policy` written in the policy language: checked at compile time, registered for
-/// review like every sandbox, and usable anywhere a policy is, notably to confine a child
-/// process ([`SandboxCommandExt::sandbox`]).
+#[doc(inline)]
+/// A `&'static Policy` written in the policy language: checked at compile time, registered
+/// for review like every sandbox ([`policies`]), and usable anywhere a policy is, notably to
+/// confine a child process with [`SandboxCommandExt::sandbox`].
 ///
 /// ```
-/// use landlock_runtime::{policy, Policy};
+/// use landlock_runtime::{policy, Policy, SandboxCommandExt};
 ///
 /// let p: &'static Policy = policy!(read = "/etc", exec = "/usr/bin/env", preset = "dynamic_loader");
 /// assert_eq!(p.grants().len(), 2);
-/// assert_eq!(p.presets()[0].name(), "dynamic_loader");
+/// let status = std::process::Command::new("/usr/bin/env")
+///     .arg("true")
+///     .sandbox(p)
+///     .status();
 /// ```
+///
+/// # Where it is enforced
+///
+/// Nowhere by itself: by [`Policy::enforce`] (the calling thread, or every thread with
+/// `process`), [`Policy::run`] (a scoped thread) or [`SandboxCommandExt::sandbox`] (a child
+/// process, between `fork` and `exec`; the parent is never restricted). Names of variables are
+/// refused: the policy is made at compile time.
+///
+/// # The policy language
+///
+/// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
+/// comma-separated, in any order, each at most once:
+///
+/// | item | meaning |
+/// | --- | --- |
+/// | `read = PATHS` | read files and list directories beneath each path |
+/// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
+/// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
+/// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
+/// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
+/// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`]) |
+/// | `allow_signals` | allow signals to processes outside the sandbox |
+/// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
+/// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
+/// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+/// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
+/// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
+///
+/// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
+/// the name of a parameter of the annotated function (in the block form, any variable in scope)
+/// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
+/// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
+/// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
+/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
+/// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
+/// `devices`, `cpu_info`.
+///
+/// Everything not granted is denied, as far as the running kernel can enforce it: every
+/// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
+/// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+///
+/// # What failure does
+///
+/// A policy is prepared once per process, on first use: variables read, paths opened, the
+/// ruleset built. If that fails (a mandatory path that does not exist, an unset variable, a
+/// `strict` policy the kernel cannot meet) or enforcement fails (the kernel's limit of 16
+/// layers), nothing is enforced and the protected code does not run: the error ([`Error`])
+/// names the policy's function, source location and cause. A policy the kernel enforces only
+/// in part (an older kernel; no Landlock) is enforced as far as it goes, and one line on
+/// standard error says what is not, once per policy; `strict` makes that an error instead.
 pub use landlock_macros::policy;
 
 #[cfg(target_os = "linux")]
@@ -190,6 +336,75 @@ pub mod lock {
 /// It lives in its own module because Rust does not allow an attribute and a function-like
 /// macro of the same name side by side.
 pub mod block {
+    #[doc(inline)]
+    /// Runs an expression on a new scoped thread restricted by the policy written before `=>`;
+    /// the caller's thread is never restricted.
+    ///
+    /// ```
+    /// use landlock_runtime::block;
+    ///
+    /// let config = "/etc/hostname";
+    /// let text = block::sandbox!(read = "/etc" => std::fs::read_to_string(config))
+    ///     .expect("the sandbox was enforced")
+    ///     .expect("the file was read");
+    /// ```
+    ///
+    /// The value is `Result<T, landlock_runtime::Error>`: `Err` when the policy could not be
+    /// enforced, in which case the expression did not run. The expression may borrow locals, as
+    /// with [`std::thread::scope`]; a panic in it continues in the caller; `return` and `?` inside
+    /// belong to the closure it becomes. A name in the policy is any variable in scope holding
+    /// paths (`read = input`). `process` is refused: a block never restricts its caller.
+    ///
+    /// # Where it is enforced
+    ///
+    /// On the new thread only, and the threads and processes it starts; layers in force on the
+    /// calling thread apply there too.
+    ///
+    /// # The policy language
+    ///
+    /// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
+    /// comma-separated, in any order, each at most once:
+    ///
+    /// | item | meaning |
+    /// | --- | --- |
+    /// | `read = PATHS` | read files and list directories beneath each path |
+    /// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
+    /// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
+    /// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
+    /// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
+    /// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`](crate::Preset)) |
+    /// | `allow_signals` | allow signals to processes outside the sandbox |
+    /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
+    /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
+    /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+    /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+    /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`](crate::denials)) |
+    /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
+    ///
+    /// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
+    /// the name of a parameter of the annotated function (in the block form, any variable in scope)
+    /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
+    /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
+    /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
+    /// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+    /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
+    /// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+    /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
+    /// `devices`, `cpu_info`.
+    ///
+    /// Everything not granted is denied, as far as the running kernel can enforce it: every
+    /// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
+    /// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+    ///
+    /// # What failure does
+    ///
+    /// A policy is prepared once per process, on first use: variables read, paths opened, the
+    /// ruleset built. If that fails (a mandatory path that does not exist, an unset variable, a
+    /// `strict` policy the kernel cannot meet) or enforcement fails (the kernel's limit of 16
+    /// layers), nothing is enforced and the protected code does not run: the error ([`Error`](crate::Error))
+    /// names the policy's function, source location and cause. A policy the kernel enforces only
+    /// in part (an older kernel; no Landlock) is enforced as far as it goes, and one line on
+    /// standard error says what is not, once per policy; `strict` makes that an error instead.
     pub use landlock_macros::block_sandbox as sandbox;
 }
 

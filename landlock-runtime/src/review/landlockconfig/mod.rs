@@ -320,7 +320,7 @@ pub fn registered_to_json() -> String {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     }
-    let policies = crate::policies()
+    let policies = super::registry::policies()
         .into_iter()
         .map(|policy| {
             let document = export::document(policy);
