@@ -346,3 +346,16 @@ fn a_missing_argument_path_is_not_told_to_end_with_a_question_mark() {
         "{message}"
     );
 }
+
+/// A body that is one call is no redundant closure to clippy in the caller's code: the
+/// workspace's `cargo clippy --all-targets -- -D warnings` checks this very file.
+#[test]
+fn a_block_whose_body_is_one_call_runs_it() {
+    fn answer() -> u32 {
+        42
+    }
+    if !landlock_or_skip() {
+        return;
+    }
+    assert_eq!(block::sandbox!(read = "/etc" => answer()).unwrap(), 42);
+}

@@ -179,7 +179,13 @@ pub(crate) fn block(policy: &Policy, body: TokenStream) -> TokenStream {
         quote_spanned!(start=> #policy, #arguments || #body),
     );
     args.set_span(end);
-    quote_spanned!(start=> #run #args)
+    // The call is a statement of its own, where an attribute may stand: a body that is one call
+    // (`=> work()`) would otherwise be a redundant closure to clippy, in the caller's code.
+    quote_spanned!(start=> {
+        #[allow(clippy::redundant_closure)]
+        let __landlock_value = #run #args;
+        __landlock_value
+    })
 }
 
 /// `policy!(ITEMS)`: a reference to the policy's static, registered like the others.
