@@ -22,6 +22,7 @@ const SEEDS: &[&str] = &[
     r#"exec = "/usr/bin", bind = 8080, connect = "*", allow_signals, strict"#,
     r#"write = "${APP_STATE_DIR}", connect = [80, 443], bind = "*", broad"#,
     r#"exec = "/usr/bin/env", preset = ["dynamic_loader", "locale"]"#,
+    r#"read = "/srv", preset = ["dns", "tls_roots", "devices", "cpu_info"], quiet"#,
     r#"read = "$HOME/.config/app?", allow_abstract_unix_sockets, process"#,
     r#"crate = "::landlock_runtime", read = "$EXE_DIR/assets""#,
     r#"read = "$CWD""#,
@@ -104,14 +105,18 @@ fn piece() -> impl Strategy<Value = TokenStream> {
         r#""$TMP/..""#,
         r#""${""#,
         r#""/a\0b""#,
-        r#""dynamic_loader""#,
-        r#""locale""#,
         r#""::x::y""#,
         r#""a::""#,
         "[]",
         "()",
         "{}",
     ]);
+    // Every preset name, as the string a policy gives it.
+    words.extend(
+        landlock_template::PRESETS
+            .iter()
+            .map(|p| &*Box::leak(format!("\"{p}\"").into_boxed_str())),
+    );
     let words = prop::sample::select(words).prop_map(tokens);
     let strings =
         any::<String>().prop_map(|s| TokenStream::from(TokenTree::from(Literal::string(&s))));
