@@ -64,7 +64,7 @@ impl Policy {
                     })
                 })?;
                 let class = grant.class().keyword();
-                let seen = super::builder::as_the_kernel_sees(&path);
+                let seen = super::builder::lexically_normal(&path);
                 if let Some(why) = seen.to_str().and_then(|p| {
                     landlock_template::broad_resolved(class, p, home.as_deref())
                         .map(|why| why.describe(class, p))

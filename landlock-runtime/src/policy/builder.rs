@@ -244,15 +244,16 @@ impl PolicyBuilder {
     /// acknowledgement), found by the checker the macros use, in the builder's words.
     fn problems(&self) -> Vec<String> {
         let home = std::env::var("HOME").ok();
-        // Literal paths are checked as the kernel will see them: `..` and symbolic links
-        // resolved, so that `/tmp/link-to-root` or `/usr/../etc` is as broad as what it names.
+        // Literal paths are checked as the kernel will see them, `..` resolved, so that
+        // `/usr/../etc` is as broad as `/etc` (one through a symbolic link is checked where it
+        // leads when the policy is prepared).
         let literals: Vec<Option<(String, String)>> = self
             .grants
             .iter()
             .map(|g| match &g.path {
                 GrantPath::Literal(path) => Some((
                     path.to_string_lossy().into_owned(),
-                    as_the_kernel_sees(path).to_string_lossy().into_owned(),
+                    lexically_normal(path).to_string_lossy().into_owned(),
                 )),
                 _ => None,
             })
@@ -338,13 +339,10 @@ impl PolicyBuilder {
     }
 }
 
-/// `path` as the kernel will resolve it: symbolic links and `..` resolved when it exists,
-/// otherwise `.` and `..` components resolved in the text (a missing path fails later, when the
-/// policy is prepared).
-pub(crate) fn as_the_kernel_sees(path: &Path) -> std::path::PathBuf {
-    if let Ok(real) = std::fs::canonicalize(path) {
-        return real;
-    }
+/// `path` with its `.` and `..` components resolved in the text, as the kernel resolves them
+/// when no symbolic link comes first; without a system call, since arguments are bound at every
+/// call. A path through a symbolic link is checked where it leads when the policy is prepared.
+pub(crate) fn lexically_normal(path: &Path) -> std::path::PathBuf {
     let mut out = std::path::PathBuf::new();
     for component in path.components() {
         match component {
