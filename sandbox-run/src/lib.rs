@@ -265,12 +265,10 @@ impl Plan {
         if !options.explicit {
             automatic.push(Automatic::Exec(program.path.clone(), "the program"));
             for interpreter in &program.interpreters {
-                let why = if interpreter.via_env {
-                    "the program's interpreter, found in PATH by #!/usr/bin/env"
-                } else {
-                    "the program's interpreter"
-                };
-                automatic.push(Automatic::Exec(interpreter.path.clone(), why));
+                automatic.push(Automatic::Exec(
+                    interpreter.path.clone(),
+                    interpreter.named.why(),
+                ));
             }
             if !grants.has_preset(Preset::DynamicLoader) {
                 automatic.push(Automatic::Preset(Preset::DynamicLoader));

@@ -89,10 +89,14 @@ pub(crate) fn spawn_failure(
             };
             Failure::CannotExecute(message)
         }
-        _ => Failure::CannotExecute(format!(
-            "starting `{shown}` failed: {}",
-            without_origin(&error.to_string())
-        )),
+        _ => {
+            let message = without_origin(&error.to_string());
+            Failure::CannotExecute(if message.starts_with("starting ") {
+                message
+            } else {
+                format!("starting `{shown}` failed: {message}")
+            })
+        }
     }
 }
 

@@ -23,10 +23,37 @@ pub(crate) struct Program {
 /// An interpreter a program needs, and how it was found.
 #[derive(Debug)]
 pub(crate) struct Interpreter {
+    /// Its path.
     pub path: PathBuf,
-    /// `#!` names it, or `#!/usr/bin/env NAME` finds it in `PATH`.
-    pub via_env: bool,
+    /// How the program names it.
+    pub named: Named,
 }
+
+/// How a program names its interpreter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Named {
+    /// On its `#!` line.
+    Shebang,
+    /// As `#!/usr/bin/env NAME`: NAME, found in the program's `PATH`.
+    Env,
+    /// Not at all: a file that is neither ELF nor `#!` is run by `/bin/sh` (the C library's
+    /// `execvp` does so when the kernel does not know the format).
+    Shell,
+}
+
+impl Named {
+    /// Why the interpreter is granted, for `--print-policy`.
+    pub(crate) fn why(self) -> &'static str {
+        match self {
+            Named::Shebang => "the program's interpreter",
+            Named::Env => "the program's interpreter, found in PATH by #!/usr/bin/env",
+            Named::Shell => "the shell that runs a program without #! or ELF header",
+        }
+    }
+}
+
+/// The shell the C library runs a file of unknown format with.
+const SHELL: &str = "/bin/sh";
 
 /// How many `#!` interpreters are followed (the kernel follows at most 4 more).
 const INTERPRETER_DEPTH: usize = 5;
@@ -65,7 +92,7 @@ impl Program {
             }
             interpreters.push(Interpreter {
                 path: named.clone(),
-                via_env: false,
+                named: Named::Shebang,
             });
             script = named;
             let Some(name) = env_program(&line) else {
@@ -81,11 +108,18 @@ impl Program {
             })?;
             interpreters.push(Interpreter {
                 path: found.clone(),
-                via_env: true,
+                named: Named::Env,
             });
             script = found;
         }
-        let elf = is_elf(&script);
+        if interpreters.is_empty() && !is_elf(&script) {
+            interpreters.push(Interpreter {
+                path: SHELL.into(),
+                named: Named::Shell,
+            });
+        }
+        // What the kernel finally starts: the last interpreter, or the program.
+        let elf = is_elf(interpreters.last().map_or(&path, |i| &i.path));
         Ok(Program {
             path,
             interpreters,

@@ -1624,6 +1624,15 @@ fn a_program_that_could_never_run_is_not_blamed_on_the_sandbox() {
             && !ran.stderr.contains("--ignore-missing"),
         "{ran:?}"
     );
+    // A file without `#!` is run by /bin/sh, as the C library does (env(1) too): granted.
+    let bare = d.script("bare", "");
+    std::fs::write(&bare, "echo bare\n").unwrap();
+    let ran = sandbox_run(&["--", &bare]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "bare\n"),
+        "{ran:?}"
+    );
     // A file that is not executable earlier in PATH is passed over, as a shell does.
     d.file("first/tool", "#!/bin/sh\necho first\n");
     d.script("second/tool", "echo second");
