@@ -339,13 +339,17 @@ impl Session<'_> {
         Ok((grants.policy(broad)?, broad))
     }
 
+    /// `Err` once a signal asked the runner to stop: learning ends with it.
+    fn stopped(&self) -> Result<(), Failure> {
+        match self.supervisor.stopped_by() {
+            Some(signal) => Err(Failure::Stopped(signal)),
+            None => Ok(()),
+        }
+    }
+
     /// One run under `policy`: how it ended, and what its denials call for.
     fn run(&mut self, policy: &'static Policy) -> Result<(Ended, usize, Findings), Failure> {
-        if let Some(signal) = self.supervisor.stopped_by() {
-            return Err(Failure::Setup(format!(
-                "learning stopped by signal {signal}"
-            )));
-        }
+        self.stopped()?;
         let ended = match self.plan.start(policy, &self.supervisor, true)? {
             Ok(status) => Ended::Status(status),
             Err(message) => Ended::NotStarted(message),
@@ -406,11 +410,7 @@ impl Session<'_> {
 
     /// The status of a run without sandbox.
     fn reference(&self) -> Result<Ended, Failure> {
-        if let Some(signal) = self.supervisor.stopped_by() {
-            return Err(Failure::Setup(format!(
-                "learning stopped by signal {signal}"
-            )));
-        }
+        self.stopped()?;
         let child = self.plan.command(true).spawn().map_err(|e| {
             Failure::CannotExecute(format!(
                 "starting `{}` without a sandbox failed: {e}",
@@ -492,6 +492,7 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
     let reference = session.reference()?;
     let (policy, broad) = session.policy(&learning.learned)?;
     let (ended, _, mut last) = session.run(policy)?;
+    session.stopped()?;
     learning
         .impossible
         .extend(std::mem::take(&mut last.impossible));

@@ -44,6 +44,8 @@ enum Failure {
     CannotExecute(String),
     /// The program was not found: 127.
     NotFound(String),
+    /// The runner was asked to stop by signal N (and passed it on): 128+N.
+    Stopped(i32),
 }
 
 impl Failure {
@@ -53,12 +55,14 @@ impl Failure {
             Failure::Setup(_) => 125,
             Failure::CannotExecute(_) => 126,
             Failure::NotFound(_) => 127,
+            Failure::Stopped(signal) => (128 + signal) as u8,
         }
     }
 
-    fn message(&self) -> &str {
+    fn message(&self) -> String {
         match self {
-            Failure::Setup(m) | Failure::CannotExecute(m) | Failure::NotFound(m) => m,
+            Failure::Setup(m) | Failure::CannotExecute(m) | Failure::NotFound(m) => m.clone(),
+            Failure::Stopped(signal) => format!("stopped by signal {signal}"),
         }
     }
 }
@@ -134,12 +138,12 @@ fn run(options: &Options) -> Result<u8, Failure> {
         return Ok(0);
     }
     // Dropped after the run, on every path: the denials still on their way are printed.
-    let _printer = match options.log_denials {
-        true => Some(denials::Printer::start(
-            landlock_runtime::denials::watch()
-                .map_err(|e| messages::watch_error("--log-denials", &e))?,
-        )),
-        false => None,
+    let _printer = if options.log_denials {
+        let watcher = landlock_runtime::denials::watch()
+            .map_err(|e| messages::watch_error("--log-denials", &e))?;
+        Some(denials::Printer::start(watcher))
+    } else {
+        None
     };
     let supervisor = Supervisor::new()
         .map_err(|e| Failure::Setup(format!("catching the signals to pass on: {e}")))?;

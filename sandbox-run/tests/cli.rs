@@ -1808,6 +1808,50 @@ fn signals_to_the_runner_are_passed_on_to_the_program() {
     assert_eq!(rest, "got TERM\n");
 }
 
+/// A signal that stops the runner while it learns stops the learning: the program gets it, and
+/// no further run starts.
+#[test]
+fn a_signal_stops_learning() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-stop");
+    let ready = d.path("ready");
+    // The program's streams are on /dev/null while learning: it says it is ready with a file.
+    let script = format!(
+        "trap 'exit 3' TERM; touch {ready}; i=0; while [ $i -lt 300 ]; do sleep 0.1 & wait $!; i=$((i+1)); done"
+    );
+    let runner = Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args([
+            "--learn", "--exec", "/usr/bin", "--preset", "devices", "--write",
+        ])
+        .arg(d.path(""))
+        .args(["--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !d.at("ready").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the program never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = runner.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sandbox_run: stopped by signal 15"),
+        "{out:?}"
+    );
+}
+
 // --- Denials, continued --------------------------------------------------------------------
 
 #[test]
