@@ -17,10 +17,11 @@ Paths:
 
 Automatic grants:
   Unless --explicit, the program gets exec on itself (and on the interpreters of a #! script,
-  #!/usr/bin/env NAME included) and the dynamic_loader preset; --print-policy shows them. The
+  #!/usr/bin/env NAME included; on /bin/sh for a file with neither #! nor an ELF header, which
+  the C library runs with it) and the dynamic_loader preset; --print-policy shows them. The
   loader runs any ELF file it can read (`ld.so FILE`), and Landlock does not check what is
   mapped executable: where the loader is granted, a directory granted only --read or --write
-  is not protected from running the ELF files in it.
+  is not protected from running the ELF files in it (--exec limits execve, not what code runs).
 
 Learning:
   --learn runs PROGRAM several times, once without a sandbox (to know the status it ends with),
@@ -95,7 +96,8 @@ pub(crate) struct Options {
     #[arg(long)]
     pub broad: bool,
 
-    /// Grant only what the options say: no exec on the program, no dynamic_loader preset
+    /// Grant only what the options say: no exec on the program or its interpreters, no
+    /// dynamic_loader preset (the loader runs any ELF file it can read)
     #[arg(long)]
     pub explicit: bool,
 
