@@ -1523,6 +1523,33 @@ fn learning_under_explicit_learns_exec_on_the_program_and_its_loader() {
     );
 }
 
+/// A learned path that the policy language would read otherwise (a trailing `?` makes a path
+/// optional) is left out of `#[sandbox(...)]` and said apart; the options keep it, quoted.
+#[test]
+fn learning_a_path_the_policy_language_cannot_write_says_so() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-literal");
+    let odd = d.file("what?", "odd\n");
+    let ran = learning(&[], &["cat", &odd], &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "// not in the two forms below: read `{odd}`, a path the policy language cannot write literally; grant it with the builder's `read_path`"
+        )) && !ran.stdout.contains(&format!("\"{odd}\"")),
+        "{ran:?}"
+    );
+    let line = last_line(&ran);
+    assert!(line.contains(&format!("--read '{odd}'")), "{line}");
+    let ran = rerun(&line, &["cat", &odd], &d.0);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "odd\n"),
+        "{ran:?}"
+    );
+}
+
 #[test]
 fn learning_errors_speak_of_options() {
     if !landlock() || !audit() {
