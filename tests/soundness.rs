@@ -336,8 +336,10 @@ fn a_path_that_leads_to_a_broad_place_is_as_broad_as_that_place() {
     let literal = Policy::builder("t").read_path(&link).build().unwrap();
     let err = literal.prepare().unwrap_err().to_string();
     assert!(
-        err.contains(&format!("`{}` leads to `/` through a symbolic link", link.display()))
-            && err.contains("grants read on the whole filesystem"),
+        err.contains(&format!(
+            "`{}` leads to `/` through a symbolic link",
+            link.display()
+        )) && err.contains("grants read on the whole filesystem"),
         "{err}"
     );
     // A template through the same link, likewise.

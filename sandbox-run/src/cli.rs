@@ -4,17 +4,29 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-/// The exit statuses and examples, after the options in `--help`.
+/// The paths, the automatic grants, the exit statuses and examples, after the options in
+/// `--help`.
 const AFTER_HELP: &str = "\
 Paths:
   A path is taken as typed; a relative one is made absolute against the current directory.
   One that starts with $ is a template of the policy language: $HOME, $TMP, $CWD, ${NAME}, read
-  from this runner's environment, and a trailing ? makes it optional. Options that take paths,
-  ports or presets take comma-separated lists too, and may be repeated. A path under both
-  --write and --exec gets both.
+  from this runner's environment, and a trailing ? makes it optional. A value with commas is
+  a list (--read a,b), unless a file has that whole name (a file named `a,b`); each part of a
+  list must exist, unless --ignore-missing. Options may be repeated. A path under both --write
+  and --exec gets both. landrun's --ro, --rw, --rox and --rwx are accepted too.
 
-Unless --explicit, the program gets exec on itself (and on the interpreter of a #! script) and
-the dynamic_loader preset: --print-policy shows these as automatic.
+Automatic grants:
+  Unless --explicit, the program gets exec on itself (and on the interpreters of a #! script,
+  #!/usr/bin/env NAME included; on /bin/sh for a file with neither #! nor an ELF header, which
+  the C library runs with it) and the dynamic_loader preset; --print-policy shows them. The
+  loader runs any ELF file it can read (`ld.so FILE`), and Landlock does not check what is
+  mapped executable: where the loader is granted, a directory granted only --read or --write
+  is not protected from running the ELF files in it (--exec limits execve, not what code runs).
+
+Learning:
+  --learn runs PROGRAM several times, once without a sandbox (to know the status it ends with),
+  with its standard streams on /dev/null: learn on inputs whose side effects may be repeated.
+  It never grants a broad path (/, $HOME, a top-level directory) unless --broad is given.
 
 Policy files:
   --config takes a landlockconfig file (JSON or TOML, the Landlock project's format, as island
@@ -29,6 +41,8 @@ Exit statuses (as env(1) and timeout(1) use them):
   127      the program was not found
   128+N    the program was ended by signal N
   other    the program's own status
+  With --learn: 0 when the learned policy is verified, 1 when it is not (125, 126, 127 as above).
+  SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the runner are passed on to the program.
 
 Examples:
   sandbox_run --read /etc -- cat /etc/hostname
@@ -44,18 +58,22 @@ Examples:
     after_help = AFTER_HELP,
     override_usage = "sandbox_run [OPTIONS] [--] PROGRAM [ARGS]..."
 )]
-pub struct Options {
+pub(crate) struct Options {
     /// Allow reading files and listing directories beneath PATH
-    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    #[arg(long, alias = "ro", value_name = "PATH")]
     pub read: Vec<OsString>,
 
     /// Allow read, and creating, writing, truncating, removing, renaming beneath PATH
-    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    #[arg(long, alias = "rw", value_name = "PATH")]
     pub write: Vec<OsString>,
 
     /// Allow read, and executing beneath PATH
-    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    #[arg(long, alias = "rox", value_name = "PATH")]
     pub exec: Vec<OsString>,
+
+    /// landrun's --rwx: --write and --exec on PATH
+    #[arg(long, value_name = "PATH", hide = true)]
+    pub rwx: Vec<OsString>,
 
     /// Start from the policy of a landlockconfig FILE (JSON or TOML); the options add to it
     #[arg(long, value_name = "FILE", conflicts_with = "learn")]
@@ -65,7 +83,7 @@ pub struct Options {
     #[arg(long, value_name = "PORT", value_delimiter = ',')]
     pub connect: Vec<String>,
 
-    /// Allow TCP bind to PORT (or * for any port)
+    /// Allow TCP bind to PORT (or * for any port, which binding port 0 needs)
     #[arg(long, value_name = "PORT", value_delimiter = ',')]
     pub bind: Vec<String>,
 
@@ -89,7 +107,8 @@ pub struct Options {
     #[arg(long)]
     pub broad: bool,
 
-    /// Grant only what the options say: no exec on the program, no dynamic_loader preset
+    /// Grant only what the options say: no exec on the program or its interpreters, no
+    /// dynamic_loader preset (the loader runs any ELF file it can read)
     #[arg(long)]
     pub explicit: bool,
 
@@ -106,24 +125,29 @@ pub struct Options {
     pub env: Vec<OsString>,
 
     /// Print what the sandbox grants (automatic grants included), and exit without running
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["log_denials", "learn"])]
     pub print_policy: bool,
 
     /// Print the policy as a landlockconfig document (json or toml), and exit without running
-    #[arg(long, value_name = "FORMAT", value_parser = ["json", "toml"], conflicts_with = "learn")]
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "toml"], conflicts_with_all = ["learn", "print_policy", "log_denials"])]
     pub export: Option<String>,
 
-    /// Print the program's denials as they happen (needs CAP_AUDIT_READ and audit on)
-    #[arg(long)]
+    /// Print the program's denials as they happen (needs root: CAP_AUDIT_READ; and audit on)
+    #[arg(long, conflicts_with = "learn")]
     pub log_denials: bool,
 
-    /// Learn the narrowest policy the program needs from its denials, and print it
+    /// Learn the narrowest policy the program needs from its denials, and print it; runs
+    /// PROGRAM several times, once without a sandbox (needs root, as --log-denials)
     #[arg(long)]
     pub learn: bool,
 
+    /// With --learn, grant a directory instead of more than 8 files denied in it
+    #[arg(long, requires = "learn")]
+    pub learn_directories: bool,
+
     /// Print the policy changes a learning file suggests (a program run with
     /// LANDLOCK_SANDBOX_LEARN=FILE records its sandboxes' denials there), and exit
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["learn", "print_policy", "log_denials", "command"])]
     pub suggest: Option<OsString>,
 
     /// Turn the kernel's audit on (as auditctl -e 1; root), so that denials are reported
@@ -138,7 +162,7 @@ pub struct Options {
 impl Options {
     /// Parses `args` (the program name first); `Err` is the message and the status to exit
     /// with (0 for `--help` and `--version`, 125 for a mistake).
-    pub fn parse_from_args(
+    pub(crate) fn parse_from_args(
         args: impl IntoIterator<Item = OsString>,
     ) -> Result<Options, (String, u8)> {
         Options::try_parse_from(args).map_err(|e| {

@@ -1,41 +1,51 @@
-//! Denials: printing a program's as they happen (`--log-denials`), and learning the narrowest
-//! policy it needs from them (`--learn`).
+//! `--learn`: the narrowest policy a program needs, learned from its denials.
 //!
-//! Learning runs the program under a policy that grants what the options grant (and, unless
-//! `--explicit`, exec on the program and the `dynamic_loader` preset), adds the narrowest
-//! grant that covers each denial, and runs it again, until a run has no new denial (at most
-//! [`ROUNDS`] runs). Then it runs the program once without a sandbox, to know the status it
-//! ends with, and a final time under exactly the learned policy, which must have no denial and
-//! end with that status. The program runs several times, with its standard streams on
-//! `/dev/null`: learn on inputs whose side effects may be repeated.
+//! Learning runs the program under the policy of the options (the same grants a run would
+//! have, automatic ones included), adds the narrowest grant that covers each denial, and runs
+//! it again, until the grants stop changing (at most [`ROUNDS`] runs). Then it runs the program
+//! once without a sandbox, to know the status it ends with, and a final time under exactly the
+//! learned policy: the policy is verified when that run has no denial a grant could allow and
+//! ends as the run without a sandbox did (the same code, or the same signal). The program runs
+//! with its standard streams on `/dev/null`: learn on inputs whose side effects may be
+//! repeated.
 //!
 //! The narrowest grant for a denial on a path is the file itself. A directory is granted when
-//! the program lists it (`read_dir`), creates or removes entries in it (the kernel names the
-//! directory), or is denied more than [`FILES_PER_DIRECTORY`] files directly in it. A path
-//! that one of the presets covers on this machine (the loader and libraries:
-//! `dynamic_loader`; locale data: `locale`; the resolver's files: `dns`; certificates:
-//! `tls_roots`; `/dev/null` and its kin: `devices`; cgroup and CPU files: `cpu_info`) is
-//! granted through that preset, a reviewed name, instead of path by path.
+//! the program lists it (`read_dir`) or creates or removes entries in it (the kernel names the
+//! directory); and, with `--learn-directories`, when more than [`FILES_PER_DIRECTORY`] files
+//! directly in it are denied. A path that one of the presets covers on this machine (the loader
+//! and libraries: `dynamic_loader`; locale data: `locale`; the resolver's files: `dns`;
+//! certificates: `tls_roots`; `/dev/null` and its kin: `devices`; cgroup and CPU files:
+//! `cpu_info`) is granted through that preset, a reviewed name, instead of path by path.
+//!
+//! A grant that would be broad (`/`, the home directory or one above it, a top-level
+//! directory but `/tmp`, or one the library calls broad) is never learned unless `--broad` was
+//! given: it is reported, left out, and the policy is then not verified.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use landlock_runtime::denials::{Access, Denial, Object, Watcher};
-use landlock_runtime::{Class, Policy, Preset, SandboxCommandExt};
+use landlock_runtime::{Class, Policy, Preset};
 
-use crate::{DRAIN, Failure, Options, quietly};
+use crate::cli::Options;
+use crate::denials::{DRAIN, PER_PROCESS, ours, per_process};
+use crate::grants::{Grants, Target, quote};
+use crate::supervise::Supervisor;
+use crate::{Automatic, Failure, Plan, messages, print_out};
 
 /// Runs at most, without counting the run without sandbox and the final check.
-pub(crate) const ROUNDS: usize = 12;
+const ROUNDS: usize = 12;
 
-/// Files denied directly in one directory beyond which the directory is granted instead.
-pub(crate) const FILES_PER_DIRECTORY: usize = 8;
+/// Files denied directly in one directory beyond which `--learn-directories` grants the
+/// directory instead.
+const FILES_PER_DIRECTORY: usize = 8;
+
+/// The status `--learn` exits with when the learned policy is not verified.
+const NOT_VERIFIED: u8 = 1;
 
 /// The presets a learned policy may use, in the order they are tried.
 const PRESETS: [Preset; 6] = [
@@ -47,119 +57,71 @@ const PRESETS: [Preset; 6] = [
     Preset::CpuInfo,
 ];
 
-/// Whether a denial is of the runner's policy (its sandbox's function is `sandbox_run`).
-fn ours(denial: &Denial) -> bool {
-    denial
-        .sandbox
-        .as_ref()
-        .is_some_and(|a| a.origin.function() == "sandbox_run")
-}
-
-/// A thread that prints the program's denials as they happen.
-pub(crate) struct Printer {
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-/// Prints, on standard error, each denial of the runner's policy once.
-pub(crate) fn print_denials(mut watcher: Watcher, _policy: &'static Policy) -> Printer {
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopping = stop.clone();
-    let thread = std::thread::spawn(move || {
-        let mut seen = BTreeSet::new();
-        let mut quiet_since = None;
-        loop {
-            match watcher.next_timeout(Duration::from_millis(50)) {
-                Some(denial) if ours(&denial) => {
-                    quiet_since = None;
-                    if seen.insert(denial.to_string()) {
-                        // One write, so that the line does not interleave with the
-                        // program's own output on the same standard error.
-                        let text = format!("sandbox_run: {}\n", line(&denial));
-                        let _ = std::io::stderr().lock().write_all(text.as_bytes());
-                    }
-                }
-                Some(_) => {}
-                None if stopping.load(Ordering::Acquire) => {
-                    let since = *quiet_since.get_or_insert_with(Instant::now);
-                    if since.elapsed() >= DRAIN {
-                        return;
-                    }
-                }
-                None => {}
-            }
-        }
-    });
-    Printer { stop, thread }
-}
-
-impl Printer {
-    /// Waits for the denials still on their way, then stops.
-    pub(crate) fn finish(self) {
-        self.stop.store(true, Ordering::Release);
-        let _ = self.thread.join();
-    }
-}
-
-/// A denial, for the command line: what was denied, and the option that would allow it.
-fn line(denial: &Denial) -> String {
-    let accesses: Vec<String> = denial.accesses.iter().map(|a| a.to_string()).collect();
-    let mut out = format!("denied {} on {}", accesses.join(","), denial.object);
-    if let Some(pid) = denial.pid {
-        let _ = write!(out, " (pid {pid}");
-        if let Some(exe) = &denial.exe {
-            let _ = write!(out, ", {}", exe.display());
-        }
-        out.push(')');
-    }
-    let allow: Vec<String> = denial.allow().iter().map(option_for).collect();
-    if !allow.is_empty() {
-        let _ = write!(out, ": allow it with {}", allow.join(" "));
-    }
-    out
-}
-
-/// The option that says what an allow item of the policy language says.
-fn option_for(allow: &landlock_runtime::denials::Allow) -> String {
-    use landlock_runtime::denials::Allow;
-    match allow {
-        Allow::Grant { class, path } => format!("--{} {}", class.keyword(), quote(path)),
-        Allow::Connect(port) => format!("--connect {port}"),
-        Allow::Bind(port) => format!("--bind {port}"),
-        Allow::AllowSignals => "--allow-signals".into(),
-        Allow::AllowAbstractUnixSockets => "--allow-abstract-unix-sockets".into(),
-        other => other.to_string(),
-    }
-}
-
-/// A path as a shell reads it back: as it is when plain, in single quotes otherwise.
-fn quote(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c))
-    {
-        text.into_owned()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
-}
-
-/// One item of a learned policy.
+/// One grant of a learned policy.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Item {
     Path(PathBuf, Class),
     Preset(Preset),
     Connect(u16),
     Bind(u16),
+    /// `--bind '*'`: binding port 0 (an ephemeral port) needs it.
+    BindAny,
     AllowSignals,
     AllowAbstractUnixSockets,
+}
+
+impl Item {
+    /// The item as an option, for messages.
+    fn option(&self) -> String {
+        match self {
+            Item::Path(path, class) => format!("--{} {}", class.keyword(), quote(path.as_os_str())),
+            Item::Preset(p) => format!("--preset {}", p.name()),
+            Item::Connect(port) => format!("--connect {port}"),
+            Item::Bind(port) => format!("--bind {port}"),
+            Item::BindAny => "--bind '*'".into(),
+            Item::AllowSignals => "--allow-signals".into(),
+            Item::AllowAbstractUnixSockets => "--allow-abstract-unix-sockets".into(),
+        }
+    }
+}
+
+/// `base` with `items` added.
+fn grants_with(base: &Grants, items: &BTreeSet<Item>) -> Grants {
+    let mut grants = base.clone();
+    for item in items {
+        match item {
+            Item::Path(path, class) => grants.add_path(*class, Target::Literal(path.clone())),
+            Item::Preset(p) => grants.add_preset(*p),
+            Item::Connect(port) => {
+                grants.connect.listed.insert(*port);
+            }
+            Item::Bind(port) => {
+                grants.bind.listed.insert(*port);
+            }
+            Item::BindAny => grants.bind.any = true,
+            Item::AllowSignals => grants.allow_signals = true,
+            Item::AllowAbstractUnixSockets => grants.allow_abstract_unix_sockets = true,
+        }
+    }
+    grants
+}
+
+/// What the denials of one run call for.
+#[derive(Debug, Default)]
+struct Findings {
+    /// The narrowest items that allow them.
+    items: BTreeSet<Item>,
+    /// Denials no grant allows, in words.
+    impossible: BTreeSet<String>,
+    /// Directories granted for the files in them (`--learn-directories`), in words.
+    widened: BTreeSet<String>,
 }
 
 /// What the presets cover on this machine: each preset's paths as prepared here.
 struct PresetPaths(Vec<(Preset, Vec<(Class, PathBuf)>)>);
 
 impl PresetPaths {
+    /// The presets' paths that exist here, symbolic links resolved.
     fn here() -> PresetPaths {
         PresetPaths(
             PRESETS
@@ -193,6 +155,7 @@ impl PresetPaths {
     }
 }
 
+/// `path` as the kernel sees it: symbolic links resolved, when it exists.
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -203,36 +166,26 @@ fn includes(class: Class, wanted: Class) -> bool {
 }
 
 /// The narrowest items that cover `denials` (see the module's documentation).
-fn narrowest(denials: &[Denial], presets: &PresetPaths) -> (BTreeSet<Item>, Vec<String>) {
-    let denied: Vec<(&[Access], &Object)> = denials
-        .iter()
-        .map(|d| (d.accesses.as_slice(), &d.object))
-        .collect();
-    narrowest_of(&denied, presets)
-}
-
-/// [`narrowest`], on what each denial denied and on what.
-fn narrowest_of(
+fn narrowest(
     denials: &[(&[Access], &Object)],
     presets: &PresetPaths,
-) -> (BTreeSet<Item>, Vec<String>) {
-    let mut items = BTreeSet::new();
-    let mut impossible = Vec::new();
-    // Files directly in a directory, by class, to tell when the directory is the narrower
-    // grant.
+    directories: bool,
+) -> Findings {
+    let mut found = Findings::default();
+    // Files directly in a directory, by class, for --learn-directories.
     let mut files: BTreeMap<(PathBuf, Class), BTreeSet<PathBuf>> = BTreeMap::new();
     for (accesses, object) in denials {
         for access in *accesses {
             match (access, *object) {
                 (Access::Fs(_), Object::Path(path)) if per_process(path) => {
-                    impossible.push(format!(
-                        "{access} on {object}: a file of one process, which no rule made before the process exists can name (only a grant of all of `/proc` would allow it)"
-                    ));
+                    found
+                        .impossible
+                        .insert(format!("{access} on {object}: {PER_PROCESS}"));
                 }
                 (Access::Fs(_), Object::Path(path)) => {
                     let class = access.class().unwrap_or(Class::Read);
                     if let Some(preset) = presets.covering(path, class) {
-                        items.insert(Item::Preset(preset));
+                        found.items.insert(Item::Preset(preset));
                         continue;
                     }
                     // read_dir, and creating or removing an entry, name a directory.
@@ -243,63 +196,89 @@ fn narrowest_of(
                         )
                     ) && !path.is_dir();
                     match path.parent() {
-                        Some(parent) if is_file => {
+                        Some(parent) if is_file && directories => {
                             files
                                 .entry((parent.to_path_buf(), class))
                                 .or_default()
                                 .insert(path.clone());
                         }
                         _ => {
-                            items.insert(Item::Path(path.clone(), class));
+                            found.items.insert(Item::Path(path.clone(), class));
                         }
                     }
                 }
                 (Access::ConnectTcp, Object::Port(Some(port))) => {
-                    items.insert(Item::Connect(*port));
+                    found.items.insert(Item::Connect(*port));
                 }
                 (Access::BindTcp, Object::Port(Some(port))) => {
-                    items.insert(Item::Bind(*port));
+                    found.items.insert(Item::Bind(*port));
+                }
+                (Access::BindTcp, Object::Port(None)) => {
+                    found.items.insert(Item::BindAny);
                 }
                 (Access::Signal, _) => {
-                    items.insert(Item::AllowSignals);
+                    found.items.insert(Item::AllowSignals);
                 }
                 (Access::AbstractUnixSocket, _) => {
-                    items.insert(Item::AllowAbstractUnixSockets);
+                    found.items.insert(Item::AllowAbstractUnixSockets);
                 }
-                _ => impossible.push(format!("{access} on {object}")),
+                _ => {
+                    found.impossible.insert(format!("{access} on {object}"));
+                }
             }
         }
     }
     for ((directory, class), paths) in files {
-        if paths.len() > FILES_PER_DIRECTORY {
-            items.insert(Item::Path(directory, class));
+        if paths.len() > FILES_PER_DIRECTORY && too_wide(&directory).is_none() {
+            found.widened.insert(format!(
+                "--{} {} instead of the {} files denied in it (--learn-directories)",
+                class.keyword(),
+                quote(directory.as_os_str()),
+                paths.len()
+            ));
+            found.items.insert(Item::Path(directory, class));
         } else {
-            items.extend(paths.into_iter().map(|p| Item::Path(p, class)));
+            found
+                .items
+                .extend(paths.into_iter().map(|p| Item::Path(p, class)));
         }
     }
-    (items, impossible)
+    found
 }
 
-/// Whether `path` is in the `/proc` directory of one process or thread (`/proc/PID/...`),
-/// whose inodes exist only as long as that process does.
-fn per_process(path: &Path) -> bool {
-    let mut components = path.components().skip(1);
-    matches!(components.next(), Some(c) if c.as_os_str() == "proc")
-        && components.next().is_some_and(|c| {
-            let name = c.as_os_str().as_encoded_bytes();
-            name == b"self" || name == b"thread-self" || name.iter().all(u8::is_ascii_digit)
-        })
+/// Why a grant on the directory `path` is too wide to be learned without `--broad`: the whole
+/// filesystem, the home directory or a directory above it, or a top-level directory (but
+/// `/tmp`).
+fn too_wide(path: &Path) -> Option<&'static str> {
+    if !path.is_dir() {
+        return None;
+    }
+    if path == Path::new("/") {
+        return Some("the whole filesystem");
+    }
+    if let Some(home) = std::env::var_os("HOME")
+        && Path::new(&home).starts_with(path)
+    {
+        return Some("the home directory, or a directory that holds it");
+    }
+    let top_level = path.parent() == Some(Path::new("/"));
+    (top_level && path != Path::new("/tmp")).then_some("a top-level directory")
 }
 
-/// Drops items another item covers: a path beneath a directory granted with a class that
-/// includes its own, and `read` on a path also granted wider.
-fn tidy(items: &BTreeSet<Item>) -> BTreeSet<Item> {
+/// Drops items another item, or a path the options grant, covers: a path beneath a directory
+/// granted with a class that includes its own, and `read` on a path also granted wider.
+fn tidy(items: &BTreeSet<Item>, base: &Grants) -> BTreeSet<Item> {
+    let granted = base.paths.iter().filter_map(|(c, t)| match t {
+        Target::Literal(p) => Some((p, *c)),
+        Target::Template(_) => None,
+    });
     let paths: Vec<(&PathBuf, Class)> = items
         .iter()
         .filter_map(|i| match i {
             Item::Path(p, c) => Some((p, *c)),
             _ => None,
         })
+        .chain(granted)
         .collect();
     items
         .iter()
@@ -316,309 +295,392 @@ fn tidy(items: &BTreeSet<Item>) -> BTreeSet<Item> {
         .collect()
 }
 
-/// The policy of `items`.
-fn policy_of(items: &BTreeSet<Item>, broad: bool) -> Result<&'static Policy, String> {
-    let mut builder = Policy::builder("sandbox_run");
-    for item in items {
-        builder = match item {
-            Item::Path(path, Class::Read) => builder.read_path(path),
-            Item::Path(path, Class::Write) => builder.write_path(path),
-            Item::Path(path, Class::Exec) => builder.exec_path(path),
-            Item::Preset(p) => builder.preset(*p),
-            Item::Connect(port) => builder.connect(*port),
-            Item::Bind(port) => builder.bind(*port),
-            Item::AllowSignals => builder.allow_signals(),
-            Item::AllowAbstractUnixSockets => builder.allow_abstract_unix_sockets(),
+/// How one run of the program ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ended {
+    /// With this status.
+    Status(ExitStatus),
+    /// The kernel refused to start it (the message says what the policy lacks).
+    NotStarted(String),
+}
+
+impl Ended {
+    /// `0`, `signal 15`, `not started`.
+    fn shown(&self) -> String {
+        match self {
+            Ended::Status(status) => match (status.code(), status.signal()) {
+                (Some(code), _) => code.to_string(),
+                (None, Some(signal)) => format!("signal {signal}"),
+                _ => format!("{status}"),
+            },
+            Ended::NotStarted(_) => "not started".into(),
+        }
+    }
+}
+
+/// A learning session: the plan, the watcher of its denials, the supervisor of its runs.
+struct Session<'a> {
+    plan: &'a Plan,
+    watcher: Watcher,
+    supervisor: Supervisor,
+    presets: PresetPaths,
+    /// The options' grants and the automatic ones, as the learning starts.
+    base: Grants,
+    directories: bool,
+    broad: bool,
+}
+
+impl Session<'_> {
+    /// The policy of `items` on top of the base: acknowledged broad only when it needs it and
+    /// `--broad` was given.
+    fn policy(&self, items: &BTreeSet<Item>) -> Result<(&'static Policy, bool), Failure> {
+        let grants = grants_with(&self.base, items);
+        let broad = self.broad && grants.needs_broad();
+        Ok((grants.policy(broad)?, broad))
+    }
+
+    /// `Err` once a signal asked the runner to stop: learning ends with it.
+    fn stopped(&self) -> Result<(), Failure> {
+        match self.supervisor.stopped_by() {
+            Some(signal) => Err(Failure::Stopped(signal)),
+            None => Ok(()),
+        }
+    }
+
+    /// One run under `policy`: how it ended, and what its denials call for.
+    fn run(&mut self, policy: &'static Policy) -> Result<(Ended, usize, Findings), Failure> {
+        self.stopped()?;
+        let ended = match self.plan.start(policy, &self.supervisor, true)? {
+            Ok(status) => Ended::Status(status),
+            Err(message) => Ended::NotStarted(message),
         };
+        let mut denials: Vec<Denial> = Vec::new();
+        let mut last = Instant::now();
+        while last.elapsed() < DRAIN {
+            if let Some(denial) = self.watcher.next_timeout(Duration::from_millis(50))
+                && ours(&denial)
+            {
+                last = Instant::now();
+                denials.push(denial);
+            }
+        }
+        let denied: Vec<(&[Access], &Object)> = denials
+            .iter()
+            .map(|d| (d.accesses.as_slice(), &d.object))
+            .collect();
+        let findings = narrowest(&denied, &self.presets, self.directories);
+        Ok((ended, denials.len(), findings))
     }
-    if broad {
-        builder = builder.broad();
+
+    /// The items of `found` that may be learned; the others, too wide without `--broad`,
+    /// described in `refused`.
+    fn admissible(
+        &self,
+        learned: &BTreeSet<Item>,
+        found: &BTreeSet<Item>,
+        refused: &mut BTreeSet<String>,
+    ) -> BTreeSet<Item> {
+        let broad_now = grants_with(&self.base, learned).needs_broad();
+        found
+            .iter()
+            .filter(|item| {
+                if self.broad {
+                    return true;
+                }
+                let why = match item {
+                    Item::Path(path, _) => too_wide(path),
+                    _ => None,
+                };
+                let why = why.or_else(|| {
+                    let with: BTreeSet<Item> = learned.iter().chain([*item]).cloned().collect();
+                    (!broad_now && grants_with(&self.base, &with).needs_broad())
+                        .then_some("a broad grant (as the policy language calls it)")
+                });
+                match why {
+                    Some(why) => {
+                        refused.insert(format!("{} ({why})", item.option()));
+                        false
+                    }
+                    None => true,
+                }
+            })
+            .cloned()
+            .collect()
     }
-    let policy = builder.build().map_err(|e| e.to_string())?;
-    let policy: &'static Policy = Box::leak(Box::new(policy));
-    policy.prepare().map_err(|e| e.to_string())?;
-    Ok(policy)
+
+    /// The status of a run without sandbox.
+    fn reference(&self) -> Result<Ended, Failure> {
+        self.stopped()?;
+        let child = self.plan.command(true).spawn().map_err(|e| {
+            Failure::CannotExecute(format!(
+                "starting `{}` without a sandbox failed: {e}",
+                self.plan.program.path.display()
+            ))
+        })?;
+        let status = self
+            .supervisor
+            .wait(child)
+            .map_err(|e| Failure::Setup(format!("waiting for the program: {e}")))?;
+        Ok(Ended::Status(status))
+    }
 }
 
-/// Whether `items` hold a broad grant (the whole filesystem, or write on a home or system
-/// tree), which the policy then acknowledges.
-fn is_broad(items: &BTreeSet<Item>) -> bool {
-    let home = std::env::var("HOME").ok();
-    items.iter().any(|item| match item {
-        Item::Path(path, class) => path.to_str().is_some_and(|p| {
-            landlock_template::broad_resolved(class.keyword(), p, home.as_deref()).is_some()
-        }),
-        _ => false,
-    })
+/// The starting point: the automatic grants, as items.
+fn automatic_items(plan: &Plan) -> BTreeSet<Item> {
+    plan.automatic
+        .iter()
+        .map(|a| match a {
+            Automatic::Exec(path, _) => Item::Path(path.clone(), Class::Exec),
+            Automatic::Preset(p) => Item::Preset(*p),
+        })
+        .collect()
 }
 
-/// One run: the denials of the runner's policy, and the program's status.
-fn run_once(
-    watcher: &mut Watcher,
-    policy: &'static Policy,
-    command: &mut std::process::Command,
-) -> Result<(Vec<Denial>, Option<i32>), Failure> {
-    let status = quietly(command)
-        .sandbox(policy)
-        .status()
-        .map_err(|e| Failure::CannotExecute(e.to_string()))?;
-    let mut denials = Vec::new();
-    let mut last = Instant::now();
-    while last.elapsed() < DRAIN {
-        if let Some(denial) = watcher.next_timeout(Duration::from_millis(50))
-            && ours(&denial)
-        {
-            last = Instant::now();
-            denials.push(denial);
-        }
-    }
-    Ok((denials, status.code()))
+/// What the learning runs found.
+#[derive(Default)]
+struct Learning {
+    /// The grants learned, the automatic ones included.
+    learned: BTreeSet<Item>,
+    /// One line per run.
+    runs: String,
+    /// Whether the grants stopped changing before [`ROUNDS`] runs.
+    settled: bool,
+    /// Denials no grant allows, in words.
+    impossible: BTreeSet<String>,
+    /// Grants left out as too wide without `--broad`, in words.
+    refused: BTreeSet<String>,
+    /// Directories granted for the files in them, in words.
+    widened: BTreeSet<String>,
 }
 
-/// `--learn`.
-pub(crate) fn learn(options: &Options, program: &Path, args: &[OsString]) -> Result<u8, Failure> {
-    let mut watcher =
-        landlock_runtime::denials::watch().map_err(|e| Failure::Setup(format!("--learn: {e}")))?;
-    let plan = crate::Plan::new(options, program)?;
-    let command = || plan.command(options, program, args);
-    // What the options grant, and the automatic grants: the starting point.
-    let mut items = BTreeSet::new();
-    for (values, class) in [
-        (&options.read, Class::Read),
-        (&options.write, Class::Write),
-        (&options.exec, Class::Exec),
-    ] {
-        for value in values {
-            let path = std::path::absolute(Path::new(value))
-                .map_err(|e| Failure::Setup(format!("--{}: {e}", class.keyword())))?;
-            items.insert(Item::Path(path, class));
-        }
+/// The final run, under exactly the learned policy, against the run without a sandbox.
+struct Check {
+    ended: Ended,
+    reference: Ended,
+    /// What its denials call for: nothing, when the policy is complete.
+    last: Findings,
+    /// Whether the policy is acknowledged broad.
+    broad: bool,
+}
+
+impl Check {
+    /// No denial a grant could allow, and the same end as without a sandbox.
+    fn verified(&self) -> bool {
+        self.last.items.is_empty() && self.ended == self.reference
     }
-    for name in &options.preset {
-        let preset = Preset::from_name(name)
-            .ok_or_else(|| Failure::Setup(format!("--preset {name}: no such preset")))?;
-        items.insert(Item::Preset(preset));
-    }
-    for a in &plan.automatic {
-        items.insert(match a {
-            crate::Automatic::Exec(path, _) => Item::Path(path.clone(), Class::Exec),
-            crate::Automatic::Preset(p) => Item::Preset(*p),
-        });
-    }
-    let presets = PresetPaths::here();
-    let mut impossible = BTreeSet::new();
-    let mut report = String::new();
-    let mut settled = false;
-    for round in 1..=ROUNDS {
-        let policy = policy_of(&items, is_broad(&items)).map_err(Failure::Setup)?;
-        let (denials, _) = run_once(&mut watcher, policy, &mut command())?;
-        let (found, cannot) = narrowest(&denials, &presets);
-        impossible.extend(cannot);
-        let before = items.len();
-        items.extend(found);
-        items = tidy(&items);
-        let _ = writeln!(
-            report,
-            "run {round}: {} denials, {} new grants",
-            denials.len(),
-            items.len().saturating_sub(before)
-        );
-        if items.len() == before {
-            // No denial, or only denials that no grant allows: nothing more to learn.
-            settled = true;
-            break;
-        }
-    }
+}
+
+/// `--learn`: learns, checks and prints the policy; 0 when it is verified, 1 when not.
+pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
+    let watcher =
+        landlock_runtime::denials::watch().map_err(|e| messages::watch_error("--learn", &e))?;
+    let supervisor = Supervisor::new()
+        .map_err(|e| Failure::Setup(format!("catching the signals to pass on: {e}")))?;
+    let mut session = Session {
+        plan,
+        watcher,
+        supervisor,
+        presets: PresetPaths::here(),
+        base: plan.grants.clone(),
+        directories: options.learn_directories,
+        broad: options.broad,
+    };
+    let mut learning = session.learn()?;
     // The status to get back, from a run without sandbox. It comes after the learning runs, so
     // that those see the files as they were (an output the program creates is a grant of its
     // directory, not of a file a first run left behind).
-    let reference = quietly(&mut command())
-        .status()
-        .map_err(|e| Failure::CannotExecute(e.to_string()))?
-        .code();
-    let broad = is_broad(&items);
-    let policy = policy_of(&items, broad).map_err(Failure::Setup)?;
-    let (denials, status) = run_once(&mut watcher, policy, &mut command())?;
-    // Denials that no grant allows were reported; any other is one the learned policy lacks.
-    let (found, cannot) = narrowest(&denials, &presets);
-    let missing: Vec<Item> = tidy(&items.iter().chain(&found).cloned().collect())
-        .difference(&items)
-        .cloned()
-        .collect();
-    impossible.extend(cannot);
-    let verified = missing.is_empty() && status == reference;
-    print!("{report}");
-    if !settled {
-        println!("gave up after {ROUNDS} runs: each run still had new denials");
+    let reference = session.reference()?;
+    let (policy, broad) = session.policy(&learning.learned)?;
+    let (ended, _, mut last) = session.run(policy)?;
+    session.stopped()?;
+    learning
+        .impossible
+        .extend(std::mem::take(&mut last.impossible));
+    let check = Check {
+        ended,
+        reference,
+        last,
+        broad,
+    };
+    let mut out = learning.report(&check);
+    out.push_str(&render(
+        &grants_with(&session.base, &learning.learned),
+        check.broad,
+        plan,
+    ));
+    print_out(&out)?;
+    Ok(if check.verified() { 0 } else { NOT_VERIFIED })
+}
+
+impl Session<'_> {
+    /// Runs the program, adding what its denials call for, until the grants stop changing.
+    fn learn(&mut self) -> Result<Learning, Failure> {
+        let mut learning = Learning {
+            learned: tidy(&automatic_items(self.plan), &self.base),
+            ..Learning::default()
+        };
+        for round in 1..=ROUNDS {
+            let (policy, _) = self.policy(&learning.learned)?;
+            let (ended, denials, found) = self.run(policy)?;
+            learning.impossible.extend(found.impossible);
+            learning.widened.extend(found.widened);
+            let admitted = self.admissible(&learning.learned, &found.items, &mut learning.refused);
+            let next = tidy(
+                &learning.learned.iter().chain(&admitted).cloned().collect(),
+                &self.base,
+            );
+            let added = next.difference(&learning.learned).count();
+            let covered = learning.learned.difference(&next).count();
+            let _ = writeln!(
+                learning.runs,
+                "run {round}: {denials} denials, status {}: {added} grants added, {covered} covered by them",
+                ended.shown()
+            );
+            if next == learning.learned {
+                // No denial, or only denials that no grant (or no acceptable grant) allows.
+                learning.settled = true;
+                break;
+            }
+            learning.learned = next;
+        }
+        Ok(learning)
     }
-    for what in &impossible {
-        println!("denied, and no grant of the policy language allows it: {what}");
+}
+
+impl Learning {
+    /// The runs, what was left out or widened and why, and the verdict of `check`.
+    fn report(&self, check: &Check) -> String {
+        let mut out = self.runs.clone();
+        if !self.settled {
+            let _ = writeln!(
+                out,
+                "gave up after {ROUNDS} runs: each run still changed the grants"
+            );
+        }
+        for what in &self.refused {
+            let _ = writeln!(
+                out,
+                "would need a broad grant: {what}; rerun with --broad to accept it"
+            );
+        }
+        for what in &self.widened {
+            let _ = writeln!(out, "granted a directory: {what}");
+        }
+        for item in &self.learned {
+            if let Item::Path(path, Class::Read) = item
+                && path.is_dir()
+            {
+                let _ = writeln!(
+                    out,
+                    "granted a directory the program lists: {} (every file beneath it can be read)",
+                    item.option()
+                );
+            }
+        }
+        for what in &self.impossible {
+            let _ = writeln!(out, "denied, and no grant allows it: {what}");
+        }
+        for item in &check.last.items {
+            let _ = writeln!(
+                out,
+                "denied in the final run, not granted: {}",
+                item.option()
+            );
+        }
+        if let Ended::NotStarted(why) = &check.ended {
+            let _ = writeln!(out, "the final run did not start: {why}");
+        }
+        let _ = writeln!(
+            out,
+            "final run: {} denials a grant could allow, status {} (without sandbox: {}): {}\n",
+            check.last.items.len(),
+            check.ended.shown(),
+            check.reference.shown(),
+            if check.verified() {
+                "verified"
+            } else {
+                "NOT verified"
+            }
+        );
+        out
     }
-    for item in &missing {
-        println!(
-            "denied in the final run, not learned: {}",
-            render(&BTreeSet::from([item.clone()]), false, Form::Macro)
+}
+
+/// The learned policy as `#[sandbox(...)]`, as `policy!(...)`, and as options ending in `--`
+/// (the last line).
+fn render(grants: &Grants, broad: bool, plan: &Plan) -> String {
+    let mut out = String::new();
+    let (items, literal_only) = grants.as_policy_items(broad);
+    for (class, path) in &literal_only {
+        let _ = writeln!(
+            out,
+            "// not in the two forms below: {} `{}`, a path the policy language cannot write literally; grant it with the builder's `{}_path`",
+            class.keyword(),
+            path.display(),
+            class.keyword()
         );
     }
-    println!(
-        "final run: {} denials, status {} (without sandbox: {}): {}",
-        denials.len(),
-        shown(status),
-        shown(reference),
-        if verified { "verified" } else { "NOT verified" }
-    );
-    println!();
-    println!("{}", render(&items, broad, Form::Attribute));
-    println!("{}", render(&items, broad, Form::Macro));
-    println!("{}", render(&items, broad, Form::Options));
-    Ok(if verified { 0 } else { 125 })
-}
-
-fn shown(status: Option<i32>) -> String {
-    status.map_or("a signal".into(), |s| s.to_string())
-}
-
-/// How a learned policy is printed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Form {
-    /// `#[sandbox(...)]`.
-    Attribute,
-    /// `policy!(...)`.
-    Macro,
-    /// This runner's options, ending with `--`.
-    Options,
-}
-
-/// The learned policy in one of its forms.
-fn render(items: &BTreeSet<Item>, broad: bool, form: Form) -> String {
-    let paths = |class: Class| -> Vec<&PathBuf> {
-        items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Path(p, c) if *c == class => Some(p),
-                _ => None,
-            })
-            .collect()
-    };
-    let presets: Vec<&str> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Preset(p) => Some(p.name()),
-            _ => None,
-        })
-        .collect();
-    let ports = |bind: bool| -> Vec<u16> {
-        items
-            .iter()
-            .filter_map(|i| match (i, bind) {
-                (Item::Connect(p), false) | (Item::Bind(p), true) => Some(*p),
-                _ => None,
-            })
-            .collect()
-    };
-    let signals = items.contains(&Item::AllowSignals);
-    let sockets = items.contains(&Item::AllowAbstractUnixSockets);
-    if form == Form::Options {
-        let mut out = String::from("sandbox_run --explicit");
-        for class in [Class::Read, Class::Write, Class::Exec] {
-            for path in paths(class) {
-                let _ = write!(out, " --{} {}", class.keyword(), quote(path));
-            }
-        }
-        if !presets.is_empty() {
-            let _ = write!(out, " --preset {}", presets.join(","));
-        }
-        for (bind, option) in [(false, "--connect"), (true, "--bind")] {
-            let list: Vec<String> = ports(bind).iter().map(u16::to_string).collect();
-            if !list.is_empty() {
-                let _ = write!(out, " {option} {}", list.join(","));
-            }
-        }
-        if signals {
-            out.push_str(" --allow-signals");
-        }
-        if sockets {
-            out.push_str(" --allow-abstract-unix-sockets");
-        }
-        if broad {
-            out.push_str(" --broad");
-        }
-        out.push_str(" --");
-        return out;
-    }
-    let mut parts: Vec<String> = Vec::new();
-    let list = |values: Vec<String>| -> String {
-        if values.len() == 1 {
-            values.into_iter().next().unwrap_or_default()
-        } else {
-            format!("[{}]", values.join(", "))
-        }
-    };
-    for class in [Class::Read, Class::Write, Class::Exec] {
-        let values: Vec<String> = paths(class)
-            .iter()
-            .map(|p| format!("{:?}", p.to_string_lossy()))
-            .collect();
-        if !values.is_empty() {
-            parts.push(format!("{} = {}", class.keyword(), list(values)));
-        }
-    }
-    if !presets.is_empty() {
-        parts.push(format!(
-            "preset = {}",
-            list(presets.iter().map(|p| format!("{p:?}")).collect())
-        ));
-    }
-    for (bind, key) in [(false, "connect"), (true, "bind")] {
-        let values: Vec<String> = ports(bind).iter().map(u16::to_string).collect();
-        if !values.is_empty() {
-            parts.push(format!("{key} = {}", list(values)));
-        }
-    }
-    if signals {
-        parts.push("allow_signals".into());
-    }
-    if sockets {
-        parts.push("allow_abstract_unix_sockets".into());
-    }
-    if broad {
-        parts.push("broad".into());
-    }
-    match form {
-        Form::Attribute => format!("#[sandbox({})]", parts.join(", ")),
-        _ => format!("policy!({})", parts.join(", ")),
-    }
+    let items = items.join(", ");
+    let _ = writeln!(out, "#[sandbox({items})]");
+    let _ = writeln!(out, "policy!({items})");
+    let mut options = vec!["sandbox_run".to_owned(), "--explicit".to_owned()];
+    options.extend(grants.as_options(broad));
+    options.extend(plan.environment.as_options());
+    options.push("--".into());
+    let _ = writeln!(out, "{}", options.join(" "));
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read_files(dir: &str, count: usize) -> Vec<Object> {
+        (0..count)
+            .map(|i| Object::Path(format!("{dir}/{i}").into()))
+            .collect()
+    }
+
     #[test]
-    fn many_files_of_one_directory_become_the_directory_and_covered_items_go() {
+    fn files_stay_files_unless_directories_are_asked_for() {
         let read = [Access::Fs("read_file")];
-        let objects: Vec<Object> = (0..=FILES_PER_DIRECTORY)
-            .map(|i| Object::Path(format!("/srv/a/{i}").into()))
-            .collect();
+        let objects = read_files("/srv/a", FILES_PER_DIRECTORY + 1);
         let denied: Vec<(&[Access], &Object)> =
             objects.iter().map(|o| (read.as_slice(), o)).collect();
         let none = PresetPaths(Vec::new());
-        let (items, _) = narrowest_of(&denied[..3], &none);
-        assert_eq!(items.len(), 3);
-        let (items, _) = narrowest_of(&denied, &none);
         assert_eq!(
-            items.into_iter().collect::<Vec<_>>(),
+            narrowest(&denied, &none, false).items.len(),
+            FILES_PER_DIRECTORY + 1
+        );
+        assert_eq!(narrowest(&denied[..3], &none, true).items.len(), 3);
+        let found = narrowest(&denied, &none, true);
+        assert_eq!(
+            found.items.into_iter().collect::<Vec<_>>(),
             [Item::Path("/srv/a".into(), Class::Read)]
         );
-        let mut items = BTreeSet::from([
+        assert_eq!(found.widened.len(), 1);
+        // Never a top-level directory.
+        let objects = read_files("/usr", FILES_PER_DIRECTORY + 1);
+        let denied: Vec<(&[Access], &Object)> =
+            objects.iter().map(|o| (read.as_slice(), o)).collect();
+        assert_eq!(
+            narrowest(&denied, &none, true).items.len(),
+            FILES_PER_DIRECTORY + 1
+        );
+    }
+
+    #[test]
+    fn covered_items_go() {
+        let items = BTreeSet::from([
             Item::Path("/srv".into(), Class::Write),
             Item::Path("/srv/a/b".into(), Class::Read),
             Item::Path("/x".into(), Class::Read),
             Item::Path("/x".into(), Class::Exec),
         ]);
-        items = tidy(&items);
         assert_eq!(
-            items.into_iter().collect::<Vec<_>>(),
+            tidy(&items, &Grants::default())
+                .into_iter()
+                .collect::<Vec<_>>(),
             [
                 Item::Path("/srv".into(), Class::Write),
                 Item::Path("/x".into(), Class::Exec),
@@ -627,47 +689,34 @@ mod tests {
     }
 
     #[test]
-    fn files_of_one_process_are_not_learned() {
-        for path in [
-            "/proc/1234/mounts",
-            "/proc/self/status",
-            "/proc/thread-self/attr",
-        ] {
-            assert!(per_process(Path::new(path)), "{path}");
-        }
-        for path in [
-            "/proc/filesystems",
-            "/proc/sys/kernel/pid_max",
-            "/procs/1/x",
-            "/etc/1",
-        ] {
-            assert!(!per_process(Path::new(path)), "{path}");
-        }
+    fn files_of_one_process_and_port_0_are_told_apart() {
         let read = [Access::Fs("read_file")];
         let mounts = Object::Path("/proc/4321/mounts".into());
-        let (items, impossible) = narrowest_of(&[(&read, &mounts)], &PresetPaths(Vec::new()));
-        assert!(items.is_empty());
+        let bind = [Access::BindTcp];
+        let any = Object::Port(None);
+        let found = narrowest(
+            &[(&read, &mounts), (&bind, &any)],
+            &PresetPaths(Vec::new()),
+            false,
+        );
+        assert_eq!(found.items.into_iter().collect::<Vec<_>>(), [Item::BindAny]);
         assert!(
-            impossible[0].contains("a file of one process"),
-            "{impossible:?}"
+            found
+                .impossible
+                .iter()
+                .next()
+                .unwrap()
+                .contains("cannot be granted ahead"),
+            "{:?}",
+            found.impossible
         );
     }
 
     #[test]
-    fn the_three_forms() {
-        let items = BTreeSet::from([
-            Item::Path("/etc/hosts".into(), Class::Read),
-            Item::Path("/srv/out dir".into(), Class::Write),
-            Item::Preset(Preset::DynamicLoader),
-            Item::Connect(443),
-        ]);
-        assert_eq!(
-            render(&items, false, Form::Attribute),
-            r#"#[sandbox(read = "/etc/hosts", write = "/srv/out dir", preset = "dynamic_loader", connect = 443)]"#
-        );
-        assert_eq!(
-            render(&items, false, Form::Options),
-            "sandbox_run --explicit --read /etc/hosts --write '/srv/out dir' --preset dynamic_loader --connect 443 --"
-        );
+    fn wide_paths_are_told() {
+        assert!(too_wide(Path::new("/")).is_some());
+        assert!(too_wide(Path::new("/usr")).is_some());
+        assert!(too_wide(Path::new("/tmp")).is_none());
+        assert!(too_wide(Path::new("/usr/share/doc")).is_none());
     }
 }

@@ -22,6 +22,11 @@ fn sandbox_run_in(args: &[&str], dir: Option<&Path>) -> Ran {
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
+    outcome(&mut command)
+}
+
+/// Runs `command` (a runner's, configured) to its end.
+fn outcome(command: &mut Command) -> Ran {
     let Output {
         status,
         stdout,
@@ -322,10 +327,8 @@ fn signals_and_abstract_sockets_are_opted_into() {
     assert_eq!(ran.status, Some(0), "{ran:?}");
     let _ = sleeper.kill();
     let _ = sleeper.wait();
-    let name = format!("sandbox-run-{}", std::process::id());
-    let address = std::os::unix::net::SocketAddr::from_pathname("/").ok();
-    let _ = address;
     use std::os::linux::net::SocketAddrExt;
+    let name = format!("sandbox-run-{}", std::process::id());
     let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
     let _listener = std::os::unix::net::UnixListener::bind_addr(&address).unwrap();
     let probe = format!(
@@ -477,22 +480,41 @@ fn messages_say_what_to_type() {
         "{ran:?}"
     );
     let ran = sandbox_run(&["--connect", "http", "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
     assert!(
         ran.stderr
             .contains("expected a TCP port (1 to 65535), or * for any port"),
         "{ran:?}"
     );
     let ran = sandbox_run(&["--write", "/", "--connect", "*", "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
     assert!(ran.stderr.contains("--connect *"), "{ran:?}");
+    // A template made broad by its variable's value.
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--write", "${SANDBOX_RUN_TREE}", "--", "true"])
+            .env("SANDBOX_RUN_TREE", "/usr"),
+    );
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert!(
+        ran.stderr.contains("acknowledge it with --broad") && !ran.stderr.contains("`broad`"),
+        "{ran:?}"
+    );
 }
 
+/// The refusal of `--strict` needs a kernel older than the options (the library's own tests
+/// simulate one); on this one, `--strict` runs, and says so.
 #[test]
-fn strict_refuses_what_the_kernel_cannot_enforce_and_runs_what_it_can() {
+fn strict_runs_what_this_kernel_enforces_fully() {
     if !landlock() {
         return;
     }
-    // This kernel enforces everything the options say: strict runs.
     assert_eq!(sandbox_run(&["--strict", "--", "true"]).status, Some(0));
+    let ran = sandbox_run(&["--strict", "--print-policy", "--", "true"]);
+    assert!(
+        ran.stdout.contains("  mode     strict\n") && ran.stdout.contains("fully enforced"),
+        "{ran:?}"
+    );
 }
 
 #[test]
@@ -518,17 +540,28 @@ fn help_lists_every_option_the_exit_statuses_and_examples() {
         "--log-denials",
         "--learn",
         "--suggest",
-        "--enable-audit",
         "--config",
         "--export",
+        "--enable-audit",
         "--help",
         "--version",
     ] {
         assert!(ran.stdout.contains(option), "{option} is not in --help");
     }
-    for status in ["125 ", "126 ", "127 ", "128+N"] {
+    for status in ["125 ", "126 ", "127 ", "128+N", "With --learn: 0 when"] {
         assert!(ran.stdout.contains(status), "{status}");
     }
+    // --learn says that the program runs unsandboxed once.
+    assert!(
+        ran.stdout
+            .contains("runs\n          PROGRAM several times, once without a sandbox")
+            || ran
+                .stdout
+                .contains("runs PROGRAM several times, once without a sandbox"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("ld.so FILE"), "the loader's reach");
     assert_eq!(
         ran.stdout.matches("\n  sandbox_run ").count(),
         4,
@@ -585,35 +618,107 @@ fn suggest_turns_a_learning_file_into_the_changes_to_review() {
 /// Learns a policy for `command` (run in `dir`): the options line it ends with, checked to be
 /// verified.
 fn learn(command: &[&str], dir: &Path) -> String {
-    let mut args = vec!["--learn", "--"];
-    args.extend(command);
-    let ran = sandbox_run_in(&args, Some(dir));
+    learn_with(&[], command, dir)
+}
+
+/// [`learn`], with these options before `--learn`.
+fn learn_with(options: &[&str], command: &[&str], dir: &Path) -> String {
+    let ran = learning(options, command, dir);
     assert_eq!(ran.status, Some(0), "{ran:?}");
     assert!(
-        ran.stdout
-            .contains("denials, status 0 (without sandbox: 0): verified"),
-        "{ran:?}"
-    );
-    let last = ran.stdout.lines().last().unwrap().to_owned();
-    assert!(
-        last.starts_with("sandbox_run --explicit ") && last.ends_with(" --"),
+        ran.stdout.contains("(without sandbox: 0): verified"),
         "{ran:?}"
     );
     assert!(
         ran.stdout.contains("#[sandbox(") && ran.stdout.contains("policy!("),
         "{ran:?}"
     );
+    last_line(&ran)
+}
+
+/// A learning run, whatever its outcome.
+fn learning(options: &[&str], command: &[&str], dir: &Path) -> Ran {
+    let mut args = options.to_vec();
+    args.push("--learn");
+    args.push("--");
+    args.extend(command);
+    sandbox_run_in(&args, Some(dir))
+}
+
+/// The options line a learning run ends with.
+fn last_line(ran: &Ran) -> String {
+    let last = ran.stdout.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        last.starts_with("sandbox_run --explicit ") && last.ends_with(" --"),
+        "{ran:?}"
+    );
     last
+}
+
+/// A line of a POSIX shell split into its words, as the shell reads them: plain, in single
+/// quotes, and `$'...'` with `\xNN` and `\'` escapes (what the runner prints).
+fn words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<Vec<u8>> = None;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' => {
+                words.extend(
+                    word.take()
+                        .map(|w| String::from_utf8_lossy(&w).into_owned()),
+                );
+            }
+            b'\'' => {
+                let end = i + 1 + line[i + 1..].find('\'').unwrap();
+                word.get_or_insert_default()
+                    .extend_from_slice(&bytes[i + 1..end]);
+                i = end;
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'\'') => {
+                let w = word.get_or_insert_default();
+                i += 2;
+                while bytes[i] != b'\'' {
+                    if bytes[i] == b'\\' && bytes[i + 1] == b'x' {
+                        w.push(u8::from_str_radix(&line[i + 2..i + 4], 16).unwrap());
+                        i += 4;
+                    } else if bytes[i] == b'\\' {
+                        w.push(bytes[i + 1]);
+                        i += 2;
+                    } else {
+                        w.push(bytes[i]);
+                        i += 1;
+                    }
+                }
+            }
+            b'\\' => {
+                word.get_or_insert_default().push(bytes[i + 1]);
+                i += 1;
+            }
+            b => word.get_or_insert_default().push(b),
+        }
+        i += 1;
+    }
+    words.extend(word.map(|w| String::from_utf8_lossy(&w).into_owned()));
+    words
 }
 
 /// The grants of an options line, as (option, path) pairs.
 fn grants(line: &str) -> Vec<(String, String)> {
-    let words: Vec<&str> = line.split(' ').collect();
-    words
+    words(line)
         .windows(2)
-        .filter(|w| ["--read", "--write", "--exec"].contains(&w[0]))
-        .map(|w| (w[0].to_owned(), w[1].trim_matches('\'').to_owned()))
+        .filter(|w| ["--read", "--write", "--exec"].contains(&w[0].as_str()))
+        .map(|w| (w[0].clone(), w[1].clone()))
         .collect()
+}
+
+/// Runs the options line a learning printed, typed back, with `command`, in `dir`.
+fn rerun(line: &str, command: &[&str], dir: &Path) -> Ran {
+    let words = words(line);
+    let mut args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+    args.extend(command);
+    sandbox_run_in(&args, Some(dir))
 }
 
 #[test]
@@ -635,10 +740,7 @@ fn learning_cat_grants_the_file_and_nothing_else() {
     );
     assert!(line.contains("--preset dynamic_loader"), "{line}");
     // Rerun exactly as printed: clean.
-    let words: Vec<String> = line.split(' ').skip(1).map(str::to_owned).collect();
-    let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
-    args.extend(["cat", &input]);
-    let ran = sandbox_run(&args);
+    let ran = rerun(&line, &["cat", &input], &d.0);
     assert_eq!(
         (ran.status, ran.stdout.as_str()),
         (Some(0), "notes\n"),
@@ -703,15 +805,19 @@ fn learning_python_importing_modules_reruns_clean() {
         return;
     }
     let d = Dir::new("learn-python");
-    let line = learn(
-        &[
-            "/usr/bin/python3",
-            "-c",
-            "import json, csv; print(json.dumps([1]))",
-        ],
-        &d.0,
+    let command = [
+        "/usr/bin/python3",
+        "-c",
+        "import json, csv; print(json.dumps([1]))",
+    ];
+    let line = learn(&command, &d.0);
+    assert!(line.contains("--exec /usr/bin/python3"), "{line}");
+    let ran = rerun(&line, &command, &d.0);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str(), ran.stderr.as_str()),
+        (Some(0), "[1]\n", ""),
+        "{line}"
     );
-    assert!(line.contains("--exec "), "{line}");
 }
 
 #[test]
@@ -741,14 +847,8 @@ fn learning_tar_creating_an_archive() {
     );
     // The printed options, typed back, run the command.
     std::fs::remove_file(d.at("out/tree.tar")).unwrap();
-    let mut args: Vec<String> = line
-        .split(' ')
-        .skip(1)
-        .map(|w| w.trim_matches('\'').to_owned())
-        .collect();
-    args.extend(["tar", "-cf", &archive, "-C", &d.path(""), "tree"].map(String::from));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let ran = sandbox_run_in(&args, Some(&d.0));
+    let tree = d.path("");
+    let ran = rerun(&line, &["tar", "-cf", &archive, "-C", &tree, "tree"], &d.0);
     assert_eq!(ran.status, Some(0), "{ran:?}");
     assert!(d.at("out/tree.tar").exists());
 }
@@ -772,20 +872,19 @@ fn http_server() -> u16 {
     port
 }
 
-/// landrun's test suite (its `test.sh`), on the same fixture, with landrun's options written as
-/// this runner's: `--ro` as `--read`, `--rox` as `--exec`, `--rw` as `--write`, `--rwx` as
-/// `--write` and `--exec`, and `--explicit`, since landrun grants nothing by itself. Where
-/// landrun exits 1 because the kernel denied an exec, this runner says 126, and 125 for a
-/// missing path. Every case but one is here: `--unix` needs Landlock ABI 9. The network cases
-/// use a server on this machine instead of the Internet.
+/// landrun's test suite (its `test.sh`), on the same fixture, with landrun's own path options
+/// (`--ro`, `--rox`, `--rw`, `--rwx`, which this runner accepts), its others written as this
+/// runner's, and `--explicit`, since landrun grants nothing by itself. Where landrun exits 1
+/// because the kernel denied an exec, this runner says 126, and 125 for a missing path. Every
+/// case but one is here: `--unix` needs Landlock ABI 9. The network cases use a server on this
+/// machine instead of the Internet.
 #[test]
 fn landruns_cases() {
     if !landlock() {
         return;
     }
     let d = Dir::new("landrun");
-    let ro = d.file("ro/test.txt", "readonly content\n");
-    let _ = ro;
+    d.file("ro/test.txt", "readonly content\n");
     d.file("ro/ro_nested_ro_1/test.txt", "readonly content\n");
     std::fs::create_dir_all(d.at("ro/ro_nested_rw_1")).unwrap();
     d.file("rw/test.txt", "readwrite content\n");
@@ -796,90 +895,90 @@ fn landruns_cases() {
         "rw/rw_script.sh",
         "echo 'this script is in a read-write directory'",
     );
-    let base = ["--explicit", "--exec", "/usr", "--read", "/lib,/lib64"];
+    let base = ["--explicit", "--rox", "/usr", "--ro", "/lib,/lib64"];
     let cases: &[(&str, &[&str], &[&str], i32)] = &[
         (
             "read-only access to file",
-            &["--read", "ro"],
+            &["--ro", "ro"],
             &["cat", "ro/test.txt"],
             0,
         ),
         (
             "read-only access to nested file",
-            &["--read", "ro"],
+            &["--ro", "ro"],
             &["cat", "ro/ro_nested_ro_1/test.txt"],
             0,
         ),
         (
             "write access to a writable directory nested in a read-only one",
-            &["--read", "ro", "--write", "ro/ro_nested_rw_1"],
+            &["--ro", "ro", "--rw", "ro/ro_nested_rw_1"],
             &["touch", "ro/ro_nested_rw_1/created_file"],
             0,
         ),
         (
             "read-write access to file",
-            &["--read", "ro", "--write", "rw"],
+            &["--ro", "ro", "--rw", "rw"],
             &["touch", "rw/new.txt"],
             0,
         ),
         (
             "no write access to read-only directory",
-            &["--read", "ro", "--write", "rw"],
+            &["--ro", "ro", "--rw", "rw"],
             &["touch", "ro/new.txt"],
             1,
         ),
         (
             "execute access with exec",
-            &["--exec", "exec"],
+            &["--rox", "exec"],
             &["exec/test.sh"],
             0,
         ),
         (
             "execute access with exec on file",
-            &["--exec", "exec/test.sh"],
+            &["--rox", "exec/test.sh"],
             &["exec/test.sh"],
             0,
         ),
         (
             "exec on a file is not exec on its sibling",
-            &["--exec", "exec/test.sh"],
+            &["--rox", "exec/test.sh"],
             &["exec/test2.sh"],
             126,
         ),
         (
             "no execute access with just read",
-            &["--read", "exec"],
+            &["--ro", "exec"],
             &["exec/test.sh"],
             126,
         ),
         (
             "execute access in read-write directory",
-            &["--write", "rw", "--exec", "rw"],
+            &["--rwx", "rw"],
             &["rw/rw_script.sh"],
             0,
         ),
         (
             "no execute access in read-write directory without exec",
-            &["--write", "rw"],
+            &["--rw", "rw"],
             &["rw/rw_script.sh"],
             126,
         ),
         (
             "multiple read paths",
-            &["--read", "ro", "--read", "nested/path/deep"],
+            &["--ro", "ro", "--ro", "nested/path/deep"],
             &["cat", "nested/path/deep/test.txt"],
             0,
         ),
         (
             "comma-separated paths",
-            &["--read", "/lib,/lib64,ro"],
+            &["--ro", "/lib,/lib64,ro"],
             &["cat", "ro/test.txt"],
             0,
         ),
-        ("simple system command", &["--read", "/etc"], &["whoami"], 0),
+        ("simple system command", &["--ro", "/etc"], &["whoami"], 0),
         (
             "non-existent read-only path",
-            &["--read", "/nonexistent/path"],
+            &["--ro", "/nonexistent/path"],
             &["ls"],
             125,
         ),
@@ -887,9 +986,9 @@ fn landruns_cases() {
             "ignore a missing path",
             &[
                 "--ignore-missing",
-                "--read",
+                "--ro",
                 "ro",
-                "--read",
+                "--ro",
                 "/nonexistent/path",
             ],
             &["cat", "ro/test.txt"],
@@ -897,15 +996,13 @@ fn landruns_cases() {
         ),
         (
             "file redirection",
-            &["--write", "rw", "--env", "PATH"],
+            &["--rw", "rw", "--env", "PATH"],
             &["bash", "-c", "ls /usr > rw/output.txt && cat rw/output.txt"],
             0,
         ),
         (
             "mixed permissions",
-            &[
-                "--exec", "exec", "--write", "rw", "--exec", "rw", "--env", "PATH",
-            ],
+            &["--rox", "exec", "--rwx", "rw", "--env", "PATH"],
             &[
                 "bash",
                 "-c",
@@ -913,10 +1010,12 @@ fn landruns_cases() {
             ],
             0,
         ),
+        // A read-only rule beneath an exec one takes nothing away (rules add up); the case
+        // below without `--rox /usr` shows that the read-only rule alone does not run `id`.
         (
             "execute from read-only paths",
-            &["--read", "/usr/bin"],
-            &["id"],
+            &["--ro", "/usr/bin"],
+            &["/usr/bin/id"],
             0,
         ),
     ];
@@ -939,11 +1038,11 @@ fn landruns_cases() {
             "write access to a nested file (created by an earlier case)",
             &[
                 "--explicit",
-                "--exec",
+                "--rox",
                 "/usr",
-                "--read",
+                "--ro",
                 "/lib,/lib64,ro",
-                "--write",
+                "--rw",
                 "ro/ro_nested_rw_1/created_file",
             ],
             &["touch", "ro/ro_nested_rw_1/created_file"],
@@ -952,11 +1051,11 @@ fn landruns_cases() {
         (
             "--add-exec: the program is granted exec (the default here)",
             &[
-                "--exec",
+                "--rox",
                 "/usr",
-                "--read",
+                "--ro",
                 "/lib,/lib64",
-                "--exec",
+                "--rox",
                 "exec/test.sh",
             ],
             &["exec/test2.sh"],
@@ -970,19 +1069,19 @@ fn landruns_cases() {
         ),
         (
             "directory traversal with root access",
-            &["--explicit", "--exec", "/", "--broad"],
+            &["--explicit", "--rox", "/", "--broad"],
             &["ls", "/usr"],
             0,
         ),
         (
             "deep directory traversal",
-            &["--explicit", "--exec", "/", "--broad"],
+            &["--explicit", "--rox", "/", "--broad"],
             &["ls", "nested/path/deep"],
             0,
         ),
         (
             "system command with arguments",
-            &["--explicit", "--exec", "/", "--broad"],
+            &["--explicit", "--rox", "/", "--broad"],
             &["ls", "-la", "/usr/bin"],
             0,
         ),
@@ -990,7 +1089,7 @@ fn landruns_cases() {
             "process creation with pipe",
             &[
                 "--explicit",
-                "--exec",
+                "--rox",
                 "/",
                 "--broad",
                 "--clear-env",
@@ -1004,9 +1103,9 @@ fn landruns_cases() {
             "passing a custom environment variable",
             &[
                 "--explicit",
-                "--exec",
+                "--rox",
                 "/usr",
-                "--read",
+                "--ro",
                 "/",
                 "--broad",
                 "--clear-env",
@@ -1019,26 +1118,32 @@ fn landruns_cases() {
             0,
         ),
         (
+            "a read-only path alone does not execute",
+            &[
+                "--explicit",
+                "--ro",
+                "/usr/bin,/lib,/lib64",
+                "--preset",
+                "dynamic_loader",
+            ],
+            &["/usr/bin/id"],
+            126,
+        ),
+        (
             "root path traversal regression",
-            &["--explicit", "--exec", "/usr"],
+            &["--explicit", "--rox", "/usr"],
             &["/usr/bin/ls", "/usr"],
             0,
         ),
         (
             "unrestricted filesystem access",
-            &["--write", "/", "--exec", "/", "--broad"],
+            &["--rw", "/", "--rox", "/", "--broad"],
             &["ls", "/usr"],
             0,
         ),
         (
             "missing path without --ignore-missing still fails",
-            &[
-                "--explicit",
-                "--exec",
-                "/usr",
-                "--read",
-                "/nonexistent/path",
-            ],
+            &["--explicit", "--rox", "/usr", "--ro", "/nonexistent/path"],
             &["cat", "ro/test.txt"],
             125,
         ),
@@ -1046,9 +1151,9 @@ fn landruns_cases() {
             "unrestricted IPC scoping",
             &[
                 "--explicit",
-                "--exec",
+                "--rox",
                 "/usr",
-                "--read",
+                "--ro",
                 "/lib,/lib64,ro",
                 "--allow-signals",
                 "--allow-abstract-unix-sockets",
@@ -1060,7 +1165,7 @@ fn landruns_cases() {
         // 7 is "could not connect".
         (
             "TCP connection without permission",
-            &["--explicit", "--exec", "/usr", "--read", "/", "--broad"],
+            &["--explicit", "--rox", "/usr", "--ro", "/", "--broad"],
             &curl,
             7,
         ),
@@ -1068,9 +1173,9 @@ fn landruns_cases() {
             "TCP connection with permission",
             &[
                 "--explicit",
-                "--exec",
+                "--rox",
                 "/usr",
-                "--read",
+                "--ro",
                 "/",
                 "--broad",
                 "--connect",
@@ -1081,13 +1186,13 @@ fn landruns_cases() {
         ),
         (
             "unrestricted network access",
-            &["--explicit", "--exec", "/", "--broad", "--connect", "*"],
+            &["--explicit", "--rox", "/", "--broad", "--connect", "*"],
             &curl,
             0,
         ),
         (
             "restricted network access",
-            &["--explicit", "--exec", "/", "--broad"],
+            &["--explicit", "--rox", "/", "--broad"],
             &curl,
             7,
         ),
@@ -1104,9 +1209,9 @@ fn landruns_cases() {
     command
         .args([
             "--explicit",
-            "--exec",
+            "--rox",
             "/usr",
-            "--read",
+            "--ro",
             "/",
             "--broad",
             "--clear-env",
@@ -1133,9 +1238,9 @@ fn landruns_cases() {
             "--clear-env",
             "--env",
             "TEST_ENV_VAR",
-            "--exec",
+            "--rox",
             "/usr",
-            "--read",
+            "--ro",
             "/lib,/lib64",
         ])
         .args(["--", "/usr/bin/bash", "-c", "echo $TEST_ENV_VAR"])
@@ -1144,7 +1249,777 @@ fn landruns_cases() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "test_value_123\n");
 }
 
-// --- Policies in the landlockconfig format ---------------------------------------------------
+// --- Options that conflict, paths with commas ----------------------------------------------
+
+#[test]
+fn options_that_would_ignore_one_another_are_refused() {
+    for args in [
+        &["--learn", "--print-policy", "--", "true"][..],
+        &["--learn", "--log-denials", "--", "true"],
+        &["--print-policy", "--log-denials", "--", "true"],
+        &["--suggest", "/nonexistent.jsonl", "--", "true"],
+        &["--suggest", "/nonexistent.jsonl", "--learn"],
+        &["--learn-directories", "--", "true"],
+    ] {
+        let ran = sandbox_run(args);
+        assert_eq!(ran.status, Some(125), "{args:?}: {ran:?}");
+        assert!(
+            ran.stderr.contains("cannot be used with")
+                || ran.stderr.contains("required arguments were not provided"),
+            "{args:?}: {ran:?}"
+        );
+    }
+}
+
+#[test]
+fn a_comma_is_part_of_a_path_when_that_path_exists() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("comma");
+    d.file("a,b", "whole\n");
+    d.file("a", "part a\n");
+    d.file("b", "part b\n");
+    // The file named `a,b` is granted, and only it.
+    let ran = sandbox_run_in(&["--read", "a,b", "--", "cat", "a,b"], Some(&d.0));
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "whole\n"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run_in(&["--read", "a,b", "--", "cat", "a"], Some(&d.0));
+    assert_eq!(ran.status, Some(1), "a sibling is not granted: {ran:?}");
+    // Without such a file, a list; a part that does not exist is an error, never skipped.
+    let ran = sandbox_run_in(&["--read", "a,nope", "--", "cat", "a"], Some(&d.0));
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains(&format!("`{}` does not exist", d.path("nope")))
+            && ran.stderr.contains("--ignore-missing"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run_in(
+        &["--ignore-missing", "--read", "a,nope", "--", "cat", "a"],
+        Some(&d.0),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "part a\n"),
+        "{ran:?}"
+    );
+    // Printed quoted, so that it reads back.
+    let ran = sandbox_run_in(
+        &["--log-denials", "--read", "a", "--", "cat", "a,b"],
+        Some(&d.0),
+    );
+    if audit() {
+        assert!(
+            ran.stderr
+                .contains(&format!("allow it with --read '{}'", d.path("a,b"))),
+            "{ran:?}"
+        );
+    }
+}
+
+// --- Learning: what it grants, and what it leaves to the user ------------------------------
+
+#[test]
+fn learning_never_acknowledges_a_broad_grant_for_the_user() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-broad");
+    // Listing / needs a grant of the whole filesystem: reported, left out, not verified.
+    let ran = learning(&[], &["ls", "/"], &d.0);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "would need a broad grant: --read / (the whole filesystem); rerun with --broad to accept it"
+        ) && ran.stdout.contains("NOT verified"),
+        "{ran:?}"
+    );
+    let line = last_line(&ran);
+    assert!(
+        !line.contains("--broad") && !grants(&line).contains(&("--read".into(), "/".into())),
+        "{line}"
+    );
+    // Creating a file in the home directory needs write on all of it: the same.
+    std::fs::create_dir_all(d.at("home")).unwrap();
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--learn", "--", "touch", &d.path("home/new")])
+            .env("HOME", d.path("home"))
+            .current_dir(&d.0),
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "would need a broad grant: --write {} (the home directory",
+            d.path("home")
+        )),
+        "{ran:?}"
+    );
+    // With --broad, the user accepts it.
+    let line = learn_with(&["--broad"], &["ls", "/"], &d.0);
+    assert!(
+        grants(&line).contains(&("--read".into(), "/".into())) && line.ends_with(" --broad --"),
+        "{line}"
+    );
+}
+
+#[test]
+fn learning_keeps_files_as_files_unless_directories_are_asked_for() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-files");
+    let files: Vec<String> = (0..10)
+        .map(|i| d.file(&format!("data/{i}.txt"), "x\n"))
+        .collect();
+    d.file("data/secret.txt", "secret\n");
+    let mut command = vec!["cat"];
+    command.extend(files.iter().map(String::as_str));
+    let line = learn(&command, &d.0);
+    let read: Vec<String> = grants(&line)
+        .into_iter()
+        .filter(|(o, _)| o == "--read")
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(read, files, "{line}");
+    // --learn-directories grants the directory, and says so.
+    let ran = learning(&["--learn-directories"], &command, &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "granted a directory: --read {} instead of the 10 files denied in it",
+            d.path("data")
+        )),
+        "{ran:?}"
+    );
+    assert_eq!(
+        grants(&last_line(&ran)),
+        [
+            ("--read".to_owned(), d.path("data")),
+            ("--exec".to_owned(), "/usr/bin/cat".to_owned())
+        ]
+    );
+}
+
+/// Runs whose new grants replace as many they cover (a directory the program lists, after a
+/// file in it; a file after the automatic exec on `sh` that `--exec /usr/bin` covers) change
+/// the grants without changing their number: learning goes on.
+#[test]
+fn learning_goes_on_while_the_grants_change() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-change");
+    d.file("listed/f1", "1\n");
+    let last = d.file("later/g", "g\n");
+    // The shell lists `listed` itself (a glob), and stops at the first step that fails.
+    let script = r#"cat listed/f1 && set -- listed/* && [ -e "$1" ] && cat later/g"#;
+    let line = learn_with(
+        &["--exec", "/usr/bin", "--preset", "locale"],
+        &["sh", "-c", script],
+        &d.0,
+    );
+    let grants = grants(&line);
+    assert!(
+        grants.contains(&("--read".into(), d.path("listed")))
+            && grants.contains(&("--read".into(), last))
+            && !grants.contains(&("--read".into(), d.path("listed/f1"))),
+        "{line}"
+    );
+    // Covered by the option's --exec /usr/bin: not repeated.
+    assert!(
+        !grants.contains(&("--exec".into(), "/usr/bin/sh".into())),
+        "{line}"
+    );
+}
+
+#[test]
+fn learning_starts_from_every_option_and_prints_them_back() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-options");
+    let data = d.file("data/f.txt", "data\n");
+    let other = d.file("other.txt", "other\n");
+    let options = [
+        "--read",
+        "${SANDBOX_RUN_DATA}",
+        "--ignore-missing",
+        "--read",
+        "/nonexistent/x",
+        "--connect",
+        "443",
+        "--allow-signals",
+        "--strict",
+        "--clear-env",
+        "--env",
+        "SANDBOX_RUN_DATA",
+        "--env",
+        "GREETING=a b",
+    ];
+    let mut args = options.to_vec();
+    args.extend(["--learn", "--", "cat", &data, &other]);
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(&args)
+            .env("SANDBOX_RUN_DATA", d.path("data"))
+            .current_dir(&d.0),
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    let line = last_line(&ran);
+    for option in [
+        "--read '${SANDBOX_RUN_DATA}?'",
+        "--connect 443",
+        "--allow-signals",
+        "--strict",
+        "--ignore-missing",
+        "--clear-env",
+        "--env SANDBOX_RUN_DATA",
+        "--env 'GREETING=a b'",
+    ] {
+        assert!(line.contains(option), "{option}: {line}");
+    }
+    let grants = grants(&line);
+    assert!(grants.contains(&("--read".into(), other.clone())), "{line}");
+    assert!(
+        !grants.iter().any(|(_, p)| p == &data || p.contains("./$")),
+        "the template covers the data: {line}"
+    );
+    assert!(
+        ran.stdout
+            .contains(r#"#[sandbox(read = ["${SANDBOX_RUN_DATA}?", "#),
+        "{ran:?}"
+    );
+    // Typed back, it runs.
+    let words = words(&line);
+    let mut rerun: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+    rerun.extend(["cat", &data, &other]);
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(&rerun)
+            .env("SANDBOX_RUN_DATA", d.path("data")),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "data\nother\n"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn learning_under_explicit_learns_exec_on_the_program_and_its_loader() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-explicit");
+    let input = d.file("in.txt", "in\n");
+    let line = learn_with(&["--explicit"], &["cat", &input], &d.0);
+    assert!(
+        grants(&line).contains(&("--exec".into(), "/usr/bin/cat".into()))
+            && line.contains("--preset dynamic_loader"),
+        "{line}"
+    );
+}
+
+/// A learned path that the policy language would read otherwise (a trailing `?` makes a path
+/// optional) is left out of `#[sandbox(...)]` and said apart; the options keep it, quoted.
+#[test]
+fn learning_a_path_the_policy_language_cannot_write_says_so() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-literal");
+    let odd = d.file("what?", "odd\n");
+    let ran = learning(&[], &["cat", &odd], &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "// not in the two forms below: read `{odd}`, a path the policy language cannot write literally; grant it with the builder's `read_path`"
+        )) && !ran.stdout.contains(&format!("\"{odd}\"")),
+        "{ran:?}"
+    );
+    let line = last_line(&ran);
+    assert!(line.contains(&format!("--read '{odd}'")), "{line}");
+    let ran = rerun(&line, &["cat", &odd], &d.0);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "odd\n"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn learning_errors_speak_of_options() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let ran = sandbox_run(&["--learn", "--read", "/nonexistent/in", "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert!(
+        ran.stderr.contains("--ignore-missing") && !ran.stderr.contains("sandbox-run/src"),
+        "{ran:?}"
+    );
+}
+
+/// Verified means: no denial a grant could allow in the final run, and the status of the run
+/// without a sandbox, signal included. Here the program reads a file of its own process, which
+/// no grant allows, and ends by another signal when it cannot.
+#[test]
+fn verified_needs_the_same_signal_as_without_a_sandbox() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-signal");
+    let script = "cat /proc/self/status > /dev/null 2>&1 || kill -KILL $$; kill -TERM $$";
+    let ran = learning(&["--exec", "/usr/bin"], &["sh", "-c", script], &d.0);
+    assert_eq!(ran.status, Some(1), "not verified: {ran:?}");
+    assert!(
+        ran.stdout
+            .contains("status signal 9 (without sandbox: signal 15): NOT verified")
+            && ran.stdout.contains("cannot be granted ahead"),
+        "{ran:?}"
+    );
+    // The same signal with and without: verified.
+    let ran = learning(
+        &["--exec", "/usr/bin"],
+        &["sh", "-c", "kill -TERM $$"],
+        &d.0,
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains("status signal 15 (without sandbox: signal 15): verified"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn learning_runners_side_by_side_keep_their_denials_apart() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-concurrent");
+    let inputs: Vec<String> = (0..3).map(|i| d.file(&format!("{i}.txt"), "x\n")).collect();
+    let runs: Vec<_> = inputs
+        .iter()
+        .map(|input| {
+            let input = input.clone();
+            let dir = d.0.clone();
+            std::thread::spawn(move || (learn(&["cat", &input], &dir), input))
+        })
+        .collect();
+    for run in runs {
+        let (line, input) = run.join().unwrap();
+        let read: Vec<String> = grants(&line)
+            .into_iter()
+            .filter(|(o, _)| o == "--read")
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(read, [input], "{line}");
+    }
+}
+
+// --- Starting the program: what is the sandbox's doing, and what is not --------------------
+
+#[test]
+fn a_program_that_could_never_run_is_not_blamed_on_the_sandbox() {
+    if !landlock() {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let d = Dir::new("start");
+    let ran = sandbox_run(&["--", &d.path("")]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(ran.stderr.contains("is a directory"), "{ran:?}");
+    let plain = d.file("plain.sh", "#!/bin/sh\necho hi\n");
+    let ran = sandbox_run(&["--", &plain]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(
+        ran.stderr.contains("permission denied: not executable") && !ran.stderr.contains("--exec"),
+        "{ran:?}"
+    );
+    // A missing interpreter is not found, as env(1) says: 127, and --ignore-missing is no help.
+    let orphan = d.script("orphan", "");
+    std::fs::write(&orphan, "#!/nonexistent/interpreter\n").unwrap();
+    let ran = sandbox_run(&["--", &orphan]);
+    assert_eq!(ran.status, Some(127), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("interpreter `/nonexistent/interpreter`")
+            && !ran.stderr.contains("--ignore-missing"),
+        "{ran:?}"
+    );
+    // A file without `#!` is run by /bin/sh, as the C library does (env(1) too): granted.
+    let bare = d.script("bare", "");
+    std::fs::write(&bare, "echo bare\n").unwrap();
+    let ran = sandbox_run(&["--", &bare]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "bare\n"),
+        "{ran:?}"
+    );
+    // A file that is not executable earlier in PATH is passed over, as a shell does.
+    d.file("first/tool", "#!/bin/sh\necho first\n");
+    d.script("second/tool", "echo second");
+    let search = format!("{}:{}:/usr/bin:/bin", d.path("first"), d.path("second"));
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--", "tool"])
+            .env("PATH", &search),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "second\n"),
+        "{ran:?}"
+    );
+    std::fs::set_permissions(d.at("second/tool"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--", "tool"])
+            .env("PATH", &search),
+    );
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+}
+
+#[test]
+fn under_explicit_a_denied_start_names_the_options_to_add() {
+    if !landlock() {
+        return;
+    }
+    let ran = sandbox_run(&["--explicit", "--", "/usr/bin/true"]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("add --exec /usr/bin/true (the program)")
+            && ran.stderr.contains("--preset dynamic_loader")
+            && !ran.stderr.contains("landlock_runtime::")
+            && !ran.stderr.contains("calling thread"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&[
+        "--explicit",
+        "--exec",
+        "/usr/bin/true",
+        "--",
+        "/usr/bin/true",
+    ]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(
+        ran.stderr.contains("add --preset dynamic_loader") && !ran.stderr.contains("--exec"),
+        "{ran:?}"
+    );
+    // --print-policy warns before anything runs.
+    let ran = sandbox_run(&["--explicit", "--print-policy", "--", "/usr/bin/true"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "warning: `/usr/bin/true` cannot start under this policy: it lacks --exec /usr/bin/true"
+        ),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn a_script_run_through_env_gets_exec_on_the_program_env_finds() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("env-script");
+    let script = d.script("hello.py", "");
+    std::fs::write(&script, "#!/usr/bin/env python3\nprint('hello')\n").unwrap();
+    let search = "/usr/local/bin:/usr/bin:/bin";
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--read", "/usr", "--read", &d.path(""), "--", &script])
+            .env("PATH", search),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "hello\n"),
+        "{ran:?}"
+    );
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--print-policy", "--", &script])
+            .env("PATH", search),
+    );
+    assert!(
+        ran.stdout
+            .contains("  automatic exec /usr/bin/env (the program's interpreter)\n")
+            && ran.stdout.contains("found in PATH by #!/usr/bin/env"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn optional_templates_and_a_closed_output_are_not_errors() {
+    if !landlock() {
+        return;
+    }
+    let ran = sandbox_run(&[
+        "--ignore-missing",
+        "--read",
+        "$HOME/sandbox-run-nope",
+        "--",
+        "true",
+    ]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    // A reader that went away (`| head -0`): the output ends, the runner does not panic.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args(["--print-policy", "--", "true"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+}
+
+#[test]
+fn small_things_said_plainly() {
+    if !landlock() {
+        return;
+    }
+    let ran = sandbox_run(&["--env", "=x", "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert!(ran.stderr.contains("a variable needs a name"), "{ran:?}");
+    // The presets' optional paths that are not on this machine are counted, not listed.
+    let ran = sandbox_run(&["--print-policy", "--", "true"]);
+    assert!(
+        !ran.stdout.contains("ld-musl-armhf") && ran.stdout.contains("optional paths of presets"),
+        "{ran:?}"
+    );
+    // landrun's spellings.
+    let ran = sandbox_run(&["--ro", "/etc", "--", "cat", "/etc/hostname"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+}
+
+// --- Signals ----------------------------------------------------------------------------------
+
+/// A signal sent to the runner reaches the program, and the runner ends with its status. (The
+/// program's loop ends by itself after a while, so that a runner that does not pass the signal
+/// on fails the test instead of leaving it behind.)
+#[test]
+fn signals_to_the_runner_are_passed_on_to_the_program() {
+    use std::io::{BufRead, Read};
+    if !landlock() {
+        return;
+    }
+    let script = "trap 'echo got TERM; exit 3' TERM; echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1 & wait $!; i=$((i+1)); done";
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args([
+            "--exec", "/usr/bin", "--preset", "devices", "--", "sh", "-c", script,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(runner.stdout.take().unwrap());
+    let mut ready = String::new();
+    out.read_line(&mut ready).unwrap();
+    assert_eq!(ready, "ready\n");
+    let kill = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    assert_eq!(
+        runner.wait().unwrap().code(),
+        Some(3),
+        "the program's status"
+    );
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "got TERM\n");
+}
+
+/// A signal that stops the runner while it learns stops the learning: the program gets it, and
+/// no further run starts.
+#[test]
+fn a_signal_stops_learning() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-stop");
+    let ready = d.path("ready");
+    // The program's streams are on /dev/null while learning: it says it is ready with a file.
+    let script = format!(
+        "trap 'exit 3' TERM; touch {ready}; i=0; while [ $i -lt 300 ]; do sleep 0.1 & wait $!; i=$((i+1)); done"
+    );
+    let runner = Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args([
+            "--learn", "--exec", "/usr/bin", "--preset", "devices", "--write",
+        ])
+        .arg(d.path(""))
+        .args(["--", "sh", "-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !d.at("ready").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the program never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = runner.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sandbox_run: stopped by signal 15"),
+        "{out:?}"
+    );
+}
+
+// --- Denials, continued --------------------------------------------------------------------
+
+#[test]
+fn log_denials_prints_the_exec_denial_of_a_start_that_failed() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let ran = sandbox_run(&["--log-denials", "--explicit", "--", "/usr/bin/true"]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(
+        ran.stderr.contains("sandbox_run: denied execute")
+            && ran.stderr.contains(" on /usr/bin/true (pid ")
+            && ran.stderr.contains("allow it with --exec /usr/bin/true"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn log_denials_says_what_no_option_can_grant() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let ran = sandbox_run(&[
+        "--log-denials",
+        "--exec",
+        "/usr/bin",
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/self/status",
+    ]);
+    assert!(
+        ran.stderr.contains("it cannot be granted ahead")
+            && !ran.stderr.contains("allow it with --read /proc/"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn binding_port_0_is_allowed_by_bind_any() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let probe = "import socket\ns=socket.socket()\ns.bind(('127.0.0.1',0))";
+    let ran = sandbox_run(&[
+        "--log-denials",
+        "--read",
+        "/usr",
+        "--",
+        "/usr/bin/python3",
+        "-c",
+        probe,
+    ]);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stderr.contains("denied bind_tcp on an ephemeral port")
+            && ran.stderr.contains("allow it with --bind '*'")
+            && !ran.stderr.contains("allow it with no port"),
+        "{ran:?}"
+    );
+    let d = Dir::new("learn-bind");
+    let line = learn(&["/usr/bin/python3", "-c", probe], &d.0);
+    assert!(line.contains("--bind '*'"), "{line}");
+}
+
+#[test]
+fn suggest_refuses_what_is_not_a_learning_file() {
+    let d = Dir::new("suggest-bad");
+    let empty = d.file("empty.jsonl", "");
+    let ran = sandbox_run(&["--suggest", &empty]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "no denial recorded in {empty} (was the program run with LANDLOCK_SANDBOX_LEARN and CAP_AUDIT_READ?)"
+        )),
+        "{ran:?}"
+    );
+    let garbage = d.file(
+        "garbage.jsonl",
+        "{\"accesses\":[],\"allow\":[]}\nnot json at all\n",
+    );
+    let ran = sandbox_run(&["--suggest", &garbage]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("line 2 is not a record of a learning file"),
+        "{ran:?}"
+    );
+}
+
+/// As a user without CAP_AUDIT_READ (nobody), watching denials says that it needs root.
+#[test]
+fn watching_denials_as_nobody_says_it_needs_root() {
+    if !landlock() || not_root() {
+        return;
+    }
+    let Ok(setpriv) = Command::new("setpriv").arg("--version").output() else {
+        eprintln!("skipped: no setpriv");
+        return;
+    };
+    assert!(setpriv.status.success());
+    for option in ["--log-denials", "--learn"] {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args([option, "--", "/usr/bin/true"])
+            .current_dir("/")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("Permission denied")
+            && stderr.contains("sandbox_run")
+            && out.status.code() != Some(125)
+        {
+            eprintln!("skipped: nobody cannot run the test binary here: {stderr}");
+            return;
+        }
+        assert_eq!(out.status.code(), Some(125), "{option}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{option} reads the kernel's audit records, which needs root"
+            )) && stderr
+                .contains("every user who can run that copy can then read the whole audit log"),
+            "{option}: {stderr}"
+        );
+    }
+}
+
+/// Whether these tests run as another user than root.
+fn not_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        != Some("0")
+}
+
+// --- Policy files (landlockconfig) ---------------------------------------------------------
 
 /// A landlockconfig document that handles everything and allows `abi.read_execute` on `read`
 /// and `abi.read_write` on `write` (paths of the test's directory).
@@ -1314,7 +2189,7 @@ fn export_prints_a_document_that_config_runs_again() {
     assert_eq!(ran.status, Some(0), "{ran:?}");
     assert!(
         ran.stdout.starts_with(
-            "# sandbox_run's policy for `cat`, as a landlockconfig document\n\nabi = 6\n"
+            "# sandbox_run's policy for `/usr/bin/cat`, as a landlockconfig document\n\nabi = 6\n"
         ),
         "{ran:?}"
     );
