@@ -1,10 +1,31 @@
 //! What a dynamically linked program needs in order to start: its ELF loader and libraries.
+//!
+//! ```
+//! use std::process::Command;
+//! use landlock_runtime::{Policy, SandboxCommandExt, exec};
+//!
+//! let deps = exec::dependencies("/usr/bin/env")?;
+//! let mut builder = Policy::builder("env").exec_path("/usr/bin/env");
+//! builder = deps.loader.iter().fold(builder, |b, loader| b.exec_path(loader));
+//! builder = deps.libraries.iter().fold(builder, |b, library| b.read_path(library));
+//! let policy = Box::leak(Box::new(builder.build().unwrap()));
+//! assert!(Command::new("/usr/bin/env").arg("-i").sandbox(policy).status()?.success());
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A program's loader (`PT_INTERP`) and the libraries the loader resolves for it.
+///
+/// ```
+/// let deps = landlock_runtime::exec::dependencies("/usr/bin/env")?;
+/// // Absolute paths; the loader is not listed again among the libraries.
+/// assert!(deps.libraries.iter().all(|library| library.is_absolute()));
+/// assert!(deps.libraries.iter().all(|library| Some(library) != deps.loader.as_ref()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Dependencies {

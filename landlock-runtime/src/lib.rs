@@ -335,6 +335,15 @@ pub mod lock {
 ///
 /// It lives in its own module because Rust does not allow an attribute and a function-like
 /// macro of the same name side by side.
+///
+/// ```
+/// use landlock_runtime::block;
+///
+/// let listed = block::sandbox!(read = "/etc" => std::fs::read_dir("/etc").is_ok());
+/// assert!(listed.expect("the sandbox was enforced"));
+/// // The caller is not restricted.
+/// assert!(std::fs::read_dir("/usr").is_ok());
+/// ```
 pub mod block {
     #[doc(inline)]
     /// Runs an expression on a new scoped thread restricted by the policy written before `=>`;

@@ -33,6 +33,15 @@ use crate::{
 
 /// A policy as the checks see it: its grants in the order written, and the items that change
 /// what is broad.
+///
+/// ```
+/// use landlock_template::check::{Draft, Grant, Problem, check};
+///
+/// let draft = Draft { grants: vec![Grant::template("read", "/")], ..Draft::default() };
+/// assert!(matches!(check(&draft, None)[..], [Problem::Broad { grant: 0, .. }]));
+/// let acknowledged = Draft { broad: true, ..draft };
+/// assert_eq!(check(&acknowledged, None), []);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Draft<'a> {
     /// The filesystem grants, in the order written.
@@ -46,6 +55,15 @@ pub struct Draft<'a> {
 }
 
 /// One filesystem grant: its class (`read`, `write`, `exec`) and what it names.
+///
+/// ```
+/// use landlock_template::check::{Draft, Grant, GrantPath, check};
+///
+/// let read = Grant { class: "read", path: GrantPath::Argument("input") };
+/// let write = Grant { class: "write", ..read };
+/// let draft = Draft { grants: vec![read, write], ..Draft::default() };
+/// assert_eq!(check(&draft, None)[0].describe(&draft), "`input` is already granted under `read`: `write` includes what `read` grants, so list it under `write` alone");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grant<'a> {
     /// `read`, `write` or `exec`.
@@ -56,6 +74,13 @@ pub struct Grant<'a> {
 
 impl<'a> Grant<'a> {
     /// A grant of `class` on the path template `template`.
+    ///
+    /// ```
+    /// use landlock_template::check::{Grant, GrantPath};
+    ///
+    /// let grant = Grant::template("write", "$TMP/out?");
+    /// assert_eq!(grant, Grant { class: "write", path: GrantPath::Template("$TMP/out?") });
+    /// ```
     pub fn template(class: &'a str, template: &'a str) -> Grant<'a> {
         Grant {
             class,
@@ -65,6 +90,19 @@ impl<'a> Grant<'a> {
 }
 
 /// What a grant names.
+///
+/// A literal path is checked as it is, with `$HOME`'s value for the home directory; an
+/// argument's paths are known only at each call, so `broad` may acknowledge them in advance.
+///
+/// ```
+/// use landlock_template::check::{Draft, Grant, GrantPath, Problem, check};
+///
+/// let home = Grant { class: "write", path: GrantPath::Literal("/home/me") };
+/// let draft = Draft { grants: vec![home], ..Draft::default() };
+/// assert!(matches!(check(&draft, Some("/home/me"))[..], [Problem::Broad { .. }]));
+/// let input = Grant { class: "write", path: GrantPath::Argument("input") };
+/// assert_eq!(check(&Draft { grants: vec![input], broad: true, ..Draft::default() }, None), []);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GrantPath<'a> {
     /// A path template, as written.
@@ -91,6 +129,15 @@ impl GrantPath<'_> {
 }
 
 /// A problem across the items of a policy.
+///
+/// ```
+/// use landlock_template::check::{Draft, Grant, Problem, check};
+///
+/// let draft = Draft { grants: vec![Grant::template("write", "$TMP")], bind_any: true, ..Draft::default() };
+/// assert_eq!(check(&draft, None), [Problem::BroadNetwork { kind: "bind" }]);
+/// let draft = Draft { grants: vec![Grant::template("read", "/etc")], broad: true, ..Draft::default() };
+/// assert_eq!(check(&draft, None), [Problem::BroadUnused]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Problem<'a> {
@@ -161,6 +208,16 @@ impl Problem<'_> {
 /// twice in a way that says nothing more (at its second occurrence), a broad grant not
 /// acknowledged, or `broad` with nothing that is or could become broad. `home` is the value of
 /// `$HOME`, for literal paths.
+///
+/// ```
+/// use landlock_template::check::{Draft, Grant, check};
+///
+/// let draft = Draft {
+///     grants: vec![Grant::template("write", "/srv"), Grant::template("exec", "/srv?")],
+///     ..Draft::default()
+/// };
+/// assert_eq!(check(&draft, None), [], "write and exec on one path grant both");
+/// ```
 pub fn check<'a>(draft: &Draft<'a>, home: Option<&str>) -> Vec<Problem<'a>> {
     let mut problems = class_conflicts(draft);
     let broad = broad_grants(draft, home);

@@ -34,6 +34,15 @@ use core::fmt;
 /// The named variables a template may start with, with what each one means.
 ///
 /// `${NAME}` (any environment variable) is accepted besides these.
+///
+/// ```
+/// use landlock_template::{PathTemplate, VARIABLES};
+///
+/// for (name, _meaning) in VARIABLES {
+///     assert!(PathTemplate::parse(&format!("${name}/data")).is_ok());
+/// }
+/// assert!(PathTemplate::parse("$TEMP/data").is_err());
+/// ```
 pub const VARIABLES: &[(&str, &str)] = &[
     (
         "TMP",
@@ -49,6 +58,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 /// The names of the presets (`preset = "NAME"`), each a documented bundle of optional paths
 /// defined by `landlock_runtime::Preset`.
+///
+/// ```
+/// assert!(landlock_template::PRESETS.contains(&"tls_roots"));
+/// assert!(!landlock_template::PRESETS.contains(&"tls"));
+/// ```
 pub const PRESETS: &[&str] = &[
     "dynamic_loader",
     "locale",
@@ -60,6 +74,15 @@ pub const PRESETS: &[&str] = &[
 
 /// Paths whose `write` grant reaches far beyond one program's data (besides `/`, broad for
 /// every class).
+///
+/// ```
+/// use landlock_template::{BROAD_WRITE, broad_grant};
+///
+/// for path in BROAD_WRITE {
+///     assert!(broad_grant("write", path).is_some());
+///     assert_eq!(broad_grant("read", path), None);
+/// }
+/// ```
 pub const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/usr", "/etc"];
 
 /// A template as compared with others: without its optional marker or trailing slashes, so
@@ -100,6 +123,13 @@ pub fn class_conflict<'a>(first: &'a str, second: &'a str) -> Option<ClassConfli
 }
 
 /// Why one path under two classes is refused; see [`class_conflict`].
+///
+/// ```
+/// use landlock_template::{ClassConflict, class_conflict};
+///
+/// assert_eq!(class_conflict("exec", "exec"), Some(ClassConflict::Repeated));
+/// assert_eq!(class_conflict("read", "write"), Some(ClassConflict::ReadBesideWider("write")));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClassConflict<'a> {
     /// The same class twice.
@@ -185,6 +215,13 @@ pub fn broad_resolved<'a>(
 }
 
 /// Why a grant is broad; see [`broad_grant`].
+///
+/// ```
+/// use landlock_template::{BroadGrant, broad_grant};
+///
+/// assert_eq!(broad_grant("exec", "/"), Some(BroadGrant::WholeFilesystem));
+/// assert_eq!(broad_grant("write", "/etc/"), Some(BroadGrant::WritesTree("/etc")));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BroadGrant<'a> {
     /// Any class on `/`.
@@ -213,6 +250,13 @@ impl BroadGrant<'_> {
 }
 
 /// Why unrestricted TCP `kind` (`connect` or `bind`) next to a `write` grant is broad.
+///
+/// ```
+/// assert_eq!(
+///     landlock_template::broad_network("bind").to_string(),
+///     "unrestricted TCP bind together with `write`: it can fetch and store, or read and send, anything",
+/// );
+/// ```
 pub fn broad_network(kind: &str) -> impl fmt::Display + '_ {
     struct Why<'a>(&'a str);
     impl fmt::Display for Why<'_> {
@@ -228,6 +272,14 @@ pub fn broad_network(kind: &str) -> impl fmt::Display + '_ {
 }
 
 /// Where a template's path starts.
+///
+/// ```
+/// use landlock_template::{Base, PathTemplate};
+///
+/// assert_eq!(PathTemplate::parse("/etc").unwrap().base(), Base::Root);
+/// assert_eq!(PathTemplate::parse("$EXE_DIR/data").unwrap().base(), Base::ExeDir);
+/// assert_eq!(Base::Env("XDG_RUNTIME_DIR").to_string(), "${XDG_RUNTIME_DIR}");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Base<'a> {
     /// `/`: the template is an absolute path.
@@ -301,27 +353,61 @@ impl<'a> PathTemplate<'a> {
     }
 
     /// The string the template was parsed from, as written (with any trailing `?`).
+    ///
+    /// ```
+    /// let t = landlock_template::PathTemplate::parse("$HOME/.cache?").unwrap();
+    /// assert_eq!(t.source(), "$HOME/.cache?");
+    /// ```
     pub fn source(&self) -> &'a str {
         self.source
     }
 
     /// Where the path starts.
+    ///
+    /// ```
+    /// use landlock_template::{Base, PathTemplate};
+    ///
+    /// assert_eq!(PathTemplate::parse("$TMP/x").unwrap().base(), Base::Tmp);
+    /// assert_eq!(PathTemplate::parse("${DATA}").unwrap().base(), Base::Env("DATA"));
+    /// ```
     pub fn base(&self) -> Base<'a> {
         self.base
     }
 
     /// What follows the base: empty, or an absolute path (`/...`). For [`Base::Root`] it is the
     /// whole path.
+    ///
+    /// ```
+    /// use landlock_template::PathTemplate;
+    ///
+    /// assert_eq!(PathTemplate::parse("/etc/ssl?").unwrap().tail(), "/etc/ssl");
+    /// assert_eq!(PathTemplate::parse("$TMP").unwrap().tail(), "");
+    /// assert_eq!(PathTemplate::parse("$HOME/.config").unwrap().tail(), "/.config");
+    /// ```
     pub fn tail(&self) -> &'a str {
         self.tail
     }
 
     /// Whether the path was marked optional with a trailing `?`.
+    ///
+    /// ```
+    /// use landlock_template::PathTemplate;
+    ///
+    /// assert!(PathTemplate::parse("/opt/app?").unwrap().is_optional());
+    /// assert!(!PathTemplate::parse("/opt/app").unwrap().is_optional());
+    /// ```
     pub fn is_optional(&self) -> bool {
         self.optional
     }
 
     /// The template without its optional marker, e.g. `$HOME/.cache` for `$HOME/.cache?`.
+    ///
+    /// ```
+    /// use landlock_template::PathTemplate;
+    ///
+    /// assert_eq!(PathTemplate::parse("$HOME/.cache?").unwrap().path(), "$HOME/.cache");
+    /// assert_eq!(PathTemplate::parse("/etc/").unwrap().path(), "/etc/");
+    /// ```
     pub fn path(&self) -> &'a str {
         self.source.strip_suffix('?').unwrap_or(self.source)
     }
@@ -401,6 +487,15 @@ fn is_env_name(name: &str) -> bool {
 }
 
 /// Why a template was rejected.
+///
+/// ```
+/// use landlock_template::{PathTemplate, TemplateErrorKind};
+///
+/// let kind = |s| *PathTemplate::parse(s).unwrap_err().kind();
+/// assert_eq!(kind("$TEMP/x"), TemplateErrorKind::UnknownVariable("TEMP"));
+/// assert_eq!(kind("$TMPdir"), TemplateErrorKind::UnknownVariable("TMPdir"));
+/// assert_eq!(kind("$TMP-dir"), TemplateErrorKind::VariableNotFollowedBySlash);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TemplateErrorKind<'a> {
@@ -422,13 +517,21 @@ pub enum TemplateErrorKind<'a> {
     UnclosedBrace,
     /// `${}` or `$` with an empty or malformed name.
     BadVariableName(&'a str),
-    /// A variable followed by something other than `/` (e.g. `$TMPdir`).
+    /// A variable followed by something other than `/` (e.g. `$TMP-dir`; `$TMPdir` is the
+    /// unknown variable `TMPdir`).
     VariableNotFollowedBySlash,
     /// A `$` after the start of the path.
     VariableInside,
 }
 
 /// A template that could not be parsed: the string and what is wrong with it.
+///
+/// ```
+/// use landlock_template::PathTemplate;
+///
+/// let err = PathTemplate::parse("/srv/./data").unwrap_err();
+/// assert_eq!(err.to_string(), "`.` component in `/srv/./data`: write the path without it");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TemplateError<'a> {
     source: &'a str,
@@ -437,11 +540,23 @@ pub struct TemplateError<'a> {
 
 impl<'a> TemplateError<'a> {
     /// What is wrong.
+    ///
+    /// ```
+    /// use landlock_template::{PathTemplate, TemplateErrorKind};
+    ///
+    /// let err = PathTemplate::parse("${HOME").unwrap_err();
+    /// assert_eq!(err.kind(), &TemplateErrorKind::UnclosedBrace);
+    /// ```
     pub fn kind(&self) -> &TemplateErrorKind<'a> {
         &self.kind
     }
 
     /// The rejected string.
+    ///
+    /// ```
+    /// let err = landlock_template::PathTemplate::parse("etc/hosts?").unwrap_err();
+    /// assert_eq!(err.source(), "etc/hosts?");
+    /// ```
     pub fn source(&self) -> &'a str {
         self.source
     }

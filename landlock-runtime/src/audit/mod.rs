@@ -20,6 +20,13 @@ pub use watch::{WatchError, Watcher, enable_audit, watch};
 pub(crate) use auto::start_if_asked;
 
 /// One access the kernel denied, named as the policy language names it.
+///
+/// ```
+/// use landlock_runtime::denials::Access;
+///
+/// assert_eq!(Access::Fs("read_dir").to_string(), "read_dir");
+/// assert_eq!(Access::ConnectTcp.to_string(), "connect_tcp");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Access {
@@ -67,6 +74,15 @@ impl Access {
     }
 
     /// The class of the policy language that grants this filesystem right, if any.
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, denials::Access};
+    ///
+    /// assert_eq!(Access::Fs("read_file").class(), Some(Class::Read));
+    /// assert_eq!(Access::Fs("execute").class(), Some(Class::Exec));
+    /// assert_eq!(Access::Fs("make_reg").class(), Some(Class::Write));
+    /// assert_eq!(Access::BindTcp.class(), None);
+    /// ```
     pub fn class(&self) -> Option<Class> {
         match self {
             Access::Fs("read_file" | "read_dir") => Some(Class::Read),
@@ -94,6 +110,14 @@ impl fmt::Display for Access {
 }
 
 /// What a denied access was aimed at.
+///
+/// ```
+/// use landlock_runtime::denials::Object;
+///
+/// assert_eq!(Object::Path("/etc/hosts".into()).to_string(), "/etc/hosts");
+/// assert_eq!(Object::Port(Some(443)).to_string(), "port 443");
+/// assert_eq!(Object::Port(None).to_string(), "an ephemeral port");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Object {
@@ -133,6 +157,15 @@ impl fmt::Display for Object {
 }
 
 /// What would allow a denied access, as an item of the policy language.
+///
+/// ```
+/// use landlock_runtime::{Class, denials::Allow};
+///
+/// let grant = Allow::Grant { class: Class::Write, path: "/srv/out".into() };
+/// assert_eq!(grant.to_string(), "write = \"/srv/out\"");
+/// assert_eq!(Allow::Bind(8080).to_string(), "bind = 8080");
+/// assert_eq!(Allow::AllowSignals.to_string(), "allow_signals");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Allow {
@@ -203,6 +236,19 @@ pub(crate) struct Known {
 }
 
 /// The sandbox a denial is attributed to, and what would allow what it denied.
+///
+/// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+///
+/// ```no_run
+/// let watcher = landlock_runtime::denials::watch()?;
+/// for denial in watcher {
+///     if let Some(sandbox) = &denial.sandbox {
+///         let fixes: Vec<String> = sandbox.allow.iter().map(|a| a.to_string()).collect();
+///         println!("{}: add {}", sandbox.origin, fixes.join(", "));
+///     }
+/// }
+/// # Ok::<(), landlock_runtime::denials::WatchError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Attribution {
@@ -213,6 +259,20 @@ pub struct Attribution {
 }
 
 /// A denial the kernel reported.
+///
+/// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+///
+/// ```no_run
+/// use landlock_runtime::denials::{self, Object};
+///
+/// for denial in denials::watch()? {
+///     if let Object::Path(path) = &denial.object {
+///         let pid = denial.pid.unwrap_or(0);
+///         eprintln!("process {pid} was denied {} on {}", denial.accesses[0], path.display());
+///     }
+/// }
+/// # Ok::<(), denials::WatchError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Denial {
@@ -232,6 +292,23 @@ pub struct Denial {
 
 impl Denial {
     /// What would allow this denial, whether or not it is attributed.
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use landlock_runtime::denials;
+    ///
+    /// let mut watcher = denials::watch()?;
+    /// if let Some(denial) = watcher.next_timeout(Duration::from_secs(5)) {
+    ///     // Rights on one path make one item: execute and read_file on /usr/bin/env give
+    ///     // `exec = "/usr/bin/env"`.
+    ///     for item in denial.allow() {
+    ///         println!("{item}");
+    ///     }
+    /// }
+    /// # Ok::<(), denials::WatchError>(())
+    /// ```
     pub fn allow(&self) -> Vec<Allow> {
         let mut allow: Vec<Allow> = Vec::new();
         for access in &self.accesses {

@@ -28,6 +28,14 @@ const BACKLOG: u32 = 8192;
 const EVENT_WAIT: Duration = Duration::from_millis(100);
 
 /// Why denials cannot be watched.
+///
+/// ```
+/// use landlock_runtime::denials::WatchError;
+///
+/// let why = WatchError::AuditDisabled.to_string();
+/// assert!(why.contains("enable it with `auditctl -e 1`"), "{why}");
+/// assert!(WatchError::NoCapability.to_string().contains("CAP_AUDIT_READ"));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum WatchError {
@@ -334,6 +342,18 @@ struct Event {
 }
 
 /// A stream of Landlock denials, from [`watch`]. Iterating blocks until the next denial.
+///
+/// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+///
+/// ```no_run
+/// let watcher = landlock_runtime::denials::watch()?;
+/// std::thread::spawn(move || {
+///     for denial in watcher {
+///         eprintln!("{denial}");
+///     }
+/// });
+/// # Ok::<(), landlock_runtime::denials::WatchError>(())
+/// ```
 pub struct Watcher {
     socket: OwnedFd,
     buffer: Vec<u8>,
@@ -354,6 +374,18 @@ impl fmt::Debug for Watcher {
 
 impl Watcher {
     /// The next denial, or `None` if none came within `timeout`.
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let mut watcher = landlock_runtime::denials::watch()?;
+    /// // The denials so far, until a second passes without one.
+    /// let seen: Vec<_> = std::iter::from_fn(|| watcher.next_timeout(Duration::from_secs(1))).collect();
+    /// println!("{} denials", seen.len());
+    /// # Ok::<(), landlock_runtime::denials::WatchError>(())
+    /// ```
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<Denial> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -372,6 +404,21 @@ impl Watcher {
 
     /// How many times records were lost since the watch started (the kernel had more than the
     /// socket could hold).
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let mut watcher = landlock_runtime::denials::watch()?;
+    /// while let Some(denial) = watcher.next_timeout(Duration::from_secs(1)) {
+    ///     println!("{denial}");
+    /// }
+    /// if watcher.lost() > 0 {
+    ///     eprintln!("some denials were lost: the list above is incomplete");
+    /// }
+    /// # Ok::<(), landlock_runtime::denials::WatchError>(())
+    /// ```
     pub fn lost(&self) -> u64 {
         self.lost
     }

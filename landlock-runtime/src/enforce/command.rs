@@ -31,9 +31,29 @@ use crate::policy::Policy;
 
 /// Confines the programs a command starts with a [`Policy`]. Implemented for
 /// [`std::process::Command`] and, with the `tokio` feature, `tokio::process::Command`.
+///
+/// ```
+/// use std::process::Command;
+/// use landlock_runtime::{SandboxCommandExt, policy};
+///
+/// let policy = policy!(exec = "/usr/bin/env", preset = "dynamic_loader");
+/// let status = Command::new("/usr/bin/env").arg("-i").sandbox(policy).status()?;
+/// assert!(status.success());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub trait SandboxCommandExt: private::Sealed {
     /// What [`sandbox`](SandboxCommandExt::sandbox) returns: the command, which dereferences to the
     /// original type, with spawning methods whose errors name the policy.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, SandboxedCommand, policy};
+    ///
+    /// let mut command = Command::new("/usr/bin/env");
+    /// let mut sandboxed: SandboxedCommand<'_> = command.sandbox(policy!(exec = "/usr/bin/env"));
+    /// sandboxed.arg("-i");
+    /// assert_eq!(sandboxed.get_args().count(), 1);
+    /// ```
     type Sandboxed<'a>
     where
         Self: 'a;
@@ -45,6 +65,16 @@ pub trait SandboxCommandExt: private::Sealed {
     /// fails and the program never starts (also through the command's own `spawn`, which then
     /// reports only `EACCES`: prefer the methods of the returned value, whose errors carry the
     /// whole message).
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let mut command = Command::new("/usr/bin/env");
+    /// command.sandbox(policy!(read = "/no/such/dir", exec = "/usr/bin/env"));
+    /// assert_eq!(command.status().unwrap_err().kind(), ErrorKind::PermissionDenied);
+    /// ```
     fn sandbox(&mut self, policy: &'static Policy) -> Self::Sandboxed<'_>;
 }
 
@@ -262,21 +292,63 @@ impl SandboxCommandExt for Command {
 
 impl SandboxedCommand<'_> {
     /// [`Command::spawn`], with errors that name the policy.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let mut command = Command::new("/usr/bin/env");
+    /// let policy = policy!(exec = "/usr/bin/env", preset = "dynamic_loader");
+    /// let mut child = command.arg("-i").sandbox(policy).spawn()?;
+    /// assert!(child.wait()?.success());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn spawn(&mut self) -> io::Result<Child> {
         self.start(Command::spawn)
     }
 
     /// [`Command::status`], with errors that name the policy.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let mut command = Command::new("/usr/bin/env");
+    /// let err = command.sandbox(policy!(read = "/no/such/dir")).status().unwrap_err();
+    /// let message = err.to_string();
+    /// assert!(message.contains("path `/no/such/dir` does not exist"), "{message}");
+    /// assert!(message.ends_with("the program was not started"), "{message}");
+    /// ```
     pub fn status(&mut self) -> io::Result<ExitStatus> {
         self.start(Command::status)
     }
 
     /// [`Command::output`], with errors that name the policy.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let mut command = Command::new("/usr/bin/env");
+    /// command.args(["-i", "GREETING=hello"]);
+    /// let output = command.sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader")).output()?;
+    /// assert_eq!(output.stdout, b"GREETING=hello\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn output(&mut self) -> io::Result<Output> {
         self.start(Command::output)
     }
 
     /// The policy confining the command.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let policy = policy!(exec = "/usr/bin/env");
+    /// let mut command = Command::new("/usr/bin/env");
+    /// assert!(std::ptr::eq(command.sandbox(policy).policy(), policy));
+    /// ```
     pub fn policy(&self) -> &'static Policy {
         self.sandbox.policy
     }
@@ -306,6 +378,21 @@ impl DerefMut for SandboxedCommand<'_> {
 }
 
 /// A `tokio::process::Command` confined by a policy; see [`SandboxCommandExt::sandbox`].
+///
+/// It dereferences to the command, so it can still be configured; spawn it with its own
+/// methods, whose errors name the policy. Not run here: it needs a tokio runtime.
+///
+/// ```no_run
+/// use landlock_runtime::{SandboxCommandExt, policy};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let mut command = tokio::process::Command::new("/usr/bin/env");
+/// let mut sandboxed = command.sandbox(policy!(exec = "/usr/bin/env", preset = "dynamic_loader"));
+/// sandboxed.arg("-i");
+/// assert!(sandboxed.status().await?.success());
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "tokio")]
 #[derive(Debug)]
 pub struct SandboxedTokioCommand<'a> {
@@ -332,6 +419,20 @@ impl SandboxCommandExt for tokio::process::Command {
 #[cfg(feature = "tokio")]
 impl SandboxedTokioCommand<'_> {
     /// `tokio::process::Command::spawn`, with errors that name the policy.
+    ///
+    /// Not run here: it needs a tokio runtime.
+    ///
+    /// ```no_run
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let mut command = tokio::process::Command::new("/usr/bin/env");
+    /// let policy = policy!(exec = "/usr/bin/env", preset = "dynamic_loader");
+    /// let mut child = command.arg("-i").sandbox(policy).spawn()?;
+    /// assert!(child.wait().await?.success());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn spawn(&mut self) -> io::Result<tokio::process::Child> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();
@@ -342,6 +443,18 @@ impl SandboxedTokioCommand<'_> {
     }
 
     /// `tokio::process::Command::status`, with errors that name the policy.
+    ///
+    /// Not run here: it needs a tokio runtime.
+    ///
+    /// ```no_run
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// # async fn run() {
+    /// let mut command = tokio::process::Command::new("/usr/bin/env");
+    /// let err = command.sandbox(policy!(read = "/no/such/dir")).status().await.unwrap_err();
+    /// assert!(err.to_string().contains("path `/no/such/dir` does not exist"));
+    /// # }
+    /// ```
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();
@@ -351,6 +464,20 @@ impl SandboxedTokioCommand<'_> {
     }
 
     /// `tokio::process::Command::output`, with errors that name the policy.
+    ///
+    /// Not run here: it needs a tokio runtime.
+    ///
+    /// ```no_run
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let mut command = tokio::process::Command::new("/usr/bin/env");
+    /// command.args(["-i", "GREETING=hello"]);
+    /// let policy = policy!(exec = "/usr/bin/env", preset = "dynamic_loader");
+    /// assert_eq!(command.sandbox(policy).output().await?.stdout, b"GREETING=hello\n");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
         self.check()?;
         let program = self.command.as_std().get_program().to_owned();

@@ -9,6 +9,16 @@ use crate::model::{Class, Origin};
 
 /// Which sandbox in force on the calling thread denies an access, and what would allow it,
 /// computed from the policies in force: no audit, no privilege.
+///
+/// ```
+/// use landlock_runtime::{Policy, denials, kernel_abi};
+///
+/// let policy = Policy::builder("client").connect(443).build().unwrap();
+/// let why = policy.run(|| denials::explain_connect(80)).unwrap();
+/// if kernel_abi() >= 4 {
+///     assert_eq!(why.unwrap().to_string(), format!("denied by sandbox {}: allow it with connect = 80", policy.origin()));
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Explanation {
@@ -72,6 +82,16 @@ pub fn explain_connect(port: u16) -> Option<Explanation> {
 }
 
 /// Which sandbox in force on the calling thread denies TCP bind to `port`, or `None`.
+///
+/// ```
+/// use landlock_runtime::{Policy, denials, kernel_abi};
+///
+/// let policy = Policy::builder("server").bind(8080).build().unwrap();
+/// let (allowed, denied) = policy.run(|| (denials::explain_bind(8080), denials::explain_bind(22))).unwrap();
+/// assert!(allowed.is_none());
+/// // TCP is restricted from Landlock ABI 4.
+/// assert_eq!(denied.map(|why| why.allow.to_string()), (kernel_abi() >= 4).then(|| "bind = 22".to_owned()));
+/// ```
 pub fn explain_bind(port: u16) -> Option<Explanation> {
     let layer = super::denied_port_here(port, true)?;
     Some(Explanation {

@@ -30,6 +30,17 @@ use crate::outcome::{Error, ErrorKind, Layer, Level, Status, ThreadCoverage};
 use crate::policy::{Binding, Policy, Preparation};
 
 /// The kernel's limit on stacked Landlock layers per thread.
+///
+/// ```
+/// use landlock_runtime::{MAX_LAYERS, Policy, kernel_abi};
+///
+/// // On a thread of its own: enforcement cannot be undone.
+/// let layers = std::thread::spawn(|| {
+///     (0..=MAX_LAYERS).position(|i| Policy::builder(format!("layer {i}")).build().unwrap().enforce().is_err())
+/// });
+/// let first_refused = layers.join().unwrap();
+/// assert_eq!(first_refused, (kernel_abi() > 0).then_some(MAX_LAYERS));
+/// ```
 pub const MAX_LAYERS: usize = 16;
 
 /// A layer this library knows to be in force on a thread, with what enforcement needs of it.

@@ -219,9 +219,24 @@ enum PortSet {
 
 impl Ports {
     /// No port: the kernel denies every one.
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, Ports};
+    ///
+    /// let policy = Policy::builder("offline").read("/etc").build().unwrap();
+    /// assert_eq!(policy.connect(), &Ports::NONE);
+    /// assert!(Ports::NONE.is_restricted() && !Ports::NONE.allows(443));
+    /// ```
     pub const NONE: Ports = Ports(PortSet::Only(Cow::Borrowed(&[])));
 
     /// Any port: this kind of TCP access is not restricted (the `"*"` of the policy language).
+    ///
+    /// ```
+    /// use landlock_runtime::{policy, Ports};
+    ///
+    /// assert_eq!(policy!(bind = "*").bind(), &Ports::ANY);
+    /// assert!(!Ports::ANY.is_restricted() && Ports::ANY.allows(8080));
+    /// ```
     pub const ANY: Ports = Ports(PortSet::Any);
 
     /// Only `ports`, sorted and without repeats (what the macros emit after checking them).
@@ -317,6 +332,14 @@ pub struct Scopes {
 
 impl Scopes {
     /// Both scopes restricted: the default.
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, Scopes};
+    ///
+    /// assert_eq!(Policy::builder("t").build().unwrap().scopes(), Scopes::RESTRICTED);
+    /// let opted_out = Policy::builder("t").allow_signals().build().unwrap();
+    /// assert_ne!(opted_out.scopes(), Scopes::RESTRICTED);
+    /// ```
     pub const RESTRICTED: Scopes = Scopes {
         signals: true,
         abstract_unix_sockets: true,

@@ -93,6 +93,13 @@ pub enum Preset {
 }
 
 /// Every preset, for listing; a slice, since a later release may add presets.
+///
+/// ```
+/// use landlock_runtime::PRESETS;
+///
+/// let names: Vec<&str> = PRESETS.iter().map(|p| p.name()).collect();
+/// assert_eq!(names, ["dynamic_loader", "locale", "dns", "tls_roots", "devices", "cpu_info"]);
+/// ```
 pub const PRESETS: &[Preset] = &[
     Preset::DynamicLoader,
     Preset::Locale,
@@ -205,11 +212,25 @@ static CPU_INFO: [FsGrant; 6] = [
 impl Preset {
     /// The preset of this name (`dynamic_loader`, `locale`, `dns`, `tls_roots`, `devices`,
     /// `cpu_info`).
+    ///
+    /// ```
+    /// use landlock_runtime::Preset;
+    ///
+    /// assert_eq!(Preset::from_name("tls_roots"), Some(Preset::TlsRoots));
+    /// assert_eq!(Preset::from_name("TlsRoots"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Preset> {
         PRESETS.iter().copied().find(|p| p.name() == name)
     }
 
     /// The name used in the policy language.
+    ///
+    /// ```
+    /// use landlock_runtime::{Preset, policy};
+    ///
+    /// assert_eq!(Preset::CpuInfo.name(), "cpu_info");
+    /// assert_eq!(policy!(preset = "cpu_info").presets(), [Preset::CpuInfo]);
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Preset::DynamicLoader => "dynamic_loader",
@@ -222,6 +243,15 @@ impl Preset {
     }
 
     /// The grants the preset adds, all optional.
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, Preset};
+    ///
+    /// let devices = Preset::Devices.grants();
+    /// assert!(devices.iter().all(|g| g.is_optional()));
+    /// let null = devices.iter().find(|g| g.to_string() == "/dev/null?").unwrap();
+    /// assert_eq!(null.class(), Class::Write);
+    /// ```
     pub fn grants(self) -> &'static [FsGrant] {
         match self {
             Preset::DynamicLoader => DYNAMIC_LOADER,

@@ -35,6 +35,14 @@ struct Inner {
 }
 
 /// The cause of an [`Error`].
+///
+/// ```
+/// use landlock_runtime::{ErrorKind, Policy};
+///
+/// let err = Policy::builder("t").read("/etc").connect(0).build().unwrap_err();
+/// let ErrorKind::InvalidPolicy { problems } = err.kind() else { panic!("{err}") };
+/// assert_eq!(problems, &["connect port 0: ports are 1 to 65535"]);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -116,11 +124,27 @@ impl Error {
     }
 
     /// The cause.
+    ///
+    /// ```
+    /// use landlock_runtime::{ErrorKind, Policy};
+    ///
+    /// let policy = Policy::builder("t").read("${LANDLOCK_DOC_UNSET}/data").build().unwrap();
+    /// let err = policy.prepare().unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::UnsetVariable { variable, .. } if variable == "${LANDLOCK_DOC_UNSET}"));
+    /// ```
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }
 
     /// Where the policy was declared.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let err = Policy::builder("importer").read("etc").build().unwrap_err();
+    /// assert_eq!(err.origin().function(), "importer");
+    /// assert_eq!(err.origin().file(), file!());
+    /// ```
     pub fn origin(&self) -> &Origin {
         &self.0.origin
     }

@@ -6,6 +6,19 @@ use crate::model::rights::{BASELINE_ABI, FsRights, SCOPES_ABI, TCP_ABI};
 use crate::model::{Origin, Ports, Scopes};
 
 /// How much of a policy the running kernel enforces.
+///
+/// ```
+/// use landlock_runtime::{Level, kernel_abi, policy};
+///
+/// let level = policy!(read = "/etc").prepare().unwrap().level;
+/// // Landlock ABI 6 (Linux 6.12) has every right and scope this policy restricts.
+/// let expected = match kernel_abi() {
+///     0 => Level::NotEnforced,
+///     1..=5 => Level::Partial,
+///     _ => Level::Full,
+/// };
+/// assert_eq!(level, expected);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
     /// All of it.
@@ -228,6 +241,14 @@ pub struct Skipped {
 }
 
 /// Why an optional path was skipped.
+///
+/// ```
+/// use landlock_runtime::{Policy, SkipReason};
+///
+/// let policy = Policy::builder("t").read("${LANDLOCK_DOC_UNSET}/data?").build().unwrap();
+/// let status = policy.prepare().unwrap();
+/// assert_eq!(status.skipped[0].reason, SkipReason::VariableUnset);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SkipReason {
@@ -340,6 +361,17 @@ impl fmt::Display for Layer {
 }
 
 /// Why a thread is not restricted.
+///
+/// ```
+/// use landlock_runtime::Uncovered;
+///
+/// assert_eq!(Uncovered::NoAnswer.to_string(), "it did not answer in time");
+/// // With the errno of the failed call: EPERM.
+/// assert_eq!(
+///     Uncovered::Failed(1).to_string(),
+///     "its restriction failed: Operation not permitted (os error 1)",
+/// );
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Uncovered {
@@ -358,6 +390,19 @@ pub enum Uncovered {
 }
 
 /// A thread that keeps its access after an enforcement on every thread, and why.
+///
+/// Not run here: it restricts every thread of the process.
+///
+/// ```no_run
+/// use landlock_runtime::{Uncovered, policy};
+///
+/// let status = policy!(read = "/etc", process).enforce_all_threads().unwrap();
+/// for thread in status.threads.iter().flat_map(|t| &t.uncovered) {
+///     if thread.reason == Uncovered::BlocksSignal {
+///         eprintln!("thread {} blocks the signal and keeps its access", thread.tid);
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UncoveredThread {

@@ -80,18 +80,48 @@ impl PolicyBuilder {
     /// For a path known only at run time (a file named on the command line), use
     /// [`read_path`](PolicyBuilder::read_path): a template gives `$` and a trailing `?` a
     /// meaning.
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, kernel_abi};
+    ///
+    /// let policy = Policy::builder("reader").read("/etc").build().unwrap();
+    /// let listed = |dir| std::fs::read_dir(dir).is_ok();
+    /// let (etc, usr) = policy.run(|| (listed("/etc"), listed("/usr"))).unwrap();
+    /// assert!(etc);
+    /// assert_eq!(usr, kernel_abi() == 0, "denied wherever Landlock is");
+    /// ```
     pub fn read(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Read)
     }
 
     /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
     /// `path` (a path template). With [`exec`](PolicyBuilder::exec) on the same path, both.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("writer").write("$TMP").build().unwrap();
+    /// let file = std::env::temp_dir().join(format!("landlock-doc-{}", std::process::id()));
+    /// policy.run(|| std::fs::write(&file, "data")).unwrap().unwrap();
+    /// assert_eq!(std::fs::read_to_string(&file).unwrap(), "data");
+    /// # std::fs::remove_file(&file).unwrap();
+    /// ```
     pub fn write(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Write)
     }
 
     /// Allows `read` plus executing beneath `path` (a path template). With
     /// [`write`](PolicyBuilder::write) on the same path, both.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{Policy, Preset};
+    ///
+    /// let builder = Policy::builder("runner").exec("/usr/bin/env");
+    /// let policy = builder.preset(Preset::DynamicLoader).build().unwrap();
+    /// let status = policy.run(|| Command::new("/usr/bin/env").arg("-i").status()).unwrap();
+    /// assert!(status.unwrap().success());
+    /// ```
     pub fn exec(self, path: impl Into<String>) -> Self {
         self.grant(path, Class::Exec)
     }
@@ -141,12 +171,31 @@ impl PolicyBuilder {
 
     /// Allows `read` plus creating, writing, truncating, removing, renaming and linking beneath
     /// `path`, taken literally (see [`read_path`](PolicyBuilder::read_path)).
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, GrantPath, Policy};
+    ///
+    /// let policy = Policy::builder("cli").write_path("out").build().unwrap();
+    /// let grant = &policy.grants()[0];
+    /// assert_eq!(grant.class(), Class::Write);
+    /// let absolute = std::env::current_dir().unwrap().join("out");
+    /// assert_eq!(grant.path(), &GrantPath::Literal(absolute));
+    /// ```
     pub fn write_path(self, path: impl AsRef<Path>) -> Self {
         self.literal(path.as_ref(), Class::Write)
     }
 
     /// Allows `read` plus executing beneath `path`, taken literally (see
     /// [`read_path`](PolicyBuilder::read_path)).
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let tool = "/opt/tools/$VERSION/run";
+    /// let policy = Policy::builder("cli").exec_path(tool).exec_path(tool).build().unwrap();
+    /// assert_eq!(policy.grants().len(), 1);
+    /// assert_eq!(policy.grants()[0].to_string(), tool);
+    /// ```
     pub fn exec_path(self, path: impl AsRef<Path>) -> Self {
         self.literal(path.as_ref(), Class::Exec)
     }
@@ -162,6 +211,15 @@ impl PolicyBuilder {
     }
 
     /// Adds the grants of a named preset (see [`Preset`]).
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use landlock_runtime::{Policy, Preset};
+    ///
+    /// let policy = Policy::builder("resolver").preset(Preset::Dns).build().unwrap();
+    /// let hosts = policy.run(|| std::fs::read("/etc/hosts").is_ok()).unwrap();
+    /// assert_eq!(hosts, Path::new("/etc/hosts").exists());
+    /// ```
     pub fn preset(mut self, preset: Preset) -> Self {
         if !self.presets.contains(&preset) {
             self.presets.push(preset);
@@ -170,6 +228,13 @@ impl PolicyBuilder {
     }
 
     /// Allows TCP connect to `port`.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("client").connect(443).connect(80).connect(443).build().unwrap();
+    /// assert_eq!(policy.connect().allowed(), Some(&[80, 443][..]));
+    /// ```
     pub fn connect(mut self, port: u16) -> Self {
         if let Some(p) = self.port(port, "connect") {
             self.connect.push(p);
@@ -178,12 +243,30 @@ impl PolicyBuilder {
     }
 
     /// Leaves TCP connect unrestricted.
+    ///
+    /// Next to a `write` grant it is broad, and needs [`broad`](PolicyBuilder::broad).
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, Ports};
+    ///
+    /// let policy = Policy::builder("client").read("/etc").connect_any().build().unwrap();
+    /// assert_eq!(policy.connect(), &Ports::ANY);
+    /// assert!(Policy::builder("t").write("$TMP").connect_any().build().is_err());
+    /// ```
     pub fn connect_any(mut self) -> Self {
         self.connect_any = true;
         self
     }
 
     /// Allows TCP bind to `port`.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("server").bind(8080).build().unwrap();
+    /// assert!(policy.bind().allows(8080) && !policy.bind().allows(8081));
+    /// assert!(!policy.connect().allows(8080), "bind does not allow connect");
+    /// ```
     pub fn bind(mut self, port: u16) -> Self {
         if let Some(p) = self.port(port, "bind") {
             self.bind.push(p);
@@ -192,12 +275,30 @@ impl PolicyBuilder {
     }
 
     /// Leaves TCP bind unrestricted.
+    ///
+    /// Next to a `write` grant it is broad, and needs [`broad`](PolicyBuilder::broad).
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("server").bind_any().build().unwrap();
+    /// assert!(!policy.bind().is_restricted());
+    /// assert!(policy.connect().is_restricted());
+    /// ```
     pub fn bind_any(mut self) -> Self {
         self.bind_any = true;
         self
     }
 
     /// Allows signals to processes outside the sandbox (opts out of the signal scope).
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("supervisor").allow_signals().build().unwrap();
+    /// assert!(!policy.scopes().signals);
+    /// assert!(policy.scopes().abstract_unix_sockets);
+    /// ```
     pub fn allow_signals(mut self) -> Self {
         self.scopes.signals = false;
         self
@@ -205,12 +306,29 @@ impl PolicyBuilder {
 
     /// Allows connecting to abstract unix sockets created outside the sandbox (opts out of
     /// that scope).
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("client").allow_abstract_unix_sockets().build().unwrap();
+    /// assert!(!policy.scopes().abstract_unix_sockets);
+    /// assert!(policy.scopes().signals);
+    /// ```
     pub fn allow_abstract_unix_sockets(mut self) -> Self {
         self.scopes.abstract_unix_sockets = false;
         self
     }
 
     /// Fails instead of degrading when the kernel cannot enforce all of the policy.
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, kernel_abi};
+    ///
+    /// let policy = Policy::builder("t").read("/etc").strict().build().unwrap();
+    /// assert!(policy.is_strict());
+    /// // Landlock ABI 6 has every right and scope this policy restricts.
+    /// assert_eq!(policy.prepare().is_ok(), kernel_abi() >= 6);
+    /// ```
     pub fn strict(mut self) -> Self {
         self.strict = true;
         self
@@ -218,6 +336,15 @@ impl PolicyBuilder {
 
     /// Restricts every thread of the process when enforced, not only the calling one (what
     /// `process` asks in the policy language, and the default on `main`).
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("app::main").read("/etc").process().build().unwrap();
+    /// assert!(policy.is_process_wide());
+    /// // A scoped thread would restrict its caller too: refused.
+    /// assert!(policy.run(|| ()).is_err());
+    /// ```
     pub fn process(mut self) -> Self {
         self.process = true;
         self
@@ -226,6 +353,14 @@ impl PolicyBuilder {
     /// Acknowledges a broad grant (any class on `/`, `write` on `$HOME`, `/home`, `/usr` or
     /// `/etc`, unrestricted TCP next to `write`), which [`build`](PolicyBuilder::build) refuses
     /// otherwise; like `broad` in the policy language, it is refused when nothing needs it.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// assert!(Policy::builder("t").read("/").build().is_err());
+    /// assert!(Policy::builder("t").read("/").broad().build().is_ok());
+    /// assert!(Policy::builder("t").read("/etc").broad().build().is_err());
+    /// ```
     pub fn broad(mut self) -> Self {
         self.broad = true;
         self
@@ -235,6 +370,13 @@ impl PolicyBuilder {
     /// for code that expects denials and handles them, so that they do not show among the
     /// ones worth a look (see [`denials`](crate::denials)). Without it, denials are logged
     /// whenever the kernel's audit is on.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("probe").read("/etc").quiet().build().unwrap();
+    /// assert!(policy.is_quiet());
+    /// ```
     pub fn quiet(mut self) -> Self {
         self.quiet = true;
         self
@@ -304,6 +446,15 @@ impl PolicyBuilder {
     }
 
     /// The policy, or every mistake found.
+    ///
+    /// ```
+    /// use landlock_runtime::{ErrorKind, Policy};
+    ///
+    /// let err = Policy::builder("t").read("/srv").write("/srv").bind(0).build().unwrap_err();
+    /// let ErrorKind::InvalidPolicy { problems } = err.kind() else { panic!("{err}") };
+    /// assert_eq!(problems.len(), 2, "{problems:?}");
+    /// assert!(Policy::builder("t").write("/srv").build().is_ok());
+    /// ```
     pub fn build(mut self) -> Result<Policy, Error> {
         let problems = self.problems();
         self.errors.extend(problems);

@@ -79,6 +79,15 @@ impl Policy {
     }
 
     /// What the kernel enforces of this policy, once it has been prepared.
+    ///
+    /// ```
+    /// use landlock_runtime::Policy;
+    ///
+    /// let policy = Policy::builder("t").read("/etc").build().unwrap();
+    /// assert_eq!(policy.status(), None);
+    /// let prepared = policy.prepare().unwrap().clone();
+    /// assert_eq!(policy.status(), Some(&prepared));
+    /// ```
     pub fn status(&self) -> Option<&Status> {
         self.prepared.get().map(|p| &p.status)
     }

@@ -12,6 +12,20 @@ use serde_json::Value;
 use super::lock::{Change, Direction};
 
 /// A change a learning file suggests, in the words of the lock file.
+///
+/// ```
+/// use landlock_runtime::denials::{self, LearnedChange};
+/// use landlock_runtime::lock::Direction;
+///
+/// // One line of a learning file, as `LANDLOCK_SANDBOX_LEARN` writes it, fields not read left out.
+/// let file = std::env::temp_dir().join(format!("landlock-learned-{}.jsonl", std::process::id()));
+/// std::fs::write(&file, r#"{"sandbox":{"function":"app::fetch"},"allow":[{"connect":443}]}"#)?;
+/// let changes: Vec<LearnedChange> = denials::suggestions(&file)?;
+/// assert_eq!(changes[0].direction, Direction::Widening);
+/// assert_eq!(changes[0].to_string(), "widening   app::fetch: TCP connect to port 443");
+/// # std::fs::remove_file(&file)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub type LearnedChange = Change;
 
 /// The changes each sandbox would need to allow what a learning file recorded (written by a

@@ -29,6 +29,13 @@ use crate::policy::Policy;
 
 /// The environment variable that makes [`assert_policies_locked!`](crate::assert_policies_locked)
 /// rewrite the lock file instead of failing.
+///
+/// ```
+/// use landlock_runtime::lock::UPDATE_VARIABLE;
+///
+/// // `LANDLOCK_SANDBOX_UPDATE_LOCK=1 cargo test` rewrites; unset, or any other value, checks.
+/// assert_eq!(UPDATE_VARIABLE, "LANDLOCK_SANDBOX_UPDATE_LOCK");
+/// ```
 pub const UPDATE_VARIABLE: &str = "LANDLOCK_SANDBOX_UPDATE_LOCK";
 
 /// Checks the sandboxes of the calling crate against the lock file at `PATH` (relative to the
