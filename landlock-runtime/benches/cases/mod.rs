@@ -49,30 +49,21 @@ fn five_paths_built() -> Policy {
     builder.write("$TMP").build().expect("a valid policy")
 }
 
-/// The kernel's names of the rights in `rights`, in bit order.
-fn names(rights: BitFlags<AccessFs>) -> Vec<&'static str> {
-    const NAMES: [&str; 17] = [
-        "execute",
-        "write_file",
-        "read_file",
-        "read_dir",
-        "remove_dir",
-        "remove_file",
-        "make_char",
-        "make_dir",
-        "make_reg",
-        "make_sock",
-        "make_fifo",
-        "make_block",
-        "make_sym",
-        "refer",
-        "truncate",
-        "ioctl_dev",
-        "resolve_unix",
-    ];
-    (0..NAMES.len())
-        .filter(|bit| rights.bits() & (1 << bit) != 0)
-        .map(|bit| NAMES[bit])
+/// The kernel's names of the rights in `rights`, in bit order: the `landlock` crate's names
+/// (`ReadFile`) in the kernel's spelling (`read_file`).
+fn names(rights: BitFlags<AccessFs>) -> Vec<String> {
+    rights
+        .iter()
+        .map(|right| {
+            let mut name = String::new();
+            for (i, c) in format!("{right:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    name.push('_');
+                }
+                name.push(c.to_ascii_lowercase());
+            }
+            name
+        })
         .collect()
 }
 
