@@ -9,11 +9,12 @@ use crate::policy::{Argument, Binding, Policy};
 /// is not entered again.
 #[track_caller]
 pub(crate) fn enter(policy: &'static Policy, arguments: &[Argument]) {
-    if super::has_binding(&Binding::new(policy, arguments)) {
+    let binding = Binding::new(policy, arguments);
+    if super::has_binding(&binding) {
         return;
     }
     if let Err(error) = policy
-        .bind_arguments(arguments)
+        .bind_arguments(binding)
         .and_then(|bound| bound.enforce().map(drop))
     {
         panic!("{error}");
@@ -26,5 +27,7 @@ pub(crate) fn run<T: Send, F: FnOnce() -> T + Send>(
     arguments: &[Argument],
     f: F,
 ) -> Result<T, Error> {
-    policy.bind_arguments(arguments)?.run(f)
+    policy
+        .bind_arguments(Binding::new(policy, arguments))?
+        .run(f)
 }

@@ -39,9 +39,12 @@ pub struct Argument {
 impl Policy {
     /// This policy with each argument grant replaced by grants of the paths the argument holds
     /// (made absolute against the current directory); refused when one of them is a broad
-    /// grant and the policy does not say `broad`.
-    pub(crate) fn bind_arguments(&'static self, arguments: &[Argument]) -> Result<Policy, Error> {
-        let home = std::env::var("HOME").ok();
+    /// grant and the policy does not say `broad`. `binding` is this policy bound to
+    /// `arguments`.
+    pub(crate) fn bind_arguments(&'static self, binding: Binding) -> Result<Policy, Error> {
+        let arguments = binding.arguments.as_slice();
+        // `$HOME` matters only to a `write` grant, and is read once, when one comes.
+        let mut home: Option<Option<String>> = None;
         let mut grants: Vec<FsGrant> = Vec::with_capacity(self.grants.len());
         let mut problems = Vec::new();
         for grant in self.grants.iter() {
@@ -65,6 +68,10 @@ impl Policy {
                 })?;
                 let class = grant.class().keyword();
                 let seen = super::builder::lexically_normal(&path);
+                let home = match class {
+                    "write" => home.get_or_insert_with(|| std::env::var("HOME").ok()),
+                    _ => &None,
+                };
                 if let Some(why) = seen.to_str().and_then(|p| {
                     landlock_template::broad_resolved(class, p, home.as_deref())
                         .map(|why| why.describe(class, p))
@@ -86,7 +93,7 @@ impl Policy {
         }
         let mut bound = self.clone();
         bound.grants = grants.into();
-        bound.binding = Some(Arc::new(Binding::new(self, arguments)));
+        bound.binding = Some(Arc::new(binding));
         Ok(bound)
     }
 }

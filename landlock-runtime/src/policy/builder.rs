@@ -385,7 +385,13 @@ impl PolicyBuilder {
     /// The problems across the items (a template granted twice, broad grants and their
     /// acknowledgement), found by the checker the macros use, in the builder's words.
     fn problems(&self) -> Vec<String> {
-        let home = std::env::var("HOME").ok();
+        // `$HOME` matters only to a literal `write` grant.
+        let home = self
+            .grants
+            .iter()
+            .any(|g| g.class == Class::Write && matches!(g.path, GrantPath::Literal(_)))
+            .then(|| std::env::var("HOME").ok())
+            .flatten();
         // Literal paths are checked as the kernel will see them, `..` resolved, so that
         // `/usr/../etc` is as broad as `/etc` (one through a symbolic link is checked where it
         // leads when the policy is prepared).
@@ -493,7 +499,14 @@ impl PolicyBuilder {
 /// `path` with its `.` and `..` components resolved in the text, as the kernel resolves them
 /// when no symbolic link comes first; without a system call, since arguments are bound at every
 /// call. A path through a symbolic link is checked where it leads when the policy is prepared.
-pub(crate) fn lexically_normal(path: &Path) -> std::path::PathBuf {
+pub(crate) fn lexically_normal(path: &Path) -> Cow<'_, Path> {
+    use std::path::Component;
+    if !path
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    {
+        return Cow::Borrowed(path);
+    }
     let mut out = std::path::PathBuf::new();
     for component in path.components() {
         match component {
@@ -504,7 +517,7 @@ pub(crate) fn lexically_normal(path: &Path) -> std::path::PathBuf {
             other => out.push(other),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

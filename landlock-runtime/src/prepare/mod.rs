@@ -93,6 +93,23 @@ impl Policy {
     }
 }
 
+/// Why a grant of `grant`'s class on `path` is broad, in a policy without `broad`; `None`
+/// when it is not, or the policy acknowledges it. `$HOME` is read only for a `write` grant,
+/// the only class it can make broad.
+fn broad_reason(policy: &Policy, grant: &FsGrant, path: &Path) -> Option<String> {
+    if policy.broad {
+        return None;
+    }
+    let path = path.to_str()?;
+    let home = match grant.class() {
+        crate::model::Class::Write => std::env::var("HOME").ok(),
+        _ => None,
+    };
+    let class = grant.class().keyword();
+    landlock_template::broad_resolved(class, path, home.as_deref())
+        .map(|why| why.describe(class, path))
+}
+
 /// Refuses a grant that a variable made broad, in a policy without `broad`: the rule a written
 /// path obeys at compile time, applied to what the variable resolved to.
 fn check_broad(
@@ -101,22 +118,11 @@ fn check_broad(
     path: &Path,
     variable: Variable,
 ) -> Result<(), ErrorKind> {
-    if policy.broad {
-        return Ok(());
-    }
-    let Some(resolved) = path.to_str() else {
-        return Ok(());
-    };
-    let home = std::env::var("HOME").ok();
-    let class = grant.class().keyword();
-    let Some(why) = landlock_template::broad_resolved(class, resolved, home.as_deref()) else {
+    let Some(why) = broad_reason(policy, grant, path) else {
         return Ok(());
     };
     Err(ErrorKind::InvalidVariable {
-        problem: format!(
-            "{}; narrow it, or acknowledge a broad grant with `broad`",
-            why.describe(class, resolved)
-        ),
+        problem: format!("{why}; narrow it, or acknowledge a broad grant with `broad`"),
         variable: variable.name,
         value: variable.value,
         template: grant.to_string(),
@@ -127,21 +133,13 @@ fn check_broad(
 /// `write` a home or system tree), in a policy without `broad`: the rule lands on what the link
 /// names, and review saw only the link.
 fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(), ErrorKind> {
-    if policy.broad {
-        return Ok(());
-    }
-    let Some(target) = followed.to_str() else {
+    let Some(why) = broad_reason(policy, grant, followed) else {
         return Ok(());
     };
-    let home = std::env::var("HOME").ok();
-    let class = grant.class().keyword();
-    let Some(why) = landlock_template::broad_resolved(class, target, home.as_deref()) else {
-        return Ok(());
-    };
+    let target = followed.display();
     Err(ErrorKind::InvalidPolicy {
         problems: vec![format!(
-            "`{grant}` leads to `{target}` through a symbolic link, and {}: point the link elsewhere, or grant `{target}` itself, where review sees it, and acknowledge it with `broad`",
-            why.describe(class, target)
+            "`{grant}` leads to `{target}` through a symbolic link, and {why}: point the link elsewhere, or grant `{target}` itself, where review sees it, and acknowledge it with `broad`"
         )],
     })
 }
