@@ -30,6 +30,7 @@ fn main() {
     let arg = |i: usize| args.get(i).map(String::as_str);
     match arg(0) {
         Some("threads") => threads(arg(1) == Some("strict")),
+        Some("churn") => churn(&args[1..]),
         Some("started-before-restricted") => started_before_restricted(),
         Some("started-after-restricted") => started_after_restricted(),
         Some("started-by-reported") => started_by_reported(),
@@ -43,7 +44,7 @@ fn main() {
             landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
         }
         _ => {
-            eprintln!("usage: landlock-scenarios SCENARIO [strict]");
+            eprintln!("usage: landlock-scenarios SCENARIO [strict] [blocker]");
             std::process::exit(2);
         }
     }
@@ -99,6 +100,117 @@ fn threads(strict: bool) {
     }
     println!("main: {}", open_errno(DENIED));
     println!("threads: {:?}", waiting.finish());
+}
+
+/// A program that keeps starting threads: 12 threads sleeping, 12 blocked in `read`, 12 busy,
+/// and 12 that each start a short-lived thread every half millisecond; with `blocker`, one more
+/// that blocks every signal. Then a process-scope policy (`strict` with `strict`). Prints
+/// `status:` (or `error:`), `elapsed_ms:`, `uncovered:` (the reasons given), `free:` (how many
+/// of the 48 threads could open `DENIED` afterwards, a spawner counting also for a thread it
+/// starts then) and, with `blocker`, `blocker:` (the errno it got; 0 when it could).
+fn churn(args: &[String]) {
+    use std::io::Read;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let strict = args.iter().any(|a| a == "strict");
+    let blocker = args.iter().any(|a| a == "blocker");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads: Vec<thread::JoinHandle<i32>> = Vec::new();
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(5));
+            }
+            open_errno(DENIED)
+        }));
+    }
+    let mut writers = Vec::new();
+    for _ in 0..12 {
+        let (mut reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+        writers.push(writer);
+        threads.push(thread::spawn(move || {
+            let _ = reader.read(&mut [0u8]);
+            open_errno(DENIED)
+        }));
+    }
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            let mut spins = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                spins = spins.wrapping_add(1);
+                std::hint::spin_loop();
+            }
+            std::hint::black_box(spins);
+            open_errno(DENIED)
+        }));
+    }
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                thread::spawn(|| std::hint::black_box(1)).join().unwrap();
+                thread::sleep(Duration::from_micros(500));
+            }
+            // A thread started now has what its starter has.
+            let leaf = thread::spawn(|| open_errno(DENIED)).join().unwrap();
+            if leaf == 0 { 0 } else { open_errno(DENIED) }
+        }));
+    }
+    let (blocker_go, blocker_seen) = if blocker {
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        thread::spawn(move || {
+            block_every_signal();
+            ready_tx.send(()).unwrap();
+            let _ = go_rx.recv();
+            seen_tx.send(open_errno(DENIED)).unwrap();
+        });
+        ready_rx.recv().unwrap();
+        (Some(go_tx), Some(seen_rx))
+    } else {
+        (None, None)
+    };
+    thread::sleep(Duration::from_millis(50));
+    let builder = Policy::builder("scenarios::churn").read("/usr").process();
+    let policy = if strict { builder.strict() } else { builder }
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let result = policy.enforce();
+    let elapsed = started.elapsed();
+    match &result {
+        Ok(status) => println!("status: {status}"),
+        Err(e) => println!("error: {e}"),
+    }
+    println!("elapsed_ms: {}", elapsed.as_millis());
+    let uncovered: Vec<String> = result
+        .as_ref()
+        .ok()
+        .and_then(|s| s.threads.as_ref())
+        .map(|t| {
+            t.uncovered
+                .iter()
+                .map(|u| format!("{:?}", u.reason))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("uncovered: {}", uncovered.join(" "));
+    stop.store(true, Ordering::Relaxed);
+    drop(writers);
+    let free = threads
+        .into_iter()
+        .map(|handle| handle.join().unwrap())
+        .filter(|&errno| errno == 0)
+        .count();
+    println!("free: {free}");
+    if let (Some(go), Some(seen)) = (blocker_go, blocker_seen) {
+        go.send(()).unwrap();
+        println!("blocker: {}", seen.recv().unwrap());
+    }
 }
 
 fn block_every_signal() {
