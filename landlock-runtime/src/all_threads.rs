@@ -832,10 +832,10 @@ pub(crate) fn restrict_other_threads(
     }
     let mut job = Job::start(ruleset, flags)?;
     BOARD.mark.store(mark, Ordering::Release);
-    // The counter before the listing the job starts from: a thread missing from that listing
-    // was started after it was read (or the listing omitted it).
-    let mut census = Census::new(job.read_counter(), read_pid_max());
-    let mut listing = Listing::read(me)?;
+    // The counter after the listing the job starts from: a thread missing from that listing
+    // and started before this has an id that cannot be placed after it, and gets a round.
+    let mut census = Census::new(job.read_counter(), None);
+    let mut listing = listing;
     let mut first = true;
     loop {
         census.look_again(&job);
@@ -849,7 +849,7 @@ pub(crate) fn restrict_other_threads(
             break;
         }
         let mut targets = sorted.targets;
-        if job.run_counts {
+        if !first && job.run_counts() {
             let before = census.order.count(job.read_counter());
             for target in &mut targets {
                 target.look_unstarted(before);
@@ -960,7 +960,7 @@ struct Sorted {
 }
 
 impl Census {
-    /// A census from the counter before the first listing, and `pid_max`.
+    /// A census from the counter after the first listing, and `pid_max` if known.
     fn new(origin: Option<u32>, max: Option<u64>) -> Census {
         Census {
             order: ThreadOrder::new(origin, max),
@@ -1038,7 +1038,11 @@ impl Census {
                 } else {
                     place.unwrap_or(origin)
                 };
-                sorted.targets.push(Target::new(t, after));
+                let mut target = Target::new(t, after);
+                // Threads of the first listing were running before the job: whether they
+                // have run since is not worth a look.
+                target.started = first;
+                sorted.targets.push(target);
             }
         }
         sorted
@@ -1189,7 +1193,8 @@ struct ThreadOrder {
     /// The counter when the job started; `None`: no order (no counter, or it went round more
     /// than once).
     origin: Option<u64>,
-    /// Where the counter wraps (`pid_max`); without it, a wrap loses the order.
+    /// Where the counter wraps (`pid_max`), read at the first wrap if not given; without it,
+    /// a wrap loses the order.
     max: Option<u64>,
     wrapped: bool,
     /// A wrap seen and not yet taken by [`ThreadOrder::take_wrap`].
@@ -1229,6 +1234,8 @@ impl ThreadOrder {
             self.wrapped = true;
             self.fresh_wrap = true;
         }
+        // Read when first needed: a job seldom sees the counter wrap.
+        self.max = self.max.or_else(read_pid_max);
         if self.max.is_none() {
             self.origin = None;
         }
@@ -1363,8 +1370,8 @@ impl Target {
 struct Job {
     fd: Option<OwnedFd>,
     counter: Option<OwnedFd>,
-    /// Whether threads' run counts can be read (see [`Target::look_unstarted`]).
-    run_counts: bool,
+    /// Whether threads' run counts can be read (see [`Target::look_unstarted`]), once asked.
+    run_counts: Option<bool>,
     flags: u32,
     signal: i32,
     generation: u32,
@@ -1392,7 +1399,7 @@ impl Job {
         Ok(Job {
             fd: Some(fd),
             counter,
-            run_counts: run_counts_known(),
+            run_counts: None,
             flags,
             signal,
             generation: 0,
@@ -1403,6 +1410,11 @@ impl Job {
 
     fn past_deadline(&self) -> bool {
         Instant::now() >= self.deadline
+    }
+
+    /// Whether threads' run counts can be read.
+    fn run_counts(&mut self) -> bool {
+        *self.run_counts.get_or_insert_with(run_counts_known)
     }
 
     /// The thread id counter now.
@@ -1449,7 +1461,9 @@ impl Job {
 
     /// Waits until every target of the round has answered, is gone, or blocks the signal on
     /// purpose, or until the deadline. Threads being born or exiting are waited for.
-    fn wait(&self, round: &mut [Target], order: &mut ThreadOrder) {
+    fn wait(&mut self, round: &mut [Target], order: &mut ThreadOrder) {
+        // Only worth asking if a target may not have run yet.
+        let run_counts = round.iter().any(|t| !t.started) && self.run_counts();
         let mut looked = Instant::now();
         loop {
             // Read before looking, so that an answer arriving in between ends the sleep.
@@ -1468,7 +1482,7 @@ impl Job {
                 for (slot, target) in BOARD.slots.iter().zip(round.iter_mut()) {
                     if !self.is_answering(slot) {
                         self.look_at(target);
-                        if self.run_counts && matches!(target.outcome, Outcome::Pending { .. }) {
+                        if run_counts && matches!(target.outcome, Outcome::Pending { .. }) {
                             target.look_unstarted(before);
                         }
                     }
