@@ -48,12 +48,15 @@
 //!   that may have started it unrestricted: from the starter's id to the counter it read (a
 //!   restricted thread), to the counter after it was seen gone (an exited one), or to the
 //!   counter after it was last seen running (a thread reported, watched through its context
-//!   switches); and when it is younger than a thread that is itself to be reached. Other new
-//!   threads were started by restricted threads: they are counted as such, and not signalled.
-//!   The job ends with a complete listing in which no thread is to be reached. The counter may
-//!   wrap around `pid_max` once during a job (ids are placed by their distance from its value
-//!   when the job started); without the counter, or after a second wrap, every new thread gets
-//!   a round.
+//!   switches). A window skips the ids given out while its thread provably ran no code: its
+//!   processor time, read to the nanosecond at each look, did not change (0: it has not run
+//!   at all), or it had glibc's exit mask. Other new threads were started by restricted
+//!   threads: they are counted as such, and not signalled. The job ends with a complete
+//!   listing in which no thread is to be reached; at the deadline, a new thread younger than
+//!   one not reached is not counted as started restricted. The counter may wrap around
+//!   `pid_max` once during a job (ids are placed by their distance from its value after the
+//!   first listing); without the counter, or after a second wrap, every new thread gets a
+//!   round.
 //! - **Listings that are cut short**: the kernel stops a listing early when the thread it has
 //!   just listed exits at that instant, so a listing is trusted only if its last thread is still
 //!   there once it was read.
@@ -475,17 +478,22 @@ fn parse_status(text: &str) -> Option<TaskStatus> {
     })
 }
 
-/// The processor time the thread listed as `id` has had, and how many times it has been
-/// given a processor (its `schedstat`: 0 times, it has not run any code since it was started).
-fn schedstat(id: i32) -> Option<(Duration, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/self/task/{id}/schedstat")).ok()?;
-    let mut fields = text.split_whitespace();
-    let cpu = Duration::from_nanos(fields.next()?.parse().ok()?);
-    Some((cpu, fields.nth(1)?.parse().ok()?))
-}
-
-fn cpu_time(id: i32) -> Option<Duration> {
-    Some(schedstat(id)?.0)
+/// The processor time thread `tid` (of this process) has had, to the nanosecond, including
+/// the slice it may be running now: the same at two looks, the thread ran no code in between.
+/// 0: it has not run at all since it was started. `None` once it is gone.
+fn thread_cpu(tid: i32) -> Option<Duration> {
+    // The kernel's clock id of a thread's processor time (MAKE_THREAD_CPUCLOCK(tid,
+    // CPUCLOCK_SCHED)): the id inverted, shifted by 3, with the per-thread and sched bits.
+    let clock = (!(tid as u32) << 3) as libc::clockid_t | 4 | 2;
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a valid timespec; a clock of a thread of this process.
+    if unsafe { libc::clock_gettime(clock, &mut time) } != 0 {
+        return None;
+    }
+    Some(Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
 }
 
 /// The C library's internal signal that glibc's masks for a thread being born or exiting
@@ -526,10 +534,10 @@ struct Blocked {
 }
 
 impl Blocked {
-    fn new(id: i32) -> Blocked {
+    fn new(tid: i32) -> Blocked {
         Blocked {
             since: Instant::now(),
-            cpu: cpu_time(id),
+            cpu: thread_cpu(tid),
         }
     }
 
@@ -537,16 +545,15 @@ impl Blocked {
     /// lasted [`BLOCKED_GRACE`], and it now sleeps, or has run [`BLOCKED_CPU`] meanwhile. A
     /// thread that the C library is setting up or taking down does neither for that long; one
     /// that only waited for a processor is given the benefit of the doubt.
-    fn on_purpose(&self, id: i32, status: &TaskStatus) -> bool {
+    fn on_purpose(&self, tid: i32, status: &TaskStatus) -> bool {
         if self.since.elapsed() < BLOCKED_GRACE {
             return false;
         }
         if !status.runnable {
             return true;
         }
-        match (self.cpu, cpu_time(id)) {
+        match (self.cpu, thread_cpu(tid)) {
             (Some(then), Some(now)) => now.saturating_sub(then) >= BLOCKED_CPU,
-            // Without `schedstat`, the grace period alone decides.
             _ => true,
         }
     }
@@ -758,7 +765,7 @@ pub(crate) fn blocked_coverage() -> io::Result<ThreadCoverage> {
     let mut watched: Vec<(Listed, Blocked)> = listing
         .others(me)
         .filter(|t| task_status(t.id).is_some_and(|s| blocks_as_chosen(&s, sig)))
-        .map(|t| (t, Blocked::new(t.id)))
+        .map(|t| (t, Blocked::new(t.tid)))
         .collect();
     let mut blocking = Vec::new();
     let started = Instant::now();
@@ -766,7 +773,7 @@ pub(crate) fn blocked_coverage() -> io::Result<ThreadCoverage> {
         std::thread::sleep(POLL);
         watched.retain(|(t, blocked)| match task_status(t.id) {
             Some(s) if blocks_as_chosen(&s, sig) => {
-                let on_purpose = blocked.on_purpose(t.id, &s);
+                let on_purpose = blocked.on_purpose(t.tid, &s);
                 if on_purpose {
                     blocking.push(*t);
                 }
@@ -849,10 +856,14 @@ pub(crate) fn restrict_other_threads(
             break;
         }
         let mut targets = sorted.targets;
-        if !first && job.run_counts() {
+        if !first {
             let before = census.order.count(job.read_counter());
             for target in &mut targets {
-                target.look_unstarted(before);
+                target.look_idle(before);
+            }
+            let after = census.order.count(job.read_counter());
+            for target in &mut targets {
+                target.looked(after);
             }
         }
         for round in targets.chunks_mut(SLOTS) {
@@ -1038,11 +1049,7 @@ impl Census {
                 } else {
                     place.unwrap_or(origin)
                 };
-                let mut target = Target::new(t, after);
-                // Threads of the first listing were running before the job: whether they
-                // have run since is not worth a look.
-                target.started = first;
-                sorted.targets.push(target);
+                sorted.targets.push(Target::new(t, after));
             }
         }
         sorted
@@ -1060,6 +1067,9 @@ impl Census {
     fn record(&mut self, targets: Vec<Target>, counter: Option<u32>) {
         let after_round = self.order.count(counter);
         for t in targets {
+            for closed in &t.closed {
+                self.add_window(*closed);
+            }
             let tid = t.listed.tid;
             let before = self.known.get(&tid).cloned().map(Known::settled);
             let window = |upto| Window {
@@ -1289,9 +1299,12 @@ struct Target {
     /// Seen on its way out (glibc's exit mask), and the counter's place after it was: it
     /// started no thread after that.
     exiting: Option<Option<u64>>,
-    /// Seen having run (or its run count unknown): [`Target::look_unstarted`] has nothing to
-    /// learn any more.
-    started: bool,
+    /// Its processor time at the last look, and the counter's place read after that look.
+    cpu: Option<Duration>,
+    looked_upto: Option<u64>,
+    /// The windows closed by looks between which it ran no code: a window then ends where the
+    /// first look left the counter, and a new one begins where the second found it.
+    closed: Vec<Window>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1320,7 +1333,9 @@ impl Target {
             outcome: Outcome::Pending { blocked: None },
             seen: None,
             exiting: None,
-            started: false,
+            cpu: None,
+            looked_upto: None,
+            closed: Vec::new(),
         }
     }
 
@@ -1333,33 +1348,35 @@ impl Target {
     }
 }
 
-/// Whether `schedstat` counts how many times a thread has run: the calling thread has run,
-/// so it must not read 0 (as it does for every thread when the kernel keeps no such count).
-fn run_counts_known() -> bool {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|text| text.split_whitespace().nth(2)?.parse::<u64>().ok())
-        .is_some_and(|runs| runs > 0)
-}
-
 impl Target {
-    /// A target that has not run yet has started no thread yet: if it still has not, its
-    /// window begins no earlier than `before`, the counter's place read before this look. A
-    /// thread waiting for its first turn on a processor thus keeps a window no wider than the
-    /// time from the last look to its first run, when it answers (if it inherited a mask that
-    /// blocks the signal, it runs its own code only with that mask, and is watched as such).
-    fn look_unstarted(&mut self, before: Option<u64>) {
-        if self.started {
-            return;
-        }
-        match schedstat(self.listed.id) {
-            Some((_, 0)) => {
-                if let Some(before) = before {
-                    self.after = self.after.max(before);
+    /// Looks at the target's processor time, `before` being the counter's place read before
+    /// this look: a thread that ran no code since the last look started no thread meanwhile,
+    /// and one that has not run at all (0) has started none yet. Its windows then skip the
+    /// ids given out in between.
+    fn look_idle(&mut self, before: Option<u64>) {
+        let now = thread_cpu(self.listed.tid);
+        if let Some(before) = before {
+            if now == Some(Duration::ZERO) {
+                self.after = self.after.max(before);
+            } else if now.is_some() && now == self.cpu {
+                if let Some(upto) = self.looked_upto.filter(|&upto| upto > self.after) {
+                    self.closed.push(Window {
+                        after: self.after,
+                        upto: Some(upto),
+                    });
                 }
+                self.after = self.after.max(before);
             }
-            Some(_) => self.started = true,
-            None => {}
+        }
+        self.cpu = now;
+    }
+
+    /// After a look: `after` is the counter's place read after it, up to which the threads the
+    /// target started before the look have their ids.
+    fn looked(&mut self, after: Option<u64>) {
+        self.looked_upto = after;
+        if self.exiting == Some(None) {
+            self.exiting = Some(after);
         }
     }
 }
@@ -1370,8 +1387,6 @@ impl Target {
 struct Job {
     fd: Option<OwnedFd>,
     counter: Option<OwnedFd>,
-    /// Whether threads' run counts can be read (see [`Target::look_unstarted`]), once asked.
-    run_counts: Option<bool>,
     flags: u32,
     signal: i32,
     generation: u32,
@@ -1399,7 +1414,6 @@ impl Job {
         Ok(Job {
             fd: Some(fd),
             counter,
-            run_counts: None,
             flags,
             signal,
             generation: 0,
@@ -1410,11 +1424,6 @@ impl Job {
 
     fn past_deadline(&self) -> bool {
         Instant::now() >= self.deadline
-    }
-
-    /// Whether threads' run counts can be read.
-    fn run_counts(&mut self) -> bool {
-        *self.run_counts.get_or_insert_with(run_counts_known)
     }
 
     /// The thread id counter now.
@@ -1461,9 +1470,7 @@ impl Job {
 
     /// Waits until every target of the round has answered, is gone, or blocks the signal on
     /// purpose, or until the deadline. Threads being born or exiting are waited for.
-    fn wait(&mut self, round: &mut [Target], order: &mut ThreadOrder) {
-        // Only worth asking if a target may not have run yet.
-        let run_counts = round.iter().any(|t| !t.started) && self.run_counts();
+    fn wait(&self, round: &mut [Target], order: &mut ThreadOrder) {
         let mut looked = Instant::now();
         loop {
             // Read before looking, so that an answer arriving in between ends the sleep.
@@ -1479,21 +1486,23 @@ impl Job {
             if looked.elapsed() >= POLL {
                 self.take_answers(round);
                 let before = order.count(self.read_counter());
-                for (slot, target) in BOARD.slots.iter().zip(round.iter_mut()) {
+                let mut seen = [false; SLOTS];
+                for ((slot, target), seen) in
+                    BOARD.slots.iter().zip(round.iter_mut()).zip(&mut seen)
+                {
                     if !self.is_answering(slot) {
                         self.look_at(target);
-                        if run_counts && matches!(target.outcome, Outcome::Pending { .. }) {
-                            target.look_unstarted(before);
+                        if matches!(target.outcome, Outcome::Pending { .. }) {
+                            target.look_idle(before);
+                            *seen = true;
                         }
                     }
                 }
                 // Often enough to see the counter wrap, and not miss it going round twice;
-                // and after the looks, for the threads just seen on their way out.
-                let now = order.count(self.read_counter());
-                for target in round.iter_mut() {
-                    if target.exiting == Some(None) {
-                        target.exiting = Some(now);
-                    }
+                // and after the looks, for what they found.
+                let after = order.count(self.read_counter());
+                for (target, _) in round.iter_mut().zip(seen).filter(|&(_, seen)| seen) {
+                    target.looked(after);
                 }
                 looked = Instant::now();
             }
@@ -1551,8 +1560,9 @@ impl Job {
             // signal comes when it is lifted) or exiting (the thread is gone soon).
             Outcome::Pending { blocked: None }
         } else {
-            let blocked = blocked.unwrap_or_else(|| Blocked::new(id));
-            if blocked.on_purpose(id, &status) {
+            let tid = target.listed.tid;
+            let blocked = blocked.unwrap_or_else(|| Blocked::new(tid));
+            if blocked.on_purpose(tid, &status) {
                 Outcome::Uncovered(Uncovered::BlocksSignal)
             } else {
                 Outcome::Pending {
