@@ -453,28 +453,38 @@ fn task_status(id: i32) -> Option<TaskStatus> {
 }
 
 fn parse_status(text: &str) -> Option<TaskStatus> {
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-            .map(str::trim)
-    };
-    let state = field("State")?;
-    let blocked = u64::from_str_radix(field("SigBlk")?, 16).ok()?;
-    let ns: Vec<i32> = field("NSpid")
+    // One pass over the lines: the job reads a status at each look at each waiting thread.
+    let (mut state, mut blocked, mut ns, mut voluntary, mut involuntary) =
+        (None, None, None, None, None);
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match name {
+            "State" => state = Some(value),
+            "SigBlk" => blocked = u64::from_str_radix(value, 16).ok(),
+            "NSpid" => ns = Some(value),
+            "voluntary_ctxt_switches" => voluntary = value.parse::<u64>().ok(),
+            "nonvoluntary_ctxt_switches" => involuntary = value.parse::<u64>().ok(),
+            _ => {}
+        }
+    }
+    let state = state?;
+    let ns: Vec<i32> = ns
         .map(|v| {
             v.split_whitespace()
                 .filter_map(|n| n.parse().ok())
                 .collect()
         })
         .unwrap_or_default();
-    let count = |name: &str| field(name).and_then(|v| v.parse::<u64>().ok());
     Some(TaskStatus {
         finished: state.starts_with('Z') || state.starts_with('X'),
         runnable: state.starts_with('R'),
-        blocked,
+        blocked: blocked?,
         tid: ns.last().copied(),
         namespaces: ns.len(),
-        switches: count("voluntary_ctxt_switches").zip(count("nonvoluntary_ctxt_switches")),
+        switches: voluntary.zip(involuntary),
     })
 }
 
@@ -859,7 +869,7 @@ pub(crate) fn restrict_other_threads(
         if !first {
             let before = census.order.count(job.read_counter());
             for target in &mut targets {
-                target.look_idle(before);
+                target.look_idle(thread_cpu(target.listed.tid), before);
             }
             let after = census.order.count(job.read_counter());
             for target in &mut targets {
@@ -1353,8 +1363,7 @@ impl Target {
     /// this look: a thread that ran no code since the last look started no thread meanwhile,
     /// and one that has not run at all (0) has started none yet. Its windows then skip the
     /// ids given out in between.
-    fn look_idle(&mut self, before: Option<u64>) {
-        let now = thread_cpu(self.listed.tid);
+    fn look_idle(&mut self, now: Option<Duration>, before: Option<u64>) {
         if let Some(before) = before {
             if now == Some(Duration::ZERO) {
                 self.after = self.after.max(before);
@@ -1491,9 +1500,10 @@ impl Job {
                     BOARD.slots.iter().zip(round.iter_mut()).zip(&mut seen)
                 {
                     if !self.is_answering(slot) {
-                        self.look_at(target);
+                        let cpu = thread_cpu(target.listed.tid);
+                        self.look_at(target, cpu);
                         if matches!(target.outcome, Outcome::Pending { .. }) {
-                            target.look_idle(before);
+                            target.look_idle(cpu, before);
                             *seen = true;
                         }
                     }
@@ -1537,16 +1547,24 @@ impl Job {
         slot.state.load(Ordering::Acquire) == state(self.generation, RUNNING)
     }
 
-    /// Looks at a thread that has not answered and is not answering: gone, finished, being
-    /// born or exiting (waited for), or blocking the signal with a mask of its own.
-    fn look_at(&self, target: &mut Target) {
+    /// Looks at a thread that has not answered and is not answering, whose processor time is
+    /// now `cpu`: gone, finished, being born or exiting (waited for), or blocking the signal
+    /// with a mask of its own. A thread that ran no code since the last look has changed
+    /// neither its mask nor its state of its own: what was seen then stands.
+    fn look_at(&self, target: &mut Target, cpu: Option<Duration>) {
         let Outcome::Pending { blocked } = target.outcome else {
             return;
         };
-        let id = target.listed.id;
-        let Some(status) = task_status(id) else {
-            target.outcome = Outcome::Exited;
-            return;
+        let unchanged = cpu.is_some() && cpu == target.cpu;
+        let status = match target.seen {
+            Some(seen) if unchanged => seen,
+            _ => {
+                let Some(status) = task_status(target.listed.id) else {
+                    target.outcome = Outcome::Exited;
+                    return;
+                };
+                status
+            }
         };
         target.seen = Some(status);
         if target.exiting.is_none() && is_exit_mask(status.blocked) {
