@@ -9,7 +9,7 @@
 use std::process::{Command, Output};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use landlock_runtime::{ErrorKind, Level, Policy, Uncovered, block};
 
@@ -703,6 +703,204 @@ fn a_child_forked_while_another_thread_chooses_the_signal_can_run_a_job() {
                 },
             );
             assert_eq!(exited, Some(0), "the child ran its job");
+        },
+    );
+}
+
+// --- 10. Threads started and exiting while every thread is restricted -------------------------
+
+#[test]
+fn a_thread_started_before_its_starter_restricts_itself_is_reached() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // C starts X after the job listed the threads and before C restricts itself: X is not
+    // restricted until the job reaches it.
+    let out = scenario(&[], &["started-before-restricted"]);
+    let status = value(&out, "status");
+    assert!(
+        status.starts_with("fully enforced") && !status.contains("started restricted"),
+        "{out}"
+    );
+    assert_eq!(value(&out, "x"), "13", "{out}");
+    assert_eq!(value(&out, "c"), "13", "{out}");
+}
+
+#[test]
+fn a_thread_started_by_a_restricted_thread_during_the_job_is_counted_and_not_signalled() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // C starts X after C restricted itself, while the job still runs. X blocks every signal: it
+    // would be reported if the job took it for a thread to reach.
+    let out = scenario(&[], &["started-after-restricted"]);
+    let status = value(&out, "status");
+    assert!(
+        status.starts_with("fully enforced") && status.contains(", 1 started restricted"),
+        "{out}"
+    );
+    assert_eq!(value(&out, "x"), "13", "X inherited C's restriction: {out}");
+}
+
+#[test]
+fn a_thread_started_by_a_reported_thread_during_the_job_is_reached() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // U blocks the signal and is reported; in a later round it starts X, which does not block
+    // it. X is not restricted (U is not): the job must reach it.
+    let out = scenario(&[], &["started-by-reported"]);
+    let status = value(&out, "status");
+    assert!(
+        status.starts_with("partly enforced")
+            && status.contains("; 1 not: thread")
+            && status.contains("(it blocks the signal that reaches it)")
+            && !status.contains("started restricted"),
+        "{out}"
+    );
+    assert_eq!(value(&out, "x"), "13", "{out}");
+    assert_eq!(
+        value(&out, "u"),
+        "0",
+        "U keeps its access, as reported: {out}"
+    );
+}
+
+/// The signals `/proc` says thread `tid` blocks, and whether the job's (a real-time signal) is
+/// pending for it.
+fn mask_and_pending(tid: i32) -> (u64, bool) {
+    let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap();
+    let field = |name: &str| {
+        let hex = status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim();
+        u64::from_str_radix(hex, 16).unwrap()
+    };
+    let first_realtime = libc::SIGRTMIN() - 1;
+    (field("SigBlk:"), field("SigPnd:") >> first_realtime != 0)
+}
+
+/// Holds the call `held` (of thread `tid`) until the job has signalled that thread, then some
+/// more, past the grace period a mask of the application's own gets, then lets it go.
+fn release_once_signalled(
+    listener: std::os::fd::OwnedFd,
+    held: support::hold::Held,
+    tid: i32,
+) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let started = Instant::now();
+        while !mask_and_pending(tid).1 {
+            assert!(started.elapsed() < Duration::from_secs(10), "signalled");
+            thread::sleep(Duration::from_millis(1));
+        }
+        thread::sleep(Duration::from_millis(300));
+        release(&listener, &held);
+    })
+}
+
+/// A policy on every thread that denies `DENIED`, strict, with `/proc` readable for the
+/// helpers that watch threads.
+fn strict_everywhere() -> Policy {
+    Policy::builder("t")
+        .read("/usr")
+        .read("/proc")
+        .process()
+        .strict()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_thread_being_born_is_waited_for_and_strict_does_not_take_it_for_a_blocker() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_thread_being_born_is_waited_for_and_strict_does_not_take_it_for_a_blocker",
+        || {
+            // A new thread calls set_robust_list while the C library still sets it up, every
+            // signal blocked: held there (the filter is inherited from its starter), it is a
+            // thread being born for as long as the test likes.
+            let (listener_tx, listener_rx) = mpsc::channel();
+            let (go_tx, go_rx) = mpsc::channel::<()>();
+            let (seen_tx, seen_rx) = mpsc::channel();
+            let starter = thread::spawn(move || {
+                listener_tx
+                    .send(hold_on_this_thread(libc::SYS_set_robust_list))
+                    .unwrap();
+                thread::spawn(move || {
+                    let _ = go_rx.recv();
+                    seen_tx.send(open_errno(DENIED)).unwrap();
+                })
+                .join()
+                .unwrap();
+            });
+            let listener = listener_rx.recv().unwrap();
+            let held = next_held(&listener, Duration::from_secs(10));
+            let newborn = held.tid as i32;
+            // glibc's mask for a thread being born: everything, its own internal signals too.
+            let (mask, _) = mask_and_pending(newborn);
+            assert_eq!(mask & 0x1_8000_0000, 0x1_8000_0000, "{mask:x}");
+            let supervisor = release_once_signalled(listener, held, newborn);
+            let policy = strict_everywhere();
+            let started = Instant::now();
+            // Strict: refused in advance if the newborn were taken for a thread that blocks
+            // the signal, or afterwards if it were reported.
+            let status = policy.enforce().unwrap();
+            let elapsed = started.elapsed();
+            supervisor.join().unwrap();
+            let threads = status.threads.as_ref().unwrap();
+            assert!(threads.uncovered.is_empty(), "{status}");
+            assert!(
+                elapsed >= Duration::from_millis(300),
+                "the job waited for the newborn's answer: {elapsed:?}"
+            );
+            go_tx.send(()).unwrap();
+            let seen = seen_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            assert_eq!(seen, Some(libc::EACCES), "the newborn is restricted");
+            starter.join().unwrap();
+        },
+    );
+}
+
+#[test]
+fn a_thread_exiting_during_the_job_counts_as_exited_not_as_keeping_its_access() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_thread_exiting_during_the_job_counts_as_exited_not_as_keeping_its_access",
+        || {
+            // A thread whose function has returned is held in its final `exit`, with the mask
+            // the C library gives a thread on its way out.
+            let (listener_tx, listener_rx) = mpsc::channel();
+            let quitter = thread::spawn(move || {
+                listener_tx
+                    .send(hold_on_this_thread(libc::SYS_exit))
+                    .unwrap();
+            });
+            let listener = listener_rx.recv().unwrap();
+            let held = next_held(&listener, Duration::from_secs(10));
+            let tid = held.tid as i32;
+            // glibc's exit mask: everything but SIGSETXID (33); SIGCANCEL (32) blocked.
+            let (mask, _) = mask_and_pending(tid);
+            assert_eq!(mask & 0x1_8000_0000, 0x8000_0000, "{mask:x}");
+            let supervisor = release_once_signalled(listener, held, tid);
+            let policy = strict_everywhere();
+            let started = Instant::now();
+            let status = policy.enforce().unwrap();
+            let elapsed = started.elapsed();
+            supervisor.join().unwrap();
+            quitter.join().unwrap();
+            let threads = status.threads.as_ref().unwrap();
+            assert!(threads.uncovered.is_empty(), "{status}");
+            assert!(threads.exited >= 1, "{status}");
+            assert!(
+                elapsed >= Duration::from_millis(300),
+                "the job waited for it to be gone: {elapsed:?}"
+            );
         },
     );
 }

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 
 use landlock_runtime::Policy;
 
+#[path = "hold.rs"]
+// The holds only; the rest of the module serves the tests.
+#[allow(dead_code)]
+mod hold;
+
 /// A file no policy here grants.
 const DENIED: &str = "/etc/hostname";
 
@@ -25,6 +30,10 @@ fn main() {
     let arg = |i: usize| args.get(i).map(String::as_str);
     match arg(0) {
         Some("threads") => threads(arg(1) == Some("strict")),
+        Some("churn") => churn(&args[1..]),
+        Some("started-before-restricted") => started_before_restricted(),
+        Some("started-after-restricted") => started_after_restricted(),
+        Some("started-by-reported") => started_by_reported(),
         Some("fake-proc") => fake_proc(arg(1) == Some("strict")),
         Some("zombie-main") => zombie_main(),
         Some("single-thread-scope") => single_thread_scope(),
@@ -35,7 +44,7 @@ fn main() {
             landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
         }
         _ => {
-            eprintln!("usage: landlock-scenarios SCENARIO [strict]");
+            eprintln!("usage: landlock-scenarios SCENARIO [strict] [blocker]");
             std::process::exit(2);
         }
     }
@@ -91,6 +100,360 @@ fn threads(strict: bool) {
     }
     println!("main: {}", open_errno(DENIED));
     println!("threads: {:?}", waiting.finish());
+}
+
+/// A program that keeps starting threads: 12 threads sleeping, 12 blocked in `read`, 12 busy,
+/// and 12 that each start a short-lived thread every half millisecond; with `blocker`, one more
+/// that blocks every signal. Then a process-scope policy (`strict` with `strict`). Prints
+/// `status:` (or `error:`), `elapsed_ms:`, `uncovered:` (the reasons given), `free:` (how many
+/// of the 48 threads could open `DENIED` afterwards, a spawner counting also for a thread it
+/// starts then) and, with `blocker`, `blocker:` (the errno it got; 0 when it could).
+fn churn(args: &[String]) {
+    use std::io::Read;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let strict = args.iter().any(|a| a == "strict");
+    let blocker = args.iter().any(|a| a == "blocker");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads: Vec<thread::JoinHandle<i32>> = Vec::new();
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(5));
+            }
+            open_errno(DENIED)
+        }));
+    }
+    let mut writers = Vec::new();
+    for _ in 0..12 {
+        let (mut reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+        writers.push(writer);
+        threads.push(thread::spawn(move || {
+            let _ = reader.read(&mut [0u8]);
+            open_errno(DENIED)
+        }));
+    }
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            let mut spins = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                spins = spins.wrapping_add(1);
+                std::hint::spin_loop();
+            }
+            std::hint::black_box(spins);
+            open_errno(DENIED)
+        }));
+    }
+    for _ in 0..12 {
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                thread::spawn(|| std::hint::black_box(1)).join().unwrap();
+                thread::sleep(Duration::from_micros(500));
+            }
+            // A thread started now has what its starter has.
+            let leaf = thread::spawn(|| open_errno(DENIED)).join().unwrap();
+            if leaf == 0 { 0 } else { open_errno(DENIED) }
+        }));
+    }
+    let (blocker_go, blocker_seen) = if blocker {
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        thread::spawn(move || {
+            block_every_signal();
+            ready_tx.send(()).unwrap();
+            let _ = go_rx.recv();
+            seen_tx.send(open_errno(DENIED)).unwrap();
+        });
+        ready_rx.recv().unwrap();
+        (Some(go_tx), Some(seen_rx))
+    } else {
+        (None, None)
+    };
+    thread::sleep(Duration::from_millis(50));
+    let builder = Policy::builder("scenarios::churn").read("/usr").process();
+    let policy = if strict { builder.strict() } else { builder }
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let result = policy.enforce();
+    let elapsed = started.elapsed();
+    match &result {
+        Ok(status) => println!("status: {status}"),
+        Err(e) => println!("error: {e}"),
+    }
+    println!("elapsed_ms: {}", elapsed.as_millis());
+    let uncovered: Vec<String> = result
+        .as_ref()
+        .ok()
+        .and_then(|s| s.threads.as_ref())
+        .map(|t| {
+            t.uncovered
+                .iter()
+                .map(|u| format!("{:?}", u.reason))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("uncovered: {}", uncovered.join(" "));
+    stop.store(true, Ordering::Relaxed);
+    drop(writers);
+    let free = threads
+        .into_iter()
+        .map(|handle| handle.join().unwrap())
+        .filter(|&errno| errno == 0)
+        .count();
+    println!("free: {free}");
+    if let (Some(go), Some(seen)) = (blocker_go, blocker_seen) {
+        go.send(()).unwrap();
+        println!("blocker: {}", seen.recv().unwrap());
+    }
+}
+
+fn block_every_signal() {
+    // SAFETY: blocks every signal on this thread only.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+    }
+}
+
+/// A thread that runs `before`, then waits to be told to report the errno of opening `DENIED`
+/// (0 when it could).
+struct Probe {
+    go: mpsc::Sender<()>,
+    seen: mpsc::Receiver<i32>,
+}
+
+fn probe(before: impl FnOnce() + Send + 'static) -> Probe {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (go, go_rx) = mpsc::channel::<()>();
+    let (seen_tx, seen) = mpsc::channel();
+    thread::spawn(move || {
+        before();
+        ready_tx.send(()).unwrap();
+        let _ = go_rx.recv();
+        seen_tx.send(open_errno(DENIED)).unwrap();
+    });
+    ready_rx.recv().unwrap();
+    Probe { go, seen }
+}
+
+impl Probe {
+    fn errno(&self) -> i32 {
+        self.go.send(()).unwrap();
+        self.seen.recv_timeout(Duration::from_secs(10)).unwrap()
+    }
+}
+
+/// Restricts every thread with a policy that denies `DENIED`, and prints `status:` (or
+/// `error:`).
+fn enforce_on_every_thread(name: &str, strict: bool) {
+    let builder = Policy::builder(name).read("/usr").process();
+    let policy = if strict { builder.strict() } else { builder }
+        .build()
+        .unwrap();
+    match policy.enforce() {
+        Ok(status) => println!("status: {status}"),
+        Err(e) => println!("error: {e}"),
+    }
+}
+
+/// A thread that, when told, starts a [`probe`], then stays (its window of threads it may have
+/// started must not be closed by its exit), and at the end reports the errno of opening
+/// `DENIED`.
+struct Starter {
+    start: mpsc::Sender<()>,
+    started: mpsc::Receiver<Probe>,
+    end: mpsc::Sender<()>,
+    seen: mpsc::Receiver<i32>,
+}
+
+fn starter(before: fn(), probe_before: impl FnOnce() + Send + 'static) -> Starter {
+    let (start, start_rx) = mpsc::channel::<()>();
+    let (started_tx, started) = mpsc::channel();
+    let (end, end_rx) = mpsc::channel::<()>();
+    let (seen_tx, seen) = mpsc::channel();
+    let (ready_tx, ready_rx) = mpsc::channel();
+    thread::spawn(move || {
+        before();
+        ready_tx.send(()).unwrap();
+        let _ = start_rx.recv();
+        started_tx.send(probe(probe_before)).unwrap();
+        let _ = end_rx.recv();
+        seen_tx.send(open_errno(DENIED)).unwrap();
+    });
+    ready_rx.recv().unwrap();
+    Starter {
+        start,
+        started,
+        end,
+        seen,
+    }
+}
+
+/// A thread C starts a thread X after the job listed the threads and before C is signalled:
+/// the job's first signal is held (a seccomp filter on the main thread, which runs the job)
+/// until X exists. X was started unrestricted and must be reached. Prints `status:`, `x:` (the
+/// errno X gets opening `DENIED`) and `c:`.
+fn started_before_restricted() {
+    use hold::{hold_on_this_thread, release, try_next_held};
+    let c = starter(|| {}, || {});
+    let (start, started) = (c.start.clone(), c.started);
+    let listener = hold_on_this_thread(libc::SYS_tgkill);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let supervisor = {
+        let done = done.clone();
+        thread::spawn(move || {
+            let mut x = None;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let Some(held) = try_next_held(&listener, Duration::from_millis(10)) else {
+                    continue;
+                };
+                // tgkill(tgid, tid, sig): the probes of a listing (signal 0) go through; at
+                // the first real signal, X is started first.
+                if held.args[2] != 0 && x.is_none() {
+                    start.send(()).unwrap();
+                    x = Some(started.recv().unwrap());
+                }
+                release(&listener, &held);
+            }
+            x.expect("the job sent a signal")
+        })
+    };
+    enforce_on_every_thread("scenarios::started_before_restricted", false);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let x: Probe = supervisor.join().unwrap();
+    println!("x: {}", x.errno());
+    println!("c: {}", open_errno_of(&c.end, &c.seen));
+}
+
+fn open_errno_of(end: &mpsc::Sender<()>, seen: &mpsc::Receiver<i32>) -> i32 {
+    end.send(()).unwrap();
+    seen.recv_timeout(Duration::from_secs(10)).unwrap()
+}
+
+/// A thread C restricts itself, then starts a thread X that blocks every signal, while another
+/// target D is held inside `landlock_restrict_self`, so the job is still in its first round. X
+/// inherits C's restriction: it is counted as started restricted, and not signalled (it would
+/// be reported, since it blocks the signal). Prints `status:`, `x:`, `c:` and `d:`.
+fn started_after_restricted() {
+    use hold::{hold_on_this_thread, next_held, release};
+    let (listener_tx, listener_rx) = mpsc::channel();
+    let d = probe(move || {
+        listener_tx
+            .send(hold_on_this_thread(libc::SYS_landlock_restrict_self))
+            .unwrap();
+    });
+    let c = starter(|| {}, block_every_signal);
+    let (start, started) = (c.start.clone(), c.started);
+    let (x_tx, x_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let listener = listener_rx.recv().unwrap();
+        // D is in its handler: it read the counter, and waits in landlock_restrict_self.
+        let held = next_held(&listener, Duration::from_secs(10));
+        // C has answered once it is restricted (and so has this thread, which it may start
+        // only after its own answer: it is signalled like the others).
+        let started_at = Instant::now();
+        while open_errno(DENIED) == 0 {
+            assert!(started_at.elapsed() < Duration::from_secs(10), "restricted");
+            thread::sleep(Duration::from_millis(1));
+        }
+        start.send(()).unwrap();
+        x_tx.send(started.recv().unwrap()).unwrap();
+        release(&listener, &held);
+    });
+    enforce_on_every_thread("scenarios::started_after_restricted", false);
+    let x: Probe = x_rx.recv().unwrap();
+    println!("x: {}", x.errno());
+    println!("c: {}", open_errno_of(&c.end, &c.seen));
+    println!("d: {}", d.errno());
+}
+
+/// A thread U that blocks every signal is reported in the job's first round; in its second
+/// round, U starts a thread X that unblocks them. X was started unrestricted: it must be
+/// reached, not counted as started restricted. Prints `status:`, `x:`, `u:`, `d:` and `e:`.
+///
+/// How the job is made to run a second round while U starts X: its first signal is held (a
+/// seccomp filter on the main thread, which runs the job) while a thread C starts E, so E is
+/// new and may be C's, unrestricted, at the next listing; D is held inside
+/// `landlock_restrict_self` in the first round until U has been reported, E in the second
+/// until X exists.
+fn started_by_reported() {
+    use hold::{hold_on_this_thread, next_held, release, try_next_held};
+    let u = starter(block_every_signal, || {
+        // SAFETY: unblocks every signal on this thread only.
+        unsafe {
+            let mut all: libc::sigset_t = std::mem::zeroed();
+            libc::sigfillset(&mut all);
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &all, std::ptr::null_mut());
+        }
+    });
+    let (d_listener_tx, d_listener_rx) = mpsc::channel();
+    let d = probe(move || {
+        d_listener_tx
+            .send(hold_on_this_thread(libc::SYS_landlock_restrict_self))
+            .unwrap();
+    });
+    let (e_listener_tx, e_listener_rx) = mpsc::channel();
+    let c = starter(
+        || {},
+        move || {
+            e_listener_tx
+                .send(hold_on_this_thread(libc::SYS_landlock_restrict_self))
+                .unwrap();
+        },
+    );
+    let (c_start, c_started) = (c.start.clone(), c.started);
+    let tgkill = hold_on_this_thread(libc::SYS_tgkill);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Lets the job's signals go, after starting E at the first.
+    let (e_tx, e_rx) = mpsc::channel();
+    let signals = {
+        let done = done.clone();
+        thread::spawn(move || {
+            let mut e_started = false;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let Some(held) = try_next_held(&tgkill, Duration::from_millis(10)) else {
+                    continue;
+                };
+                if held.args[2] != 0 && !e_started {
+                    c_start.send(()).unwrap();
+                    e_tx.send(c_started.recv().unwrap()).unwrap();
+                    e_started = true;
+                }
+                release(&tgkill, &held);
+            }
+        })
+    };
+    let (u_start, u_started) = (u.start.clone(), u.started);
+    let (x_tx, x_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let d_listener = d_listener_rx.recv().unwrap();
+        let held = next_held(&d_listener, Duration::from_secs(10));
+        // Long enough for U to be reported as blocking the signal.
+        thread::sleep(Duration::from_millis(300));
+        release(&d_listener, &held);
+        // The second round reaches E.
+        let e_listener = e_listener_rx.recv().unwrap();
+        let held = next_held(&e_listener, Duration::from_secs(10));
+        u_start.send(()).unwrap();
+        x_tx.send(u_started.recv().unwrap()).unwrap();
+        release(&e_listener, &held);
+    });
+    enforce_on_every_thread("scenarios::started_by_reported", false);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    signals.join().unwrap();
+    let x: Probe = x_rx.recv().unwrap();
+    let e: Probe = e_rx.recv().unwrap();
+    println!("x: {}", x.errno());
+    println!("u: {}", open_errno_of(&u.end, &u.seen));
+    println!("d: {}", d.errno());
+    println!("e: {}", e.errno());
 }
 
 /// The same as `threads`, with a `/proc` that does not describe this process: a mount namespace

@@ -5,7 +5,8 @@
 //! cargo run --release -p landlock-runtime --example bench_quick            # both
 //! cargo run --release -p landlock-runtime --example bench_quick -- runtime # enforcement only
 //! cargo run --release -p landlock-runtime --example bench_quick -- compile # compile cost only
-//! cargo run --release -p landlock-runtime --example bench_quick -- threads # every thread
+//! cargo run --release -p landlock-runtime --example bench_quick -- threads # every thread,
+//!                                                                          # also under churn
 //! ```
 //!
 //! Enforcement: the cases take turns, one short timing each (one iteration for a case on a
@@ -32,10 +33,13 @@ const BUILDS: usize = 5;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     #[cfg(target_os = "linux")]
-    if let [mode, n] = args.as_slice()
-        && mode == "all-threads-child"
-    {
-        all_threads::child(n.parse().expect("a thread count"));
+    if let [mode, n] = args.as_slice() {
+        if mode == "all-threads-child" {
+            all_threads::child(n.parse().expect("a thread count"));
+        }
+        if mode == "all-threads-churn-child" {
+            all_threads::churn_child(n == "churn");
+        }
     }
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     if let Some(other) = args
@@ -53,7 +57,7 @@ fn main() {
     }
     #[cfg(target_os = "linux")]
     if wants("threads")
-        && let Err(why) = all_threads::run()
+        && let Err(why) = all_threads::run().and_then(|()| all_threads::run_churn())
     {
         eprintln!("every-thread enforcement: {why}");
         std::process::exit(1);

@@ -26,21 +26,40 @@
 //!   status. When the listing cannot be tied to this process at all (the caller's own id is not
 //!   in it, and no translation is possible), the other threads are reported unreachable;
 //!   `strict` refuses before restricting anything.
-//! - **Threads that exit** (`tgkill` says ESRCH, or the task is gone or a zombie) are counted
-//!   as exited only once `/proc` confirms it; they never run code again. A thread that is
-//!   exiting blocks every signal on its way out: it is waited for until it is gone.
+//! - **Threads that exit** while the job runs are counted as exited, not as uncovered: they
+//!   never run code again. A thread on its way out blocks every signal; it is waited for (within
+//!   the deadline) until `/proc` says it is gone, never guessed.
 //! - **Threads being born** block every signal while the C library sets them up; their signal
-//!   is delivered when the mask is restored, and the job waits for the answer. The mask of a
-//!   thread being born or exiting blocks the C library's own internal signal, which an
-//!   application cannot block through the C library; a thread whose mask blocks the job's
-//!   signal but not that one is taken to block it on purpose, and is reported after
-//!   [`BLOCKED_GRACE`].
-//! - **Threads started meanwhile** by threads not yet restricted: the task list is read again
-//!   after each round, and new threads get a round of their own. The job ends with a listing
-//!   in which every thread is known (restricted in this job, or reported): threads started
-//!   after it are started by restricted threads and inherit the restriction. A listing is
-//!   trusted only if every thread it names is still there after it was read, because the
-//!   kernel may cut a listing short when a thread exits while it is read.
+//!   is delivered when the mask is restored, before any of their own code runs, and the job
+//!   waits for the answer. glibc's masks for a thread being born or exiting block its own
+//!   internal signal, which an application cannot block through the C library: such a mask is
+//!   waited for. musl's block the application's signals only, as an application's own mask
+//!   does; any mask that blocks the job's signal is taken to be on purpose once it has lasted
+//!   [`BLOCKED_GRACE`] while its thread slept or ran ([`BLOCKED_CPU`] of processor time). A C
+//!   library's passing mask lasts microseconds of its thread's time; a thread that only waits
+//!   for a processor meanwhile is waited for until the deadline.
+//! - **Threads started meanwhile.** The task list is read again after each round. A thread
+//!   started by a thread that had restricted itself inherits the restriction; one started
+//!   before its starter restricted itself does not. Which is which is read from the kernel's
+//!   thread id counter of the PID namespace (`ns_last_pid`), which gives out ids in order: each
+//!   handler reads it before it restricts its thread, so every thread the target started
+//!   before has an id up to that value, every thread it starts afterwards a greater one. A new
+//!   thread is reached with a round of its own when its id falls in the window of a thread
+//!   that may have started it unrestricted: from the starter's id to the counter it read (a
+//!   restricted thread), to the counter after it was seen gone (an exited one), or to the
+//!   counter after it was last seen running (a thread reported, watched through its context
+//!   switches). A window skips the ids given out while its thread provably ran no code: its
+//!   processor time, read to the nanosecond at each look, did not change (0: it has not run
+//!   at all), or it had glibc's exit mask. Other new threads were started by restricted
+//!   threads: they are counted as such, and not signalled. The job ends with a complete
+//!   listing in which no thread is to be reached; at the deadline, a new thread younger than
+//!   one not reached is not counted as started restricted. The counter may wrap around
+//!   `pid_max` once during a job (ids are placed by their distance from its value after the
+//!   first listing); without the counter, or after a second wrap, every new thread gets a
+//!   round.
+//! - **Listings that are cut short**: the kernel stops a listing early when the thread it has
+//!   just listed exits at that instant, so a listing is trusted only if its last thread is still
+//!   there once it was read.
 //! - **Thread ids reused** while the job runs (the kernel's counter wrapped around `pid_max`):
 //!   a thread id seen exiting and listed again is a new thread, and, once the counter is seen
 //!   to wrap, every known id is checked again.
@@ -53,11 +72,18 @@
 //!   default disposition would kill it.
 //! - **Fork**: the job lock records the owning process; a child forked while a job ran in its
 //!   parent takes the lock over, with the descriptors it inherited from the job.
-//! - **Bounded in time**: each job stops after [`DEADLINE`]; threads that did not answer by
-//!   then are reported.
+//! - **Bounded in time**: each job stops after [`DEADLINE`]; the threads still there that did
+//!   not answer by then are reported, and so are the new threads that one of them may have
+//!   started.
+//! - **What is reported** is exactly the threads alive when the job ends that are not
+//!   restricted, each with why; the others are counted as restricted (they answered), started
+//!   restricted (by a restricted thread), or exited.
 //!
 //! What cannot be done from user space is documented in the README's threat model: a process
-//! forked during the job by a thread not yet restricted is not restricted, and cannot be seen.
+//! forked during the job by a thread not yet restricted is not restricted, and cannot be seen;
+//! a thread that such a thread starts and that exits before the next listing is never seen
+//! either, and a thread it starts in turn after its starter's window closed is taken for one
+//! started restricted.
 
 use std::collections::HashMap;
 use std::io;
@@ -72,9 +98,15 @@ use crate::outcome::{ThreadCoverage, Uncovered, UncoveredThread};
 /// are reported.
 pub const DEADLINE: Duration = Duration::from_secs(2);
 
-/// How long a thread that blocks the job's signal on purpose is waited for before it is
-/// reported (it may be about to unblock it).
+/// How long a mask that blocks the job's signal must last, while its thread sleeps or runs,
+/// before the thread is taken to block the signal on purpose (it may be about to unblock it,
+/// or be a thread the C library is setting up or taking down).
 const BLOCKED_GRACE: Duration = Duration::from_millis(100);
+
+/// The processor time a thread must spend with the job's signal blocked, besides the grace
+/// period, to be taken to block it on purpose while it runs. A C library sets a thread up or
+/// takes it down in microseconds.
+const BLOCKED_CPU: Duration = Duration::from_millis(1);
 
 /// How often the waiting thread looks at the threads that have not answered.
 const POLL: Duration = Duration::from_millis(1);
@@ -99,6 +131,9 @@ const FD_BITS: u32 = 28;
 struct Board {
     /// The round being run: `generation << 32 | flags << FD_BITS | descriptor`; 0 when none.
     current: AtomicU64,
+    /// The job's descriptor of the thread id counter (`ns_last_pid`), which each handler reads
+    /// before restricting its thread (-1: none). Published before `current`.
+    counter: AtomicI32,
     slots: [Slot; SLOTS],
     /// Answers so far: the futex word the waiting thread sleeps on.
     answers: AtomicU32,
@@ -118,8 +153,7 @@ struct Board {
 
 struct Slot {
     tid: AtomicI32,
-    /// `generation << 32 | result`, the result being `PENDING`, `RUNNING`, 0 (restricted), or
-    /// the errno of the failed call.
+    /// `generation << 32 | result`, the result being `PENDING`, `RUNNING`, or an [`answer`].
     state: AtomicU64,
 }
 
@@ -134,6 +168,7 @@ const FREE: AtomicI32 = AtomicI32::new(-1);
 
 static BOARD: Board = Board {
     current: AtomicU64::new(0),
+    counter: AtomicI32::new(-1),
     slots: [EMPTY_SLOT; SLOTS],
     answers: AtomicU32::new(0),
     running: AtomicU32::new(0),
@@ -147,9 +182,25 @@ fn state(generation: u32, result: u32) -> u64 {
     u64::from(generation) << 32 | u64::from(result)
 }
 
+/// The largest counter an answer carries: `pid_max` is at most 2^22.
+const COUNTER_LIMIT: u32 = (1 << 23) - 2;
+
+/// A thread's answer, as a slot's result: the errno of its restriction (0: restricted; Linux's
+/// errnos are below 256) in the low byte, and above it one more than the thread id counter it
+/// read before restricting itself (0: none). Always below `RUNNING`.
+fn answer(errno: i32, counter: Option<u32>) -> u32 {
+    let counter = counter.filter(|&c| c <= COUNTER_LIMIT).map_or(0, |c| c + 1);
+    counter << 8 | (errno as u32).min(255)
+}
+
+/// The errno and the counter of an [`answer`].
+fn parse_answer(result: u32) -> (i32, Option<u32>) {
+    ((result & 0xff) as i32, (result >> 8).checked_sub(1))
+}
+
 /// Runs in the interrupted thread: restricts it with the published ruleset if the current
-/// round has a slot for it, and answers in that slot. Only atomics and raw, async-signal-safe
-/// system calls; `errno` is preserved.
+/// round has a slot for it, and answers in that slot with the thread id counter it read first.
+/// Only atomics and raw, async-signal-safe system calls; `errno` is preserved.
 extern "C" fn handler(_: libc::c_int) {
     let saved = errno();
     BOARD.running.fetch_add(1, Ordering::SeqCst);
@@ -171,18 +222,22 @@ extern "C" fn handler(_: libc::c_int) {
                 .compare_exchange(pending, running, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
         }) {
+            // Before restricting: every thread this one has started has an id up to the
+            // counter, every thread it starts from now on (restricted, as it will be) a
+            // greater one. The descriptor is a job's, kept open while a handler runs.
+            let counter = read_counter(BOARD.counter.load(Ordering::Acquire));
             let marked = BOARD.mark.load(Ordering::Acquire);
             let mark = (marked != 0).then(|| crate::audit::mark(getpid() as u32, marked));
-            let result = match restrict_thread(fd, flags, mark.as_ref()) {
+            let errno = match restrict_thread(fd, flags, mark.as_ref()) {
                 Ok(()) => 0,
-                Err(errno) => errno as u32,
+                Err(errno) => errno,
             };
             // The answer goes only into a slot still of this round.
             if slot
                 .state
                 .compare_exchange(
                     running,
-                    state(generation, result),
+                    state(generation, answer(errno, counter)),
                     Ordering::AcqRel,
                     Ordering::Relaxed,
                 )
@@ -196,6 +251,33 @@ extern "C" fn handler(_: libc::c_int) {
     BOARD.running.fetch_sub(1, Ordering::SeqCst);
     // SAFETY: __errno_location returns a valid pointer to this thread's errno.
     unsafe { *libc::__errno_location() = saved };
+}
+
+/// Reads the thread id counter through `fd` (an open `ns_last_pid`): one `pread` into the
+/// stack and a parse, so async-signal-safe. `None` without a descriptor or a number.
+fn read_counter(fd: RawFd) -> Option<u32> {
+    if fd < 0 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    // SAFETY: pread into a local buffer of the length passed; a descriptor a job opened and
+    // keeps open while a handler may run.
+    let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n <= 0 {
+        return None;
+    }
+    parse_counter(&buf[..n as usize])
+}
+
+/// The decimal number at the start of `bytes`.
+fn parse_counter(bytes: &[u8]) -> Option<u32> {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return None;
+    }
+    bytes[..digits].iter().try_fold(0u32, |n, &b| {
+        n.checked_mul(10)?.checked_add(u32::from(b - b'0'))
+    })
 }
 
 /// Wakes the thread waiting on `word`. A raw system call: async-signal-safe.
@@ -351,12 +433,17 @@ fn close_retired() {
 struct TaskStatus {
     /// `Z` (zombie) or `X` (dead): it will never run again.
     finished: bool,
+    /// `R`: running, or waiting for a processor.
+    runnable: bool,
     /// The signals it blocks (`SigBlk`), a bit per signal from 1.
     blocked: u64,
     /// Its id in this process's own PID namespace: the last of `NSpid` (None without it).
     tid: Option<i32>,
     /// How many PID namespaces `NSpid` lists (0 without it).
     namespaces: usize,
+    /// Its voluntary and involuntary context switches: unchanged between two looks at a thread
+    /// that was not runnable at either, it did not run in between.
+    switches: Option<(u64, u64)>,
 }
 
 /// Reads the status of the thread listed as `id` (in `/proc`'s namespace); `None` when it is
@@ -366,14 +453,25 @@ fn task_status(id: i32) -> Option<TaskStatus> {
 }
 
 fn parse_status(text: &str) -> Option<TaskStatus> {
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-            .map(str::trim)
-    };
-    let state = field("State")?;
-    let blocked = u64::from_str_radix(field("SigBlk")?, 16).ok()?;
-    let ns: Vec<i32> = field("NSpid")
+    // One pass over the lines: the job reads a status at each look at each waiting thread.
+    let (mut state, mut blocked, mut ns, mut voluntary, mut involuntary) =
+        (None, None, None, None, None);
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match name {
+            "State" => state = Some(value),
+            "SigBlk" => blocked = u64::from_str_radix(value, 16).ok(),
+            "NSpid" => ns = Some(value),
+            "voluntary_ctxt_switches" => voluntary = value.parse::<u64>().ok(),
+            "nonvoluntary_ctxt_switches" => involuntary = value.parse::<u64>().ok(),
+            _ => {}
+        }
+    }
+    let state = state?;
+    let ns: Vec<i32> = ns
         .map(|v| {
             v.split_whitespace()
                 .filter_map(|n| n.parse().ok())
@@ -382,15 +480,35 @@ fn parse_status(text: &str) -> Option<TaskStatus> {
         .unwrap_or_default();
     Some(TaskStatus {
         finished: state.starts_with('Z') || state.starts_with('X'),
-        blocked,
+        runnable: state.starts_with('R'),
+        blocked: blocked?,
         tid: ns.last().copied(),
         namespaces: ns.len(),
+        switches: voluntary.zip(involuntary),
     })
 }
 
-/// The C library's internal signal that a thread being born or exiting blocks and an
-/// application cannot (glibc's SIGCANCEL): its bit in a mask says the mask is the C
-/// library's passing one, not the application's choice.
+/// The processor time thread `tid` (of this process) has had, to the nanosecond, including
+/// the slice it may be running now: the same at two looks, the thread ran no code in between.
+/// 0: it has not run at all since it was started. `None` once it is gone.
+fn thread_cpu(tid: i32) -> Option<Duration> {
+    // The kernel's clock id of a thread's processor time (MAKE_THREAD_CPUCLOCK(tid,
+    // CPUCLOCK_SCHED)): the id inverted, shifted by 3, with the per-thread and sched bits.
+    let clock = (!(tid as u32) << 3) as libc::clockid_t | 4 | 2;
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a valid timespec; a clock of a thread of this process.
+    if unsafe { libc::clock_gettime(clock, &mut time) } != 0 {
+        return None;
+    }
+    Some(Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+/// The C library's internal signal that glibc's masks for a thread being born or exiting
+/// block and an application cannot (glibc's SIGCANCEL): its bit in a mask says the mask is
+/// glibc's passing one, not the application's choice.
 const LIBC_INTERNAL_SIGNAL: u32 = 32;
 
 fn blocks(mask: u64, sig: i32) -> bool {
@@ -401,6 +519,54 @@ fn blocks(mask: u64, sig: i32) -> bool {
 /// exiting, which will be lifted or end with the thread.
 fn is_passing_mask(mask: u64) -> bool {
     blocks(mask, LIBC_INTERNAL_SIGNAL as i32)
+}
+
+/// glibc's mask for a thread on its way out, once its own function and every destructor have
+/// run: every signal but SIGSETXID (33), which no application mask can match, since an
+/// application cannot block SIGCANCEL (32). A thread with it starts no thread any more.
+fn is_exit_mask(mask: u64) -> bool {
+    blocks(mask, 32) && !blocks(mask, 33)
+}
+
+/// Whether a thread in this state blocks signal `sig` with a mask that may be its own choice
+/// (not glibc's passing one).
+fn blocks_as_chosen(status: &TaskStatus, sig: i32) -> bool {
+    !status.finished && blocks(status.blocked, sig) && !is_passing_mask(status.blocked)
+}
+
+/// A thread seen blocking the job's signal with a mask that may be its own choice, and since
+/// when.
+#[derive(Clone, Copy, Debug)]
+struct Blocked {
+    since: Instant,
+    /// Its processor time then.
+    cpu: Option<Duration>,
+}
+
+impl Blocked {
+    fn new(tid: i32) -> Blocked {
+        Blocked {
+            since: Instant::now(),
+            cpu: thread_cpu(tid),
+        }
+    }
+
+    /// Whether the thread, seen now in `status`, blocks the signal on purpose: its mask has
+    /// lasted [`BLOCKED_GRACE`], and it now sleeps, or has run [`BLOCKED_CPU`] meanwhile. A
+    /// thread that the C library is setting up or taking down does neither for that long; one
+    /// that only waited for a processor is given the benefit of the doubt.
+    fn on_purpose(&self, tid: i32, status: &TaskStatus) -> bool {
+        if self.since.elapsed() < BLOCKED_GRACE {
+            return false;
+        }
+        if !status.runnable {
+            return true;
+        }
+        match (self.cpu, thread_cpu(tid)) {
+            (Some(then), Some(now)) => now.saturating_sub(then) >= BLOCKED_CPU,
+            _ => true,
+        }
+    }
 }
 
 /// How the ids of `/proc/self/task` relate to this process's own thread ids.
@@ -426,8 +592,8 @@ struct Listed {
 /// The threads of the process, as `/proc/self/task` lists them.
 struct Listing {
     threads: Vec<Listed>,
-    /// Every thread listed was still there once the listing was read, so none was skipped (the
-    /// kernel cuts a listing short only when a listed thread exits while it is read).
+    /// The last thread listed was still there once the listing was read, so none was skipped
+    /// (the kernel cuts a listing short only after a listed thread that exits meanwhile).
     complete: bool,
     namespace: Namespace,
 }
@@ -534,30 +700,27 @@ impl Listing {
             });
         }
         let namespace = namespace(me, &ids);
-        let mut threads = Vec::with_capacity(ids.len());
-        let mut complete = true;
-        match namespace {
-            Namespace::Same => {
-                for id in ids {
-                    threads.push(Listed { id, tid: id });
-                    complete &= tgkill(id, 0).is_ok();
-                }
+        let threads: Vec<Listed> = match namespace {
+            Namespace::Same | Namespace::Unknown => {
+                ids.iter().map(|&id| Listed { id, tid: id }).collect()
             }
-            Namespace::Ancestor => {
-                for id in ids {
-                    match task_status(id).and_then(|s| s.tid) {
-                        Some(tid) => {
-                            threads.push(Listed { id, tid });
-                            complete &= tgkill(tid, 0).is_ok();
-                        }
-                        None => complete = false,
-                    }
-                }
-            }
-            Namespace::Unknown => {
-                threads = ids.into_iter().map(|id| Listed { id, tid: id }).collect();
-            }
-        }
+            Namespace::Ancestor => ids
+                .iter()
+                .filter_map(|&id| {
+                    Some(Listed {
+                        id,
+                        tid: task_status(id)?.tid?,
+                    })
+                })
+                .collect(),
+        };
+        // The kernel lists the threads in the order they were started, and stops early only
+        // when the thread it has just listed is gone by the time it looks for the next: that
+        // thread is the last one listed. If it is still there, nothing was cut.
+        let complete = match (threads.last(), ids.last()) {
+            (Some(last), Some(&id)) => last.id == id && tgkill(last.tid, 0).is_ok(),
+            _ => false,
+        };
         Ok(Listing {
             threads,
             complete,
@@ -595,10 +758,13 @@ fn namespace(me: i32, ids: &[i32]) -> Namespace {
     }
 }
 
-/// The threads other than the caller that block the job's signal on purpose and still do after
-/// [`BLOCKED_GRACE`], or all of them when the listing cannot be tied to this process: what a
-/// `strict` policy refuses before restricting anything. A thread being born or exiting (whose
-/// mask is the C library's passing one) is not among them.
+/// The threads other than the caller that block the job's signal on purpose (see
+/// [`Blocked::on_purpose`]), or all of them when the listing cannot be tied to this process:
+/// what a `strict` policy refuses before restricting anything. A thread being born or exiting
+/// is not among them: glibc's passing mask is recognised at once, and any C library's lasts
+/// too short a time of its thread's own. A thread whose mask cannot be told apart before the
+/// deadline is left to the job, which reports it if it is still there and unrestricted at the
+/// end.
 pub(crate) fn blocked_coverage() -> io::Result<ThreadCoverage> {
     let me = gettid();
     let sig = signal()?;
@@ -606,18 +772,28 @@ pub(crate) fn blocked_coverage() -> io::Result<ThreadCoverage> {
     if listing.namespace == Namespace::Unknown {
         return Ok(unreachable_coverage(&listing));
     }
-    let on_purpose = |t: &Listed| {
-        task_status(t.id)
-            .is_some_and(|s| !s.finished && blocks(s.blocked, sig) && !is_passing_mask(s.blocked))
-    };
-    let mut blocking: Vec<Listed> = listing.others(me).filter(on_purpose).collect();
+    let mut watched: Vec<(Listed, Blocked)> = listing
+        .others(me)
+        .filter(|t| task_status(t.id).is_some_and(|s| blocks_as_chosen(&s, sig)))
+        .map(|t| (t, Blocked::new(t.tid)))
+        .collect();
+    let mut blocking = Vec::new();
     let started = Instant::now();
-    while !blocking.is_empty() && started.elapsed() < BLOCKED_GRACE {
+    while !watched.is_empty() && started.elapsed() < DEADLINE {
         std::thread::sleep(POLL);
-        blocking.retain(on_purpose);
+        watched.retain(|(t, blocked)| match task_status(t.id) {
+            Some(s) if blocks_as_chosen(&s, sig) => {
+                let on_purpose = blocked.on_purpose(t.tid, &s);
+                if on_purpose {
+                    blocking.push(*t);
+                }
+                !on_purpose
+            }
+            // Gone, or the signal can reach it: the job will.
+            _ => false,
+        });
     }
     Ok(ThreadCoverage {
-        restricted: 0,
         uncovered: blocking
             .into_iter()
             .map(|t| UncoveredThread {
@@ -625,6 +801,7 @@ pub(crate) fn blocked_coverage() -> io::Result<ThreadCoverage> {
                 reason: Uncovered::BlocksSignal,
             })
             .collect(),
+        ..ThreadCoverage::default()
     })
 }
 
@@ -638,7 +815,6 @@ fn unreachable_coverage(listing: &Listing) -> ThreadCoverage {
     let others = listing.threads.iter().filter(|t| Some(t.id) != own);
     let skip = usize::from(own.is_none_or(|own| listing.threads.iter().all(|t| t.id != own)));
     ThreadCoverage {
-        restricted: 0,
         uncovered: others
             .skip(skip)
             .map(|t| UncoveredThread {
@@ -646,6 +822,7 @@ fn unreachable_coverage(listing: &Listing) -> ThreadCoverage {
                 reason: Uncovered::Unreachable,
             })
             .collect(),
+        ..ThreadCoverage::default()
     }
 }
 
@@ -655,15 +832,15 @@ pub(crate) fn thread_count() -> io::Result<usize> {
 }
 
 /// Has every thread of the process but the caller restrict itself with `ruleset` (and
-/// `landlock_restrict_self` flags `flags`, and, when `mark` is not 0, carrying it as a mark). The caller restricts itself afterwards, and must
-/// start no thread meanwhile.
+/// `landlock_restrict_self` flags `flags`, and, when `mark` is not 0, carrying it as a mark).
+/// The caller restricts itself afterwards, and must start no thread meanwhile.
 pub(crate) fn restrict_other_threads(
     ruleset: BorrowedFd<'_>,
     flags: u32,
     mark: u64,
 ) -> io::Result<ThreadCoverage> {
     let me = gettid();
-    let mut listing = Listing::read(me)?;
+    let listing = Listing::read(me)?;
     if listing.namespace == Namespace::Unknown {
         return Ok(unreachable_coverage(&listing));
     }
@@ -672,65 +849,67 @@ pub(crate) fn restrict_other_threads(
     }
     let mut job = Job::start(ruleset, flags)?;
     BOARD.mark.store(mark, Ordering::Release);
-    let mut known: HashMap<i32, Known> = HashMap::new();
-    let mut restricted = 0;
-    let mut counter = PidCounter::new();
+    // The counter after the listing the job starts from: a thread missing from that listing
+    // and started before this has an id that cannot be placed after it, and gets a round.
+    let mut census = Census::new(job.read_counter(), None);
+    let mut listing = listing;
+    let mut first = true;
     loop {
-        // After a wrap of the thread id counter, a known id may belong to a new thread: every
-        // id is looked at again (a thread restricted twice only has the same layer twice).
-        if counter.wrapped() {
-            known.retain(|_, k| !matches!(k, Known::Gone));
-            for k in known.values_mut() {
-                *k = Known::Stale(Box::new(k.clone()));
-            }
-        }
-        let mut targets: Vec<Target> = listing
-            .others(me)
-            .filter(|t| known.get(&t.tid).is_none_or(Known::needs_a_round))
-            .map(Target::new)
-            .collect();
-        if targets.is_empty() && listing.complete {
+        census.look_again(&job);
+        let sorted = census.sort(&listing, me, first);
+        if sorted.targets.is_empty() && listing.complete {
+            census.inherited = sorted.clear.len();
             break;
         }
         if job.past_deadline() {
-            for t in targets {
-                known.insert(t.listed.tid, Known::Reported(Uncovered::NoAnswer));
-            }
+            census.give_up(sorted);
             break;
+        }
+        let mut targets = sorted.targets;
+        if !first {
+            let before = census.order.count(job.read_counter());
+            for target in &mut targets {
+                target.look_idle(thread_cpu(target.listed.tid), before);
+            }
+            let after = census.order.count(job.read_counter());
+            for target in &mut targets {
+                target.looked(after);
+            }
         }
         for round in targets.chunks_mut(SLOTS) {
             job.publish(round);
             job.signal(round);
-            job.wait(round, &mut counter);
+            job.wait(round, &mut census.order);
             job.collect(round);
         }
-        for t in &targets {
-            let k = match t.outcome {
-                Outcome::Restricted => {
-                    restricted += 1;
-                    Known::Restricted
-                }
-                Outcome::Exited => Known::Gone,
-                Outcome::Finished => Known::Finished,
-                Outcome::Uncovered(reason) => Known::Reported(reason),
-                Outcome::Pending { .. } => unreachable!("collected"),
-            };
-            known.insert(t.listed.tid, k);
-        }
+        census.record(targets, job.read_counter());
+        first = false;
         listing = Listing::read(me)?;
     }
-    let mut uncovered: Vec<UncoveredThread> = known
-        .into_iter()
-        .filter_map(|(tid, k)| match k.settled() {
-            Known::Reported(reason) => Some(UncoveredThread { tid, reason }),
-            _ => None,
-        })
-        .collect();
-    uncovered.sort_by_key(|t| t.tid);
-    Ok(ThreadCoverage {
-        restricted,
-        uncovered,
-    })
+    Ok(census.finish())
+}
+
+fn read_pid_max() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What a job knows of the threads, from one round to the next, and what it will report.
+struct Census {
+    order: ThreadOrder,
+    known: HashMap<i32, Known>,
+    /// Where threads not restricted at the time may have started others (places in
+    /// [`ThreadOrder`]): a new thread whose place falls in one is reached with a round.
+    windows: Vec<Window>,
+    /// Threads reported as not restricted: while they may run, they may start threads that
+    /// are not restricted either.
+    watched: Vec<Watched>,
+    restricted: usize,
+    exited: usize,
+    inherited: usize,
 }
 
 /// What the job knows of a thread id.
@@ -738,8 +917,8 @@ pub(crate) fn restrict_other_threads(
 enum Known {
     /// It restricted itself in this job.
     Restricted,
-    /// It is not restricted, for this reason.
-    Reported(Uncovered),
+    /// It is not restricted, for this reason. `id` is its id in `/proc`.
+    Reported { id: i32, reason: Uncovered },
     /// It is gone from `/proc`: listed again, the id belongs to a new thread.
     Gone,
     /// It has ended but is still listed: a zombie main thread, which never runs again.
@@ -763,62 +942,392 @@ impl Known {
     }
 }
 
-/// Watches the kernel's thread id counter of this PID namespace, to tell when it wraps around
-/// `pid_max`, after which an id seen before may belong to a new thread.
-struct PidCounter {
-    last: Option<u64>,
+/// The places of the threads that one thread may have started while it was not restricted:
+/// after its own (it started them) up to `upto` (the counter when it restricted itself, or was
+/// last seen able to start one); `None`: no end known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    after: u64,
+    upto: Option<u64>,
+}
+
+impl Window {
+    fn holds(&self, place: u64) -> bool {
+        place > self.after && self.upto.is_none_or(|upto| place <= upto)
+    }
+}
+
+/// A thread reported as not restricted, watched until the job ends.
+#[derive(Debug)]
+struct Watched {
+    /// Its id in `/proc`.
+    id: i32,
+    window: Window,
+    /// Its context switches when last seen, if it was not runnable then.
+    idle: Option<(u64, u64)>,
+    gone: bool,
+}
+
+/// The end of a window that is to hold `now` too (`None`: no end).
+fn later(upto: Option<u64>, now: Option<u64>) -> Option<u64> {
+    Some(upto?.max(now?))
+}
+
+/// A listing, sorted: the threads the next round reaches, and the new threads that restricted
+/// threads started, with their places.
+struct Sorted {
+    targets: Vec<Target>,
+    clear: Vec<(Listed, u64)>,
+}
+
+impl Census {
+    /// A census from the counter after the first listing, and `pid_max` if known.
+    fn new(origin: Option<u32>, max: Option<u64>) -> Census {
+        Census {
+            order: ThreadOrder::new(origin, max),
+            known: HashMap::new(),
+            windows: Vec::new(),
+            watched: Vec::new(),
+            restricted: 0,
+            exited: 0,
+            inherited: 0,
+        }
+    }
+
+    /// After a listing: looks at the reported threads again. One that may have run since it
+    /// was last seen may have started threads meanwhile: its window now reaches the counter as
+    /// read after this look (and so after the listing). One that slept throughout (not
+    /// runnable, its context switches unchanged) started none.
+    fn look_again(&mut self, job: &Job) {
+        let mut ran = Vec::new();
+        for (i, w) in self.watched.iter_mut().enumerate() {
+            if w.gone {
+                continue;
+            }
+            match task_status(w.id) {
+                Some(s) if !s.finished => {
+                    let slept = !s.runnable && w.idle.is_some() && s.switches == w.idle;
+                    w.idle = if s.runnable { None } else { s.switches };
+                    if !slept {
+                        ran.push(i);
+                    }
+                }
+                // What it started before it went, it started before now.
+                _ => {
+                    w.gone = true;
+                    ran.push(i);
+                }
+            }
+        }
+        let now = self.order.count(job.read_counter());
+        for i in ran {
+            let window = &mut self.watched[i].window;
+            window.upto = later(window.upto, now);
+        }
+        self.after_a_wrap();
+    }
+
+    /// Sorts a listing: the threads to reach, and those that restricted threads started. On the
+    /// first listing, every other thread is to be reached.
+    ///
+    /// A thread that a thread to be reached started before it restricts itself is not reached
+    /// in this round: the next listing finds it in the window of its starter. If the job is to
+    /// end without that round, see [`Census::give_up`].
+    fn sort(&self, listing: &Listing, me: i32, first: bool) -> Sorted {
+        let origin = self.order.origin_place();
+        let mut sorted = Sorted {
+            targets: Vec::new(),
+            clear: Vec::new(),
+        };
+        for t in listing.others(me) {
+            let place = self.order.place(t.tid);
+            let reach = match self.known.get(&t.tid) {
+                Some(k) => k.needs_a_round(),
+                None => match place {
+                    Some(p) if !first && !self.in_a_window(p) => {
+                        sorted.clear.push((t, p));
+                        false
+                    }
+                    _ => true,
+                },
+            };
+            if reach {
+                // A thread of the first listing may have started threads since the job
+                // started; a later one, since it was started itself.
+                let after = if first {
+                    origin
+                } else {
+                    place.unwrap_or(origin)
+                };
+                sorted.targets.push(Target::new(t, after));
+            }
+        }
+        sorted
+    }
+
+    fn in_a_window(&self, place: u64) -> bool {
+        self.windows
+            .iter()
+            .chain(self.watched.iter().map(|w| &w.window))
+            .any(|w| w.holds(place))
+    }
+
+    /// Takes in a round's outcomes; `counter` was read after the round, and so after every
+    /// look at its threads.
+    fn record(&mut self, targets: Vec<Target>, counter: Option<u32>) {
+        let after_round = self.order.count(counter);
+        for t in targets {
+            for closed in &t.closed {
+                self.add_window(*closed);
+            }
+            let tid = t.listed.tid;
+            let before = self.known.get(&tid).cloned().map(Known::settled);
+            let window = |upto| Window {
+                after: t.after,
+                upto,
+            };
+            match t.outcome {
+                Outcome::Restricted { counter } => {
+                    if before != Some(Known::Restricted) {
+                        self.restricted += 1;
+                    }
+                    self.known.insert(tid, Known::Restricted);
+                    let upto = counter.and_then(|c| self.order.mark(c));
+                    self.add_window(window(upto));
+                }
+                Outcome::Exited | Outcome::Finished => {
+                    self.exited += 1;
+                    let k = if matches!(t.outcome, Outcome::Exited) {
+                        Known::Gone
+                    } else {
+                        Known::Finished
+                    };
+                    self.known.insert(tid, k);
+                    self.add_window(window(t.exit_upto(after_round)));
+                }
+                Outcome::Uncovered(reason) => {
+                    let id = t.listed.id;
+                    self.known.insert(tid, Known::Reported { id, reason });
+                    self.watched.push(Watched {
+                        id,
+                        window: window(after_round),
+                        idle: t.seen.filter(|s| !s.runnable).and_then(|s| s.switches),
+                        gone: false,
+                    });
+                }
+                Outcome::Pending { .. } => unreachable!("collected"),
+            }
+        }
+        self.after_a_wrap();
+    }
+
+    fn add_window(&mut self, window: Window) {
+        if window.upto.is_none_or(|upto| upto > window.after) {
+            self.windows.push(window);
+        }
+    }
+
+    /// After the thread id counter wrapped, a known id may belong to a new thread: every id is
+    /// looked at again (a thread restricted twice only has the same layer twice).
+    fn after_a_wrap(&mut self) {
+        if !self.order.take_wrap() {
+            return;
+        }
+        self.known.retain(|_, k| !matches!(k, Known::Gone));
+        for k in self.known.values_mut() {
+            *k = Known::Stale(Box::new(k.clone()));
+        }
+    }
+
+    /// At the deadline: the threads not reached are reported if they are still there, and so
+    /// are the new threads younger than one of them, which it may have started unrestricted
+    /// (any new thread, if one of them has no place).
+    fn give_up(&mut self, sorted: Sorted) {
+        let (unreached, inherited) = self.unreached(sorted);
+        for t in unreached {
+            match task_status(t.id) {
+                Some(s) if !s.finished => {
+                    let reported = Known::Reported {
+                        id: t.id,
+                        reason: Uncovered::NoAnswer,
+                    };
+                    self.known.insert(t.tid, reported);
+                }
+                _ => self.exited += 1,
+            }
+        }
+        self.inherited = inherited;
+    }
+
+    /// The threads a job that ends now leaves unreached: the targets, and the new threads
+    /// younger than one of them; and how many new threads restricted threads started.
+    fn unreached(&self, sorted: Sorted) -> (Vec<Listed>, usize) {
+        let eldest = sorted
+            .targets
+            .iter()
+            .map(|t| self.order.place(t.listed.tid))
+            .min();
+        let (younger, inherited): (Vec<_>, Vec<_>) = sorted
+            .clear
+            .into_iter()
+            .partition(|&(_, p)| eldest.is_some_and(|e| e.is_none_or(|e| p > e)));
+        let unreached = sorted.targets.into_iter().map(|t| t.listed);
+        (
+            unreached
+                .chain(younger.into_iter().map(|(t, _)| t))
+                .collect(),
+            inherited.len(),
+        )
+    }
+
+    /// The report: the threads still there that are not restricted, each with why; those
+    /// reported that are gone since are counted as exited.
+    fn finish(self) -> ThreadCoverage {
+        let mut exited = self.exited;
+        let mut uncovered = Vec::new();
+        for (tid, k) in self.known {
+            if let Known::Reported { id, reason } = k.settled() {
+                if task_status(id).is_some_and(|s| !s.finished) {
+                    uncovered.push(UncoveredThread { tid, reason });
+                } else {
+                    exited += 1;
+                }
+            }
+        }
+        uncovered.sort_by_key(|t| t.tid);
+        ThreadCoverage {
+            restricted: self.restricted,
+            inherited: self.inherited,
+            exited,
+            uncovered,
+        }
+    }
+}
+
+/// Where thread ids stand in the order the kernel gave them out since the job started, read
+/// from its counter of the PID namespace (`ns_last_pid`). The counter counts up to `pid_max`,
+/// then starts again from the bottom, skipping ids in use: an id's place is its distance past
+/// the counter's value when the job started, so that the counter may wrap once during a job.
+#[derive(Debug)]
+struct ThreadOrder {
+    /// The counter when the job started; `None`: no order (no counter, or it went round more
+    /// than once).
+    origin: Option<u64>,
+    /// Where the counter wraps (`pid_max`), read at the first wrap if not given; without it,
+    /// a wrap loses the order.
+    max: Option<u64>,
     wrapped: bool,
+    /// A wrap seen and not yet taken by [`ThreadOrder::take_wrap`].
+    fresh_wrap: bool,
 }
 
-impl PidCounter {
-    fn new() -> PidCounter {
-        PidCounter {
-            last: read_last_pid(),
+impl ThreadOrder {
+    fn new(origin: Option<u32>, max: Option<u64>) -> ThreadOrder {
+        ThreadOrder {
+            origin: origin.map(u64::from),
+            max,
             wrapped: false,
+            fresh_wrap: false,
         }
     }
 
-    /// Reads the counter again.
-    fn look(&mut self) {
-        let now = read_last_pid();
-        if let (Some(before), Some(now)) = (self.last, now)
-            && now < before
-        {
+    fn origin_place(&self) -> u64 {
+        self.origin.unwrap_or(0)
+    }
+
+    /// The place of thread id `tid`, or `None` when it cannot be placed after the job's start
+    /// (an id given out before it, or no order).
+    fn place(&self, tid: i32) -> Option<u64> {
+        let origin = self.origin?;
+        let id = u64::try_from(tid).ok()?;
+        if id > origin {
+            Some(id)
+        } else if self.wrapped {
+            Some(id + self.max?)
+        } else {
+            None
+        }
+    }
+
+    fn wrap(&mut self) {
+        if !self.wrapped {
             self.wrapped = true;
+            self.fresh_wrap = true;
         }
-        if now.is_some() {
-            self.last = now;
+        // Read when first needed: a job seldom sees the counter wrap.
+        self.max = self.max.or_else(read_pid_max);
+        if self.max.is_none() {
+            self.origin = None;
         }
     }
 
-    /// Whether it wrapped since the last call.
-    fn wrapped(&mut self) -> bool {
-        self.look();
-        std::mem::take(&mut self.wrapped)
+    /// The place of a value of the counter that the job read. Read later than every value
+    /// before it: one at or past the origin once the counter has wrapped means it went round
+    /// again, and the order is lost.
+    fn count(&mut self, value: Option<u32>) -> Option<u64> {
+        let origin = self.origin?;
+        let value = u64::from(value?);
+        if value < origin {
+            self.wrap();
+            Some(value + self.max?)
+        } else if self.wrapped {
+            self.origin = None;
+            self.fresh_wrap = true;
+            None
+        } else {
+            Some(value)
+        }
     }
-}
 
-fn read_last_pid() -> Option<u64> {
-    std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    /// The place of a value a thread read before restricting itself: after the job's start,
+    /// but at any time in its round.
+    fn mark(&mut self, value: u32) -> Option<u64> {
+        let origin = self.origin?;
+        let value = u64::from(value);
+        if value < origin {
+            self.wrap();
+            Some(value + self.max?)
+        } else {
+            Some(value)
+        }
+    }
+
+    /// Whether the counter was seen to wrap since the last call.
+    fn take_wrap(&mut self) -> bool {
+        std::mem::take(&mut self.fresh_wrap)
+    }
 }
 
 /// One thread the current round reaches.
 struct Target {
     listed: Listed,
+    /// Where the window of threads it may have started unrestricted begins.
+    after: u64,
     outcome: Outcome,
+    /// Its status when last looked at.
+    seen: Option<TaskStatus>,
+    /// Seen on its way out (glibc's exit mask), and the counter's place after it was: it
+    /// started no thread after that.
+    exiting: Option<Option<u64>>,
+    /// Its processor time at the last look, and the counter's place read after that look.
+    cpu: Option<Duration>,
+    looked_upto: Option<u64>,
+    /// The windows closed by looks between which it ran no code: a window then ends where the
+    /// first look left the counter, and a new one begins where the second found it.
+    closed: Vec<Window>,
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Outcome {
-    /// Not answered yet; since when it has been seen blocking the signal on purpose.
+    /// Not answered yet; since when it has been seen blocking the signal with a mask that may
+    /// be its own.
     Pending {
-        blocked_since: Option<Instant>,
+        blocked: Option<Blocked>,
     },
-    Restricted,
+    /// It restricted itself, having read the thread id counter first.
+    Restricted {
+        counter: Option<u32>,
+    },
     /// Gone from `/proc`.
     Exited,
     /// Still listed, but ended: it will never run again.
@@ -827,20 +1336,66 @@ enum Outcome {
 }
 
 impl Target {
-    fn new(listed: Listed) -> Target {
+    fn new(listed: Listed, after: u64) -> Target {
         Target {
             listed,
-            outcome: Outcome::Pending {
-                blocked_since: None,
-            },
+            after,
+            outcome: Outcome::Pending { blocked: None },
+            seen: None,
+            exiting: None,
+            cpu: None,
+            looked_upto: None,
+            closed: Vec::new(),
+        }
+    }
+
+    /// The end of the window of a target seen gone, when the counter read `gone` after.
+    fn exit_upto(&self, gone: Option<u64>) -> Option<u64> {
+        match self.exiting {
+            Some(Some(upto)) => Some(upto),
+            _ => gone,
+        }
+    }
+}
+
+impl Target {
+    /// Looks at the target's processor time, `before` being the counter's place read before
+    /// this look: a thread that ran no code since the last look started no thread meanwhile,
+    /// and one that has not run at all (0) has started none yet. Its windows then skip the
+    /// ids given out in between.
+    fn look_idle(&mut self, now: Option<Duration>, before: Option<u64>) {
+        if let Some(before) = before {
+            if now == Some(Duration::ZERO) {
+                self.after = self.after.max(before);
+            } else if now.is_some() && now == self.cpu {
+                if let Some(upto) = self.looked_upto.filter(|&upto| upto > self.after) {
+                    self.closed.push(Window {
+                        after: self.after,
+                        upto: Some(upto),
+                    });
+                }
+                self.after = self.after.max(before);
+            }
+        }
+        self.cpu = now;
+    }
+
+    /// After a look: `after` is the counter's place read after it, up to which the threads the
+    /// target started before the look have their ids.
+    fn looked(&mut self, after: Option<u64>) {
+        self.looked_upto = after;
+        if self.exiting == Some(None) {
+            self.exiting = Some(after);
         }
     }
 }
 
 /// One enforcement on every other thread: the job lock, the job's own duplicate of the ruleset
-/// descriptor, the signal, and the generation of the round being run.
+/// descriptor and its descriptor of the thread id counter, the signal, and the generation of
+/// the round being run.
 struct Job {
     fd: Option<OwnedFd>,
+    counter: Option<OwnedFd>,
     flags: u32,
     signal: i32,
     generation: u32,
@@ -859,8 +1414,15 @@ impl Job {
                 "the ruleset's descriptor number is too large to publish",
             ));
         }
+        // Without the counter the job still works, with a round for every new thread.
+        let counter = open_counter();
+        BOARD.counter.store(
+            counter.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+            Ordering::SeqCst,
+        );
         Ok(Job {
             fd: Some(fd),
+            counter,
             flags,
             signal,
             generation: 0,
@@ -871,6 +1433,11 @@ impl Job {
 
     fn past_deadline(&self) -> bool {
         Instant::now() >= self.deadline
+    }
+
+    /// The thread id counter now.
+    fn read_counter(&self) -> Option<u32> {
+        read_counter(self.counter.as_ref()?.as_raw_fd())
     }
 
     /// Starts a round: a new generation, a slot per target tagged with it, then the
@@ -911,8 +1478,8 @@ impl Job {
     }
 
     /// Waits until every target of the round has answered, is gone, or blocks the signal on
-    /// purpose for longer than the grace period, or until the deadline.
-    fn wait(&self, round: &mut [Target], counter: &mut PidCounter) {
+    /// purpose, or until the deadline. Threads being born or exiting are waited for.
+    fn wait(&self, round: &mut [Target], order: &mut ThreadOrder) {
         let mut looked = Instant::now();
         loop {
             // Read before looking, so that an answer arriving in between ends the sleep.
@@ -927,12 +1494,26 @@ impl Job {
             futex_wait(&BOARD.answers, answers, POLL);
             if looked.elapsed() >= POLL {
                 self.take_answers(round);
-                for (slot, target) in BOARD.slots.iter().zip(round.iter_mut()) {
+                let before = order.count(self.read_counter());
+                let mut seen = [false; SLOTS];
+                for ((slot, target), seen) in
+                    BOARD.slots.iter().zip(round.iter_mut()).zip(&mut seen)
+                {
                     if !self.is_answering(slot) {
-                        self.look_at(target);
+                        let cpu = thread_cpu(target.listed.tid);
+                        self.look_at(target, cpu);
+                        if matches!(target.outcome, Outcome::Pending { .. }) {
+                            target.look_idle(cpu, before);
+                            *seen = true;
+                        }
                     }
                 }
-                counter.look();
+                // Often enough to see the counter wrap, and not miss it going round twice;
+                // and after the looks, for what they found.
+                let after = order.count(self.read_counter());
+                for (target, _) in round.iter_mut().zip(seen).filter(|&(_, seen)| seen) {
+                    target.looked(after);
+                }
                 looked = Instant::now();
             }
         }
@@ -949,8 +1530,14 @@ impl Job {
             }
             match state as u32 {
                 PENDING | RUNNING => {}
-                0 => target.outcome = Outcome::Restricted,
-                e => target.outcome = Outcome::Uncovered(Uncovered::Failed(e as i32)),
+                result => {
+                    let (errno, counter) = parse_answer(result);
+                    target.outcome = if errno == 0 {
+                        Outcome::Restricted { counter }
+                    } else {
+                        Outcome::Uncovered(Uncovered::Failed(errno))
+                    };
+                }
             }
         }
     }
@@ -960,32 +1547,47 @@ impl Job {
         slot.state.load(Ordering::Acquire) == state(self.generation, RUNNING)
     }
 
-    /// Looks at a thread that has not answered and is not answering: gone, or blocking the
-    /// signal.
-    fn look_at(&self, target: &mut Target) {
-        let Outcome::Pending { blocked_since } = target.outcome else {
+    /// Looks at a thread that has not answered and is not answering, whose processor time is
+    /// now `cpu`: gone, finished, being born or exiting (waited for), or blocking the signal
+    /// with a mask of its own. A thread that ran no code since the last look has changed
+    /// neither its mask nor its state of its own: what was seen then stands.
+    fn look_at(&self, target: &mut Target, cpu: Option<Duration>) {
+        let Outcome::Pending { blocked } = target.outcome else {
             return;
         };
-        let Some(status) = task_status(target.listed.id) else {
-            target.outcome = Outcome::Exited;
-            return;
+        let unchanged = cpu.is_some() && cpu == target.cpu;
+        let status = match target.seen {
+            Some(seen) if unchanged => seen,
+            _ => {
+                let Some(status) = task_status(target.listed.id) else {
+                    target.outcome = Outcome::Exited;
+                    return;
+                };
+                status
+            }
         };
-        if status.finished {
-            target.outcome = Outcome::Finished;
-        } else if blocks(status.blocked, self.signal) && !is_passing_mask(status.blocked) {
-            let since = blocked_since.unwrap_or_else(Instant::now);
-            target.outcome = if since.elapsed() >= BLOCKED_GRACE {
+        target.seen = Some(status);
+        if target.exiting.is_none() && is_exit_mask(status.blocked) {
+            // The counter's place is filled in after this look (see `wait`).
+            target.exiting = Some(None);
+        }
+        target.outcome = if status.finished {
+            Outcome::Finished
+        } else if !blocks_as_chosen(&status, self.signal) {
+            // The signal is on its way, or the mask is glibc's for a thread being born (the
+            // signal comes when it is lifted) or exiting (the thread is gone soon).
+            Outcome::Pending { blocked: None }
+        } else {
+            let tid = target.listed.tid;
+            let blocked = blocked.unwrap_or_else(|| Blocked::new(tid));
+            if blocked.on_purpose(tid, &status) {
                 Outcome::Uncovered(Uncovered::BlocksSignal)
             } else {
                 Outcome::Pending {
-                    blocked_since: Some(since),
+                    blocked: Some(blocked),
                 }
-            };
-        } else {
-            target.outcome = Outcome::Pending {
-                blocked_since: None,
-            };
-        }
+            }
+        };
     }
 
     /// Ends the round: the answers that came, and, for each thread still pending (the
@@ -1003,10 +1605,12 @@ impl Job {
         self.take_answers(round);
         for (target, answering) in round.iter_mut().zip(answering) {
             if let Outcome::Pending { .. } = target.outcome {
-                target.outcome = match task_status(target.listed.id) {
+                let status = task_status(target.listed.id);
+                target.seen = status;
+                target.outcome = match status {
                     None => Outcome::Exited,
                     Some(s) if s.finished => Outcome::Finished,
-                    Some(s) if !answering && blocks(s.blocked, self.signal) => {
+                    Some(s) if !answering && blocks_as_chosen(&s, self.signal) => {
                         Outcome::Uncovered(Uncovered::BlocksSignal)
                     }
                     Some(_) => Outcome::Uncovered(Uncovered::NoAnswer),
@@ -1016,31 +1620,54 @@ impl Job {
     }
 }
 
+/// Opens the thread id counter of this process's PID namespace (the file reads the namespace
+/// of the thread that reads it).
+fn open_counter() -> Option<OwnedFd> {
+    // SAFETY: a constant C string and flags; the descriptor is owned below.
+    let fd = unsafe {
+        libc::open(
+            c"/proc/sys/kernel/ns_last_pid".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: a descriptor just returned by open, owned by nobody else.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 impl Drop for Job {
     fn drop(&mut self) {
         BOARD.current.store(0, Ordering::SeqCst);
-        let Some(fd) = self.fd.take() else {
-            return;
-        };
-        // A handler that read the published word before it was cleared may still be about to
-        // use the descriptor: keep it open for it rather than let its number be reused.
-        if BOARD.running.load(Ordering::SeqCst) == 0 {
-            drop(fd);
-            return;
-        }
-        let raw = fd.as_raw_fd();
-        for slot in &BOARD.retired {
-            if slot
-                .compare_exchange(-1, raw, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                std::mem::forget(fd);
-                return;
+        BOARD.counter.store(-1, Ordering::SeqCst);
+        // A handler that read the published words before they were cleared may still be about
+        // to use the descriptors: keep them open for it rather than let their numbers be
+        // reused.
+        let handlers = BOARD.running.load(Ordering::SeqCst) != 0;
+        for fd in [self.fd.take(), self.counter.take()].into_iter().flatten() {
+            if handlers {
+                retire(fd);
             }
         }
-        // No room: leave it open for good rather than risk its number being reused.
-        std::mem::forget(fd);
     }
+}
+
+/// Keeps `fd` open for a handler that may still use it, until a later job finds no handler
+/// running.
+fn retire(fd: OwnedFd) {
+    let raw = fd.as_raw_fd();
+    for slot in &BOARD.retired {
+        if slot
+            .compare_exchange(-1, raw, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            std::mem::forget(fd);
+            return;
+        }
+    }
+    // No room: leave it open for good rather than risk its number being reused.
+    std::mem::forget(fd);
 }
 
 #[cfg(test)]
@@ -1049,17 +1676,190 @@ mod tests {
 
     #[test]
     fn status_lines_are_read() {
-        let text = "Name:\tx\nState:\tS (sleeping)\nNSpid:\t812\t3\nSigBlk:\t0000000400000000\n";
+        let text = "Name:\tx\nState:\tS (sleeping)\nNSpid:\t812\t3\nSigBlk:\t0000000400000000\n\
+                    voluntary_ctxt_switches:\t7\nnonvoluntary_ctxt_switches:\t2\n";
         let s = parse_status(text).unwrap();
-        assert!(!s.finished);
+        assert!(!s.finished && !s.runnable);
         assert_eq!(s.tid, Some(3));
         assert_eq!(s.namespaces, 2);
+        assert_eq!(s.switches, Some((7, 2)));
         assert!(blocks(s.blocked, 35));
-        assert!(!is_passing_mask(s.blocked));
+        assert!(blocks_as_chosen(&s, 35));
         let zombie = parse_status("State:\tZ (zombie)\nSigBlk:\tffffffffffffffff\n").unwrap();
         assert!(zombie.finished);
         assert_eq!(zombie.tid, None);
-        assert!(is_passing_mask(zombie.blocked));
+        assert!(!blocks_as_chosen(&zombie, 35));
+        // glibc's mask for a thread being born, and for one exiting (all but SIGSETXID), block
+        // its SIGCANCEL; an application's `sigfillset` mask cannot.
+        for glibc in ["fffffffffffbfeff", "fffffffefffbfeff"] {
+            let s = parse_status(&format!("State:\tR (running)\nSigBlk:\t{glibc}\n")).unwrap();
+            assert!(s.runnable && blocks(s.blocked, 35) && !blocks_as_chosen(&s, 35));
+        }
+        let app = parse_status("State:\tS (sleeping)\nSigBlk:\tfffffffe7ffbfeff\n").unwrap();
+        assert!(blocks_as_chosen(&app, 35));
+    }
+
+    #[test]
+    fn answers_carry_the_errno_and_the_counter() {
+        for (errno, counter) in [
+            (0, Some(0)),
+            (0, Some(4_194_303)),
+            (1, None),
+            (133, Some(7)),
+        ] {
+            let result = answer(errno, counter);
+            assert!(result < RUNNING);
+            assert_eq!(parse_answer(result), (errno, counter));
+        }
+        assert_eq!(parse_counter(b"4194303\n"), Some(4_194_303));
+        assert_eq!(parse_counter(b"\n"), None);
+        assert_eq!(parse_counter(b"99999999999"), None);
+    }
+
+    #[test]
+    fn the_counter_is_read_through_its_descriptor() {
+        let fd = open_counter().expect("ns_last_pid");
+        let before = read_counter(fd.as_raw_fd()).unwrap();
+        let tid = std::thread::spawn(gettid).join().unwrap();
+        let after = read_counter(fd.as_raw_fd()).unwrap();
+        // Unless the counter wrapped in between, the new thread's id is between the two.
+        if after >= before {
+            assert!(
+                before < tid as u32 && tid as u32 <= after,
+                "{before} {tid} {after}"
+            );
+        }
+        assert_eq!(read_counter(-1), None);
+    }
+
+    fn listing(tids: &[i32]) -> Listing {
+        Listing {
+            threads: tids.iter().map(|&tid| Listed { id: tid, tid }).collect(),
+            complete: true,
+            namespace: Namespace::Same,
+        }
+    }
+
+    fn tids(sorted: &Sorted) -> Vec<i32> {
+        sorted.targets.iter().map(|t| t.listed.tid).collect()
+    }
+
+    /// The outcome of a round in which every target restricted itself, having read
+    /// `counters`.
+    fn restricted(sorted: Sorted, counters: &[u32]) -> Vec<Target> {
+        let mut targets = sorted.targets;
+        for (t, &c) in targets.iter_mut().zip(counters) {
+            t.outcome = Outcome::Restricted { counter: Some(c) };
+        }
+        targets
+    }
+
+    #[test]
+    fn new_threads_are_reached_when_a_thread_not_yet_restricted_may_have_started_them() {
+        // The job starts with the counter at 100; threads 1 (the caller), 50 and 60.
+        let mut census = Census::new(Some(100), Some(32768));
+        let first = census.sort(&listing(&[1, 50, 60]), 1, true);
+        assert_eq!(tids(&first), [50, 60]);
+        // 50 read 110 before restricting itself, 60 read 120: each may have started threads
+        // up to there.
+        census.record(restricted(first, &[110, 120]), Some(130));
+        assert_eq!(census.restricted, 2);
+        // 105 and 115 may have been started by them unrestricted; 125 was started by a
+        // restricted thread.
+        let sorted = census.sort(&listing(&[1, 50, 60, 125]), 1, false);
+        assert!(sorted.targets.is_empty());
+        assert_eq!(sorted.clear.len(), 1);
+        let sorted = census.sort(&listing(&[1, 50, 60, 105, 115, 125]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![105, 115], 1));
+        // Should the job end now, 125 is younger than 105, which may start threads until it
+        // restricts itself: it is not counted as started restricted.
+        let (unreached, inherited) = census.unreached(sorted);
+        let unreached: Vec<i32> = unreached.iter().map(|t| t.tid).collect();
+        assert_eq!((unreached, inherited), (vec![105, 115, 125], 0));
+        // 105 read 140 and 115 read 141: 135 may be 105's; 145 and 150 are nobody's.
+        let sorted = census.sort(&listing(&[1, 50, 60, 105, 115, 125]), 1, false);
+        census.record(restricted(sorted, &[140, 141]), Some(150));
+        let sorted = census.sort(&listing(&[1, 50, 60, 145, 150]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![], 2));
+        let sorted = census.sort(&listing(&[1, 50, 60, 135, 150]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![135], 1));
+    }
+
+    #[test]
+    fn threads_that_exit_count_as_exited_and_what_they_started_is_reached() {
+        let mut census = Census::new(Some(100), Some(32768));
+        let mut targets = census.sort(&listing(&[1, 50, 60]), 1, true).targets;
+        targets[0].outcome = Outcome::Exited;
+        targets[1].outcome = Outcome::Restricted { counter: Some(110) };
+        // 50 was seen gone before the counter read 130 after the round.
+        census.record(targets, Some(130));
+        assert_eq!((census.restricted, census.exited), (1, 1));
+        let sorted = census.sort(&listing(&[1, 60, 125, 131]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![125], 1));
+        let sorted = census.sort(&listing(&[1, 60, 131]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![], 1));
+    }
+
+    #[test]
+    fn a_reported_thread_may_start_threads_until_it_is_seen_asleep() {
+        let mut census = Census::new(Some(100), Some(32768));
+        let mut targets = census.sort(&listing(&[1, 50]), 1, true).targets;
+        targets[0].outcome = Outcome::Uncovered(Uncovered::BlocksSignal);
+        census.record(targets, Some(120));
+        // Everything up to the counter after its report may be its own.
+        let sorted = census.sort(&listing(&[1, 50, 115, 125]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![115], 1));
+        let sorted = census.sort(&listing(&[1, 50, 125]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![], 1));
+        // Seen running later, its window reaches further.
+        let window = &mut census.watched[0].window;
+        *window = Window {
+            upto: later(window.upto, Some(200)),
+            ..*window
+        };
+        let sorted = census.sort(&listing(&[1, 50, 125]), 1, false);
+        assert_eq!(tids(&sorted), [125]);
+        assert_eq!(
+            census.known[&50],
+            Known::Reported {
+                id: 50,
+                reason: Uncovered::BlocksSignal
+            }
+        );
+    }
+
+    #[test]
+    fn the_order_survives_one_wrap_of_the_counter() {
+        // The job starts at 32700 of 32768; the counter wraps and thread 301 restricts itself
+        // having read 320.
+        let mut census = Census::new(Some(32700), Some(32768));
+        let first = census.sort(&listing(&[1, 32650, 301]), 1, true);
+        census.record(restricted(first, &[32710, 320]), Some(330));
+        assert!(census.order.wrapped);
+        // The wrap makes every known id a new one until looked at again.
+        assert!(census.known.values().all(Known::needs_a_round));
+        census.known.clear();
+        // Both were there when the job started: 32650 may have started threads until the
+        // counter read 32710, 301 until it read 320 after the wrap.
+        let sorted = census.sort(&listing(&[1, 32705, 340]), 1, false);
+        assert_eq!(tids(&sorted), [32705]);
+        let sorted = census.sort(&listing(&[1, 32720, 310, 340]), 1, false);
+        assert_eq!(tids(&sorted), [32720, 310]);
+        let sorted = census.sort(&listing(&[1, 321, 340]), 1, false);
+        assert_eq!((tids(&sorted), sorted.clear.len()), (vec![], 2));
+        // An id below the job's start, before the counter is seen to wrap, cannot be placed.
+        let order = ThreadOrder::new(Some(500), Some(32768));
+        assert_eq!(order.place(400), None);
+        assert_eq!(order.place(501), Some(501));
+        // Going round twice loses the order.
+        let mut order = ThreadOrder::new(Some(500), Some(32768));
+        assert_eq!(order.count(Some(400)), Some(33168));
+        assert_eq!(order.count(Some(600)), None);
+        assert_eq!(order.place(700), None);
+        // No counter, no order: every new thread is reached.
+        let census = Census::new(None, Some(32768));
+        let sorted = census.sort(&listing(&[1, 50]), 1, false);
+        assert_eq!(tids(&sorted), [50]);
     }
 
     #[test]

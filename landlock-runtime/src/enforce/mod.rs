@@ -260,7 +260,7 @@ impl Policy {
                 .map_err(|source| self.restrict_error(source))?;
             return Ok(ThreadCoverage {
                 restricted: threads.saturating_sub(1),
-                uncovered: Vec::new(),
+                ..ThreadCoverage::default()
             });
         }
         if self.strict {
