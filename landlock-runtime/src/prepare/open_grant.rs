@@ -41,10 +41,17 @@ impl Opened {
         Opened {
             file,
             is_dir,
-            under_proc: location.starts_with("/proc"),
+            under_proc: is_under_proc(location),
             followed: None,
         }
     }
+}
+
+/// Whether `path` is `/proc` or beneath it, by its bytes: this runs for every granted path, and
+/// comparing components costs more than the open it follows.
+fn is_under_proc(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_bytes();
+    bytes.strip_prefix(b"/proc").is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
 }
 
 /// Opens `path` with `O_PATH` for a rule.
@@ -242,6 +249,19 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proc_and_what_is_beneath_it_only() {
+        for (path, under) in [
+            ("/proc", true),
+            ("/proc/self/cgroup", true),
+            ("/proc/", true),
+            ("/process", false),
+            ("/etc/proc", false),
+        ] {
+            assert_eq!(is_under_proc(Path::new(path)), under, "{path}");
+        }
+    }
 
     #[test]
     fn opens_directories_files_and_trusted_links() {
