@@ -169,7 +169,8 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
     let abi = kernel::abi();
     let mut builder = ruleset::RulesetBuilder::new(policy, abi)?;
     let mut skipped = Vec::new();
-    let mut resolved = Vec::new();
+    let presets_len: usize = policy.presets.iter().map(|p| p.grants().len()).sum();
+    let mut resolved = Vec::with_capacity(policy.grants.len() + presets_len);
     let presets = policy.presets.iter().flat_map(|p| p.grants());
     for grant in policy.grants.iter().chain(presets) {
         let skip = |reason| Skipped {
