@@ -921,7 +921,7 @@ fn a_policy_goes_out_and_comes_back_with_the_same_grants_and_is_enforced() {
             .granted()
             .unwrap()
             .iter()
-            .map(|g| (g.class, g.path.clone()))
+            .map(|g| (g.class(), g.path().to_path_buf()))
             .collect();
         all.sort();
         all

@@ -135,7 +135,7 @@ impl PresetPaths {
                     let paths = policy
                         .granted()?
                         .iter()
-                        .map(|g| (g.class, canonical(&g.path)))
+                        .map(|g| (g.class(), canonical(g.path())))
                         .collect();
                     Some((preset, paths))
                 })

@@ -405,7 +405,7 @@ impl Plan {
         if let Some(granted) = policy.granted() {
             out.push_str("granted here:\n");
             for g in granted {
-                let _ = writeln!(out, "  {:<8} {}", g.class.keyword(), g.path.display());
+                let _ = writeln!(out, "  {:<8} {}", g.class().keyword(), g.path().display());
             }
         }
         if let Some(status) = policy.status() {

@@ -133,7 +133,7 @@ fn covers(policy: &Policy, path: &Path, wanted: Class) -> bool {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let path = canonical(path);
     policy.granted().unwrap_or_default().iter().any(|g| {
-        (g.class == wanted || wanted == Class::Read) && path.starts_with(canonical(&g.path))
+        (g.class() == wanted || wanted == Class::Read) && path.starts_with(canonical(g.path()))
     })
 }
 

@@ -1,6 +1,7 @@
 //! What a prepared policy grants, path by path and port by port: enough to say which sandbox
 //! denies an access, and what would allow it, without asking the kernel.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,15 +17,44 @@ use super::{Class, Ports, Scopes};
 /// let p = policy!(read = "/etc");
 /// p.prepare().unwrap();
 /// let granted = &p.granted().unwrap()[0];
-/// assert_eq!((granted.class, granted.path.as_path()), (Class::Read, "/etc".as_ref()));
+/// assert_eq!((granted.class(), granted.path()), (Class::Read, "/etc".as_ref()));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct GrantedPath {
+    /// Borrowed from a `'static` template when it names no variable: keeping it costs nothing.
+    path: Cow<'static, Path>,
+    class: Class,
+}
+
+impl GrantedPath {
+    /// A grant of `class` beneath `path`, as prepared.
+    pub(crate) fn new(path: Cow<'static, Path>, class: Class) -> GrantedPath {
+        GrantedPath { path, class }
+    }
+
     /// The path, absolute, as the policy named it (symbolic links not resolved).
-    pub path: PathBuf,
-    /// Its class.
-    pub class: Class,
+    ///
+    /// ```
+    /// let p = landlock_runtime::policy!(write = "$TMP");
+    /// p.prepare().unwrap();
+    /// assert_eq!(p.granted().unwrap()[0].path(), std::env::temp_dir());
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The class granted.
+    ///
+    /// ```
+    /// use landlock_runtime::{policy, Class};
+    ///
+    /// let p = policy!(exec = "/usr/bin");
+    /// p.prepare().unwrap();
+    /// assert_eq!(p.granted().unwrap()[0].class(), Class::Exec);
+    /// ```
+    pub fn class(&self) -> Class {
+        self.class
+    }
 }
 
 /// What one prepared policy allows: its paths (presets included) as prepared, its ports and
@@ -80,11 +110,11 @@ mod tests {
     fn a_grant_covers_what_is_beneath_it_in_its_class() {
         let grants = [
             GrantedPath {
-                path: "/usr".into(),
+                path: Cow::Borrowed(Path::new("/usr")),
                 class: Class::Read,
             },
             GrantedPath {
-                path: "/usr/bin".into(),
+                path: Cow::Borrowed(Path::new("/usr/bin")),
                 class: Class::Exec,
             },
         ];

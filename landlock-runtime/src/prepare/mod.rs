@@ -71,8 +71,8 @@ impl Policy {
     /// policy.prepare().unwrap();
     /// let granted = policy.granted().unwrap();
     /// assert_eq!(granted.len(), 1);
-    /// assert_eq!(granted[0].class, Class::Read);
-    /// assert_eq!(granted[0].path, std::env::temp_dir());
+    /// assert_eq!(granted[0].class(), Class::Read);
+    /// assert_eq!(granted[0].path(), std::env::temp_dir());
     /// ```
     pub fn granted(&self) -> Option<&[GrantedPath]> {
         Some(&self.prepared.get()?.rules.fs)
@@ -144,6 +144,18 @@ fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(
     })
 }
 
+/// The path of a grant as prepared, to keep: borrowed from the grant's template when that is a
+/// `'static` absolute path (every path of a `#[sandbox]` policy or a preset that names no
+/// variable), so that keeping it allocates nothing; owned otherwise.
+fn recorded(grant: &FsGrant, path: Cow<'_, Path>) -> Cow<'static, Path> {
+    match (grant.path(), &path) {
+        (GrantPath::Template(Cow::Borrowed(template)), Cow::Borrowed(_)) => {
+            Cow::Borrowed(Path::new(template.strip_suffix('?').unwrap_or(template)))
+        }
+        _ => Cow::Owned(path.into_owned()),
+    }
+}
+
 /// The path a grant names, resolved; `None` when it is skipped (an optional template whose
 /// variable is unset).
 fn grant_path<'a>(policy: &Policy, grant: &'a FsGrant) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
@@ -186,10 +198,7 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
                 if let Some(followed) = followed {
                     check_followed(policy, grant, &followed)?;
                 }
-                resolved.push(GrantedPath {
-                    path: path.into_owned(),
-                    class: grant.class(),
-                });
+                resolved.push(GrantedPath::new(recorded(grant, path), grant.class()));
             }
             // An optional path that is missing, or that this process cannot open, would grant
             // nothing: skipped, and said so.

@@ -51,7 +51,9 @@ impl Opened {
 /// comparing components costs more than the open it follows.
 fn is_under_proc(path: &Path) -> bool {
     let bytes = path.as_os_str().as_bytes();
-    bytes.strip_prefix(b"/proc").is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
+    bytes
+        .strip_prefix(b"/proc")
+        .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
 }
 
 /// Opens `path` with `O_PATH` for a rule.
