@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use landlock_runtime::denials::{self, Access, Allow, Object};
+use landlock_runtime::denials::{self, Access, Allow, Object, Reparent};
 use landlock_runtime::{Class, Policy, Preset, SandboxCommandExt};
 
 mod support;
@@ -116,6 +116,113 @@ fn denials_are_attributed_to_the_sandbox_that_denied_them_among_three() {
                         path("outside/secret.txt").display()
                     )),
                 "{line}"
+            );
+        },
+    );
+}
+
+/// A link and a rename from `in` (read) into `out` (write), refused because the file would
+/// gain rights in `out`: the kernel writes a record for each directory, listing every right
+/// each lacks; each side is asked only what the move needs (write on `in`; nothing on `out`,
+/// whose one lacking right, execute, the file must not gain), never exec.
+#[test]
+fn a_denied_link_or_rename_asks_for_write_on_its_source_and_nothing_else() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_denied_link_or_rename_asks_for_write_on_its_source_and_nothing_else",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            let t = Tree::new("denials-reparent");
+            let policy = t.policy();
+            policy
+                .run(|| {
+                    // Refer alone lacking on the source: EXDEV; removing the entry too: EACCES.
+                    assert_eq!(link(&t.at("in/a.txt"), &t.at("out/h")), Err(EXDEV));
+                    assert_eq!(rename(&t.at("in/a.txt"), &t.at("out/m")), Err(EACCES));
+                })
+                .unwrap();
+            let seen = denials_of_this_process(&mut watcher, 4, Duration::from_secs(5));
+            let (inside, out) = (t.at("in"), t.at("out"));
+            let write_in = vec![Allow::Grant {
+                class: Class::Write,
+                path: inside.clone(),
+            }];
+            let lacking_in: Vec<Access> = [
+                "execute",
+                "write_file",
+                "remove_dir",
+                "remove_file",
+                "make_char",
+                "make_dir",
+                "make_reg",
+                "make_sock",
+                "make_fifo",
+                "make_block",
+                "make_sym",
+                "refer",
+                "truncate",
+                "ioctl_dev",
+            ]
+            .into_iter()
+            .map(Access::Fs)
+            .collect();
+            let summary: Vec<(
+                Object,
+                Vec<Access>,
+                Option<Reparent>,
+                Vec<Allow>,
+                Vec<Allow>,
+            )> = seen
+                .iter()
+                .map(|d| {
+                    (
+                        d.object.clone(),
+                        d.accesses.clone(),
+                        d.reparent.clone(),
+                        d.allow(),
+                        d.sandbox.as_ref().expect("attributed").allow.clone(),
+                    )
+                })
+                .collect();
+            let source = (
+                Object::Path(inside.clone()),
+                lacking_in.clone(),
+                Some(Reparent::Source {
+                    destination: out.clone(),
+                    destination_lacks: vec![Access::Fs("execute")],
+                }),
+                write_in.clone(),
+                write_in.clone(),
+            );
+            let destination = (
+                Object::Path(out.clone()),
+                vec![Access::Fs("execute")],
+                Some(Reparent::Destination {
+                    source: inside.clone(),
+                }),
+                vec![],
+                vec![],
+            );
+            assert_eq!(
+                summary,
+                [source.clone(), destination.clone(), source, destination],
+                "{seen:#?}"
+            );
+            assert!(
+                seen[1].to_string().ends_with(&format!(
+                    "denied execute on {}, the destination of a link or rename from {} (pid {}, {}): {}",
+                    out.display(),
+                    inside.display(),
+                    std::process::id(),
+                    std::env::current_exe().unwrap().display(),
+                    Reparent::DESTINATION_HAS_ENOUGH
+                )),
+                "{}",
+                seen[1]
             );
         },
     );

@@ -303,7 +303,8 @@ pub mod denials {
     //! without a site.
 
     pub use crate::audit::{
-        Access, Allow, Attribution, Denial, Object, WatchError, Watcher, enable_audit, watch,
+        Access, Allow, Attribution, Denial, Object, Reparent, WatchError, Watcher, enable_audit,
+        watch,
     };
     pub use crate::enforce::explain::{Explanation, explain, explain_bind, explain_connect};
     pub use crate::review::learn::{LearnedChange, suggestions};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use landlock_runtime::denials::{Access, Allow, Denial, Object, Watcher};
+use landlock_runtime::denials::{Access, Allow, Denial, Object, Reparent, Watcher};
 
 use crate::grants::quote;
 
@@ -96,6 +96,9 @@ impl Drop for Printer {
 pub(crate) fn line(denial: &Denial) -> String {
     let accesses: Vec<String> = denial.accesses.iter().map(|a| a.to_string()).collect();
     let mut out = format!("denied {} on {}", accesses.join(","), denial.object);
+    if let Some(side) = &denial.reparent {
+        out.push_str(&format!(", {side}"));
+    }
     if let Some(pid) = denial.pid {
         out.push_str(&format!(" (pid {pid}"));
         if let Some(exe) = &denial.exe {
@@ -118,9 +121,13 @@ fn remedy(denial: &Denial) -> String {
         }
         _ => {}
     }
+    let allow = denial.allow();
+    if allow.is_empty() && matches!(denial.reparent, Some(Reparent::Destination { .. })) {
+        return Reparent::DESTINATION_HAS_ENOUGH.into();
+    }
     let mut options = Vec::new();
     let mut nothing = Vec::new();
-    for allow in denial.allow() {
+    for allow in allow {
         match allow {
             Allow::Grant { class, path } => {
                 options.push(format!("--{} {}", class.keyword(), quote(path.as_os_str())))

@@ -364,9 +364,13 @@ impl Session<'_> {
                 denials.push(denial);
             }
         }
-        let denied: Vec<(&[Access], &Object)> = denials
+        // What each denial needs, as the library reads it (a side of a link or rename needs
+        // less than the kernel lists).
+        let needs: Vec<Vec<Access>> = denials.iter().map(Denial::needs).collect();
+        let denied: Vec<(&[Access], &Object)> = needs
             .iter()
-            .map(|d| (d.accesses.as_slice(), &d.object))
+            .zip(&denials)
+            .map(|(needs, d)| (needs.as_slice(), &d.object))
             .collect();
         let findings = narrowest(&denied, &self.presets, self.directories);
         Ok((ended, denials.len(), findings))

@@ -2263,3 +2263,197 @@ fn a_file_the_policy_language_cannot_follow_is_refused_with_what_to_change() {
         "{ran:?}"
     );
 }
+
+// --- Links and renames between trees, and what learning runs unconfined ------------------------
+
+/// The line `--log-denials` printed for the denial on `path`.
+fn denial_line<'a>(ran: &'a Ran, path: &str) -> &'a str {
+    let at = ran
+        .stderr
+        .find(&format!(" on {path}, the "))
+        .unwrap_or_else(|| panic!("no denial on {path}: {ran:?}"));
+    let start = ran.stderr[..at].rfind("sandbox_run: denied ").unwrap();
+    ran.stderr[start..].lines().next().unwrap()
+}
+
+/// `ln /etc/hostname out/h` with write on `out` only: the kernel refuses the link because the
+/// file would gain, in `out`, the rights it lacks in `/etc`. Its record of `/etc` lists every
+/// right `/etc` lacks, and that of `out` the one right `out` lacks (execute): the link needs
+/// write on `/etc`, and nothing on `out`; never exec.
+#[test]
+fn log_denials_reads_a_denied_link_as_the_grant_it_needs() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("link-denials");
+    std::fs::create_dir_all(d.at("out")).unwrap();
+    let out = d.path("out");
+    let ran = sandbox_run_in(
+        &[
+            "--log-denials",
+            "--write",
+            "out",
+            "--",
+            "ln",
+            "/etc/hostname",
+            "out/h",
+        ],
+        Some(&d.0),
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("Invalid cross-device link"), "{ran:?}");
+    let source = denial_line(&ran, "/etc");
+    assert!(
+        source.starts_with("sandbox_run: denied execute,write_file,read_file,read_dir,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on /etc, the source of a link or rename into ")
+            && source.contains(&format!(" into {out} (pid "))
+            && source.ends_with("/usr/bin/ln): allow it with --write /etc"),
+        "{ran:?}"
+    );
+    let destination = denial_line(&ran, &out);
+    assert!(
+        destination.starts_with(&format!(
+            "sandbox_run: denied execute on {out}, the destination of a link or rename from /etc (pid "
+        )) && destination.ends_with("): nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)"),
+        "{ran:?}"
+    );
+    assert!(!ran.stderr.contains("--exec"), "{ran:?}");
+    // What it says is all the link needs.
+    let ran = sandbox_run_in(
+        &[
+            "--write",
+            "out",
+            "--write",
+            "/etc",
+            "--broad",
+            "--",
+            "ln",
+            "/etc/hostname",
+            "out/h",
+        ],
+        Some(&d.0),
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+}
+
+/// `mv src/f out/f` with read on `src` and write on `out`: the rename needs write on `src`
+/// (to remove the entry, and so that the file gains nothing in `out`), and nothing on `out`.
+#[test]
+fn log_denials_reads_a_denied_rename_as_the_grant_it_needs() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("rename-denials");
+    d.file("src/f", "f\n");
+    std::fs::create_dir_all(d.at("out")).unwrap();
+    let (src, out) = (d.path("src"), d.path("out"));
+    let ran = sandbox_run_in(
+        &[
+            "--log-denials",
+            "--read",
+            "src",
+            "--write",
+            "out",
+            "--",
+            "mv",
+            "src/f",
+            "out/f",
+        ],
+        Some(&d.0),
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("Permission denied"), "{ran:?}");
+    let source = denial_line(&ran, &src);
+    assert!(
+        source.starts_with(&format!("sandbox_run: denied execute,write_file,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on {src}, the source of a link or rename into {out} (pid "))
+            && source.ends_with(&format!("/usr/bin/mv): allow it with --write {src}")),
+        "{ran:?}"
+    );
+    let destination = denial_line(&ran, &out);
+    assert!(
+        destination.starts_with(&format!("sandbox_run: denied execute on {out}, the destination of a link or rename from {src} (pid "))
+            && destination.contains("): nothing more is needed here"),
+        "{ran:?}"
+    );
+    assert!(!ran.stderr.contains("--exec"), "{ran:?}");
+    let ran = sandbox_run_in(
+        &[
+            "--write", "src", "--write", "out", "--", "mv", "src/f", "out/f",
+        ],
+        Some(&d.0),
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(d.at("out/f").exists() && !d.at("src/f").exists());
+}
+
+/// Learning the link: write on `/etc` is the grant it needs, a broad one, so left out without
+/// `--broad` (not verified), and learned with it (verified); never exec on `/etc` or `out`.
+#[test]
+fn learning_a_link_grants_its_source_write_and_never_exec() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-link");
+    std::fs::create_dir_all(d.at("out")).unwrap();
+    let out = d.path("out");
+    // -f: the link is made again on every run (the first run without a sandbox makes it).
+    let command = ["ln", "-f", "/etc/hostname", "out/h"];
+    let ran = learning(&["--write", "out"], &command, &d.0);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "would need a broad grant: --write /etc (a top-level directory); rerun with --broad to accept it"
+        ),
+        "{ran:?}"
+    );
+    assert_eq!(
+        grants(&last_line(&ran)),
+        [
+            ("--write".to_owned(), out.clone()),
+            ("--exec".to_owned(), "/usr/bin/ln".to_owned()),
+        ],
+        "{ran:?}"
+    );
+    let line = learn_with(&["--write", "out", "--broad"], &command, &d.0);
+    assert_eq!(
+        grants(&line),
+        [
+            ("--write".to_owned(), out.clone()),
+            ("--write".to_owned(), "/etc".to_owned()),
+            ("--exec".to_owned(), "/usr/bin/ln".to_owned()),
+        ],
+        "{line}"
+    );
+    std::fs::remove_file(d.at("out/h")).unwrap();
+    let ran = rerun(&line, &command, &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+}
+
+/// Learning a rename from a tree the options do not grant: write on the source, nothing more.
+#[test]
+fn learning_a_rename_grants_its_source_write_and_never_exec() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-rename");
+    d.file("src/f", "f\n");
+    std::fs::create_dir_all(d.at("out")).unwrap();
+    let (src, out) = (d.path("src"), d.path("out"));
+    // Moved there and back: every run starts from the same files.
+    let script = format!("mv {src}/f {out}/f && mv {out}/f {src}/f");
+    let line = learn_with(
+        &["--write", &out, "--exec", "/usr/bin"],
+        &["sh", "-c", &script],
+        &d.0,
+    );
+    let grants = grants(&line);
+    assert!(
+        grants.contains(&("--write".to_owned(), src.clone())),
+        "{line}"
+    );
+    assert!(
+        grants
+            .iter()
+            .all(|(option, path)| option != "--exec" || path == "/usr/bin"),
+        "{line}"
+    );
+}

@@ -156,6 +156,109 @@ impl fmt::Display for Object {
     }
 }
 
+/// Which side of a link or rename between two directories a denial is: the kernel writes one
+/// record for each directory that lacks something, in one event, the source's first.
+///
+/// When the link or rename would give the file rights in its new place that it lacks in its
+/// old one, the kernel lists on each side *every* right that side lacks, not only those the
+/// move asks for: the destination needs only refer and the rights to make (or, replacing an
+/// entry, remove) it, and the source needs, beside refer and removing the entry for a rename,
+/// the rights the destination has and the source lacks, so that the file gains nothing.
+/// [`Denial::needs`] reads the two records so.
+///
+/// ```
+/// use landlock_runtime::denials::Reparent;
+///
+/// let side = Reparent::Source { destination: "/srv/out".into(), destination_lacks: Vec::new() };
+/// assert_eq!(side.to_string(), "the source of a link or rename into /srv/out");
+/// let side = Reparent::Destination { source: "/etc".into() };
+/// assert_eq!(side.to_string(), "the destination of a link or rename from /etc");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reparent {
+    /// The directory the file was linked or moved from.
+    Source {
+        /// The directory it was linked or moved into.
+        destination: PathBuf,
+        /// What the kernel listed as lacking on the destination (nothing when the destination
+        /// lacks nothing).
+        destination_lacks: Vec<Access>,
+    },
+    /// The directory the file was linked or moved into.
+    Destination {
+        /// The directory it was linked or moved from.
+        source: PathBuf,
+    },
+}
+
+impl Reparent {
+    /// What is said of the destination of a link or rename that needs nothing more there.
+    ///
+    /// ```
+    /// use landlock_runtime::denials::Reparent;
+    ///
+    /// assert!(Reparent::DESTINATION_HAS_ENOUGH.starts_with("nothing more is needed here"));
+    /// ```
+    pub const DESTINATION_HAS_ENOUGH: &'static str = "nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)";
+}
+
+impl fmt::Display for Reparent {
+    /// `the source of a link or rename into /srv/out`, `the destination of a link or rename
+    /// from /etc`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reparent::Source { destination, .. } => write!(
+                f,
+                "the source of a link or rename into {}",
+                destination.display()
+            ),
+            Reparent::Destination { source } => write!(
+                f,
+                "the destination of a link or rename from {}",
+                source.display()
+            ),
+        }
+    }
+}
+
+/// Whether a link or rename asks `access` of a directory itself: refer, and making or removing
+/// an entry.
+fn moves_an_entry(access: &Access) -> bool {
+    matches!(access, Access::Fs(name)
+        if *name == "refer" || name.starts_with("make_") || name.starts_with("remove_"))
+}
+
+/// Reads the denials of one event as the two sides of a link or rename when they are: two
+/// filesystem denials of one domain, each on a directory (the kernel writes two records in one
+/// event only for a link or rename, the source's first). Updates what their attributions say
+/// would allow them.
+pub(crate) fn read_sides(event: &mut [Denial]) {
+    let [source, destination] = event else {
+        return;
+    };
+    let (Object::Path(from), Object::Path(to)) = (&source.object, &destination.object) else {
+        return;
+    };
+    let filesystem = |d: &Denial| d.accesses.iter().all(|a| matches!(a, Access::Fs(_)));
+    if source.domain != destination.domain || !filesystem(source) || !filesystem(destination) {
+        return;
+    }
+    source.reparent = Some(Reparent::Source {
+        destination: to.clone(),
+        destination_lacks: destination.accesses.clone(),
+    });
+    destination.reparent = Some(Reparent::Destination {
+        source: from.clone(),
+    });
+    for side in [source, destination] {
+        let allow = side.allow();
+        if let Some(attribution) = &mut side.sandbox {
+            attribution.allow = allow;
+        }
+    }
+}
+
 /// What would allow a denied access, as an item of the policy language.
 ///
 /// ```
@@ -288,6 +391,9 @@ pub struct Denial {
     pub domain: u64,
     /// The sandbox it is attributed to, when known (see the module's documentation).
     pub sandbox: Option<Attribution>,
+    /// Which side of a link or rename between two directories it is, when the kernel reported
+    /// both sides (see [`Reparent`]).
+    pub reparent: Option<Reparent>,
 }
 
 impl Denial {
@@ -311,7 +417,7 @@ impl Denial {
     /// ```
     pub fn allow(&self) -> Vec<Allow> {
         let mut allow: Vec<Allow> = Vec::new();
-        for access in &self.accesses {
+        for access in &self.needs() {
             let item = self::allow(access, &self.object);
             if allow.contains(&item) {
                 continue;
@@ -340,6 +446,47 @@ impl Denial {
     }
 }
 
+impl Denial {
+    /// The accesses a grant must allow for the denied operation to pass: those the kernel
+    /// listed, but, for a side of a link or rename ([`Reparent`]), only what that side needs.
+    /// Everything that tells what would allow a denial ([`Denial::allow`], the attribution, the
+    /// learning file, the runner) reads it through here.
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use landlock_runtime::denials;
+    ///
+    /// for denial in denials::watch()? {
+    ///     // `ln /etc/hostname out/h` with write on `out`: the kernel lists every right `/etc`
+    ///     // lacks, and the link needs those `out` has (write), not execute.
+    ///     let listed: Vec<String> = denial.accesses.iter().map(|a| a.to_string()).collect();
+    ///     let needed: Vec<String> = denial.needs().iter().map(|a| a.to_string()).collect();
+    ///     println!("{}: listed {}, needed {}", denial.object, listed.join(","), needed.join(","));
+    /// }
+    /// # Ok::<(), denials::WatchError>(())
+    /// ```
+    pub fn needs(&self) -> Vec<Access> {
+        match &self.reparent {
+            None => self.accesses.clone(),
+            Some(Reparent::Source {
+                destination_lacks, ..
+            }) => self
+                .accesses
+                .iter()
+                .filter(|a| moves_an_entry(a) || !destination_lacks.contains(a))
+                .cloned()
+                .collect(),
+            Some(Reparent::Destination { .. }) => self
+                .accesses
+                .iter()
+                .filter(|a| moves_an_entry(a))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 impl fmt::Display for Denial {
     /// `sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
     /// /usr/bin/app): allow it with read = "/etc/hosts"`.
@@ -357,12 +504,18 @@ impl fmt::Display for Denial {
             write!(f, "{sep}{access}")?;
         }
         write!(f, " on {}", self.object)?;
+        if let Some(side) = &self.reparent {
+            write!(f, ", {side}")?;
+        }
         match (self.pid, &self.exe) {
             (Some(pid), Some(exe)) => write!(f, " (pid {pid}, {})", exe.display())?,
             (Some(pid), None) => write!(f, " (pid {pid})")?,
             _ => {}
         }
         let allow = self.allow();
+        if allow.is_empty() && matches!(self.reparent, Some(Reparent::Destination { .. })) {
+            return write!(f, ": {}", Reparent::DESTINATION_HAS_ENOUGH);
+        }
         for (i, item) in allow.iter().enumerate() {
             let lead = if i == 0 { ": allow it with " } else { ", " };
             write!(f, "{lead}{item}")?;
@@ -516,6 +669,7 @@ mod tests {
             exe: None,
             domain: 1,
             sandbox: None,
+            reparent: None,
         };
         assert_eq!(
             d.allow(),

@@ -523,6 +523,7 @@ impl Watcher {
 
     /// Turns an event's access records into denials.
     fn finish(&mut self, event: Event) {
+        let first = self.ready.len();
         for fields in &event.accesses {
             let Some(domain) = record::domain(fields) else {
                 continue;
@@ -544,6 +545,7 @@ impl Watcher {
                         exe: None,
                         domain,
                         sandbox: None,
+                        reparent: None,
                     };
                     Attribution {
                         origin: known.origin.clone(),
@@ -560,8 +562,10 @@ impl Watcher {
                     .or_else(|| info.and_then(|i| i.exe.clone())),
                 domain,
                 sandbox,
+                reparent: None,
             });
         }
+        super::read_sides(&mut self.ready.make_contiguous()[first..]);
     }
 }
 
@@ -677,6 +681,59 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "sandbox `app::worker` (src/worker.rs:12) denied connect_tcp on port 443 (pid 7, /app): allow it with connect = 443"
+        );
+    }
+
+    /// The records this kernel (6.18) wrote for `ln /etc/hostname out/h` under a policy that
+    /// grants write on `out` and nothing in `/etc`: one event, the source directory's record
+    /// (everything the kernel handles that it lacks, since the link would give the file rights it
+    /// lacks there) and then the destination's (what it lacks beyond that: execute). The link
+    /// needs write on the source and nothing more on the destination; never exec.
+    #[test]
+    fn a_denied_link_asks_its_source_for_what_the_file_would_gain() {
+        let mut w = watcher_without_socket();
+        for (kind, text) in [
+            (
+                LANDLOCK_ACCESS,
+                r#"audit(1796602417.078:11): domain=1986ce6f0 blockers=fs.execute,fs.write_file,fs.read_file,fs.read_dir,fs.remove_dir,fs.remove_file,fs.make_char,fs.make_dir,fs.make_reg,fs.make_sock,fs.make_fifo,fs.make_block,fs.make_sym,fs.refer,fs.truncate,fs.ioctl_dev path="/etc" dev="vda" ino=19"#,
+            ),
+            (
+                LANDLOCK_DOMAIN,
+                r#"audit(1796602417.078:11): domain=1986ce6f0 status=allocated mode=enforcing pid=11189 uid=0 exe="/usr/bin/sandbox_run" comm="sandbox_run""#,
+            ),
+            (
+                LANDLOCK_ACCESS,
+                r#"audit(1796602417.078:11): domain=1986ce6f0 blockers=fs.execute path="/tmp/trial/out" dev="vda" ino=10011107"#,
+            ),
+            (
+                SYSCALL,
+                r#"audit(1796602417.078:11): arch=c000003e syscall=265 success=no exit=-18 a0=ffffff9c a1=7fffb98ebab9 a2=ffffff9c a3=7fffb98ebac7 items=0 ppid=11184 pid=11189 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="ln" exe="/usr/bin/ln" key=(null)"#,
+            ),
+            (EOE, "audit(1796602417.078:11): "),
+        ] {
+            w.record(kind, text);
+        }
+        let source = w.ready.pop_front().unwrap();
+        let destination = w.ready.pop_front().unwrap();
+        assert!(w.ready.is_empty());
+        // What the kernel listed stays as it listed it.
+        assert_eq!(source.accesses.len(), 16);
+        assert_eq!(destination.accesses, [Access::Fs("execute")]);
+        assert_eq!(
+            source.allow(),
+            [crate::denials::Allow::Grant {
+                class: crate::Class::Write,
+                path: "/etc".into()
+            }]
+        );
+        assert_eq!(destination.allow(), []);
+        assert_eq!(
+            source.to_string(),
+            "sandbox domain 1986ce6f0 (not attributed) denied execute,write_file,read_file,read_dir,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on /etc, the source of a link or rename into /tmp/trial/out (pid 11189, /usr/bin/ln): allow it with write = \"/etc\""
+        );
+        assert_eq!(
+            destination.to_string(),
+            "sandbox domain 1986ce6f0 (not attributed) denied execute on /tmp/trial/out, the destination of a link or rename from /etc (pid 11189, /usr/bin/ln): nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)"
         );
     }
 }

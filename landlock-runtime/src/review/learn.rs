@@ -114,6 +114,7 @@ mod tests {
                 origin: origin.clone(),
                 allow: Vec::new(),
             }),
+            reparent: None,
         };
         let lines = [
             line(&denial(
