@@ -26,7 +26,10 @@ Automatic grants:
 Learning:
   --learn runs PROGRAM several times, once without a sandbox (to know the status it ends with),
   with its standard streams on /dev/null: learn on inputs whose side effects may be repeated.
-  It never grants a broad path (/, $HOME, a top-level directory) unless --broad is given.
+  It says so on standard error before that run; --expect-status N gives the status instead,
+  and then nothing runs unconfined. It never grants a broad path (/, $HOME, a top-level
+  directory) unless --broad is given. When each run still changes the grants after 12 runs,
+  it gives up: the policy is NOT verified (status 1), and no further run is made.
 
 Policy files:
   --config takes a landlockconfig file (JSON or TOML, the Landlock project's format, as island
@@ -144,6 +147,11 @@ pub(crate) struct Options {
     /// With --learn, grant a directory instead of more than 8 files denied in it
     #[arg(long, requires = "learn")]
     pub learn_directories: bool,
+
+    /// With --learn, the status (0-255) PROGRAM ends with when it works: the learned policy is
+    /// verified against it, and PROGRAM never runs without a sandbox
+    #[arg(long, value_name = "N", requires = "learn")]
+    pub expect_status: Option<u8>,
 
     /// Print the policy changes a learning file suggests (a program run with
     /// LANDLOCK_SANDBOX_LEARN=FILE records its sandboxes' denials there), and exit

@@ -3,11 +3,16 @@
 //! Learning runs the program under the policy of the options (the same grants a run would
 //! have, automatic ones included), adds the narrowest grant that covers each denial, and runs
 //! it again, until the grants stop changing (at most [`ROUNDS`] runs). Then it runs the program
-//! once without a sandbox, to know the status it ends with, and a final time under exactly the
-//! learned policy: the policy is verified when that run has no denial a grant could allow and
-//! ends as the run without a sandbox did (the same code, or the same signal). The program runs
-//! with its standard streams on `/dev/null`: learn on inputs whose side effects may be
-//! repeated.
+//! once without a sandbox, to know the status it ends with (said on standard error before it
+//! starts; `--expect-status N` gives the status instead, and then nothing runs unconfined),
+//! and a final time under exactly the learned policy: the policy is verified when that run has
+//! no denial a grant could allow and ends as the run without a sandbox did (the same code, or
+//! the same signal), or with the status expected. The program runs with its standard streams
+//! on `/dev/null`: learn on inputs whose side effects may be repeated.
+//!
+//! When the grants still change after [`ROUNDS`] runs, learning gives up, and that is its one
+//! outcome: the policy is not verified, and the program is not run again, without a sandbox or
+//! under it (a clean last run would prove nothing of the next one, whose needs differ again).
 //!
 //! The narrowest grant for a denial on a path is the file itself. A directory is granted when
 //! the program lists it (`read_dir`) or creates or removes entries in it (the kernel names the
@@ -23,6 +28,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -412,9 +418,19 @@ impl Session<'_> {
             .collect()
     }
 
-    /// The status of a run without sandbox.
+    /// The status of a run without sandbox, announced on standard error before it starts.
     fn reference(&self) -> Result<Ended, Failure> {
         self.stopped()?;
+        let command: Vec<String> = std::iter::once(self.plan.program.path.as_os_str())
+            .chain(self.plan.args.iter().map(|a| a.as_os_str()))
+            .map(quote)
+            .collect();
+        let notice = format!(
+            "sandbox_run: --learn: running `{}` once without a sandbox, to know the status it ends with (give that status with --expect-status N instead, and nothing runs unconfined)\n",
+            command.join(" ")
+        );
+        // Written whole, and before the program starts.
+        let _ = std::io::stderr().lock().write_all(notice.as_bytes());
         let child = self.plan.command(true).spawn().map_err(|e| {
             Failure::CannotExecute(format!(
                 "starting `{}` without a sandbox failed: {e}",
@@ -461,6 +477,8 @@ struct Learning {
 struct Check {
     ended: Ended,
     reference: Ended,
+    /// Whether the reference is the status `--expect-status` gave (no run without a sandbox).
+    expected: bool,
     /// What its denials call for: nothing, when the policy is complete.
     last: Findings,
     /// Whether the policy is acknowledged broad.
@@ -490,10 +508,24 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
         broad: options.broad,
     };
     let mut learning = session.learn()?;
-    // The status to get back, from a run without sandbox. It comes after the learning runs, so
-    // that those see the files as they were (an output the program creates is a grant of its
-    // directory, not of a file a first run left behind).
-    let reference = session.reference()?;
+    if !learning.settled {
+        let (_, broad) = session.policy(&learning.learned)?;
+        let mut out = learning.report(None);
+        out.push_str(&render(
+            &grants_with(&session.base, &learning.learned),
+            broad,
+            plan,
+        ));
+        print_out(&out)?;
+        return Ok(NOT_VERIFIED);
+    }
+    // The status to get back: given, or from a run without sandbox. That run comes after the
+    // learning runs, so that those see the files as they were (an output the program creates
+    // is a grant of its directory, not of a file a first run left behind).
+    let reference = match options.expect_status {
+        Some(code) => Ended::Status(ExitStatus::from_raw(i32::from(code) << 8)),
+        None => session.reference()?,
+    };
     let (policy, broad) = session.policy(&learning.learned)?;
     let (ended, _, mut last) = session.run(policy)?;
     session.stopped()?;
@@ -503,10 +535,11 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
     let check = Check {
         ended,
         reference,
+        expected: options.expect_status.is_some(),
         last,
         broad,
     };
-    let mut out = learning.report(&check);
+    let mut out = learning.report(Some(&check));
     out.push_str(&render(
         &grants_with(&session.base, &learning.learned),
         check.broad,
@@ -552,15 +585,10 @@ impl Session<'_> {
 }
 
 impl Learning {
-    /// The runs, what was left out or widened and why, and the verdict of `check`.
-    fn report(&self, check: &Check) -> String {
+    /// The runs, what was left out or widened and why, and the verdict: that of `check`, or,
+    /// without one (learning gave up), not verified.
+    fn report(&self, check: Option<&Check>) -> String {
         let mut out = self.runs.clone();
-        if !self.settled {
-            let _ = writeln!(
-                out,
-                "gave up after {ROUNDS} runs: each run still changed the grants"
-            );
-        }
         for what in &self.refused {
             let _ = writeln!(
                 out,
@@ -584,6 +612,13 @@ impl Learning {
         for what in &self.impossible {
             let _ = writeln!(out, "denied, and no grant allows it: {what}");
         }
+        let Some(check) = check else {
+            let _ = writeln!(
+                out,
+                "gave up after {ROUNDS} runs: each run still changed the grants: NOT verified (not run without a sandbox, nor under the policy below)\n"
+            );
+            return out;
+        };
         for item in &check.last.items {
             let _ = writeln!(
                 out,
@@ -596,9 +631,14 @@ impl Learning {
         }
         let _ = writeln!(
             out,
-            "final run: {} denials a grant could allow, status {} (without sandbox: {}): {}\n",
+            "final run: {} denials a grant could allow, status {} ({}: {}): {}\n",
             check.last.items.len(),
             check.ended.shown(),
+            if check.expected {
+                "expected"
+            } else {
+                "without sandbox"
+            },
             check.reference.shown(),
             if check.verified() {
                 "verified"

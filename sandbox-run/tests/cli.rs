@@ -539,6 +539,7 @@ fn help_lists_every_option_the_exit_statuses_and_examples() {
         "--print-policy",
         "--log-denials",
         "--learn",
+        "--expect-status",
         "--suggest",
         "--config",
         "--export",
@@ -2456,4 +2457,137 @@ fn learning_a_rename_grants_its_source_write_and_never_exec() {
             .all(|(option, path)| option != "--exec" || path == "/usr/bin"),
         "{line}"
     );
+}
+
+/// A script that does what `then` says only when it can list `/`, which learning never grants
+/// without `--broad`: that is, only when it runs without a sandbox.
+fn only_unconfined(then: &str) -> String {
+    format!("if ls / > /dev/null 2>&1; then {then}; fi")
+}
+
+/// The run without a sandbox is announced on standard error before it starts: the program,
+/// run then, finds the notice already written.
+#[test]
+fn learning_says_so_before_it_runs_the_program_without_a_sandbox() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-notice");
+    let (said, copy) = (d.path("said"), d.path("copy"));
+    let script = only_unconfined(&format!("cat {said} > {copy}"));
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--exec", "/usr/bin", "--learn", "--", "sh", "-c", &script])
+            .current_dir(&d.0)
+            .stderr(std::fs::File::create(&said).unwrap()),
+    );
+    // `ls /` needs a broad grant: not verified, but that is not the point here.
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    let notice = format!(
+        "sandbox_run: --learn: running `/usr/bin/sh -c '{}'` once without a sandbox, to know the status it ends with (give that status with --expect-status N instead, and nothing runs unconfined)\n",
+        script.replace('\'', "'\\''")
+    );
+    assert_eq!(std::fs::read_to_string(&said).unwrap(), notice);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), notice);
+}
+
+/// With `--expect-status`, the status is given instead: the program never runs unconfined.
+#[test]
+fn with_expect_status_learning_never_runs_the_program_unconfined() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-expect");
+    let marker = d.at("marker");
+    let script = only_unconfined(&format!("touch {}", marker.display()));
+    let ran = learning(
+        &["--exec", "/usr/bin", "--expect-status", "0"],
+        &["sh", "-c", &script],
+        &d.0,
+    );
+    assert_eq!(ran.status, Some(1), "--read / is not learned: {ran:?}");
+    assert!(!marker.exists(), "the program ran unconfined: {ran:?}");
+    assert_eq!(ran.stderr, "", "{ran:?}");
+    assert!(
+        ran.stdout.contains("status 0 (expected: 0): NOT verified"),
+        "{ran:?}"
+    );
+    // Verified against the status given.
+    let input = d.file("in.txt", "x\n");
+    let ran = learning(&["--expect-status", "0"], &["cat", &input], &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains("status 0 (expected: 0): verified"),
+        "{ran:?}"
+    );
+    assert_eq!(ran.stderr, "", "{ran:?}");
+    // Another status than the program's: not verified.
+    let ran = learning(&["--expect-status", "3"], &["cat", &input], &d.0);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains("status 0 (expected: 3): NOT verified"),
+        "{ran:?}"
+    );
+    // Only with --learn, and only a status.
+    for (args, says) in [
+        (
+            &["--expect-status", "0", "--", "true"][..],
+            "required arguments were not provided:\n  --learn",
+        ),
+        (
+            &["--learn", "--expect-status", "256", "--", "true"],
+            "invalid value '256' for '--expect-status <N>': 256 is not in 0..=255",
+        ),
+        (
+            &["--learn", "--expect-status", "x", "--", "true"],
+            "invalid value 'x' for '--expect-status <N>'",
+        ),
+    ] {
+        let ran = sandbox_run(args);
+        assert_eq!(ran.status, Some(125), "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains(says), "{args:?}: {ran:?}");
+    }
+}
+
+/// A program whose grants change on every run (it reads a new file each time) makes learning
+/// give up: that is its one outcome, NOT verified, said once, status 1; and the program is not
+/// run again, unconfined or not (a last clean run would prove nothing about the next one).
+#[test]
+fn learning_that_gives_up_is_not_verified_and_says_so_once() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("learn-give-up");
+    let counter = d.file("counter", "1\n");
+    for n in 1..=20 {
+        d.file(&format!("data/f{n}"), "x\n");
+    }
+    // Runs 1 to 12 read data/f1 to data/f12; later runs read nothing.
+    let script = format!(
+        "n=$(cat {counter}); echo $((n + 1)) > {counter}; if [ $n -le 12 ]; then cat {}/f$n; fi",
+        d.path("data")
+    );
+    let ran = learning(
+        &[
+            "--write", &counter, "--exec", "/usr/bin", "--preset", "locale",
+        ],
+        &["sh", "-c", &script],
+        &d.0,
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert_eq!(
+        std::fs::read_to_string(&counter).unwrap(),
+        "13\n",
+        "12 runs, none after them: {ran:?}"
+    );
+    assert_eq!(ran.stdout.matches("verified").count(), 1, "{ran:?}");
+    assert_eq!(ran.stdout.matches("gave up").count(), 1, "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "gave up after 12 runs: each run still changed the grants: NOT verified (not run without a sandbox, nor under the policy below)\n"
+        ) && !ran.stdout.contains("final run"),
+        "{ran:?}"
+    );
+    assert_eq!(ran.stderr, "", "{ran:?}");
+    last_line(&ran);
 }
