@@ -249,6 +249,19 @@ fn narrowest(
                 .extend(paths.into_iter().map(|p| Item::Path(p, class)));
         }
     }
+    // `read` on a path also granted wider is within the wider grant (as one denial's rights
+    // on one path make one grant): one item, so that a refused grant is reported once.
+    let wider: Vec<PathBuf> = found
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Path(path, class) if *class != Class::Read => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    found
+        .items
+        .retain(|item| !matches!(item, Item::Path(path, Class::Read) if wider.contains(path)));
     found
 }
 
@@ -710,6 +723,18 @@ mod tests {
         assert_eq!(
             narrowest(&denied, &none, true).items.len(),
             FILES_PER_DIRECTORY + 1
+        );
+    }
+
+    #[test]
+    fn one_denial_on_one_path_is_one_item() {
+        // The source of a denied link: read and write rights on one directory.
+        let accesses = [Access::Fs("read_file"), Access::Fs("make_reg")];
+        let etc = Object::Path("/etc".into());
+        let found = narrowest(&[(&accesses, &etc)], &PresetPaths(Vec::new()), false);
+        assert_eq!(
+            found.items.into_iter().collect::<Vec<_>>(),
+            [Item::Path("/etc".into(), Class::Write)]
         );
     }
 
