@@ -535,3 +535,49 @@ fn a_learning_file_becomes_the_changes_to_review() {
         ["widening   scenarios::denials: grants read on `/etc/hostname`"]
     );
 }
+
+/// The same link, seen through the environment variables: `LANDLOCK_SANDBOX_DENIALS` prints
+/// write on the source and nothing more for the destination, and the learning file suggests
+/// exactly that one widening (what `sandbox_run --suggest` prints).
+#[test]
+fn a_denied_link_reads_the_same_through_the_variables_and_the_learning_file() {
+    if !full_landlock_or_skip() || watcher_or_skip().is_none() {
+        return;
+    }
+    let t = Tree::new("denials-link-variables");
+    let file = t.at("learned.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_landlock-scenarios"))
+        .args(["link-denial", &t.path("")])
+        .env("LANDLOCK_SANDBOX_DENIALS", "stderr")
+        .env("LANDLOCK_SANDBOX_LEARN", &file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    let (inside, out) = (t.path("in"), t.path("out"));
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains(&format!(
+            "denied execute,write_file,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on {inside}, the source of a link or rename into {out} (pid "
+        )) && lines[0].ends_with(&format!(": allow it with write = \"{inside}\"")),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains(&format!(
+            "denied execute on {out}, the destination of a link or rename from {inside} (pid "
+        )) && lines[1].ends_with(&format!(": {}", Reparent::DESTINATION_HAS_ENOUGH)),
+        "{err}"
+    );
+    let changes: Vec<String> = denials::suggestions(&file)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        changes,
+        [format!(
+            "widening   scenarios::link: grants write on `{inside}`"
+        )]
+    );
+}

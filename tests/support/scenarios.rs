@@ -40,6 +40,7 @@ fn main() {
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
+        Some("link-denial") => link_denial(&args[1]),
         Some("enable-audit") => {
             landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
         }
@@ -680,4 +681,17 @@ fn denials() {
         .count();
     println!("threads: {threads}");
     println!("netlink_sockets: {sockets}");
+}
+
+/// A hard link from `DIR/in` (read) into `DIR/out` (write), which the kernel refuses (EXDEV)
+/// because the file would gain rights in `out`.
+fn link_denial(dir: &str) {
+    let policy = Policy::builder("scenarios::link")
+        .read(format!("{dir}/in"))
+        .write(format!("{dir}/out"))
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    let linked = std::fs::hard_link(format!("{dir}/in/a.txt"), format!("{dir}/out/h"));
+    assert_eq!(linked.unwrap_err().raw_os_error(), Some(libc::EXDEV));
 }
