@@ -121,6 +121,16 @@ fn denials_are_attributed_to_the_sandbox_that_denied_them_among_three() {
     );
 }
 
+/// What a test sees of a denial: its object, what the kernel listed, which side of a move it
+/// is, and what would allow it (as the denial says, and as its attribution says).
+type Seen = (
+    Object,
+    Vec<Access>,
+    Option<Reparent>,
+    Vec<Allow>,
+    Vec<Allow>,
+);
+
 /// A link and a rename from `in` (read) into `out` (write), refused because the file would
 /// gain rights in `out`: the kernel writes a record for each directory, listing every right
 /// each lacks; each side is asked only what the move needs (write on `in`; nothing on `out`,
@@ -170,13 +180,7 @@ fn a_denied_link_or_rename_asks_for_write_on_its_source_and_nothing_else() {
             .into_iter()
             .map(Access::Fs)
             .collect();
-            let summary: Vec<(
-                Object,
-                Vec<Access>,
-                Option<Reparent>,
-                Vec<Allow>,
-                Vec<Allow>,
-            )> = seen
+            let summary: Vec<Seen> = seen
                 .iter()
                 .map(|d| {
                     (

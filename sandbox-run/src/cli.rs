@@ -140,7 +140,8 @@ pub(crate) struct Options {
     pub log_denials: bool,
 
     /// Learn the narrowest policy the program needs from its denials, and print it; runs
-    /// PROGRAM several times, once without a sandbox (needs root, as --log-denials)
+    /// PROGRAM several times, once without a sandbox unless --expect-status (needs root, as
+    /// --log-denials)
     #[arg(long)]
     pub learn: bool,
 

@@ -14,6 +14,11 @@
 //! outcome: the policy is not verified, and the program is not run again, without a sandbox or
 //! under it (a clean last run would prove nothing of the next one, whose needs differ again).
 //!
+//! What a denial needs is read as the library reads it ([`Denial::needs`]): for a link or
+//! rename between two directories, the source is asked for the rights the file would gain
+//! (write, in the usual case) and the destination only for making the entry, never for the
+//! rest of what the kernel lists as lacking there.
+//!
 //! The narrowest grant for a denial on a path is the file itself. A directory is granted when
 //! the program lists it (`read_dir`) or creates or removes entries in it (the kernel names the
 //! directory); and, with `--learn-directories`, when more than [`FILES_PER_DIRECTORY`] files
