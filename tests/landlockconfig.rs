@@ -332,6 +332,28 @@ fn a_missing_path_fails_the_preparation_unless_ignored() {
 }
 
 #[test]
+fn a_path_in_the_document_is_one_path_however_it_is_spelled() {
+    // `//etc` is `/etc`: as broad, and refused without `broad`.
+    let text = r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
+  "pathBeneath": [{ "allowedAccess": ["abi.read_write"], "parent": ["//etc//", "/usr/./share/"] }]
+}"#;
+    let builder = landlockconfig::from_json(text, "lc-spelled").unwrap();
+    let err = builder.build().unwrap_err().to_string();
+    assert!(
+        err.contains("`write = \"/etc\"` lets the code rewrite all of `/etc`; narrow it, or acknowledge it with `.broad()`"),
+        "{err}"
+    );
+    let policy = landlockconfig::from_json(text, "lc-spelled")
+        .unwrap()
+        .broad()
+        .build()
+        .unwrap();
+    assert_eq!(grants(&policy), ["write /etc", "write /usr/share"]);
+}
+
+#[test]
 fn a_file_is_read_as_json_or_toml_by_its_extension_or_its_content() {
     let tree = Tree::new("lc-file");
     let json = r#"{"abi": 6, "ruleset": [{"handledAccessFs": ["abi.all"]}], "pathBeneath": [{"allowedAccess": ["read_file", "read_dir"], "parent": ["/etc"]}]}"#;

@@ -365,6 +365,189 @@ fn a_path_that_leads_to_a_broad_place_is_as_broad_as_that_place() {
     acknowledged.prepare().unwrap();
 }
 
+// --- 4c. A path is one path however it is spelled -------------------------------------------
+
+/// The message of the error the builder refuses `builder` with.
+fn refused(builder: landlock_runtime::PolicyBuilder) -> String {
+    builder.build().map(drop).unwrap_err().to_string()
+}
+
+#[test]
+fn a_broad_path_is_as_broad_however_it_is_spelled() {
+    let rewrites_etc = "`write = \"/etc\"` lets the code rewrite all of `/etc`; narrow it, or acknowledge it with `.broad()`";
+    for spelling in ["//etc", "//etc/", "/etc//", "///etc", "/etc/."] {
+        // `/etc/.` is not a template (a `.` component), only a literal path.
+        if spelling != "/etc/." {
+            let err = refused(Policy::builder("t").write(spelling));
+            assert!(err.contains(rewrites_etc), "{spelling}: {err}");
+        }
+        let err = refused(Policy::builder("t").write_path(spelling));
+        assert!(err.contains(rewrites_etc), "{spelling}: {err}");
+    }
+    // `//` is `/`, for every class and both kinds of path.
+    let whole = |class: &str| format!("`{class} = \"/\"` grants {class} on the whole filesystem");
+    for (builder, class) in [
+        (Policy::builder("t").read("//"), "read"),
+        (Policy::builder("t").exec("///"), "exec"),
+        (Policy::builder("t").read_path("//"), "read"),
+        (Policy::builder("t").exec_path("//."), "exec"),
+    ] {
+        let err = refused(builder);
+        assert!(err.contains(&whole(class)), "{err}");
+    }
+    // Acknowledged, it is granted in its one spelling, which review and the lock file see.
+    let policy = Policy::builder("t")
+        .write("//etc/")
+        .write_path("//usr//")
+        .broad()
+        .build()
+        .unwrap();
+    let shown: Vec<String> = policy.grants().iter().map(|g| g.to_string()).collect();
+    assert_eq!(shown, ["/etc", "/usr"]);
+}
+
+/// A file that must never be created in `/etc`, for the tests that try.
+fn etc_canary(test: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("/etc/landlock-{test}-{}", std::process::id()))
+}
+
+#[test]
+fn an_argument_that_spells_a_broad_path_otherwise_is_refused_at_the_call() {
+    #[landlock_runtime::sandbox(write = dir)]
+    fn write_in(dir: &std::path::Path, name: &str) {
+        std::fs::write(dir.join(name), "written").unwrap();
+    }
+    let canary = etc_canary("argument");
+    let name = canary.file_name().unwrap().to_str().unwrap().to_owned();
+    for spelling in ["//etc", "/etc/.", "//etc//"] {
+        let name = name.clone();
+        let panic = thread::spawn(move || write_in(std::path::Path::new(spelling), &name))
+            .join()
+            .unwrap_err();
+        let msg = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains(&format!("argument `dir` holds `{spelling}`: `write = \"/etc\"` lets the code rewrite all of `/etc`; narrow it, or acknowledge a broad grant with `broad`")),
+            "{msg}"
+        );
+        assert!(
+            !canary.exists(),
+            "the body ran and wrote {}",
+            canary.display()
+        );
+    }
+}
+
+#[test]
+fn a_variable_that_spells_a_broad_path_otherwise_is_refused() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_variable_that_spells_a_broad_path_otherwise_is_refused",
+        || {
+            let prepare = |policy: Policy| policy.prepare().map(drop).map_err(|e| e.to_string());
+            for value in ["//etc", "//etc/", "/etc//"] {
+                // SAFETY: this child process runs this scenario alone, on one thread.
+                unsafe { std::env::set_var("LANDLOCK_TEST_SPELLED", value) };
+                let policy = Policy::builder("t")
+                    .write("${LANDLOCK_TEST_SPELLED}")
+                    .build()
+                    .unwrap();
+                let err = prepare(policy).unwrap_err();
+                assert!(
+                    err.contains(&format!("variable ${{LANDLOCK_TEST_SPELLED}} is `{value}` (in `${{LANDLOCK_TEST_SPELLED}}`): `write = \"/etc\"` lets the code rewrite all of `/etc`; narrow it, or acknowledge a broad grant with `broad`")),
+                    "{value}: {err}"
+                );
+            }
+            // SAFETY: as above.
+            unsafe { std::env::set_var("TMPDIR", "//") };
+            let err = prepare(Policy::builder("t").read("$TMP").build().unwrap()).unwrap_err();
+            assert!(
+                err.contains("variable $TMP is `//` (in `$TMP`): `read = \"/\"` grants read on the whole filesystem"),
+                "{err}"
+            );
+        },
+    );
+}
+
+// --- 4d. The home directory is broad however it is named -------------------------------------
+
+/// A directory the test `#[sandbox]` below names literally, made the home directory.
+const LITERAL_HOME: &str = "/tmp/landlock-test-literal-home";
+
+#[landlock_runtime::sandbox(write = "/tmp/landlock-test-literal-home")]
+fn write_in_literal_home() {
+    std::fs::write(format!("{LITERAL_HOME}/written"), "x").unwrap();
+}
+
+#[test]
+fn a_path_that_is_the_home_directory_is_as_broad_as_home() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_path_that_is_the_home_directory_is_as_broad_as_home",
+        || {
+            let t = Tree::new("home-rule");
+            let home = t.path("home");
+            std::fs::create_dir_all(&home).unwrap();
+            // SAFETY: this child process runs this scenario alone, on one thread.
+            unsafe { std::env::set_var("HOME", &home) };
+            let whole_home = format!(
+                "lets the code rewrite all of the home directory (`$HOME` is `{home}`); narrow it, or acknowledge it with `.broad()`"
+            );
+            // The builder's template and literal, in any spelling.
+            for spelling in [home.clone(), format!("/{home}/"), format!("{home}/.")] {
+                if !spelling.ends_with('.') {
+                    let err = refused(Policy::builder("t").write(spelling.as_str()));
+                    assert!(err.contains(&whole_home), "{spelling}: {err}");
+                }
+                let err = refused(Policy::builder("t").write_path(&spelling));
+                assert!(err.contains(&whole_home), "{spelling}: {err}");
+            }
+            // What is beneath it, and reading it, are not broad; acknowledged, it is granted.
+            Policy::builder("t")
+                .write(format!("{home}/app"))
+                .build()
+                .unwrap();
+            Policy::builder("t").read(home.as_str()).build().unwrap();
+            let acknowledged = Policy::builder("t")
+                .write(home.as_str())
+                .broad()
+                .build()
+                .unwrap();
+            acknowledged.prepare().unwrap();
+            // Root's home is broad whatever `HOME` says.
+            let err = refused(Policy::builder("t").write("/root"));
+            assert!(
+                err.contains("`write = \"/root\"` lets the code rewrite all of `/root`; narrow it, or acknowledge it with `.broad()`"),
+                "{err}"
+            );
+
+            // A `#[sandbox]` path is known when it is compiled, the home only when it runs:
+            // the function is refused at its entry, and its body does not run.
+            std::fs::create_dir_all(LITERAL_HOME).unwrap();
+            let written = std::path::Path::new(LITERAL_HOME).join("written");
+            let _ = std::fs::remove_file(&written);
+            // SAFETY: as above.
+            unsafe { std::env::set_var("HOME", format!("{LITERAL_HOME}/")) };
+            let panic = thread::spawn(write_in_literal_home).join().unwrap_err();
+            let msg = panic.downcast_ref::<String>().unwrap();
+            assert!(
+                msg.contains(&format!("`write = \"{LITERAL_HOME}\"` lets the code rewrite all of the home directory (`$HOME` is `{LITERAL_HOME}`); narrow it, or write `$HOME` and acknowledge a broad grant with `broad`")),
+                "{msg}"
+            );
+            assert!(!written.exists(), "the body ran");
+            // Another home: the same function runs, and writes.
+            // SAFETY: as above.
+            unsafe { std::env::set_var("HOME", &home) };
+            thread::spawn(write_in_literal_home).join().unwrap();
+            assert!(written.exists());
+            std::fs::remove_file(&written).unwrap();
+        },
+    );
+}
+
 // --- 5. exec::dependencies runs only known loaders --------------------------------------------
 
 /// A little-endian ELF64 file whose only program header is a `PT_INTERP` naming `loader`.

@@ -5,12 +5,50 @@
 
 use std::path::{Component, Path};
 
-use landlock_template::{Base, PathTemplate};
+use landlock_template::{Base, DotDot, PathTemplate, normalize_bytes, path_key};
 
-/// Checks the parser on raw bytes: only UTF-8 reaches it (policies are Rust strings).
+/// Checks the parser on raw bytes: only UTF-8 reaches it (policies are Rust strings); and
+/// the normaliser, which takes any bytes (a literal path).
 pub fn check_bytes(data: &[u8]) {
+    check_normalize(data);
     if let Ok(source) = std::str::from_utf8(data) {
         check(source);
+    }
+}
+
+/// Checks `normalize_bytes` on any bytes: its spelling is its own; it has no repeated slash
+/// and no trailing one (but `/`); `..` kept, an absolute path has the components `std::path`
+/// sees in the original; `..` resolved, none is left in an absolute path.
+pub fn check_normalize(data: &[u8]) {
+    use std::os::unix::ffi::OsStrExt;
+    let path = |bytes: &[u8]| Path::new(std::ffi::OsStr::from_bytes(bytes)).to_owned();
+    for dot_dot in [DotDot::Keep, DotDot::Resolve] {
+        let normal = normalize_bytes(data, dot_dot);
+        assert_eq!(
+            &*normalize_bytes(&normal, dot_dot),
+            &*normal,
+            "{data:?}: once"
+        );
+        assert!(!normal.windows(2).any(|w| w == b"//"), "{data:?}");
+        assert!(
+            !normal.ends_with(b"/") || &*normal == b"/",
+            "{data:?} -> {normal:?}"
+        );
+        if !data.starts_with(b"/") {
+            continue;
+        }
+        assert!(normal.starts_with(b"/"), "{data:?}");
+        let spelled = path(&normal);
+        match dot_dot {
+            DotDot::Keep => assert!(
+                path(data).components().eq(spelled.components()),
+                "{data:?} -> {normal:?}"
+            ),
+            DotDot::Resolve => assert!(
+                !spelled.components().any(|c| c == Component::ParentDir),
+                "{data:?} -> {normal:?}"
+            ),
+        }
     }
 }
 
@@ -24,7 +62,10 @@ pub fn check_bytes(data: &[u8]) {
 /// - base and tail agree: an absolute template's tail is the whole path; a variable's tail
 ///   is empty or absolute, and the variable is what `path()` starts with;
 /// - the path without its marker parses to the same template, not optional, and adding a
-///   marker to a mandatory one makes it optional and changes nothing else.
+///   marker to a mandatory one makes it optional and changes nothing else;
+/// - its one spelling (`normalized()`) parses to a template with the same base and marker, has
+///   no repeated slash and no trailing one (but `/` itself), is its own one spelling, names
+///   the same path for the checks (`path_key`), and is borrowed exactly when it is the source.
 pub fn check(source: &str) {
     let template = match PathTemplate::parse(source) {
         Ok(template) => template,
@@ -89,6 +130,27 @@ pub fn check(source: &str) {
         }
     }
 
+    let normal = template.normalized();
+    assert_eq!(
+        matches!(normal, std::borrow::Cow::Borrowed(_)),
+        normal == source,
+        "{source:?}"
+    );
+    let spelled = PathTemplate::parse(&normal).expect("the one spelling parses");
+    assert_eq!(
+        (spelled.base(), spelled.is_optional()),
+        (base, optional),
+        "{source:?} -> {normal:?}"
+    );
+    let normal_tail = spelled.tail();
+    assert!(!normal_tail.contains("//"), "{source:?} -> {normal:?}");
+    assert!(
+        !normal_tail.ends_with('/') || normal_tail == "/" && base == Base::Root,
+        "{source:?} -> {normal:?}"
+    );
+    assert_eq!(spelled.normalized(), normal, "{source:?}: spelled once");
+    assert_eq!(path_key(&normal), path_key(source), "{source:?}");
+
     let same = |other: &PathTemplate<'_>| (other.base(), other.tail()) == (base, tail);
     let mandatory = PathTemplate::parse(path).expect("the path without its marker parses");
     assert!(same(&mandatory) && !mandatory.is_optional(), "{source:?}");
@@ -110,6 +172,10 @@ mod tests {
             "/etc",
             "/etc/",
             "//etc",
+            "///etc//?",
+            "$TMP//a//",
+            "${X}/",
+            "$HOME//?",
             "/a/..b/.c",
             "$TMP",
             "$TMP?",
@@ -135,6 +201,8 @@ mod tests {
             "${X}y",
         ] {
             check(source);
+            check_normalize(source.as_bytes());
         }
+        check_normalize(b"//etc/\xff/./..//");
     }
 }

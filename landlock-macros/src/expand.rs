@@ -18,7 +18,10 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
             Class::Exec => quote!(Exec),
         };
         match &g.path {
-            GrantPath::Lit(lit) => quote!(#p::grant(#lit, #p::Class::#class)),
+            GrantPath::Lit(lit) => {
+                let lit = normalized(lit);
+                quote!(#p::grant(#lit, #p::Class::#class))
+            }
             GrantPath::Arg(ident) => {
                 let name = ident.to_string();
                 quote!(#p::argument_grant(#name, #p::Class::#class))
@@ -64,6 +67,17 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
         #[#p::linkme::distributed_slice(#p::POLICIES)]
         #[linkme(crate = #p::linkme)]
         static __LANDLOCK_REGISTERED: &'static #p::Policy = &__LANDLOCK_POLICY;
+    }
+}
+
+/// A path string in its one spelling (`"//etc/"` is `"/etc"`), with its span: what the policy
+/// keeps, so that review, the lock file, the checks at run time and the open see one path.
+fn normalized(lit: &syn::LitStr) -> syn::LitStr {
+    let value = lit.value();
+    match landlock_template::PathTemplate::parse(&value).map(|t| t.normalized()) {
+        Ok(std::borrow::Cow::Owned(normal)) => syn::LitStr::new(&normal, lit.span()),
+        // Already so, or refused (then nothing is expanded).
+        _ => lit.clone(),
     }
 }
 

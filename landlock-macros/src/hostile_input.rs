@@ -26,6 +26,7 @@ const SEEDS: &[&str] = &[
     r#"read = "$HOME/.config/app?", allow_abstract_unix_sockets, process"#,
     r#"crate = "::landlock_runtime", read = "$EXE_DIR/assets""#,
     r#"read = "$CWD""#,
+    r#"read = ["//etc//", "$TMP//x/"], write = "/srv//data/?""#,
     "",
 ];
 

@@ -40,7 +40,7 @@
 //! | `allow_abstract_unix_sockets` | opt out of the abstract unix socket scope |
 //! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 //! | `process` | restrict every thread of the process (the default on `main`) |
-//! | `broad` | acknowledge a broad grant (`/`, write on `$HOME` or a system tree, `"*"` TCP with write) |
+//! | `broad` | acknowledge a broad grant (`/`, write on the home directory, a home tree or a system tree, `"*"` TCP with write) |
 //! | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 //! | `crate = "path"` | where this crate is, when renamed |
 //!
@@ -153,7 +153,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
 /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
 /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
 ///
@@ -164,7 +164,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
 /// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
 /// `devices`, `cpu_info`.
 ///
@@ -235,7 +235,7 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
 /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
 /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
 ///
@@ -246,7 +246,7 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
 /// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
 /// `devices`, `cpu_info`.
 ///
@@ -387,7 +387,7 @@ pub mod block {
     /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
     /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
     /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-    /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME`, `/home`, `/usr` or `/etc`, `"*"` TCP beside `write`; required for one, refused without one |
+    /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
     /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`](crate::denials)) |
     /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
     ///

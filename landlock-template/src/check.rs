@@ -22,13 +22,14 @@
 //! );
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::{
-    BroadGrant, ClassConflict, PathTemplate, broad_grant, broad_network, broad_resolved,
-    class_conflict, path_key,
+    BroadGrant, ClassConflict, PathTemplate, broad_network, broad_resolved, class_conflict,
+    path_key,
 };
 
 /// A policy as the checks see it: its grants in the order written, and the items that change
@@ -91,8 +92,9 @@ impl<'a> Grant<'a> {
 
 /// What a grant names.
 ///
-/// A literal path is checked as it is, with `$HOME`'s value for the home directory; an
-/// argument's paths are known only at each call, so `broad` may acknowledge them in advance.
+/// A literal path is checked in its one spelling, `..` resolved, with `$HOME`'s value for the
+/// home directory; an argument's paths are known only at each call, so `broad` may acknowledge
+/// them in advance.
 ///
 /// ```
 /// use landlock_template::check::{Draft, Grant, GrantPath, Problem, check};
@@ -117,12 +119,13 @@ pub enum GrantPath<'a> {
 }
 
 impl GrantPath<'_> {
-    /// What two grants of one path share: a template without its optional marker or trailing
-    /// slashes, or an argument's name; `None` for a literal path (given twice, it is one grant).
-    fn key(&self) -> Option<(bool, &str)> {
+    /// What two grants of one path share: a template without its optional marker, normalised
+    /// ([`path_key`]), or an argument's name; `None` for a literal path (given twice, it is one
+    /// grant).
+    fn key(&self) -> Option<(bool, Cow<'_, str>)> {
         match *self {
             GrantPath::Template(t) => Some((false, path_key(t))),
-            GrantPath::Argument(name) => Some((true, name)),
+            GrantPath::Argument(name) => Some((true, Cow::Borrowed(name))),
             GrantPath::Literal(_) => None,
         }
     }
@@ -155,7 +158,7 @@ pub enum Problem<'a> {
         /// The broad grant.
         grant: usize,
         /// Why it is broad.
-        why: BroadGrant<'a>,
+        why: BroadGrant,
     },
     /// Unrestricted TCP of this kind (`connect`, `bind`) next to a `write` grant, and the
     /// policy does not say `broad`.
@@ -189,7 +192,7 @@ impl Problem<'_> {
                 grant,
                 conflict,
             } => conflict.describe(
-                path_key(shown(grant)),
+                &path_key(shown(grant)),
                 draft.grants[first].class,
                 draft.grants[grant].class,
             ),
@@ -206,8 +209,11 @@ impl Problem<'_> {
 
 /// Every problem across the items of `draft`, in the order of the items: a template granted
 /// twice in a way that says nothing more (at its second occurrence), a broad grant not
-/// acknowledged, or `broad` with nothing that is or could become broad. `home` is the value of
-/// `$HOME`, for literal paths.
+/// acknowledged, or `broad` with nothing that is or could become broad. Paths are compared in
+/// their one spelling ([`normalize`](crate::normalize)): `//etc` is `/etc`. `home` is the
+/// value of `$HOME` when the policy is checked in the running process (the builder), so that a
+/// literal path or an absolute template that is the home directory is as broad as `$HOME`;
+/// `None` when it is compiled, and the runtime checks that again when it prepares the policy.
 ///
 /// ```
 /// use landlock_template::check::{Draft, Grant, check};
@@ -251,7 +257,7 @@ fn class_conflicts<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
         };
         let earlier = draft.grants[..grant].iter().enumerate().find_map(|(i, e)| {
             let conflict = class_conflict(e.class, g.class)?;
-            (e.path.key() == Some(key)).then_some((i, conflict))
+            (e.path.key().as_ref() == Some(&key)).then_some((i, conflict))
         });
         if let Some((first, conflict)) = earlier {
             problems.push(Problem::ClassConflict {
@@ -272,7 +278,8 @@ fn broad_grants<'a>(draft: &Draft<'a>, home: Option<&str>) -> Vec<Problem<'a>> {
         .enumerate()
         .filter_map(|(grant, g)| {
             let why = match g.path {
-                GrantPath::Template(t) => broad_grant(g.class, t)?,
+                // A variable's key (`$HOME`) never equals a home directory, which is absolute.
+                GrantPath::Template(t) => broad_resolved(g.class, &path_key(t), home)?,
                 GrantPath::Literal(p) => broad_resolved(g.class, p, home)?,
                 GrantPath::Argument(_) => return None,
             };
@@ -331,6 +338,53 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn every_spelling_of_a_path_is_one_path() {
+        let d = draft(vec![Grant::template("write", "//etc/")]);
+        let problems = check(&d, None);
+        assert_eq!(
+            problems,
+            [Problem::Broad {
+                grant: 0,
+                why: crate::BroadGrant::WritesTree("/etc")
+            }]
+        );
+        assert_eq!(
+            problems[0].describe(&d),
+            "`write = \"//etc/\"` lets the code rewrite all of `/etc`"
+        );
+        let d = draft(vec![
+            Grant::template("read", "//srv"),
+            Grant::template("write", "/srv//"),
+        ]);
+        assert!(matches!(
+            check(&d, None)[..],
+            [Problem::ClassConflict {
+                first: 0,
+                grant: 1,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn a_written_path_that_is_the_home_directory_is_as_broad_as_home() {
+        let d = draft(vec![Grant::template("write", "/home/me/")]);
+        assert_eq!(check(&d, None), [], "unknown when compiled");
+        let problems = check(&d, Some("/home/me"));
+        assert_eq!(
+            problems,
+            [Problem::Broad {
+                grant: 0,
+                why: crate::BroadGrant::Home
+            }]
+        );
+        let acknowledged = Draft { broad: true, ..d };
+        assert_eq!(check(&acknowledged, Some("/home/me")), []);
+        // Root's home is broad wherever it is written.
+        assert!(!check(&draft(vec![Grant::template("write", "/root")]), None).is_empty());
     }
 
     #[test]

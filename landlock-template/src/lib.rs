@@ -26,8 +26,10 @@ extern crate alloc;
 
 pub mod check;
 
+use alloc::borrow::Cow;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use core::fmt;
 
@@ -73,7 +75,13 @@ pub const PRESETS: &[&str] = &[
 ];
 
 /// Paths whose `write` grant reaches far beyond one program's data (besides `/`, broad for
-/// every class).
+/// every class): the home directory, the tree of the users' homes, root's home, and the system
+/// trees. At run time, a path that is the home directory (`$HOME`'s value) is as broad as
+/// `$HOME` (see [`broad_resolved`]).
+///
+/// `/root` is here, not only when it is `$HOME`: it is the superuser's home on every system that
+/// follows the FHS, and a grant to write all of it lets the code plant root's `.bashrc` or
+/// `.ssh/authorized_keys`, whoever runs the program.
 ///
 /// ```
 /// use landlock_template::{BROAD_WRITE, broad_grant};
@@ -83,21 +91,123 @@ pub const PRESETS: &[&str] = &[
 ///     assert_eq!(broad_grant("read", path), None);
 /// }
 /// ```
-pub const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/usr", "/etc"];
+pub const BROAD_WRITE: &[&str] = &["$HOME", "/home", "/root", "/usr", "/etc"];
 
-/// A template as compared with others: without its optional marker or trailing slashes, so
-/// that `/etc`, `/etc/` and `/etc?` are one path.
+/// What [`normalize`] does with a `..` component.
+///
+/// ```
+/// use landlock_template::{DotDot, normalize};
+///
+/// assert_eq!(normalize("/usr//../etc/", DotDot::Keep), "/usr/../etc");
+/// assert_eq!(normalize("/usr//../etc/", DotDot::Resolve), "/etc");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DotDot {
+    /// Kept where it is: for a path to open, whose `..` the kernel resolves after any symbolic
+    /// link before it, which the text cannot know.
+    Keep,
+    /// Resolved in the text (`/usr/../etc` is `/etc`, `/..` is `/`): for a check, which must
+    /// see the place a path names. That is where the kernel lands when no symbolic link comes
+    /// before the `..`; a path through a symbolic link is checked again, where it leads, when
+    /// it is opened.
+    Resolve,
+}
+
+/// `path` in the one spelling every check and every open sees: repeated slashes collapsed
+/// (a leading `//` included: Linux reads `//etc` as `/etc`), `.` components and trailing
+/// slashes dropped, and `..` kept or resolved as `dot_dot` says. Purely lexical: no system
+/// call, no symbolic link followed. Borrowed when `path` is already in that spelling (a
+/// prefix of it when only trailing slashes go).
+///
+/// The policy language refuses `.` and `..` in a written path and in a variable's value
+/// ([`PathTemplate::parse`]); a path taken literally (the builder's `*_path`, a function's
+/// argument, the runner's options, a landlockconfig file) may hold them, and keeps its `..`
+/// for the kernel to resolve, while the checks see it resolved.
+///
+/// ```
+/// use landlock_template::{DotDot, normalize};
+///
+/// assert_eq!(normalize("//etc", DotDot::Keep), "/etc");
+/// assert_eq!(normalize("/etc/./ssl//", DotDot::Keep), "/etc/ssl");
+/// assert_eq!(normalize("///", DotDot::Keep), "/");
+/// assert_eq!(normalize("/../..", DotDot::Resolve), "/");
+/// assert!(matches!(normalize("/etc/ssl", DotDot::Keep), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn normalize(path: &str, dot_dot: DotDot) -> Cow<'_, str> {
+    match normalize_bytes(path.as_bytes(), dot_dot) {
+        // A borrowed spelling is a prefix of `path` that ends before a `/`: a char boundary.
+        Cow::Borrowed(bytes) => Cow::Borrowed(&path[..bytes.len()]),
+        Cow::Owned(bytes) => Cow::Owned(
+            String::from_utf8(bytes).expect("components of UTF-8 split at `/` joined by `/`"),
+        ),
+    }
+}
+
+/// [`normalize`], on the bytes of a path that need not be UTF-8 (a Linux file name is any
+/// bytes but `/` and NUL).
+///
+/// ```
+/// use landlock_template::{DotDot, normalize_bytes};
+///
+/// assert_eq!(&*normalize_bytes(b"//srv/caf\xe9/./", DotDot::Keep), b"/srv/caf\xe9");
+/// assert_eq!(&*normalize_bytes(b"a//b/../c", DotDot::Resolve), b"a/c");
+/// assert_eq!(&*normalize_bytes(b"./.", DotDot::Keep), b".");
+/// ```
+pub fn normalize_bytes(path: &[u8], dot_dot: DotDot) -> Cow<'_, [u8]> {
+    let absolute = path.first() == Some(&b'/');
+    let trimmed = match path.iter().rposition(|&b| b != b'/') {
+        Some(last) => &path[..=last],
+        // Only slashes (`/`, `//`), or nothing.
+        None => return Cow::Borrowed(&path[..path.len().min(1)]),
+    };
+    let body = trimmed.strip_prefix(b"/").unwrap_or(trimmed);
+    let changes =
+        |c: &[u8]| c.is_empty() || c == b"." || (dot_dot == DotDot::Resolve && c == b"..");
+    if !body.split(|&b| b == b'/').any(changes) {
+        return Cow::Borrowed(trimmed);
+    }
+    let mut kept: Vec<&[u8]> = Vec::new();
+    for component in body.split(|&b| b == b'/') {
+        match component {
+            b"" | b"." => {}
+            b".." if dot_dot == DotDot::Resolve => match kept.last() {
+                Some(&last) if last != b".." => {
+                    kept.pop();
+                }
+                // `/..` is `/`; a relative path keeps the `..` it cannot resolve.
+                _ if absolute => {}
+                _ => kept.push(component),
+            },
+            _ => kept.push(component),
+        }
+    }
+    let mut out = Vec::with_capacity(trimmed.len());
+    for component in &kept {
+        if absolute || !out.is_empty() {
+            out.push(b'/');
+        }
+        out.extend_from_slice(component);
+    }
+    if out.is_empty() {
+        out.push(if absolute { b'/' } else { b'.' });
+    }
+    Cow::Owned(out)
+}
+
+/// A template as compared with others: without its optional marker, and normalised
+/// ([`normalize`], `..` resolved), so that `/etc`, `//etc/` and `/etc?` are one path.
 ///
 /// ```
 /// assert_eq!(landlock_template::path_key("/etc/?"), "/etc");
+/// assert_eq!(landlock_template::path_key("//etc"), "/etc");
+/// assert_eq!(landlock_template::path_key("$TMP//"), "$TMP");
 /// assert_eq!(landlock_template::path_key("/"), "/");
 /// ```
-pub fn path_key(template: &str) -> &str {
-    let path = template.strip_suffix('?').unwrap_or(template);
-    match path.trim_end_matches('/') {
-        "" if path.starts_with('/') => "/",
-        trimmed => trimmed,
-    }
+pub fn path_key(template: &str) -> Cow<'_, str> {
+    normalize(
+        template.strip_suffix('?').unwrap_or(template),
+        DotDot::Resolve,
+    )
 }
 
 /// What is wrong with granting one path under two classes (`read`, `write` or `exec`), the
@@ -162,59 +272,64 @@ impl ClassConflict<'_> {
 
 /// Why a grant of `class` (`read`, `write` or `exec`) on `template` is broad enough that review
 /// must see it acknowledged (`broad` in the policy), or `None` when it is not: any class on
-/// `/`, and `write` on a home or system tree ([`BROAD_WRITE`]).
+/// `/`, and `write` on a home or system tree ([`BROAD_WRITE`]), however the path is spelled.
+/// This is the rule known when the policy is compiled; [`broad_resolved`] adds what only the
+/// running process knows.
 ///
 /// ```
 /// use landlock_template::broad_grant;
 ///
 /// assert!(broad_grant("write", "$HOME").is_some());
 /// assert!(broad_grant("read", "/?").is_some());
+/// assert!(broad_grant("write", "//etc/").is_some());
 /// assert_eq!(broad_grant("read", "$HOME"), None);
 /// assert_eq!(broad_grant("write", "$HOME/.cache/app"), None);
 /// ```
-pub fn broad_grant<'a>(class: &str, template: &'a str) -> Option<BroadGrant<'a>> {
-    let path = path_key(template);
-    if path == "/" {
-        Some(BroadGrant::WholeFilesystem)
-    } else if class == "write" && BROAD_WRITE.contains(&path) {
-        Some(BroadGrant::WritesTree(path))
-    } else {
-        None
-    }
+pub fn broad_grant(class: &str, template: &str) -> Option<BroadGrant> {
+    broad_normal(class, &path_key(template), None)
 }
 
-/// Why a grant of `class` on `path`, a path a template resolved to at run time, is broad:
-/// the same rule as [`broad_grant`], on the path itself (`home` is the value of `$HOME`, if
-/// set), so that a variable cannot make a grant broad that review did not see.
+/// Why a grant of `class` on `path` is broad, for a path known when the process runs: a
+/// path a template resolved to, a literal path, or an absolute template checked again then.
+/// The rule of [`broad_grant`], on the path normalised ([`normalize`], `..` resolved), plus
+/// the home directory: `home` is `$HOME`'s value, if set, and a `write` grant on it is as
+/// broad as one on `$HOME`, so that neither a variable nor a literal spelling of the home
+/// makes a grant broad that review did not see acknowledged.
 ///
 /// ```
-/// use landlock_template::broad_resolved;
+/// use landlock_template::{BroadGrant, broad_resolved};
 ///
 /// assert!(broad_resolved("read", "/", None).is_some());
 /// assert!(broad_resolved("write", "/usr/", None).is_some());
-/// assert!(broad_resolved("write", "/root", Some("/root")).is_some());
-/// assert_eq!(broad_resolved("read", "/root", Some("/root")), None);
-/// assert_eq!(broad_resolved("write", "/tmp", Some("/root")), None);
+/// assert!(broad_resolved("write", "//etc", None).is_some());
+/// assert_eq!(broad_resolved("write", "/home/me", Some("/home/me/")), Some(BroadGrant::Home));
+/// assert_eq!(broad_resolved("read", "/home/me", Some("/home/me")), None);
+/// assert_eq!(broad_resolved("write", "/tmp", Some("/home/me")), None);
+/// // A `?` is part of a literal name: `/etc?` is not `/etc`.
+/// assert_eq!(broad_resolved("write", "/etc?", None), None);
 /// ```
-pub fn broad_resolved<'a>(
-    class: &str,
-    path: &'a str,
-    home: Option<&str>,
-) -> Option<BroadGrant<'a>> {
-    let path = path_key(path);
+pub fn broad_resolved(class: &str, path: &str, home: Option<&str>) -> Option<BroadGrant> {
+    broad_normal(class, &normalize(path, DotDot::Resolve), home)
+}
+
+/// The broad-grant rule on a normalised path (or a template's key).
+fn broad_normal(class: &str, path: &str, home: Option<&str>) -> Option<BroadGrant> {
     if path == "/" {
         return Some(BroadGrant::WholeFilesystem);
     }
-    let home = home.map(path_key);
-    let writes_tree = BROAD_WRITE
-        .iter()
-        .filter(|p| p.starts_with('/'))
-        .any(|p| *p == path)
-        || home == Some(path);
-    (class == "write" && writes_tree).then_some(BroadGrant::WritesTree(path))
+    if class != "write" {
+        return None;
+    }
+    if let Some(tree) = BROAD_WRITE.iter().find(|tree| **tree == path) {
+        return Some(BroadGrant::WritesTree(tree));
+    }
+    // An empty or relative `HOME` names no directory a grant could be.
+    let home = home.map(|h| normalize(h, DotDot::Resolve));
+    home.is_some_and(|h| h.starts_with('/') && h == path)
+        .then_some(BroadGrant::Home)
 }
 
-/// Why a grant is broad; see [`broad_grant`].
+/// Why a grant is broad; see [`broad_grant`] and [`broad_resolved`].
 ///
 /// ```
 /// use landlock_template::{BroadGrant, broad_grant};
@@ -223,19 +338,28 @@ pub fn broad_resolved<'a>(
 /// assert_eq!(broad_grant("write", "/etc/"), Some(BroadGrant::WritesTree("/etc")));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BroadGrant<'a> {
+#[non_exhaustive]
+pub enum BroadGrant {
     /// Any class on `/`.
     WholeFilesystem,
-    /// `write` on this home or system tree.
-    WritesTree(&'a str),
+    /// `write` on this home or system tree, one of [`BROAD_WRITE`].
+    WritesTree(&'static str),
+    /// `write` on the path that is, in the running process, the home directory (`$HOME`).
+    Home,
 }
 
-impl BroadGrant<'_> {
+impl BroadGrant {
     /// The reason, for the grant of `class` on `template` as written.
     ///
     /// ```
-    /// let why = landlock_template::broad_grant("write", "/usr/").unwrap();
+    /// use landlock_template::{BroadGrant, broad_grant};
+    ///
+    /// let why = broad_grant("write", "/usr/").unwrap();
     /// assert_eq!(why.describe("write", "/usr/"), "`write = \"/usr/\"` lets the code rewrite all of `/usr`");
+    /// assert_eq!(
+    ///     BroadGrant::Home.describe("write", "/home/me"),
+    ///     "`write = \"/home/me\"` lets the code rewrite all of the home directory (`$HOME` is `/home/me`)",
+    /// );
     /// ```
     pub fn describe(&self, class: &str, template: &str) -> String {
         match self {
@@ -245,6 +369,10 @@ impl BroadGrant<'_> {
             BroadGrant::WritesTree(path) => {
                 format!("`write = \"{template}\"` lets the code rewrite all of `{path}`")
             }
+            BroadGrant::Home => format!(
+                "`write = \"{template}\"` lets the code rewrite all of the home directory (`$HOME` is `{}`)",
+                normalize(template, DotDot::Resolve)
+            ),
         }
     }
 }
@@ -410,6 +538,37 @@ impl<'a> PathTemplate<'a> {
     /// ```
     pub fn path(&self) -> &'a str {
         self.source.strip_suffix('?').unwrap_or(self.source)
+    }
+
+    /// The template in its one spelling ([`normalize`]): repeated and trailing slashes gone
+    /// (`//etc/` is `/etc`, `$TMP//out/?` is `$TMP/out?`, `$TMP/` is `$TMP`), with its marker.
+    /// What a policy keeps, so that review, the checks and the open all see one spelling.
+    /// Borrowed when the template is already spelled so.
+    ///
+    /// ```
+    /// use landlock_template::PathTemplate;
+    ///
+    /// let normal = |s| PathTemplate::parse(s).unwrap().normalized().into_owned();
+    /// assert_eq!(normal("//etc/"), "/etc");
+    /// assert_eq!(normal("$TMP//out/?"), "$TMP/out?");
+    /// assert_eq!(normal("${DATA}/"), "${DATA}");
+    /// assert_eq!(normal("/"), "/");
+    /// ```
+    pub fn normalized(&self) -> Cow<'a, str> {
+        let path = self.path();
+        let head = &path[..path.len() - self.tail.len()];
+        let tail = normalize(self.tail, DotDot::Keep);
+        // After a variable, `/` alone adds nothing.
+        let tail: &str = if self.base != Base::Root && tail == "/" {
+            ""
+        } else {
+            &tail
+        };
+        if tail == self.tail {
+            return Cow::Borrowed(self.source);
+        }
+        let marker = if self.optional { "?" } else { "" };
+        Cow::Owned(format!("{head}{tail}{marker}"))
     }
 }
 
@@ -701,6 +860,64 @@ mod tests {
         assert_eq!(PathTemplate::parse("$TMP/a?").unwrap().path(), "$TMP/a");
         assert_eq!(PathTemplate::parse("/a").unwrap().path(), "/a");
         assert_eq!(PathTemplate::parse("$TMP/a?").unwrap().source(), "$TMP/a?");
+    }
+
+    #[test]
+    fn one_spelling_of_a_path() {
+        let n = |s: &str, d| normalize(s, d).into_owned();
+        for (given, keep, resolve) in [
+            ("", "", ""),
+            ("/", "/", "/"),
+            ("//", "/", "/"),
+            ("//etc", "/etc", "/etc"),
+            ("///etc///ssl//", "/etc/ssl", "/etc/ssl"),
+            ("/etc/.", "/etc", "/etc"),
+            ("/./etc/./", "/etc", "/etc"),
+            ("/usr/../etc", "/usr/../etc", "/etc"),
+            ("//usr//..//etc//", "/usr/../etc", "/etc"),
+            ("/..", "/..", "/"),
+            ("/a/..b/.c", "/a/..b/.c", "/a/..b/.c"),
+            ("a//b/", "a/b", "a/b"),
+            ("./.", ".", "."),
+            ("../a/..", "../a/..", ".."),
+        ] {
+            assert_eq!(n(given, DotDot::Keep), keep, "{given:?}");
+            assert_eq!(n(given, DotDot::Resolve), resolve, "{given:?}");
+            // Once is enough.
+            assert_eq!(n(keep, DotDot::Keep), keep, "{given:?}");
+            assert_eq!(n(resolve, DotDot::Resolve), resolve, "{given:?}");
+        }
+        assert!(matches!(
+            normalize("/etc/", DotDot::Keep),
+            Cow::Borrowed("/etc")
+        ));
+    }
+
+    #[test]
+    fn every_spelling_of_a_broad_path_is_broad() {
+        for spelling in ["//etc", "/etc/", "///etc/./", "/usr/../etc", "//root"] {
+            assert!(
+                broad_resolved("write", spelling, None).is_some(),
+                "{spelling}"
+            );
+            assert!(broad_grant("write", spelling).is_some(), "{spelling}");
+        }
+        for spelling in ["//", "/.", "/tmp/..", "///"] {
+            assert_eq!(
+                broad_resolved("read", spelling, None),
+                Some(BroadGrant::WholeFilesystem),
+                "{spelling}"
+            );
+        }
+        for home in ["/home/me", "//home/me/", "/home/./me"] {
+            assert_eq!(
+                broad_resolved("write", "/home//me", Some(home)),
+                Some(BroadGrant::Home),
+                "{home}"
+            );
+        }
+        assert_eq!(broad_resolved("write", "/home/me", Some("")), None);
+        assert_eq!(broad_resolved("write", "home/me", Some("home/me")), None);
     }
 
     #[test]

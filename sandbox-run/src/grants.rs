@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use landlock_runtime::{Class, Policy, PolicyBuilder, Preset, landlockconfig};
-use landlock_template::{Base, PathTemplate};
+use landlock_template::{Base, DotDot, PathTemplate};
 
 use crate::Failure;
 use crate::cli::Options;
@@ -388,6 +388,7 @@ fn targets(option: &str, value: &OsStr, ignore_missing: bool) -> Result<Vec<Foun
             continue;
         }
         let path = std::path::absolute(Path::new(part))
+            .map(|path| one_spelling(&path))
             .map_err(|e| Failure::Setup(format!("{option} {}: {e}", quote(part))))?;
         if path.exists() {
             found.push(Found::Grant(Target::Literal(path)));
@@ -405,6 +406,13 @@ fn targets(option: &str, value: &OsStr, ignore_missing: bool) -> Result<Vec<Foun
         }
     }
     Ok(found)
+}
+
+/// `path` in the one spelling the library checks and opens (`//etc/` is `/etc`; `..` kept, for
+/// the kernel), so that the grants, their dedup and what is printed back see one path.
+fn one_spelling(path: &Path) -> PathBuf {
+    let bytes = landlock_template::normalize_bytes(path.as_os_str().as_bytes(), DotDot::Keep);
+    PathBuf::from(OsString::from_vec(bytes.into_owned()))
 }
 
 /// Whether a value of a path option names a path that exists: as a literal path, or as a

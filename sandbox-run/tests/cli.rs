@@ -502,6 +502,42 @@ fn messages_say_what_to_type() {
     );
 }
 
+#[test]
+fn another_spelling_of_a_broad_path_is_refused_and_writes_nothing() {
+    let canary = format!("/etc/sandbox-run-spelled-{}", std::process::id());
+    let script = format!("echo x > {canary}");
+    for spelling in ["//etc", "//etc/", "/etc/.", "///etc//"] {
+        let ran = sandbox_run(&["--write", spelling, "--", "sh", "-c", &script]);
+        assert_eq!(ran.status, Some(125), "{spelling}: {ran:?}");
+        assert!(
+            ran.stderr.contains(
+                "`write = \"/etc\"` lets the code rewrite all of `/etc`; narrow it, or acknowledge it with --broad"
+            ),
+            "{spelling}: {ran:?}"
+        );
+        assert!(!Path::new(&canary).exists(), "{spelling}: {ran:?}");
+    }
+    // The home directory, named by its path in any spelling, is as broad as `$HOME`.
+    let home = std::env::temp_dir().join(format!("sandbox-run-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let shown = home.display().to_string();
+    for spelling in [shown.clone(), format!("/{shown}//")] {
+        let ran = outcome(
+            Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+                .args(["--write", &spelling, "--", "true"])
+                .env("HOME", &home),
+        );
+        assert_eq!(ran.status, Some(125), "{spelling}: {ran:?}");
+        assert!(
+            ran.stderr.contains(&format!(
+                "lets the code rewrite all of the home directory (`$HOME` is `{shown}`); narrow it, or acknowledge it with --broad"
+            )),
+            "{spelling}: {ran:?}"
+        );
+    }
+    std::fs::remove_dir(&home).unwrap();
+}
+
 /// The refusal of `--strict` needs a kernel older than the options (the library's own tests
 /// simulate one); on this one, `--strict` runs, and says so.
 #[test]

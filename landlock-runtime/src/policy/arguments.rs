@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use landlock_template::DotDot;
+
 use super::Policy;
 use crate::model::{FsGrant, GrantPath};
 use crate::outcome::{Error, ErrorKind};
@@ -57,29 +59,33 @@ impl Policy {
                 .find(|a| a.name == name)
                 .map(|a| a.paths.as_slice())
                 .unwrap_or_default();
-            for path in paths {
-                let path = std::path::absolute(path).map_err(|e| {
-                    self.error(ErrorKind::InvalidPolicy {
-                        problems: vec![format!(
-                            "argument `{name}`: cannot make `{}` absolute: {e}",
-                            path.display()
-                        )],
-                    })
-                })?;
+            for given in paths {
+                // Absolute, in its one spelling (`..` kept for the kernel); checked with `..`
+                // resolved, as the kernel resolves it when no symbolic link comes first.
+                let path = std::path::absolute(given)
+                    .map(|path| super::normal_path(&path, DotDot::Keep).into_owned())
+                    .map_err(|e| {
+                        self.error(ErrorKind::InvalidPolicy {
+                            problems: vec![format!(
+                                "argument `{name}`: cannot make `{}` absolute: {e}",
+                                given.display()
+                            )],
+                        })
+                    })?;
                 let class = grant.class().keyword();
-                let seen = super::builder::lexically_normal(&path);
+                let seen = super::normal_path(&path, DotDot::Resolve);
+                let seen = seen.to_string_lossy();
                 let home = match class {
-                    "write" => home.get_or_insert_with(|| std::env::var("HOME").ok()),
+                    "write" => home.get_or_insert_with(super::home),
                     _ => &None,
                 };
-                if let Some(why) = seen.to_str().and_then(|p| {
-                    landlock_template::broad_resolved(class, p, home.as_deref())
-                        .map(|why| why.describe(class, p))
-                }) && !self.broad
+                if let Some(why) = landlock_template::broad_resolved(class, &seen, home.as_deref())
+                    && !self.broad
                 {
                     problems.push(format!(
-                        "argument `{name}` holds `{}`: {why}; narrow it, or acknowledge a broad grant with `broad`",
-                        path.display()
+                        "argument `{name}` holds `{}`: {}; narrow it, or acknowledge a broad grant with `broad`",
+                        given.display(),
+                        why.describe(class, &seen)
                     ));
                 }
                 let bound = FsGrant::literal(path, grant.class());

@@ -6,9 +6,9 @@ use std::path::Path;
 use landlock_template::check::{
     Draft, Grant as CheckedGrant, GrantPath as CheckedPath, Problem, check,
 };
-use landlock_template::{PathTemplate, broad_network};
+use landlock_template::{DotDot, PathTemplate, broad_network};
 
-use super::{Policy, PreparationCell};
+use super::{Policy, PreparationCell, normal_path};
 use crate::model::{Class, FsGrant, GrantPath, Origin, Ports, Preset, Scopes};
 use crate::outcome::{Error, ErrorKind};
 
@@ -63,15 +63,24 @@ impl PolicyBuilder {
         }
     }
 
+    /// Grants `class` on `template`, kept in its one spelling (`//etc/` is `/etc`), which the
+    /// checks, the open and review all see.
     fn grant(mut self, template: impl Into<String>, class: Class) -> Self {
         let template = template.into();
-        match PathTemplate::parse(&template) {
-            Err(e) => self.errors.push(e.to_string()),
-            Ok(_) => self.grants.push(FsGrant {
-                path: GrantPath::Template(Cow::Owned(template)),
-                class,
-            }),
-        }
+        let normal = match PathTemplate::parse(&template) {
+            Err(e) => {
+                self.errors.push(e.to_string());
+                return self;
+            }
+            Ok(parsed) => match parsed.normalized() {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(normal) => Some(normal),
+            },
+        };
+        self.grants.push(FsGrant {
+            path: GrantPath::Template(Cow::Owned(normal.unwrap_or(template))),
+            class,
+        });
         self
     }
 
@@ -126,9 +135,11 @@ impl PolicyBuilder {
         self.grant(path, Class::Exec)
     }
 
+    /// Grants `class` on `path`, made absolute and kept in its one spelling (`..` kept, for
+    /// the kernel to resolve after any symbolic link before it).
     fn literal(mut self, path: &Path, class: Class) -> Self {
         let path = match std::path::absolute(path) {
-            Ok(path) => path,
+            Ok(path) => normal_path(&path, DotDot::Keep).into_owned(),
             Err(e) => {
                 self.errors
                     .push(format!("cannot make `{}` absolute: {e}", path.display()));
@@ -152,9 +163,12 @@ impl PolicyBuilder {
     ///
     /// Nothing in it is read as the policy language: `$`, a trailing `?` and non-UTF-8 bytes
     /// are part of the name. A relative path is made absolute against the current directory,
-    /// now (without resolving symbolic links, as [`std::path::absolute`] does). The same path
-    /// given twice is one grant. A path that does not exist fails the preparation, as a
-    /// template without `?` does.
+    /// now (without resolving symbolic links, as [`std::path::absolute`] does), and kept in
+    /// one spelling ([`landlock_template::normalize`]): repeated and trailing slashes and `.`
+    /// components dropped, `..` kept for the kernel to resolve. The broad-grant rule sees it
+    /// with `..` resolved (`/usr/../etc` is `/etc`), and, when it goes through a symbolic link,
+    /// where it leads when the policy is prepared. The same path given twice is one grant. A
+    /// path that does not exist fails the preparation, as a template without `?` does.
     ///
     /// ```
     /// use landlock_runtime::{GrantPath, Policy};
@@ -350,9 +364,10 @@ impl PolicyBuilder {
         self
     }
 
-    /// Acknowledges a broad grant (any class on `/`, `write` on `$HOME`, `/home`, `/usr` or
-    /// `/etc`, unrestricted TCP next to `write`), which [`build`](PolicyBuilder::build) refuses
-    /// otherwise; like `broad` in the policy language, it is refused when nothing needs it.
+    /// Acknowledges a broad grant (any class on `/`, `write` on `$HOME` or the path that is
+    /// the home directory now, `/home`, `/root`, `/usr` or `/etc`, however spelled, unrestricted
+    /// TCP next to `write`), which [`build`](PolicyBuilder::build) refuses otherwise; like
+    /// `broad` in the policy language, it is refused when nothing needs it.
     ///
     /// ```
     /// use landlock_runtime::Policy;
@@ -385,12 +400,13 @@ impl PolicyBuilder {
     /// The problems across the items (a template granted twice, broad grants and their
     /// acknowledgement), found by the checker the macros use, in the builder's words.
     fn problems(&self) -> Vec<String> {
-        // `$HOME` matters only to a literal `write` grant.
+        // `$HOME` matters only to a `write` grant: one on the home directory, however it is
+        // named, is as broad as one on `$HOME`.
         let home = self
             .grants
             .iter()
-            .any(|g| g.class == Class::Write && matches!(g.path, GrantPath::Literal(_)))
-            .then(|| std::env::var("HOME").ok())
+            .any(|g| g.class == Class::Write)
+            .then(super::home)
             .flatten();
         // Literal paths are checked as the kernel will see them, `..` resolved, so that
         // `/usr/../etc` is as broad as `/etc` (one through a symbolic link is checked where it
@@ -401,7 +417,9 @@ impl PolicyBuilder {
             .map(|g| match &g.path {
                 GrantPath::Literal(path) => Some((
                     path.to_string_lossy().into_owned(),
-                    lexically_normal(path).to_string_lossy().into_owned(),
+                    normal_path(path, DotDot::Resolve)
+                        .to_string_lossy()
+                        .into_owned(),
                 )),
                 _ => None,
             })
@@ -496,30 +514,6 @@ impl PolicyBuilder {
     }
 }
 
-/// `path` with its `.` and `..` components resolved in the text, as the kernel resolves them
-/// when no symbolic link comes first; without a system call, since arguments are bound at every
-/// call. A path through a symbolic link is checked where it leads when the policy is prepared.
-pub(crate) fn lexically_normal(path: &Path) -> Cow<'_, Path> {
-    use std::path::Component;
-    if !path
-        .components()
-        .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
-    {
-        return Cow::Borrowed(path);
-    }
-    let mut out = std::path::PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,7 +558,8 @@ mod tests {
             shown,
             [
                 "write /srv/build",
-                "exec /srv/build/",
+                // Kept in its one spelling.
+                "exec /srv/build",
                 "read /srv/in",
                 "write /srv/in"
             ]
@@ -596,7 +591,7 @@ mod tests {
             problems,
             &[
                 "`read = \"/\"` grants read on the whole filesystem; narrow it, or acknowledge it with `.broad()`",
-                "`write = \"$HOME/\"` lets the code rewrite all of `$HOME`; narrow it, or acknowledge it with `.broad()`",
+                "`write = \"$HOME\"` lets the code rewrite all of `$HOME`; narrow it, or acknowledge it with `.broad()`",
                 "connect_any(): unrestricted TCP connect together with `write`: it can fetch and store, or read and send, anything; narrow it, or acknowledge it with `.broad()`",
             ]
         );

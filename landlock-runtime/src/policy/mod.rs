@@ -9,6 +9,9 @@ mod prepared;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::Path;
+
+use landlock_template::DotDot;
 
 pub(crate) use arguments::Binding;
 pub use arguments::{
@@ -20,6 +23,26 @@ pub(crate) use prepared::{Outcomes, Preparation, PreparationCell, next_id};
 
 use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};
 use crate::outcome::{Error, ErrorKind};
+
+/// `path` in the one spelling every check and every open sees: repeated and trailing slashes
+/// and `.` components gone, `..` kept or resolved as `dot_dot` says
+/// ([`landlock_template::normalize_bytes`], on the bytes of a path that need not be UTF-8).
+pub(crate) fn normal_path(path: &Path, dot_dot: DotDot) -> Cow<'_, Path> {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    match landlock_template::normalize_bytes(path.as_os_str().as_bytes(), dot_dot) {
+        Cow::Borrowed(bytes) => Cow::Borrowed(Path::new(OsStr::from_bytes(bytes))),
+        Cow::Owned(bytes) => Cow::Owned(std::ffi::OsString::from_vec(bytes).into()),
+    }
+}
+
+/// The home directory, for the broad-grant rule: `HOME` as the environment says now (bytes
+/// that are not UTF-8 replaced, which no path the rule compares with equals). The user
+/// database is not asked: preparation takes no lock a `fork` could leave held, and the name
+/// service may take several.
+pub(crate) fn home() -> Option<String> {
+    std::env::var_os("HOME").map(|home| home.to_string_lossy().into_owned())
+}
 
 /// A sandbox policy: filesystem grants, TCP ports, IPC scopes, strictness, and its origin.
 ///

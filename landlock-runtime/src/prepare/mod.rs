@@ -12,6 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use landlock_template::BroadGrant;
+
 use crate::kernel::{self, report};
 use crate::model::rules::{GrantedPath, Rules, SharedRules};
 use crate::model::{FsGrant, GrantPath};
@@ -95,19 +97,41 @@ impl Policy {
 
 /// Why a grant of `grant`'s class on `path` is broad, in a policy without `broad`; `None`
 /// when it is not, or the policy acknowledges it. `$HOME` is read only for a `write` grant,
-/// the only class it can make broad.
-fn broad_reason(policy: &Policy, grant: &FsGrant, path: &Path) -> Option<String> {
+/// the only class it can make broad. The path is checked in its one spelling, `..` resolved
+/// (`landlock_template::broad_resolved`).
+fn broad_reason(policy: &Policy, grant: &FsGrant, path: &Path) -> Option<(BroadGrant, String)> {
     if policy.broad {
         return None;
     }
-    let path = path.to_str()?;
+    let path = path.to_string_lossy();
     let home = match grant.class() {
-        crate::model::Class::Write => std::env::var("HOME").ok(),
+        crate::model::Class::Write => crate::policy::home(),
         _ => None,
     };
     let class = grant.class().keyword();
-    landlock_template::broad_resolved(class, path, home.as_deref())
-        .map(|why| why.describe(class, path))
+    landlock_template::broad_resolved(class, &path, home.as_deref())
+        .map(|why| (why, why.describe(class, &path)))
+}
+
+/// Refuses a grant on a path written in the policy (a template without a variable, a literal
+/// path) that is broad in this process, in a policy without `broad`: the home directory, which
+/// a `#[sandbox]` path cannot be known to be when it is compiled. The builder checks the same
+/// when it builds; this catches the macros' policies, and a `HOME` changed since.
+fn check_written(policy: &Policy, grant: &FsGrant, path: &Path) -> Result<(), ErrorKind> {
+    let Some((why, what)) = broad_reason(policy, grant, path) else {
+        return Ok(());
+    };
+    let fix = match why {
+        // `broad` beside a path that is broad only in some processes would be refused when
+        // compiled: the home is named `$HOME`, where review sees it for what it is.
+        BroadGrant::Home => {
+            "narrow it, or write `$HOME` and acknowledge a broad grant with `broad`"
+        }
+        _ => "narrow it, or acknowledge a broad grant with `broad`",
+    };
+    Err(ErrorKind::InvalidPolicy {
+        problems: vec![format!("{what}; {fix}")],
+    })
 }
 
 /// Refuses a grant that a variable made broad, in a policy without `broad`: the rule a written
@@ -118,7 +142,7 @@ fn check_broad(
     path: &Path,
     variable: Variable,
 ) -> Result<(), ErrorKind> {
-    let Some(why) = broad_reason(policy, grant, path) else {
+    let Some((_, why)) = broad_reason(policy, grant, path) else {
         return Ok(());
     };
     Err(ErrorKind::InvalidVariable {
@@ -133,7 +157,7 @@ fn check_broad(
 /// `write` a home or system tree), in a policy without `broad`: the rule lands on what the link
 /// names, and review saw only the link.
 fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(), ErrorKind> {
-    let Some(why) = broad_reason(policy, grant, followed) else {
+    let Some((_, why)) = broad_reason(policy, grant, followed) else {
         return Ok(());
     };
     let target = followed.display();
@@ -146,29 +170,44 @@ fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(
 
 /// The path of a grant as prepared, to keep: borrowed from the grant's template when that is a
 /// `'static` absolute path (every path of a `#[sandbox]` policy or a preset that names no
-/// variable), so that keeping it allocates nothing; owned otherwise.
+/// variable), so that keeping it allocates nothing; owned otherwise. A path resolution
+/// borrowed is the start of its template (its spelling kept, or trailing slashes dropped).
 fn recorded(grant: &FsGrant, path: Cow<'_, Path>) -> Cow<'static, Path> {
     match (grant.path(), &path) {
-        (GrantPath::Template(Cow::Borrowed(template)), Cow::Borrowed(_)) => {
-            Cow::Borrowed(Path::new(template.strip_suffix('?').unwrap_or(template)))
+        (GrantPath::Template(Cow::Borrowed(template)), Cow::Borrowed(resolved)) => {
+            let len = resolved.as_os_str().len();
+            Cow::Borrowed(Path::new(&template[..len]))
         }
         _ => Cow::Owned(path.into_owned()),
     }
 }
 
 /// The path a grant names, resolved; `None` when it is skipped (an optional template whose
-/// variable is unset).
-fn grant_path<'a>(policy: &Policy, grant: &'a FsGrant) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
+/// variable is unset). A preset's paths are reviewed with the preset, and not held to the
+/// home rule (`HOME=/dev/null` does not make the `devices` preset broad).
+fn grant_path<'a>(
+    policy: &Policy,
+    grant: &'a FsGrant,
+    preset: bool,
+) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
     match grant.path() {
         GrantPath::Template(template) => match resolve(template)? {
-            Resolved::Path(path, None) => Ok(Some(path)),
+            Resolved::Path(path, None) => {
+                if !preset {
+                    check_written(policy, grant, &path)?;
+                }
+                Ok(Some(path))
+            }
             Resolved::Path(path, Some(variable)) => {
                 check_broad(policy, grant, &path, variable)?;
                 Ok(Some(path))
             }
             Resolved::SkippedUnset => Ok(None),
         },
-        GrantPath::Literal(path) => Ok(Some(Cow::Borrowed(path.as_path()))),
+        GrantPath::Literal(path) => {
+            check_written(policy, grant, path)?;
+            Ok(Some(Cow::Borrowed(path.as_path())))
+        }
         GrantPath::Argument(name) => Err(ErrorKind::InvalidPolicy {
             problems: vec![format!(
                 "the policy grants the paths of the argument `{name}`, which are known only when the function is called: it is enforced by calling the function, not on its own"
@@ -184,12 +223,13 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
     let presets_len: usize = policy.presets.iter().map(|p| p.grants().len()).sum();
     let mut resolved = Vec::with_capacity(policy.grants.len() + presets_len);
     let presets = policy.presets.iter().flat_map(|p| p.grants());
-    for grant in policy.grants.iter().chain(presets) {
+    let written = policy.grants.iter().map(|g| (g, false));
+    for (grant, preset) in written.chain(presets.map(|g| (g, true))) {
         let skip = |reason| Skipped {
             grant: grant.to_string(),
             reason,
         };
-        let Some(path) = grant_path(policy, grant)? else {
+        let Some(path) = grant_path(policy, grant, preset)? else {
             skipped.push(skip(SkipReason::VariableUnset));
             continue;
         };

@@ -5,9 +5,10 @@ use std::env;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use landlock_template::{Base, PathTemplate};
+use landlock_template::{Base, DotDot, PathTemplate};
 
 use crate::outcome::ErrorKind;
+use crate::policy::normal_path;
 
 /// The outcome of resolving one template.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,7 +33,8 @@ pub(crate) struct Variable {
 /// The variables are read now, once per policy: a later change of the environment does not
 /// change a prepared policy. A variable's value obeys the rules of a path written in the
 /// policy: absolute, without `.` or `..` components (the broad-grant rule is checked by the
-/// caller, which knows the class and whether the policy says `broad`).
+/// caller, which knows the class and whether the policy says `broad`). The path is given in
+/// its one spelling (`landlock_template::normalize`): repeated and trailing slashes gone.
 pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
     let parsed = PathTemplate::parse(template).map_err(|e| ErrorKind::InvalidPolicy {
         problems: vec![e.to_string()],
@@ -51,11 +53,13 @@ pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
         }
     };
     let variable = match parsed.base() {
+        // Borrowed when the template is spelled in the one way, as a policy keeps it.
         Base::Root => {
-            return Ok(Resolved::Path(
-                Cow::Borrowed(Path::new(parsed.tail())),
-                None,
-            ));
+            let path = match landlock_template::normalize(parsed.tail(), DotDot::Keep) {
+                Cow::Borrowed(path) => Cow::Borrowed(Path::new(path)),
+                Cow::Owned(path) => Cow::Owned(PathBuf::from(path)),
+            };
+            return Ok(Resolved::Path(path, None));
         }
         Base::Tmp => value(Some(env::temp_dir().into_os_string()), "$TMP".into())?,
         Base::Home => value(env::var_os("HOME"), "$HOME".into())?,
@@ -89,11 +93,11 @@ pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
             problem: problem.to_owned(),
         });
     }
-    let mut path = variable.value.clone();
-    let tail = parsed.tail().trim_start_matches('/');
-    if !tail.is_empty() {
-        path.push(tail);
-    }
+    // The value and the tail joined, in the one spelling every check and the open see:
+    // `DATA=//etc` is `/etc`.
+    let mut path = variable.value.clone().into_os_string();
+    path.push(parsed.tail());
+    let path = normal_path(Path::new(&path), DotDot::Keep).into_owned();
     Ok(Resolved::Path(Cow::Owned(path), Some(variable)))
 }
 

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use landlock_template::PathTemplate;
+use landlock_template::{DotDot, PathTemplate};
 
 use super::format::{
     ABSTRACT_UNIX_SOCKET, BIND, CONNECT, Config, SIGNAL, Spelling, class_rights, named_fs, refer,
 };
 use crate::model::Class;
 use crate::model::rights::FsRights;
-use crate::policy::PolicyBuilder;
+use crate::policy::{PolicyBuilder, normal_path};
 
 /// What the policy language can grant on one path, narrowest first: one class, or `write` and
 /// `exec` together.
@@ -45,14 +45,15 @@ struct PathRule {
     first: usize,
 }
 
-/// A parent as the format uses it: relative to the current directory, `.` components and
-/// repeated or trailing slashes dropped (`..` kept, as the format keeps it).
+/// A parent as the format uses it: relative to the current directory, in the one spelling
+/// every path of a policy has (`.` components and repeated or trailing slashes dropped, `..`
+/// kept, as the format keeps it).
 fn absolute(parent: &str) -> Result<PathBuf, String> {
     if parent.is_empty() {
         return Err("an empty path".into());
     }
     let path = std::path::absolute(parent).map_err(|e| e.to_string())?;
-    Ok(path.components().collect())
+    Ok(normal_path(&path, DotDot::Keep).into_owned())
 }
 
 /// Whether `path` is something other than a directory now: a rule on it carries only the
