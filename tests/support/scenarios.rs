@@ -40,6 +40,7 @@ fn main() {
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
+        Some("forged-denials") => forged_denials(&args[1]),
         Some("enable-audit") => {
             landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
         }
@@ -680,4 +681,21 @@ fn denials() {
         .count();
     println!("threads: {threads}");
     println!("netlink_sockets: {sockets}");
+}
+
+/// The victim of a forger (`tests/support/forger.rs`), with the forger's directory `dir`:
+/// enforces its policy (which may write the forger's FIFOs), has the forger make its denials
+/// with this process's marks, then is denied `DENIED` itself. Prints how many of the forger's
+/// domains were denied.
+fn forged_denials(dir: &str) {
+    let policy = Policy::builder("scenarios::forged")
+        .read("/usr")
+        .write(dir.to_owned())
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    std::fs::write(format!("{dir}/go"), format!("{}\n", std::process::id())).unwrap();
+    let denied = std::fs::read_to_string(format!("{dir}/done")).unwrap();
+    println!("forged: {}", denied.trim());
+    assert_eq!(open_errno(DENIED), libc::EACCES);
 }
