@@ -7,7 +7,8 @@
 //! The report is written before the child's domain exists, so it is in the pipe before any
 //! record of that domain can be: the watcher reads the pipe when it meets a creator it does not
 //! know, and the answer is final, without waiting. A child is forgotten [`KEPT`] after it is
-//! found reaped (its process id may then be another process's).
+//! found reaped (its process id may then be another process's); the watcher looks each time it
+//! reads.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -79,7 +80,20 @@ pub(crate) fn report_to() -> Option<(RawFd, u64)> {
 /// sandbox (while denials were watched), not yet reaped or reaped less than [`KEPT`] ago.
 pub(crate) fn is_child(pid: i32, uid: u32) -> bool {
     let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
-    take_reports(&mut children);
+    update(&mut children);
+    children.iter().any(|c| c.pid == pid && c.uid == uid)
+}
+
+/// Takes the reports in the pipe, notes the children found reaped, and forgets those reaped
+/// [`KEPT`] ago. The watcher calls it each time it reads, so that a child is found reaped
+/// soon after it is.
+pub(crate) fn refresh() {
+    let mut children = CHILDREN.lock().unwrap_or_else(|e| e.into_inner());
+    update(&mut children);
+}
+
+fn update(children: &mut Vec<Child>) {
+    take_reports(children);
     let now = Instant::now();
     children.retain_mut(|child| {
         if child.reaped.is_none() && !unreaped(child.pid) {
@@ -87,7 +101,6 @@ pub(crate) fn is_child(pid: i32, uid: u32) -> bool {
         }
         child.reaped.is_none_or(|t| now - t < KEPT)
     });
-    children.iter().any(|c| c.pid == pid && c.uid == uid)
 }
 
 /// Takes the reports in the pipe. A report for a process id already known replaces it (the

@@ -438,6 +438,7 @@ impl Watcher {
 
     /// Reads the records that come within `wait`.
     fn read(&mut self, wait: Duration) {
+        super::children::refresh();
         if set_timeout(&self.socket, wait.max(Duration::from_millis(1))).is_err() {
             return;
         }
