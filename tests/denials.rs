@@ -442,6 +442,11 @@ fn explain_names_the_youngest_policy_that_denies_without_audit() {
 
 /// Runs the `denials` scenario with `env`, as `user` (root when `None`).
 fn run_scenario(env: &[(&str, &str)], user: Option<&str>) -> (String, String) {
+    run_scenario_with(&["denials"], env, user)
+}
+
+/// Runs the scenario `args` with `env`, as `user` (root when `None`).
+fn run_scenario_with(args: &[&str], env: &[(&str, &str)], user: Option<&str>) -> (String, String) {
     let helper = env!("CARGO_BIN_EXE_landlock-scenarios");
     let mut command = match user {
         Some(uid) => {
@@ -456,7 +461,7 @@ fn run_scenario(env: &[(&str, &str)], user: Option<&str>) -> (String, String) {
         }
         None => Command::new(helper),
     };
-    command.arg("denials");
+    command.args(args);
     for (k, v) in env {
         command.env(k, v);
     }
@@ -584,4 +589,48 @@ fn a_denied_link_reads_the_same_through_the_variables_and_the_learning_file() {
             "widening   scenarios::link: grants write on `{inside}`"
         )]
     );
+}
+
+#[test]
+fn the_variables_print_and_record_no_denial_another_process_causes() {
+    if !full_landlock_or_skip()
+        || watcher_or_skip().is_none()
+        || !root_or_skip("running a forger as another user")
+    {
+        return;
+    }
+    // As another user, and not a child of the program it forges for.
+    let forger = forger::Forger::start("variables", Some(65534));
+    let file = std::env::temp_dir().join(format!("landlock-forged-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let (out, err) = run_scenario_with(
+        &["forged-denials", forger.dir.to_str().unwrap()],
+        &[
+            ("LANDLOCK_SANDBOX_DENIALS", "stderr"),
+            ("LANDLOCK_SANDBOX_LEARN", file.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert!(out.contains("forged: 40\n"), "{out}");
+    // Only the program's own denial, which came after the forger's.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("landlock-sandbox: sandbox `scenarios::forged` (")
+            && lines[0].contains(") denied read_file on /etc/hostname (pid ")
+            && lines[0].ends_with(": allow it with read = \"/etc/hostname\""),
+        "{err}"
+    );
+    let changes: Vec<String> = denials::suggestions(&file)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(
+        changes,
+        ["widening   scenarios::forged: grants read on `/etc/hostname`"]
+    );
+    let said = forger.stop();
+    assert!(said.ends_with(": 40 of 40 denied\n"), "{said}");
 }

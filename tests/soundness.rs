@@ -1143,3 +1143,81 @@ fn a_spawn_refused_at_the_layer_limit_says_so() {
         );
     }
 }
+
+/// The denials of this process until one on `sentinel` (included), within `timeout`.
+fn denials_until(
+    watcher: &mut landlock_runtime::denials::Watcher,
+    sentinel: &std::path::Path,
+    timeout: Duration,
+) -> Vec<landlock_runtime::denials::Denial> {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while let Some(denial) =
+        watcher.next_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
+        let last = denial.object == landlock_runtime::denials::Object::Path(sentinel.into());
+        seen.push(denial);
+        if last {
+            break;
+        }
+    }
+    seen
+}
+
+#[test]
+fn denials_another_process_causes_with_our_marks_are_not_ours() {
+    if !full_landlock_or_skip() || !root_or_skip("running a forger as another user") {
+        return;
+    }
+    in_child(
+        "denials_another_process_causes_with_our_marks_are_not_ours",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            // Policies of this process, registered under the first ids a forger guesses.
+            for name in ["app::first", "app::second", "app::third"] {
+                let policy = Policy::builder(name).read("/usr").build().unwrap();
+                policy.run(|| ()).unwrap();
+            }
+            let me = std::process::id();
+            // Not a child of this process, as another user and as this process's user; and a
+            // child this process started without a sandbox.
+            for name in ["nobody", "root", "child"] {
+                let forger = match name {
+                    "nobody" => forger::Forger::start(name, Some(65534)),
+                    "root" => forger::Forger::start(name, None),
+                    _ => forger::Forger::start_as_child(name),
+                };
+                let target = forger.target();
+                assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
+                // After the forger's denials: one of this process's own.
+                let sentinel = Policy::builder("app::sentinel")
+                    .read("/usr")
+                    .build()
+                    .unwrap();
+                sentinel
+                    .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
+                    .unwrap();
+                let seen = denials_until(&mut watcher, DENIED.as_ref(), Duration::from_secs(5));
+                let printed = format!("{seen:#?}");
+                let last = seen.last().expect("this process's own denial comes");
+                assert_eq!(
+                    last.sandbox.as_ref().map(|a| a.origin.function()),
+                    Some("app::sentinel"),
+                    "{printed}"
+                );
+                for denial in &seen {
+                    assert_eq!(denial.pid, Some(me as i32), "{name}: {printed}");
+                    assert_ne!(
+                        denial.object,
+                        landlock_runtime::denials::Object::Path(target.clone()),
+                        "{name}: {printed}"
+                    );
+                }
+                let said = forger.stop();
+                assert_eq!(said, format!("forged {me}: 40 of 40 denied\n"));
+            }
+        },
+    );
+}

@@ -294,13 +294,20 @@ pub mod denials {
     //! `LANDLOCK_SANDBOX_LEARN=FILE` records them in `FILE` for [`suggestions`]. Without them, and
     //! without [`watch`], nothing of this runs: no thread, no socket, no system call.
     //!
+    //! **Whose denials.** [`watch`] yields this process's denials and those of the child
+    //! processes it starts with [`SandboxCommandExt`](crate::SandboxCommandExt) (and of their
+    //! children, in the child's sandbox), never another process's. The kernel's records decide:
+    //! a domain's first record names the process that created it (its process id and user id,
+    //! taken when it restricted itself), and a denial's names the process denied.
+    //!
     //! **Attribution.** The kernel names a denial's domain by an id, which a program cannot ask
     //! for when it restricts itself. While denials are watched, each enforcement names the thread
-    //! `=ll=ID` for the instant of `landlock_restrict_self`, so that the domain's first audit record
-    //! (which carries its creator's thread name) ties the domain to the policy: exact, with any
-    //! number of sandboxes in one process, on every thread, and in child processes started with
-    //! [`SandboxCommandExt`](crate::SandboxCommandExt). Sandboxes enforced before watching started are reported
-    //! without a site.
+    //! with a mark (`=l`, the process id and the policy's id) for the instant of
+    //! `landlock_restrict_self`, and the domain's first record carries that name. Any process can
+    //! take a name, so a mark only says which policy a domain is once its creator is known to be
+    //! this process or such a child: exact, with any number of sandboxes in one process, on
+    //! every thread, and in child processes. Sandboxes enforced before watching started are
+    //! reported without a site.
 
     pub use crate::audit::{
         Access, Allow, Attribution, Denial, Object, Reparent, WatchError, Watcher, enable_audit,

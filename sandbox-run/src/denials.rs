@@ -19,7 +19,9 @@ pub(crate) const DRAIN: Duration = Duration::from_millis(300);
 /// share.
 pub(crate) const PER_PROCESS: &str = "a file of one process (under /proc/PID), which no rule made before the process exists can name: it cannot be granted ahead (only all of /proc would allow it)";
 
-/// Whether a denial is of the runner's policy (its sandbox's function is `sandbox_run`).
+/// Whether a denial is of the runner's policy (its sandbox's function is `sandbox_run`). The
+/// watcher yields only the runner's own denials and its command's (by the kernel's records of
+/// the processes, never by a name): another process's never reach this.
 pub(crate) fn ours(denial: &Denial) -> bool {
     denial
         .sandbox

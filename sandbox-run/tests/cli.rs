@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../tests/support/forger.rs"]
+// The forger the workspace's tests share; the runner's tests drive it from the command.
+#[allow(dead_code)]
+mod forger;
+
 /// What a run printed and its status.
 struct Ran {
     status: Option<i32>,
@@ -625,6 +630,70 @@ fn log_denials_prints_the_commands_denials_with_the_option_that_allows_them() {
     assert!(
         line.ends_with("/usr/bin/cat): allow it with --read /etc/hostname"),
         "{ran:?}"
+    );
+}
+
+/// A shell line for a command whose runner is being forged against: it has `forger` make its
+/// denials with the runner's marks (the shell's parent is the runner), and waits for them.
+fn wait_for_forger(forger: &forger::Forger) -> String {
+    format!(
+        "echo $PPID > '{}'; read n < '{}'",
+        forger.go(),
+        forger.done()
+    )
+}
+
+#[test]
+fn log_denials_prints_no_denial_another_process_causes() {
+    if !landlock() || !audit() {
+        return;
+    }
+    // As another user, and not a child of the runner.
+    let forger = forger::Forger::start("log-denials", Some(65534));
+    let dir = forger.dir.to_str().unwrap().to_owned();
+    // Then the command's own denial, after the forger's.
+    let script = format!("{}; read x < /etc/hostname", wait_for_forger(&forger));
+    let ran = sandbox_run(&[
+        "--log-denials",
+        "--write",
+        &dir,
+        "--",
+        "/bin/sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        ran.stderr
+            .contains("sandbox_run: denied read_file on /etc/hostname (pid "),
+        "{ran:?}"
+    );
+    assert!(!ran.stderr.contains("make_dir"), "{ran:?}");
+    let said = forger.stop();
+    assert!(said.ends_with(": 40 of 40 denied\n"), "{said}");
+}
+
+#[test]
+fn learning_learns_no_denial_another_process_causes() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let forger = forger::Forger::start("learn", Some(65534));
+    let dir = forger.dir.to_str().unwrap().to_owned();
+    let script = wait_for_forger(&forger);
+    let ran = learning(&["--write", &dir], &["/bin/sh", "-c", &script], &forger.dir);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    let target = forger.target().to_str().unwrap().to_owned();
+    assert!(!ran.stdout.contains(&target), "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains("final run: 0 denials a grant could allow"),
+        "{ran:?}"
+    );
+    // Every run of the command, the one without sandbox included, was forged against.
+    let said = forger.stop();
+    assert!(
+        said.lines().count() >= 3 && said.lines().all(|l| l.ends_with(": 40 of 40 denied")),
+        "{said}"
     );
 }
 

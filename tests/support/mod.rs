@@ -5,6 +5,7 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod forger;
 pub mod hold;
 
 use std::ffi::CString;

@@ -41,6 +41,7 @@ fn main() {
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
         Some("link-denial") => link_denial(&args[1]),
+        Some("forged-denials") => forged_denials(&args[1]),
         Some("enable-audit") => {
             landlock_runtime::denials::enable_audit().expect("enabling the kernel's audit");
         }
@@ -694,4 +695,21 @@ fn link_denial(dir: &str) {
     policy.enforce().unwrap();
     let linked = std::fs::hard_link(format!("{dir}/in/a.txt"), format!("{dir}/out/h"));
     assert_eq!(linked.unwrap_err().raw_os_error(), Some(libc::EXDEV));
+}
+
+/// The victim of a forger (`tests/support/forger.rs`), with the forger's directory `dir`:
+/// enforces its policy (which may write the forger's FIFOs), has the forger make its denials
+/// with this process's marks, then is denied `DENIED` itself. Prints how many of the forger's
+/// domains were denied.
+fn forged_denials(dir: &str) {
+    let policy = Policy::builder("scenarios::forged")
+        .read("/usr")
+        .write(dir.to_owned())
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    std::fs::write(format!("{dir}/go"), format!("{}\n", std::process::id())).unwrap();
+    let denied = std::fs::read_to_string(format!("{dir}/done")).unwrap();
+    println!("forged: {}", denied.trim());
+    assert_eq!(open_errno(DENIED), libc::EACCES);
 }

@@ -104,7 +104,6 @@ pub(crate) fn start_if_asked() {
             return;
         }
     };
-    let pid = std::process::id() as i32;
     LAST_RECORD.store(now_millis(), Ordering::Release);
     // SAFETY: registers a function that takes no argument and returns; it only reads atomics,
     // the clock, and sleeps.
@@ -116,11 +115,8 @@ pub(crate) fn start_if_asked() {
             let mut learn = learn;
             for denial in &mut watcher {
                 LAST_RECORD.store(now_millis(), Ordering::Release);
-                // This process's denials, and those of the sandboxes it enforced (in the child
-                // processes it started).
-                if denial.pid != Some(pid) && denial.sandbox.is_none() {
-                    continue;
-                }
+                // The watcher yields only this process's denials and those of the child
+                // processes it started with a sandbox.
                 if !seen.insert(key(&denial)) {
                     continue;
                 }

@@ -4,6 +4,7 @@
 //! The public face is `crate::denials`.
 
 mod auto;
+mod children;
 pub(crate) mod learning_file;
 mod record;
 mod watch;
@@ -11,7 +12,7 @@ mod watch;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
 use crate::model::{Class, Origin};
 
@@ -361,7 +362,8 @@ pub struct Attribution {
     pub allow: Vec<Allow>,
 }
 
-/// A denial the kernel reported.
+/// A denial the kernel reported, of this process or of a child process it started with a
+/// sandbox (see [`watch`](crate::denials::watch)).
 ///
 /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
 ///
@@ -383,7 +385,8 @@ pub struct Denial {
     pub accesses: Vec<Access>,
     /// What it was aimed at.
     pub object: Object,
-    /// The process denied (its thread group id), when the records say.
+    /// The process denied (its thread group id), when the records say: this process, a child
+    /// it started with a sandbox, or one of that child's own children.
     pub pid: Option<i32>,
     /// Its executable, when the records say.
     pub exe: Option<PathBuf>,
@@ -524,6 +527,42 @@ impl fmt::Display for Denial {
     }
 }
 
+// --- Whose a domain or a denial is ---------------------------------------------------------
+
+/// The real user id this process had when it started watching denials (`u32::MAX` before).
+static WATCHING_UID: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// Starts telling this process's records from others': the pipe its sandboxed children report
+/// on, and its user id.
+pub(crate) fn start_owning() -> std::io::Result<()> {
+    children::open()?;
+    // SAFETY: getuid takes nothing and cannot fail.
+    WATCHING_UID.store(unsafe { libc::getuid() }, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether the process `pid` of real user `uid`, as the kernel's records name them (a domain's
+/// creator, a denied process), is this process or a child it started with a sandbox while
+/// denials were watched. Kernel-given facts only: a process's chosen name plays no part.
+pub(crate) fn is_ours(pid: i32, uid: u32) -> bool {
+    if pid == std::process::id() as i32 {
+        // SAFETY: getuid takes nothing and cannot fail.
+        let now = unsafe { libc::getuid() };
+        return uid == now || uid == WATCHING_UID.load(Ordering::Relaxed);
+    }
+    children::is_child(pid, uid)
+}
+
+/// Where a child started now reports itself (a descriptor and the pipe's inode), while denials
+/// are watched.
+pub(crate) fn child_report() -> Option<(std::os::fd::RawFd, u64)> {
+    if marking() {
+        children::report_to()
+    } else {
+        None
+    }
+}
+
 // --- Marking enforcements, so that their domains can be told apart -------------------------
 
 /// Whether enforcements mark their threads (set by watching).
@@ -582,9 +621,10 @@ pub(crate) fn known(id: u64) -> Option<Arc<Known>> {
 
 /// The thread name an enforcement of policy `id`, registered by process `pid`, carries while
 /// it restricts itself: `=l` then `pid` and `id` in base 36, separated by `.`, NUL-terminated,
-/// in a 16-byte buffer (the kernel's `TASK_COMM_LEN`). The process is in the mark because
-/// policy ids are per process: a watcher takes only the marks of its own policies (those of
-/// the child processes it started carry its pid too). Async-signal-safe.
+/// in a 16-byte buffer (the kernel's `TASK_COMM_LEN`). Any process can take this name: a mark
+/// only says which policy a domain is, once the kernel's record of its creator has tied the
+/// domain to this process ([`is_ours`]). The process is in the mark because policy ids are per
+/// process (those of the child processes it started carry its pid too). Async-signal-safe.
 pub(crate) fn mark(pid: u32, id: u64) -> [u8; 16] {
     let mut name = [0u8; 16];
     name[..2].copy_from_slice(b"=l");

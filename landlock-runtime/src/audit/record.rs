@@ -88,6 +88,11 @@ pub(crate) fn text(fields: &str, name: &str) -> Option<String> {
     untrusted(fields, name).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
+/// The `status=` of a domain record: `allocated` or `deallocated`.
+pub(crate) fn status(fields: &str) -> Option<&str> {
+    raw(fields, "status")
+}
+
 /// The `domain=` of a Landlock record.
 pub(crate) fn domain(fields: &str) -> Option<u64> {
     u64::from_str_radix(raw(fields, "domain")?, 16).ok()
@@ -141,6 +146,26 @@ mod tests {
         assert_eq!(text(fields, "comm").as_deref(), Some("=ll=42"));
         assert_eq!(stamp("audit(1796054362.428:3): ").unwrap().1, "");
         assert_eq!(stamp("audit(1796054362.428:3):").unwrap().0.serial, 3);
+    }
+
+    #[test]
+    fn text_a_process_chooses_is_one_value_never_a_field() {
+        // A thread name with a space is written in hex (`x pid=1`); an `=` alone stays in
+        // quotes, inside its one value (an executable under `/tmp/status=deallocated`).
+        let fields = r#"domain=1 status=allocated mode=enforcing pid=812 uid=1000 exe="/tmp/status=deallocated" comm=78207069643D31"#;
+        assert_eq!(number::<i32>(fields, "pid"), Some(812));
+        assert_eq!(number::<u32>(fields, "uid"), Some(1000));
+        assert_eq!(status(fields), Some("allocated"));
+        assert_eq!(text(fields, "comm").as_deref(), Some("x pid=1"));
+        assert_eq!(
+            path(fields, "exe"),
+            Some(PathBuf::from("/tmp/status=deallocated"))
+        );
+        // A quote is written in hex too.
+        let quoted =
+            "domain=1 blockers=fs.read_file path=2F746D702F6122622070617468 dev=\"vda\" ino=3";
+        assert_eq!(path(quoted, "path"), Some(PathBuf::from("/tmp/a\"b path")));
+        assert_eq!(number::<u64>(quoted, "ino"), Some(3));
     }
 
     #[test]

@@ -258,10 +258,16 @@ fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
     Some((kind, datagram.get(16..end).unwrap_or_default()))
 }
 
-/// Starts watching the kernel's Landlock denials, system wide: every process's, each with the
-/// process that was denied, so that a caller can keep its own. From now on, sandboxes this
-/// process enforces (and child processes it starts with
-/// [`SandboxCommandExt`](crate::SandboxCommandExt)) are marked so that their denials are attributed to them.
+/// Starts watching this process's Landlock denials: those of the sandboxes it enforces, and
+/// those of the child processes it starts with [`SandboxCommandExt`](crate::SandboxCommandExt)
+/// from now on (and of their own children, in the child's sandbox). From now on, those sandboxes
+/// are marked so that each denial is attributed to the policy that denied it.
+///
+/// A denial is this process's only by what the kernel's records say of the processes involved:
+/// the domain's creator (its process id and user id, taken when it restricted itself) is this
+/// process or such a child, or the denied process is. Other processes' denials are never
+/// yielded, whatever names they give their threads; a child started otherwise (a plain
+/// [`std::process::Command`]) is another process.
 ///
 /// Fails with a [`WatchError`] that says what is missing: `CAP_AUDIT_READ`, or the kernel's
 /// audit (checked when this process may ask, that is with `CAP_AUDIT_CONTROL`).
@@ -307,6 +313,7 @@ pub fn watch() -> Result<Watcher, WatchError> {
     if audit_enabled() == Some(false) {
         return Err(WatchError::AuditDisabled);
     }
+    super::start_owning().map_err(WatchError::Io)?;
     super::start_marking();
     Ok(Watcher {
         socket,
@@ -318,12 +325,14 @@ pub fn watch() -> Result<Watcher, WatchError> {
     })
 }
 
-/// What is known of a domain from its first record.
+/// What is known of a domain of this process (or of a child it started with a sandbox) from
+/// its first record.
 #[derive(Clone, Debug)]
 struct DomainInfo {
     pid: Option<i32>,
     exe: Option<PathBuf>,
-    /// The policy of this process its creator's mark names.
+    /// The policy of this process its creator's mark names (only once the creator's pid and
+    /// uid tied the domain to this process).
     marked: Option<u64>,
     /// When the kernel said the domain ended: its last denials may still be on their way.
     ended: Option<Instant>,
@@ -337,11 +346,15 @@ const ENDED_KEPT: Duration = Duration::from_secs(10);
 struct Event {
     first: Option<Instant>,
     accesses: Vec<String>,
+    /// The denied process (its thread group id) and its real user id, from the system call's
+    /// record.
     pid: Option<i32>,
+    uid: Option<u32>,
     exe: Option<PathBuf>,
 }
 
-/// A stream of Landlock denials, from [`watch`]. Iterating blocks until the next denial.
+/// A stream of this process's Landlock denials (and its sandboxed children's), from [`watch`].
+/// Iterating blocks until the next denial.
 ///
 /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
 ///
@@ -425,6 +438,7 @@ impl Watcher {
 
     /// Reads the records that come within `wait`.
     fn read(&mut self, wait: Duration) {
+        super::children::refresh();
         if set_timeout(&self.socket, wait.max(Duration::from_millis(1))).is_err() {
             return;
         }
@@ -467,22 +481,33 @@ impl Watcher {
                 let Some(domain) = record::domain(fields) else {
                     return;
                 };
-                if fields.contains("status=deallocated") {
-                    if let Some(info) = self.domains.get_mut(&domain) {
-                        info.ended = Some(Instant::now());
+                match record::status(fields) {
+                    Some("deallocated") => {
+                        if let Some(info) = self.domains.get_mut(&domain) {
+                            info.ended = Some(Instant::now());
+                        }
+                        self.domains
+                            .retain(|_, i| i.ended.is_none_or(|t| t.elapsed() < ENDED_KEPT));
+                        return;
                     }
-                    self.domains
-                        .retain(|_, i| i.ended.is_none_or(|t| t.elapsed() < ENDED_KEPT));
+                    Some("allocated") => {}
+                    _ => return,
+                }
+                // The domain is ours only by the kernel's word: its creator's pid and uid, taken
+                // when it restricted itself. Only then does its thread name (which any process
+                // can choose) say which of our policies it is.
+                let pid = record::number(fields, "pid");
+                let creator = pid.zip(record::number(fields, "uid"));
+                if !creator.is_some_and(|(pid, uid)| super::is_ours(pid, uid)) {
                     return;
                 }
-                let comm = record::text(fields, "comm");
                 let me = std::process::id();
                 self.domains.insert(
                     domain,
                     DomainInfo {
-                        pid: record::number(fields, "pid"),
+                        pid,
                         exe: record::path(fields, "exe"),
-                        marked: comm
+                        marked: record::text(fields, "comm")
                             .as_deref()
                             .and_then(super::marked)
                             .filter(|(pid, _)| *pid == me)
@@ -494,6 +519,7 @@ impl Watcher {
             SYSCALL => {
                 if let Some(event) = self.events.get_mut(&stamp.serial) {
                     event.pid = record::number(fields, "pid");
+                    event.uid = record::number(fields, "uid");
                     event.exe = record::path(fields, "exe");
                 }
             }
@@ -521,14 +547,27 @@ impl Watcher {
         }
     }
 
-    /// Turns an event's access records into denials.
+    /// Turns an event's access records into denials: those of a domain of this process (or of
+    /// a child it started with a sandbox), and those of this process or such a child in any
+    /// domain (one it inherited, say), unattributed. Other processes' are dropped.
     fn finish(&mut self, event: Event) {
         let first = self.ready.len();
+        let mut denied_ours = None;
         for fields in &event.accesses {
             let Some(domain) = record::domain(fields) else {
                 continue;
             };
             let info = self.domains.get(&domain);
+            if info.is_none()
+                && !*denied_ours.get_or_insert_with(|| {
+                    event
+                        .pid
+                        .zip(event.uid)
+                        .is_some_and(|(pid, uid)| super::is_ours(pid, uid))
+                })
+            {
+                continue;
+            }
             let accesses: Vec<Access> = record::blockers(fields)
                 .into_iter()
                 .map(Access::from_blocker)
@@ -615,6 +654,7 @@ mod tests {
     use super::*;
 
     fn watcher_without_socket() -> Watcher {
+        super::super::start_owning().unwrap();
         Watcher {
             socket: netlink_socket().unwrap(),
             buffer: Vec::new(),
@@ -625,8 +665,23 @@ mod tests {
         }
     }
 
+    /// This process's id and real user id.
+    fn me() -> (u32, u32) {
+        // SAFETY: getuid takes nothing and cannot fail.
+        (std::process::id(), unsafe { libc::getuid() })
+    }
+
+    /// The thread name policy `id` of process `pid` marks its domains with.
+    fn mark_of(pid: u32, id: u64) -> String {
+        std::str::from_utf8(&super::super::mark(pid, id))
+            .unwrap()
+            .trim_end_matches('\0')
+            .to_owned()
+    }
+
     #[test]
     fn an_event_becomes_a_denial() {
+        let (pid, uid) = me();
         let mut w = watcher_without_socket();
         w.record(
             LANDLOCK_ACCESS,
@@ -634,23 +689,27 @@ mod tests {
         );
         w.record(
             LANDLOCK_DOMAIN,
-            r#"audit(1796054362.428:3): domain=1b00e40ce status=allocated mode=enforcing pid=20547 uid=0 exe="/tmp/trial" comm="trial""#,
+            &format!(
+                r#"audit(1796054362.428:3): domain=1b00e40ce status=allocated mode=enforcing pid={pid} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
         );
         w.record(
             SYSCALL,
-            r#"audit(1796054362.428:3): arch=c000003e syscall=257 success=no exit=-13 ppid=1 pid=20547 comm="trial" exe="/tmp/trial" key=(null)"#,
+            &format!(
+                r#"audit(1796054362.428:3): arch=c000003e syscall=257 success=no exit=-13 ppid=1 pid={pid} auid=4294967295 uid={uid} gid=0 euid={uid} comm="trial" exe="/tmp/trial" key=(null)"#
+            ),
         );
         assert!(w.ready.is_empty());
         w.record(EOE, "audit(1796054362.428:3): ");
         let d = w.ready.pop_front().unwrap();
         assert_eq!(d.accesses, [Access::Fs("read_file")]);
         assert_eq!(d.object, Object::Path("/etc/hostname".into()));
-        assert_eq!(d.pid, Some(20547));
+        assert_eq!(d.pid, Some(pid as i32));
         assert_eq!(d.domain, 0x1b00e40ce);
         assert_eq!(d.sandbox, None);
-        assert!(d.to_string().ends_with(
-            "denied read_file on /etc/hostname (pid 20547, /tmp/trial): allow it with read = \"/etc/hostname\""
-        ));
+        assert!(d.to_string().ends_with(&format!(
+            "denied read_file on /etc/hostname (pid {pid}, /tmp/trial): allow it with read = \"/etc/hostname\""
+        )));
     }
 
     #[test]
@@ -662,6 +721,7 @@ mod tests {
                 origin: crate::Origin::new("app::worker", "src/worker.rs", 12),
             },
         );
+        let (pid, uid) = me();
         let mut w = watcher_without_socket();
         w.record(
             LANDLOCK_ACCESS,
@@ -670,17 +730,17 @@ mod tests {
         w.record(
             LANDLOCK_DOMAIN,
             &format!(
-                r#"audit(1.000:9): domain=a status=allocated mode=enforcing pid=7 uid=0 exe="/app" comm="{}""#,
-                std::str::from_utf8(&super::super::mark(std::process::id(), id))
-                    .unwrap()
-                    .trim_end_matches('\0')
+                r#"audit(1.000:9): domain=a status=allocated mode=enforcing pid={pid} uid={uid} exe="/app" comm="{}""#,
+                mark_of(pid, id)
             ),
         );
         w.record(EOE, "audit(1.000:9): ");
         let d = w.ready.pop_front().unwrap();
         assert_eq!(
             d.to_string(),
-            "sandbox `app::worker` (src/worker.rs:12) denied connect_tcp on port 443 (pid 7, /app): allow it with connect = 443"
+            format!(
+                "sandbox `app::worker` (src/worker.rs:12) denied connect_tcp on port 443 (pid {pid}, /app): allow it with connect = 443"
+            )
         );
     }
 
@@ -735,5 +795,76 @@ mod tests {
             destination.to_string(),
             "sandbox domain 1986ce6f0 (not attributed) denied execute on /tmp/trial/out, the destination of a link or rename from /etc (pid 11189, /usr/bin/ln): nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)"
         );
+    }
+
+    #[test]
+    fn another_process_with_this_process_s_mark_is_not_ours() {
+        let id = 987_655;
+        super::super::register(
+            id,
+            super::super::Known {
+                origin: crate::Origin::new("app::forged", "src/forged.rs", 1),
+            },
+        );
+        let (pid, uid) = me();
+        let mut w = watcher_without_socket();
+        // Process 1 (never this test), then this process's pid with another user's uid (a
+        // process that held this pid before): the mark is ours, the creator is not.
+        for (serial, (creator, creator_uid)) in [(1, uid), (pid, uid.wrapping_add(1))]
+            .into_iter()
+            .enumerate()
+        {
+            w.record(
+                LANDLOCK_ACCESS,
+                &format!(
+                    r#"audit(2.000:{serial}): domain=b{serial} blockers=fs.make_dir path="/usr/local/bin" dev="vda" ino=5"#
+                ),
+            );
+            w.record(
+                LANDLOCK_DOMAIN,
+                &format!(
+                    r#"audit(2.000:{serial}): domain=b{serial} status=allocated mode=enforcing pid={creator} uid={creator_uid} exe="/forge" comm="{}""#,
+                    mark_of(pid, id)
+                ),
+            );
+            w.record(
+                SYSCALL,
+                &format!(
+                    r#"audit(2.000:{serial}): arch=c000003e syscall=83 success=no exit=-13 ppid=1 pid={creator} auid=4294967295 uid={creator_uid} gid=0 euid={creator_uid} comm="{}" exe="/forge" key=(null)"#,
+                    mark_of(pid, id)
+                ),
+            );
+            w.record(EOE, &format!("audit(2.000:{serial}): "));
+        }
+        assert_eq!(w.ready.pop_front(), None);
+        assert!(w.domains.is_empty());
+    }
+
+    #[test]
+    fn this_process_s_denial_in_a_domain_of_another_is_ours_unattributed() {
+        // A domain this process inherited (its parent's): its denials here are this
+        // process's, and no sandbox of it is named.
+        let (pid, uid) = me();
+        let mut w = watcher_without_socket();
+        w.record(
+            LANDLOCK_ACCESS,
+            r#"audit(3.000:1): domain=c1 blockers=fs.read_file path="/etc/hostname" dev="vda" ino=611"#,
+        );
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(3.000:1): domain=c1 status=allocated mode=enforcing pid=1 uid={uid} exe="/init" comm="{}""#,
+                mark_of(pid, 1)
+            ),
+        );
+        w.record(
+            SYSCALL,
+            &format!(
+                r#"audit(3.000:1): arch=c000003e syscall=257 success=no exit=-13 ppid=1 pid={pid} auid=4294967295 uid={uid} gid=0 euid={uid} comm="t" exe="/t" key=(null)"#
+            ),
+        );
+        w.record(EOE, "audit(3.000:1): ");
+        let d = w.ready.pop_front().unwrap();
+        assert_eq!((d.pid, d.sandbox), (Some(pid as i32), None));
     }
 }
