@@ -751,6 +751,14 @@ mod tests {
     /// needs write on the source and nothing more on the destination; never exec.
     #[test]
     fn a_denied_link_asks_its_source_for_what_the_file_would_gain() {
+        // The records as the kernel wrote them for this process (the creator and the denied
+        // process are one process of this test's, so the watcher takes them as ours).
+        let (pid, uid) = me();
+        let ours = |text: &str| {
+            text.replace("pid=11189", &format!("pid={pid}"))
+                .replace("(pid 11189,", &format!("(pid {pid},"))
+                .replace(" uid=0", &format!(" uid={uid}"))
+        };
         let mut w = watcher_without_socket();
         for (kind, text) in [
             (
@@ -771,7 +779,7 @@ mod tests {
             ),
             (EOE, "audit(1796602417.078:11): "),
         ] {
-            w.record(kind, text);
+            w.record(kind, &ours(text));
         }
         let source = w.ready.pop_front().unwrap();
         let destination = w.ready.pop_front().unwrap();
@@ -789,11 +797,15 @@ mod tests {
         assert_eq!(destination.allow(), []);
         assert_eq!(
             source.to_string(),
-            "sandbox domain 1986ce6f0 (not attributed) denied execute,write_file,read_file,read_dir,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on /etc, the source of a link or rename into /tmp/trial/out (pid 11189, /usr/bin/ln): allow it with write = \"/etc\""
+            ours(
+                "sandbox domain 1986ce6f0 (not attributed) denied execute,write_file,read_file,read_dir,remove_dir,remove_file,make_char,make_dir,make_reg,make_sock,make_fifo,make_block,make_sym,refer,truncate,ioctl_dev on /etc, the source of a link or rename into /tmp/trial/out (pid 11189, /usr/bin/ln): allow it with write = \"/etc\""
+            )
         );
         assert_eq!(
             destination.to_string(),
-            "sandbox domain 1986ce6f0 (not attributed) denied execute on /tmp/trial/out, the destination of a link or rename from /etc (pid 11189, /usr/bin/ln): nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)"
+            ours(
+                "sandbox domain 1986ce6f0 (not attributed) denied execute on /tmp/trial/out, the destination of a link or rename from /etc (pid 11189, /usr/bin/ln): nothing more is needed here (the move needs refer and make_ or remove_ rights here, which it has; the rest is what the file must not gain: see the source's denial)"
+            )
         );
     }
 
