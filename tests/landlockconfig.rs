@@ -476,9 +476,10 @@ port = [0, 8080, 70000]
 }
 
 #[test]
-fn rights_beneath_a_directory_count_with_those_it_inherits() {
-    // Beneath a read-only tree, the write rights without the read ones make exactly `write`;
-    // alone they would not (the policy language's `write` includes reading).
+fn rights_from_above_never_widen_the_class_of_a_path() {
+    // Beneath a read-only tree, the write rights without the read ones: `write` would grant
+    // reading on the rule's own inode, wherever it is reached (through a link, `..`, a hard
+    // link or a bind mount), where the document allows reading only through the tree above.
     let text = r#"{
   "abi": 6,
   "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
@@ -487,23 +488,169 @@ fn rights_beneath_a_directory_count_with_those_it_inherits() {
     {
       "allowedAccess": ["write_file", "remove_dir", "remove_file", "make_char", "make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate", "ioctl_dev"],
       "parent": ["/srv/landlockconfig/out", "/var/landlockconfig/out"]
-    }
+    },
+    { "allowedAccess": ["read_file", "write_file"], "parent": ["/srv/landlockconfig/in"] }
   ]
 }"#;
     assert_eq!(
         inexpressible(landlockconfig::from_json(text, "t")),
         [
-            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/var/landlockconfig/out`: no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir"
+            "`pathBeneath[2]` allows write_file, read_file on `/srv/landlockconfig/in` (besides read_dir from the directories above it): no class of the policy language grants exactly that; the nearest, `read`, would also grant read_dir and not grant write_file; the directories above it allow read_dir only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/srv/landlockconfig/out` (besides read_file, read_dir from the directories above it): no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir; the directories above it allow read_file, read_dir only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/var/landlockconfig/out`: no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir",
         ]
     );
-    let text = text.replace(r#", "/var/landlockconfig/out""#, "");
-    let policy = landlockconfig::from_json(&text, "t")
+    // A rule whose rights the tree above already gives adds nothing there: left out. One whose
+    // own rights make a class keeps it.
+    let text = r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
+  "pathBeneath": [
+    { "allowedAccess": ["abi.read_write"], "parent": ["/srv/landlockconfig"] },
+    { "allowedAccess": ["write_file"], "parent": ["/srv/landlockconfig/a"] },
+    { "allowedAccess": ["read_file", "read_dir", "write_file"], "parent": ["/srv/landlockconfig/b"] },
+    { "allowedAccess": ["abi.read_execute"], "parent": ["/srv/landlockconfig/c"] }
+  ]
+}"#;
+    let policy = landlockconfig::from_json(text, "t")
         .unwrap()
         .build()
         .unwrap();
     assert_eq!(
         grants(&policy),
-        ["read /srv/landlockconfig", "write /srv/landlockconfig/out"]
+        [
+            "write /srv/landlockconfig",
+            "read /srv/landlockconfig/b",
+            "exec /srv/landlockconfig/c"
+        ]
+    );
+}
+
+/// A document that allows `abi.read_write` on `TREE/w` and `RULE` (rights) on `PATH`.
+fn beside_read_write(tree: &Tree, rule: &str, path: &str) -> String {
+    with_tree(
+        &format!(
+            r#"{{
+  "abi": 6,
+  "ruleset": [{{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"], "scoped": ["abi.all"] }}],
+  "pathBeneath": [
+    {{ "allowedAccess": ["abi.read_write"], "parent": ["TREE/w"] }},
+    {{ "allowedAccess": {rule}, "parent": ["{path}"] }}
+  ]
+}}"#
+        ),
+        tree,
+    )
+}
+
+#[test]
+fn a_path_written_beneath_a_directory_gets_none_of_its_rights_where_it_leads_out() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-beneath");
+    std::fs::create_dir_all(tree.at("w")).unwrap();
+    std::os::unix::fs::symlink("../outside", tree.at("w/link")).unwrap();
+    // `w/../outside` is not beneath `w`, and `write_file` alone has no class.
+    let text = beside_read_write(&tree, r#"["write_file"]"#, "TREE/w/../outside");
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(&text, "t")),
+        [format!(
+            "`pathBeneath[1]` allows write_file on `{}`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file",
+            tree.path("w/../outside")
+        )]
+    );
+    // `w/link` is written beneath `w`, whose rights cover its own, so it adds nothing there and
+    // is left out; it leads out of `w`, where the tree's rights do not reach in the kernel, and
+    // the policy grants nothing there either (the document's `write_file` is denied: less,
+    // never more).
+    let text = beside_read_write(&tree, r#"["write_file"]"#, "TREE/w/link");
+    let policy = landlockconfig::from_json(&text, "lc-beneath")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(grants(&policy), [format!("write {}", tree.path("w"))]);
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::read_dir(tree.at("outside"))),
+                io(std::fs::read(tree.at("w/link/secret.txt"))),
+                io(std::fs::write(tree.at("w/new.txt"), "new")),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Err(EACCES), Err(EACCES), Err(EACCES), Ok(())]);
+    // What the rule allows by itself, it gets, there and nowhere else.
+    let text = beside_read_write(&tree, r#"["read_file", "read_dir"]"#, "TREE/w/link");
+    let policy = landlockconfig::from_json(&text, "lc-beneath")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        [
+            format!("write {}", tree.path("w")),
+            format!("read {}", tree.path("w/link"))
+        ]
+    );
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::write(tree.at("outside/new.txt"), "new")),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Ok(()), Err(EACCES)]);
+}
+
+#[test]
+fn a_hard_link_is_reached_through_its_directory_and_its_rule_goes_with_its_inode() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-hardlink");
+    std::fs::create_dir_all(tree.at("w")).unwrap();
+    std::fs::hard_link(tree.at("outside/secret.txt"), tree.at("w/h")).unwrap();
+    // Landlock: `w`'s rights reach the file through `w/h`, not through its other name. The
+    // document and the policy agree.
+    let text = beside_read_write(&tree, r#"["abi.read_write"]"#, "TREE/w");
+    let policy = landlockconfig::from_json(&text, "lc-hardlink")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("w/h"))),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Ok(()), Err(EACCES)]);
+    // A rule on the file itself goes with its inode, to its other name too: writing it, beneath
+    // a tree that can read, is not `write`, which would let the other name be read.
+    let text = with_tree(
+        r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"], "scoped": ["abi.all"] }],
+  "pathBeneath": [
+    { "allowedAccess": ["read_file", "read_dir"], "parent": ["TREE/w"] },
+    { "allowedAccess": ["write_file", "truncate", "ioctl_dev"], "parent": ["TREE/w/h"] }
+  ]
+}"#,
+        &tree,
+    );
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(&text, "t")),
+        [format!(
+            "`pathBeneath[1]` allows write_file, truncate, ioctl_dev on the file `{}` (besides read_file from the directories above it): no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file; the directories above it allow read_file only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            tree.path("w/h")
+        )]
     );
 }
 

@@ -2201,6 +2201,56 @@ fn export_prints_a_document_that_config_runs_again() {
 }
 
 #[test]
+fn config_rights_of_a_directory_do_not_reach_what_a_link_or_dotdot_beneath_it_names() {
+    if !landlock() {
+        return;
+    }
+    // `abi.read_write` on `w`, and `write_file` alone on a path that is written beneath `w`
+    // but leads out of it, to `secret`.
+    let d = Dir::new("config-beneath");
+    d.file("secret/s.txt", "secret\n");
+    std::fs::create_dir_all(d.at("w")).unwrap();
+    std::os::unix::fs::symlink("../secret", d.at("w/link")).unwrap();
+    let config = |path: &str| {
+        d.file(
+            "beneath.json",
+            &format!(
+                r#"{{"abi": 6, "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{{"allowedAccess": ["abi.read_write"], "parent": ["w"]}}, {{"allowedAccess": ["write_file"], "parent": ["{path}"]}}]}}"#
+            ),
+        )
+    };
+    // Through the link: what `w` allows covers the rule's own rights where it is written, so it
+    // is left out, and nothing is granted where it leads.
+    let json = config("w/link");
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", json.as_str(), "--"];
+        all.extend_from_slice(args);
+        sandbox_run_in(&all, Some(&d.0))
+    };
+    let ran = run(&["cat", "secret/s.txt"]);
+    assert_eq!((ran.status, ran.stdout.as_str()), (Some(1), ""), "{ran:?}");
+    assert!(
+        ran.stderr.contains("secret/s.txt: Permission denied"),
+        "{ran:?}"
+    );
+    let ran = run(&["cat", "w/link/s.txt"]);
+    assert_eq!((ran.status, ran.stdout.as_str()), (Some(1), ""), "{ran:?}");
+    let ran = run(&["sh", "-c", "echo new > w/new"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    // Through `..`: not beneath `w`, and `write_file` alone has no class.
+    let json = config("w/../secret");
+    let ran = sandbox_run_in(&["--config", &json, "--", "cat", "secret/s.txt"], Some(&d.0));
+    assert_eq!((ran.status, ran.stdout.as_str()), (Some(125), ""), "{ran:?}");
+    assert_eq!(
+        ran.stderr,
+        format!(
+            "sandbox_run: --config: {json}: the policy language cannot say what this landlockconfig says: `pathBeneath[1]` allows write_file on `{}`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file\n",
+            d.path("w/../secret")
+        )
+    );
+}
+
+#[test]
 fn a_file_the_policy_language_cannot_follow_is_refused_with_what_to_change() {
     let d = Dir::new("config-errors");
     std::fs::create_dir_all(d.at("in")).unwrap();

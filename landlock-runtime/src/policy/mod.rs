@@ -16,6 +16,7 @@ pub use arguments::{
     NotPaths, paths,
 };
 pub use builder::PolicyBuilder;
+pub(crate) use builder::lexically_normal;
 pub(crate) use prepared::{Outcomes, Preparation, PreparationCell, next_id};
 
 use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};

@@ -67,8 +67,8 @@
 //! Every path is expanded (variables, `$$`), made absolute against the current directory now
 //! (as the format's tools resolve it against theirs), with `.` components and repeated or
 //! trailing slashes dropped. The entries that name one path are merged, as the format merges
-//! them, and the path gets the class that allows exactly what the document allows there, its
-//! own rights and those of the directories above it (by their written paths) together:
+//! them, and the path gets the class that allows exactly what the document allows there (its
+//! own rights and those of the directories above it together), never more than its own rights:
 //!
 //! | rights on a path | class |
 //! | --- | --- |
@@ -87,6 +87,20 @@
 //! names (a right left unhandled is allowed everywhere, which no policy says), and port 0.
 //! `write_file` without `truncate`, or creating files without removing them, has no class:
 //! import never grants more than the document allows.
+//!
+//! **Rights from above never widen a class.** A rule lands on the inode its path leads to and
+//! holds wherever that inode is reached (through a symbolic link, `..`, a hard link, a bind
+//! mount, after a rename), in the kernel as in the policy language; the rights of a directory
+//! above reach only what is reached through it. Which directories are above a path is read
+//! from its text (`..` resolved), and the file system can say otherwise, now or later: so they
+//! only make up for what a class lacks, never let it grant what the path's own rules do not.
+//! A rule whose rights, with those from above, make a class that its own do not
+//! (`write_file` and the other write rights beneath a `read` tree: `write` would let whatever
+//! the path leads to be read) is refused; a rule whose rights the directories above already
+//! give adds nothing where it is written, and is left out (if it leads out of them, through a
+//! link, what it allows there is denied: less than the document, never more). Deciding on the
+//! resolved path instead would hold only for the links and `..` of the moment of the import,
+//! not for hard links, bind mounts, or a path that changes before the policy is prepared.
 //!
 //! TCP bind or connect that the document does not handle is unrestricted (`"*"`); handled, only
 //! its `net_port` ports are allowed. A scope not in `scoped` is opened (`allow_signals`,
