@@ -2,7 +2,7 @@
 //! ports, the scopes; or every reason it cannot be one.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use landlock_template::PathTemplate;
@@ -83,7 +83,7 @@ pub(super) fn grants(
         ));
     }
 
-    let mut paths: HashMap<PathBuf, PathRule> = HashMap::new();
+    let mut paths: BTreeMap<PathBuf, PathRule> = BTreeMap::new();
     for rule in &config.rules {
         let at = spelling.entry("path_beneath", rule.entry);
         for parent in &rule.paths {
@@ -109,56 +109,60 @@ pub(super) fn grants(
     }
 
     // Where each path is among the others: its text with `..` resolved, as the kernel resolves
-    // it when no symbolic link comes first. Sorted, a directory comes before what it holds.
-    let mut places: Vec<(&Path, Cow<'_, Path>)> = paths
+    // it when no symbolic link comes first. Sorted, a directory comes before what it holds, and
+    // the places above the current one are a stack: each is pushed and popped once, so the
+    // work grows with the paths' total length, however deep they are.
+    let mut places: Vec<(Cow<'_, Path>, &Path)> = paths
         .keys()
-        .map(|path| (path.as_path(), lexically_normal(path)))
+        .map(|path| (lexically_normal(path), path.as_path()))
         .collect();
-    places.sort_unstable_by(|(a, p), (b, q)| p.cmp(q).then_with(|| a.cmp(b)));
-    // At each place, what its rules allow and what the classes chosen there grant.
-    let mut placed: HashMap<&Path, (u64, u64)> = HashMap::with_capacity(places.len());
-    let mut chosen: Vec<(&Path, &[Class])> = Vec::with_capacity(places.len());
+    places.sort_unstable();
+    // The places above: each with what the rules there and above it allow, and what the
+    // classes chosen there and above it grant.
+    let mut above: Vec<(&Path, u64, u64)> = Vec::new();
+    let mut chosen: Vec<(usize, &Path, &[Class])> = Vec::with_capacity(places.len());
     let file_rights = FsRights(named).for_file().0;
-    for (path, place) in &places {
-        let rule = &paths[*path];
-        // What the rules of the places above allow, and what is granted there.
-        let (mut theirs, mut ours) = (0, 0);
-        for above in place.ancestors().skip(1) {
-            if let Some((access, granted)) = placed.get(above) {
-                theirs |= access;
-                ours |= granted;
-            }
+    let choices = Choices::new();
+    for group in places.chunk_by(|(p, _), (q, _)| p == q) {
+        let place: &Path = &group[0].0;
+        while above.last().is_some_and(|(q, ..)| !place.starts_with(q)) {
+            above.pop();
         }
-        let file = is_file(path);
-        let mask = if file { file_rights } else { named };
-        let own = rule.access & mask;
-        // What this path's choice grants, for the paths beneath it: its rules' rights when it is
-        // refused (one mistake, one message).
-        let mut granted = rule.access;
-        if own != 0 {
-            match choose(own, (rule.access | theirs) & mask, ours & mask, mask) {
-                Ok(classes) => {
-                    granted = rights_of(classes);
-                    if !classes.is_empty() {
-                        chosen.push((path, classes));
+        let (theirs, ours) = above.last().map_or((0, 0), |&(_, t, o)| (t, o));
+        let (mut here_access, mut here_granted) = (0, 0);
+        for (_, path) in group {
+            let rule = &paths[*path];
+            let file = is_file(path);
+            let mask = if file { file_rights } else { named };
+            let own = rule.access & mask;
+            // What this path's choice grants, for the paths beneath it: its rules' rights when
+            // it is refused (one mistake, one message).
+            let mut granted = rule.access;
+            if own != 0 {
+                match choose(&choices, own, (rule.access | theirs) & mask, ours & mask, mask) {
+                    Ok((classes, rights)) => {
+                        granted = rights;
+                        if !classes.is_empty() {
+                            chosen.push((rule.first, path, classes));
+                        }
                     }
+                    Err(nearest) => problems.push(inexpressible(
+                        spelling,
+                        &rule.entries,
+                        path,
+                        file,
+                        own,
+                        theirs & mask & !rule.access,
+                        nearest,
+                    )),
                 }
-                Err(nearest) => problems.push(inexpressible(
-                    spelling,
-                    &rule.entries,
-                    path,
-                    file,
-                    own,
-                    theirs & mask & !rule.access,
-                    nearest,
-                )),
             }
+            // Otherwise only directory rights on a file: the kernel would take no rule, nothing
+            // to grant.
+            here_access |= rule.access;
+            here_granted |= granted;
         }
-        // Otherwise only directory rights on a file: the kernel would take no rule, nothing to
-        // grant.
-        let here = placed.entry(place).or_insert((0, 0));
-        here.0 |= rule.access;
-        here.1 |= granted;
+        above.push((place, theirs | here_access, ours | here_granted));
     }
 
     let mut ports: [Vec<u16>; 2] = [Vec::new(), Vec::new()];
@@ -186,8 +190,8 @@ pub(super) fn grants(
         return Err(problems);
     }
 
-    chosen.sort_unstable_by_key(|(path, _)| paths[*path].first);
-    for (path, classes) in chosen {
+    chosen.sort_unstable_by_key(|(first, ..)| *first);
+    for (_, path, classes) in chosen {
         for &class in classes {
             builder = grant(builder, path, class, ignore_missing);
         }
@@ -223,43 +227,63 @@ pub(super) fn grants(
 /// the import. Rights from above only make up for what a class of the path's own lacks, as the
 /// kernel makes up for it where the path is beneath them; where it is not, the policy denies
 /// more than the document, never less.
-fn choose(own: u64, wanted: u64, ours: u64, mask: u64) -> Result<&'static [Class], Nearest> {
+fn choose(
+    choices: &Choices,
+    own: u64,
+    wanted: u64,
+    ours: u64,
+    mask: u64,
+) -> Result<(&'static [Class], u64), Nearest> {
     // Too little is tolerated for `refer` alone (`abi.read_execute` has it): without it, a file
     // can only not be linked or renamed from here into another directory, which fails closed
     // (EXDEV).
-    let off = |classes: &[Class]| {
-        let granted = rights_of(classes) & mask;
-        (granted & !own, wanted & !(granted | ours) & !refer().0)
+    let off = |rights: u64| {
+        let granted = rights & mask;
+        (granted & !own, wanted & !(granted | ours) & !choices.refer)
     };
-    let fits = |classes: &&&[Class]| off(classes) == (0, 0);
+    let fitting = choices.rights.iter().filter(|(_, r)| off(*r) == (0, 0));
     // Of the classes that fit, the one the path's own rights call for when there is one, so
     // that a path reads as written (`exec` beneath `exec`, rather than nothing), else the one
     // that grants the most of them, else none when the places above give it all.
-    let exact = |classes: &&&[Class]| own & !rights_of(classes) & !refer().0 == 0;
-    let fitting = CHOICES.iter().filter(fits);
-    if let Some(classes) = fitting
+    if let Some(&choice) = fitting
         .clone()
-        .find(exact)
-        .or_else(|| fitting.max_by_key(|c| rights_of(c).count_ones()))
+        .find(|(_, r)| own & !r & !choices.refer == 0)
+        .or_else(|| fitting.max_by_key(|(_, r)| r.count_ones()))
     {
-        return Ok(classes);
+        return Ok(choice);
     }
-    if off(&[]) == (0, 0) {
-        return Ok(&[]);
+    if off(0) == (0, 0) {
+        return Ok((&[], 0));
     }
-    let classes = CHOICES
+    let &(classes, rights) = choices
+        .rights
         .iter()
-        .min_by_key(|c| {
-            let (more, less) = off(c);
+        .min_by_key(|(_, r)| {
+            let (more, less) = off(*r);
             (more.count_ones() + less.count_ones(), more.count_ones())
         })
         .expect("four choices");
-    let (more, less) = off(classes);
+    let (more, less) = off(rights);
     Err(Nearest {
         classes,
         more,
         less,
     })
+}
+
+/// What each of [`CHOICES`] grants, and `refer`, worked out once per import.
+struct Choices {
+    rights: [(&'static [Class], u64); 4],
+    refer: u64,
+}
+
+impl Choices {
+    fn new() -> Choices {
+        Choices {
+            rights: CHOICES.map(|classes| (classes, rights_of(classes))),
+            refer: refer().0,
+        }
+    }
 }
 
 /// The class nearest to what a path's rules allow, when none is exact.

@@ -130,6 +130,56 @@ use crate::model::Origin;
 use crate::policy::{Policy, PolicyBuilder};
 use format::{Document, Spelling};
 
+/// The most paths an imported document may stand for: its `parent` entries, each counted as
+/// the number of paths it names once its variables are expanded (every combination of their
+/// values). Past it, or past [`MAX_PATHS_BYTES`], the import is refused with
+/// [`ImportError::Format`], naming the entry (and the variable that multiplied it), before a
+/// path is made; so is a path longer than the kernel takes (4095 bytes). A ruleset of this
+/// size is already more than a reviewer reads; the bound keeps a file of a few hundred bytes
+/// (`${v}` eight times over twenty values: 20⁸ paths) from making the import work and allocate
+/// without end, and any document under a megabyte is answered in well under a second.
+///
+/// ```
+/// use landlock_runtime::landlockconfig::{self, ImportError, MAX_PATHS};
+///
+/// let values: Vec<String> = (0..20).map(|i| format!("\"{i}\"")).collect();
+/// let text = format!(
+///     r#"{{"abi": 6, "variable": [{{"name": "v", "literal": [{}]}}],
+///        "ruleset": [{{"handledAccessFs": ["abi.all"]}}],
+///        "pathBeneath": [{{"allowedAccess": ["abi.read_execute"], "parent": ["/${{v}}/${{v}}/${{v}}"]}}]}}"#,
+///     values.join(", ")
+/// );
+/// let err = landlockconfig::from_json(&text, "t").unwrap_err();
+/// assert!(matches!(err, ImportError::Format { .. }));
+/// assert!(err.to_string().ends_with(&format!(
+///     "with the 20 values of variable `v`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
+/// )), "{err}");
+/// ```
+pub const MAX_PATHS: usize = 4096;
+
+/// The most bytes the paths of an imported document may total, variables expanded: a
+/// megabyte, as many as a document of that size holds when it names every path plainly. See
+/// [`MAX_PATHS`].
+///
+/// ```
+/// use landlock_runtime::landlockconfig::{self, MAX_PATHS_BYTES};
+///
+/// // 1024 × 2 × 2 paths, half of them with 900 bytes of `v` and a quarter with 1800: 3.7
+/// // megabytes together.
+/// let long = format!("\"{}\"", "a".repeat(900));
+/// let text = format!(
+///     r#"{{"abi": 6, "variable": [{{"name": "v", "literal": [{long}, "b"]}}, {{"name": "n", "literal": [{}]}}],
+///        "ruleset": [{{"handledAccessFs": ["abi.all"]}}],
+///        "pathBeneath": [{{"allowedAccess": ["abi.read_execute"], "parent": ["/${{n}}/${{v}}/${{v}}"]}}]}}"#,
+///     (0..1024).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
+/// );
+/// let err = landlockconfig::from_json(&text, "t").unwrap_err().to_string();
+/// assert!(err.ends_with(&format!(
+///     "the document's paths would be more than {MAX_PATHS_BYTES} bytes together, the most an import takes"
+/// )), "{err}");
+/// ```
+pub const MAX_PATHS_BYTES: usize = 1 << 20;
+
 /// Why a document could not be imported.
 ///
 /// ```
