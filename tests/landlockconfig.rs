@@ -789,7 +789,10 @@ fn a_few_hundred_bytes_cannot_make_the_import_expand_without_end() {
     // A long value, five times over: paths the kernel would not take, refused before made.
     let text = read_execute_on(
         &["\"/${l}/${l}/${l}/${l}/${l}\"".into()],
-        &format!(r#""variable": [{{"name": "l", "literal": ["{}"]}}],"#, "a".repeat(1000)),
+        &format!(
+            r#""variable": [{{"name": "l", "literal": ["{}"]}}],"#,
+            "a".repeat(1000)
+        ),
     );
     assert_eq!(
         answered_within(Duration::from_secs(1), text),
@@ -821,7 +824,8 @@ fn a_document_of_a_megabyte_is_answered_whole_and_in_linear_time() {
     // documents took 30 s to more than 2 minutes when it did.
     let limit = Duration::from_secs(2);
     let pad = "x".repeat(200);
-    let megabyte = |text: &String| assert!((800_000..1_100_000).contains(&text.len()), "{}", text.len());
+    let megabyte =
+        |text: &String| assert!((800_000..1_100_000).contains(&text.len()), "{}", text.len());
     // Every path written out.
     let paths: Vec<String> = (0..MAX_PATHS)
         .map(|i| format!("/srv/landlockconfig/{pad}/dir{i:05}/file{i:05}"))
@@ -857,10 +861,18 @@ fn a_document_of_a_megabyte_is_answered_whole_and_in_linear_time() {
     assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
     // A variable per path.
     let variables: Vec<String> = (0..MAX_PATHS)
-        .map(|i| format!(r#"{{"name": "v{i}", "literal": ["/srv/landlockconfig/{}/{i}"]}}"#, &pad[..170]))
+        .map(|i| {
+            format!(
+                r#"{{"name": "v{i}", "literal": ["/srv/landlockconfig/{}/{i}"]}}"#,
+                &pad[..170]
+            )
+        })
         .collect();
     let uses: Vec<String> = (0..MAX_PATHS).map(|i| format!("\"${{v{i}}}\"")).collect();
-    let text = read_execute_on(&uses, &format!(r#""variable": [{}],"#, variables.join(", ")));
+    let text = read_execute_on(
+        &uses,
+        &format!(r#""variable": [{}],"#, variables.join(", ")),
+    );
     megabyte(&text);
     assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
     // Paths a hundred directories deep, each beneath the one before.

@@ -807,13 +807,17 @@ fn expand(
             Some((name, values)) => format!(
                 "with the {values} values of variable `{name}`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
             ),
-            None => format!("the document names more than {MAX_PATHS} paths, the most an import takes"),
+            None => {
+                format!("the document names more than {MAX_PATHS} paths, the most an import takes")
+            }
         });
     }
     // Each value of a variable is in `count / values` of the paths; the text in all of them.
-    let bytes = sizes.iter().fold(count.saturating_mul(text), |bytes, &(n, sum)| {
-        bytes.saturating_add((count / n).saturating_mul(sum))
-    });
+    let bytes = sizes
+        .iter()
+        .fold(count.saturating_mul(text), |bytes, &(n, sum)| {
+            bytes.saturating_add((count / n).saturating_mul(sum))
+        });
     if bytes > budget.bytes {
         budget.exhausted = true;
         return Err(format!(

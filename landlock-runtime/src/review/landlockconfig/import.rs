@@ -139,7 +139,13 @@ pub(super) fn grants(
             // it is refused (one mistake, one message).
             let mut granted = rule.access;
             if own != 0 {
-                match choose(&choices, own, (rule.access | theirs) & mask, ours & mask, mask) {
+                match choose(
+                    &choices,
+                    own,
+                    (rule.access | theirs) & mask,
+                    ours & mask,
+                    mask,
+                ) {
                     Ok((classes, rights)) => {
                         granted = rights;
                         if !classes.is_empty() {
@@ -326,7 +332,10 @@ fn inexpressible(
         if file { "the file " } else { "" },
         path.display(),
         if inherited != 0 {
-            format!(" (besides {} from the directories above it)", names(inherited))
+            format!(
+                " (besides {} from the directories above it)",
+                names(inherited)
+            )
         } else {
             String::new()
         },
