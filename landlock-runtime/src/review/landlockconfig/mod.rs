@@ -102,6 +102,10 @@
 //! resolved path instead would hold only for the links and `..` of the moment of the import,
 //! not for hard links, bind mounts, or a path that changes before the policy is prepared.
 //!
+//! A document's paths are counted and measured before its variables are expanded, and refused
+//! past [`MAX_PATHS`] paths or [`MAX_PATHS_BYTES`] bytes; the rest of the import is linear or
+//! `n log n` in them.
+//!
 //! TCP bind or connect that the document does not handle is unrestricted (`"*"`); handled, only
 //! its `net_port` ports are allowed. A scope not in `scoped` is opened (`allow_signals`,
 //! `allow_abstract_unix_sockets`). A path is granted as a template of the policy language when
