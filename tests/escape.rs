@@ -21,12 +21,12 @@ use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::{SocketAddr, UnixDatagram, UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use landlock_runtime::{Level, Policy, PolicyBuilder, Preset};
+use landlock_runtime::{Level, Policy, PolicyBuilder, Preset, sandbox};
 
 mod support;
 use support::*;
@@ -699,7 +699,12 @@ fn a_symlink_another_user_planted_at_a_granted_path_is_refused() {
     let msg = err.to_string();
     assert!(
         matches!(err.kind(), landlock_runtime::ErrorKind::OpenPath { .. })
-            && msg.contains("is a symbolic link owned by uid 4242")
+            && msg.contains(&format!(
+                "`{}` is a symbolic link to `{}`, owned by uid 4242, in `{}`",
+                t.path("out/cache"),
+                t.path("outside"),
+                t.path("out")
+            ))
             && msg.contains("another user could have planted it"),
         "{msg}"
     );
@@ -730,16 +735,119 @@ fn a_symlink_another_user_planted_in_any_directory_others_can_write_is_refused()
         let err = policy.prepare().unwrap_err();
         let msg = err.to_string();
         assert!(
-            msg.contains("is a symbolic link owned by uid 4242")
-                && msg.contains("a directory users other than its owner can write")
-                && msg.contains("another user could have planted it"),
+            msg.contains(&format!(
+                "`{}` is a symbolic link to `{}`, owned by uid 4242, in `{}`, a directory users other than its owner can write: another user could have planted it",
+                t.path("out/cache"),
+                t.path("outside"),
+                t.path("out"),
+            )),
             "{what}: {msg}"
         );
     }
 }
 
+/// As root, what a less privileged user (nobody, uid 65534) can set up: a directory of its
+/// own, `ROOT/nobody/` (mode 755), holding `link`, a symbolic link it made to `ROOT/private/`, a
+/// directory only root can enter (mode 700, with `s.txt` and `sub/`). Returns the link.
+fn nobodys_link_to_roots_directory(t: &Tree) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(t.at("private/sub")).unwrap();
+    std::fs::write(t.at("private/s.txt"), "root's").unwrap();
+    std::fs::set_permissions(t.at("private"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::create_dir(t.at("nobody")).unwrap();
+    std::fs::set_permissions(t.at("nobody"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::chown(t.at("nobody"), Some(65534), Some(65534)).unwrap();
+    let made = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "ln",
+            "-s",
+        ])
+        .arg(t.at("private"))
+        .arg(t.at("nobody/link"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let link = t.at("nobody/link");
+    assert_eq!(std::fs::symlink_metadata(&link).unwrap().uid(), 65534);
+    link
+}
+
+#[sandbox(read = input)]
+fn list(input: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(input)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 #[test]
-fn a_symlink_owned_by_the_user_or_the_directory_owner_is_followed() {
+fn a_symlink_a_less_privileged_user_made_in_its_own_directory_is_refused() {
+    if !full_landlock_or_skip() || !root_or_skip("making files of another user") {
+        return;
+    }
+    let t = Tree::new("escape-nobody-link");
+    let link = nobodys_link_to_roots_directory(&t);
+    let refused = |what: &str, msg: &str| {
+        assert!(
+            msg.contains(&format!(
+                "`{}` is a symbolic link to `{}`, owned by uid 65534 (nobody): another user could have planted it to redirect the grant, so it is not followed; only links owned by the user preparing the policy (uid 0) or by root are followed; grant `{}` itself if that is what is meant",
+                link.display(),
+                t.path("private"),
+                t.path("private"),
+            )),
+            "{what}: {msg}"
+        );
+    };
+    // The argument of a function whose policy reads it: the call panics, nothing is listed.
+    let called = {
+        let link = link.clone();
+        std::thread::spawn(move || list(&link)).join()
+    };
+    let panic = called.expect_err("listed root's directory through nobody's link");
+    refused("argument", panic.downcast_ref::<String>().unwrap());
+    // A literal path, a template, and the link as a directory on the way to what is granted.
+    for (what, builder) in [
+        (
+            "literal",
+            Policy::builder("escape::nobody").read_path(&link),
+        ),
+        (
+            "template",
+            Policy::builder("escape::nobody").read(link.to_str().unwrap()),
+        ),
+        (
+            "beneath",
+            Policy::builder("escape::nobody").read_path(link.join("sub")),
+        ),
+    ] {
+        let err = builder.build().unwrap().prepare().unwrap_err();
+        assert!(
+            matches!(err.kind(), landlock_runtime::ErrorKind::OpenPath { .. }),
+            "{what}: {err}"
+        );
+        refused(what, &err.to_string());
+    }
+    // Optional, it is skipped and said so: it grants nothing.
+    let policy = Policy::builder("escape::nobody")
+        .read(format!("{}?", link.display()))
+        .build()
+        .unwrap();
+    let status = policy.prepare().unwrap();
+    assert_eq!(status.skipped.len(), 1, "{status}");
+    let listed = inside(&policy, || io(std::fs::read_dir(t.at("private"))));
+    assert_eq!(listed, Err(EACCES));
+}
+
+#[test]
+fn a_symlink_owned_by_the_user_or_root_is_followed() {
     if !full_landlock_or_skip() {
         return;
     }
@@ -757,15 +865,26 @@ fn a_symlink_owned_by_the_user_or_the_directory_owner_is_followed() {
         io(std::fs::write(t.at("outside/secret.txt"), "overwritten"))
     });
     assert_eq!(written, Ok(()));
-    // And a link in a directory that is not world-writable is followed whoever owns it: only
-    // the directory's owner could have put it there.
-    std::os::unix::fs::symlink(t.at("outside"), t.at("in/link")).unwrap();
-    std::os::unix::fs::lchown(t.at("in/link"), Some(4242), None).unwrap();
-    let policy = Policy::builder("escape::trusted_dir")
-        .read(t.path("in/link"))
+    if !root_or_skip("making files of another user") {
+        return;
+    }
+    // A link of root's, in a directory of nobody's: root made it, and it is followed, as the
+    // argument of a function, as a path and on the way to one.
+    nobodys_link_to_roots_directory(&t);
+    std::os::unix::fs::symlink(t.at("private"), t.at("nobody/roots")).unwrap();
+    let roots = t.at("nobody/roots");
+    let listed = std::thread::spawn(move || list(&roots)).join().unwrap();
+    assert_eq!(listed, ["s.txt", "sub"]);
+    let policy = Policy::builder("escape::trusted_root")
+        .read_path(t.at("nobody/roots/sub"))
         .strict()
         .build()
         .unwrap();
-    let read = inside(&policy, || io(std::fs::read(t.at("outside/secret.txt"))));
-    assert_eq!(read, Ok(()));
+    let read = inside(&policy, || {
+        (
+            io(std::fs::read_dir(t.at("private/sub"))),
+            io(std::fs::read(t.at("private/s.txt"))),
+        )
+    });
+    assert_eq!(read, (Ok(()), Err(EACCES)));
 }

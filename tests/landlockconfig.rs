@@ -6,8 +6,11 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use landlock_runtime::landlockconfig::{self, ExportError, Import, ImportError};
+use landlock_runtime::landlockconfig::{
+    self, ExportError, Import, ImportError, MAX_PATHS, MAX_PATHS_BYTES,
+};
 use landlock_runtime::{Class, ErrorKind, Policy, Ports, Preset, Scopes, sandbox};
 use serde_json::Value;
 
@@ -498,9 +501,10 @@ port = [0, 8080, 70000]
 }
 
 #[test]
-fn rights_beneath_a_directory_count_with_those_it_inherits() {
-    // Beneath a read-only tree, the write rights without the read ones make exactly `write`;
-    // alone they would not (the policy language's `write` includes reading).
+fn rights_from_above_never_widen_the_class_of_a_path() {
+    // Beneath a read-only tree, the write rights without the read ones: `write` would grant
+    // reading on the rule's own inode, wherever it is reached (through a link, `..`, a hard
+    // link or a bind mount), where the document allows reading only through the tree above.
     let text = r#"{
   "abi": 6,
   "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
@@ -509,23 +513,169 @@ fn rights_beneath_a_directory_count_with_those_it_inherits() {
     {
       "allowedAccess": ["write_file", "remove_dir", "remove_file", "make_char", "make_dir", "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate", "ioctl_dev"],
       "parent": ["/srv/landlockconfig/out", "/var/landlockconfig/out"]
-    }
+    },
+    { "allowedAccess": ["read_file", "write_file"], "parent": ["/srv/landlockconfig/in"] }
   ]
 }"#;
     assert_eq!(
         inexpressible(landlockconfig::from_json(text, "t")),
         [
-            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/var/landlockconfig/out`: no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir"
+            "`pathBeneath[2]` allows write_file, read_file on `/srv/landlockconfig/in` (besides read_dir from the directories above it): no class of the policy language grants exactly that; the nearest, `read`, would also grant read_dir and not grant write_file; the directories above it allow read_dir only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/srv/landlockconfig/out` (besides read_file, read_dir from the directories above it): no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir; the directories above it allow read_file, read_dir only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            "`pathBeneath[1]` allows write_file, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev on `/var/landlockconfig/out`: no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file, read_dir",
         ]
     );
-    let text = text.replace(r#", "/var/landlockconfig/out""#, "");
-    let policy = landlockconfig::from_json(&text, "t")
+    // A rule whose rights the tree above already gives adds nothing there: left out. One whose
+    // own rights make a class keeps it.
+    let text = r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }],
+  "pathBeneath": [
+    { "allowedAccess": ["abi.read_write"], "parent": ["/srv/landlockconfig"] },
+    { "allowedAccess": ["write_file"], "parent": ["/srv/landlockconfig/a"] },
+    { "allowedAccess": ["read_file", "read_dir", "write_file"], "parent": ["/srv/landlockconfig/b"] },
+    { "allowedAccess": ["abi.read_execute"], "parent": ["/srv/landlockconfig/c"] }
+  ]
+}"#;
+    let policy = landlockconfig::from_json(text, "t")
         .unwrap()
         .build()
         .unwrap();
     assert_eq!(
         grants(&policy),
-        ["read /srv/landlockconfig", "write /srv/landlockconfig/out"]
+        [
+            "write /srv/landlockconfig",
+            "read /srv/landlockconfig/b",
+            "exec /srv/landlockconfig/c"
+        ]
+    );
+}
+
+/// A document that allows `abi.read_write` on `TREE/w` and `RULE` (rights) on `PATH`.
+fn beside_read_write(tree: &Tree, rule: &str, path: &str) -> String {
+    with_tree(
+        &format!(
+            r#"{{
+  "abi": 6,
+  "ruleset": [{{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"], "scoped": ["abi.all"] }}],
+  "pathBeneath": [
+    {{ "allowedAccess": ["abi.read_write"], "parent": ["TREE/w"] }},
+    {{ "allowedAccess": {rule}, "parent": ["{path}"] }}
+  ]
+}}"#
+        ),
+        tree,
+    )
+}
+
+#[test]
+fn a_path_written_beneath_a_directory_gets_none_of_its_rights_where_it_leads_out() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-beneath");
+    std::fs::create_dir_all(tree.at("w")).unwrap();
+    std::os::unix::fs::symlink("../outside", tree.at("w/link")).unwrap();
+    // `w/../outside` is not beneath `w`, and `write_file` alone has no class.
+    let text = beside_read_write(&tree, r#"["write_file"]"#, "TREE/w/../outside");
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(&text, "t")),
+        [format!(
+            "`pathBeneath[1]` allows write_file on `{}`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file",
+            tree.path("w/../outside")
+        )]
+    );
+    // `w/link` is written beneath `w`, whose rights cover its own, so it adds nothing there and
+    // is left out; it leads out of `w`, where the tree's rights do not reach in the kernel, and
+    // the policy grants nothing there either (the document's `write_file` is denied: less,
+    // never more).
+    let text = beside_read_write(&tree, r#"["write_file"]"#, "TREE/w/link");
+    let policy = landlockconfig::from_json(&text, "lc-beneath")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(grants(&policy), [format!("write {}", tree.path("w"))]);
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::read_dir(tree.at("outside"))),
+                io(std::fs::read(tree.at("w/link/secret.txt"))),
+                io(std::fs::write(tree.at("w/new.txt"), "new")),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Err(EACCES), Err(EACCES), Err(EACCES), Ok(())]);
+    // What the rule allows by itself, it gets, there and nowhere else.
+    let text = beside_read_write(&tree, r#"["read_file", "read_dir"]"#, "TREE/w/link");
+    let policy = landlockconfig::from_json(&text, "lc-beneath")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    assert_eq!(
+        grants(&policy),
+        [
+            format!("write {}", tree.path("w")),
+            format!("read {}", tree.path("w/link"))
+        ]
+    );
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+                io(std::fs::write(tree.at("outside/new.txt"), "new")),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Ok(()), Err(EACCES)]);
+}
+
+#[test]
+fn a_hard_link_is_reached_through_its_directory_and_its_rule_goes_with_its_inode() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let tree = Tree::new("lc-hardlink");
+    std::fs::create_dir_all(tree.at("w")).unwrap();
+    std::fs::hard_link(tree.at("outside/secret.txt"), tree.at("w/h")).unwrap();
+    // Landlock: `w`'s rights reach the file through `w/h`, not through its other name. The
+    // document and the policy agree.
+    let text = beside_read_write(&tree, r#"["abi.read_write"]"#, "TREE/w");
+    let policy = landlockconfig::from_json(&text, "lc-hardlink")
+        .unwrap()
+        .strict()
+        .build()
+        .unwrap();
+    let outcomes = policy
+        .run(|| {
+            [
+                io(std::fs::read(tree.at("w/h"))),
+                io(std::fs::read(tree.at("outside/secret.txt"))),
+            ]
+        })
+        .expect("enforced");
+    assert_eq!(outcomes, [Ok(()), Err(EACCES)]);
+    // A rule on the file itself goes with its inode, to its other name too: writing it, beneath
+    // a tree that can read, is not `write`, which would let the other name be read.
+    let text = with_tree(
+        r#"{
+  "abi": 6,
+  "ruleset": [{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"], "scoped": ["abi.all"] }],
+  "pathBeneath": [
+    { "allowedAccess": ["read_file", "read_dir"], "parent": ["TREE/w"] },
+    { "allowedAccess": ["write_file", "truncate", "ioctl_dev"], "parent": ["TREE/w/h"] }
+  ]
+}"#,
+        &tree,
+    );
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(&text, "t")),
+        [format!(
+            "`pathBeneath[1]` allows write_file, truncate, ioctl_dev on the file `{}` (besides read_file from the directories above it): no class of the policy language grants exactly that; the nearest, `write`, would also grant read_file; the directories above it allow read_file only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+            tree.path("w/h")
+        )]
     );
 }
 
@@ -587,6 +737,184 @@ fn what_is_not_the_format_is_refused_with_the_parsers_place_or_the_formats_rule(
     assert!(
         message.ends_with("unknown field `handledAccessFs`, expected one of `handled_access_fs`, `handled_access_net`, `scoped`"),
         "{message}"
+    );
+}
+
+// --- Import: bounded work -------------------------------------------------------------------
+
+/// A document that handles everything and allows `abi.read_execute` on `parents` (JSON
+/// strings, written as they are), after `variables` (`"variable": [...],` or nothing).
+fn read_execute_on(parents: &[String], variables: &str) -> String {
+    format!(
+        r#"{{"abi": 6, {variables} "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{{"allowedAccess": ["abi.read_execute"], "parent": [{}]}}]}}"#,
+        parents.join(", ")
+    )
+}
+
+/// `values` as a JSON list of strings.
+fn json_strings(values: impl IntoIterator<Item = String>) -> String {
+    let quoted: Vec<String> = values.into_iter().map(|v| format!("\"{v}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// `text` imported and built on a thread of its own, within `limit` (failing past it without
+/// waiting for the thread); the policy's grants, or the error.
+fn answered_within(limit: Duration, text: String) -> Result<Vec<String>, String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let answer = landlockconfig::from_json(&text, "t")
+            .map_err(|e| e.to_string())
+            .and_then(|b| b.build().map_err(|e| e.to_string()))
+            .map(|policy| grants(&policy));
+        let _ = sender.send((answer, started.elapsed(), text.len()));
+    });
+    let (answer, took, length) = receiver
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("no answer within {limit:?}"));
+    eprintln!("{length} bytes answered in {took:?}");
+    answer
+}
+
+#[test]
+fn a_few_hundred_bytes_cannot_make_the_import_expand_without_end() {
+    let twenty = format!(
+        r#""variable": [{{"name": "v", "literal": {}}}],"#,
+        json_strings((0..20).map(|i| format!("value{i}")))
+    );
+    // One variable of twenty values, eight times (20⁸ paths) or four times (20⁴) in one parent:
+    // refused before a path is made.
+    for uses in [8, 4] {
+        let parent = "/${v}".repeat(uses);
+        let text = read_execute_on(&[format!("\"{parent}\"")], &twenty);
+        assert!(text.len() < 512, "{}", text.len());
+        assert_eq!(
+            answered_within(Duration::from_secs(1), text),
+            Err(format!(
+                "t: invalid landlockconfig: `pathBeneath[0].parent[0]` (`{parent}`): with the 20 values of variable `v`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
+            ))
+        );
+    }
+    // The bound is the document's: ten parents of 400 paths fit, the eleventh does not, and
+    // the entries after it are not expanded at all.
+    let parents: Vec<String> = (0..11).map(|i| format!("\"/{i}/${{v}}/${{v}}\"")).collect();
+    let text = read_execute_on(&parents, &twenty).replace(
+        r#"}]}"#,
+        r#"}, {"allowedAccess": ["abi.read_write"], "parent": ["/w/${v}/${v}/${v}"]}]}"#,
+    );
+    assert_eq!(
+        answered_within(Duration::from_secs(1), text),
+        Err(format!(
+            "t: invalid landlockconfig: `pathBeneath[0].parent[10]` (`/10/${{v}}/${{v}}`): with the 20 values of variable `v`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
+        ))
+    );
+    // A long value, five times over: paths the kernel would not take, refused before made.
+    let text = read_execute_on(
+        &["\"/${l}/${l}/${l}/${l}/${l}\"".into()],
+        &format!(
+            r#""variable": [{{"name": "l", "literal": ["{}"]}}],"#,
+            "a".repeat(1000)
+        ),
+    );
+    assert_eq!(
+        answered_within(Duration::from_secs(1), text),
+        Err("t: invalid landlockconfig: `pathBeneath[0].parent[0]` (`/${l}/${l}/${l}/${l}/${l}`): its paths would be up to 5005 bytes long, and a path has at most 4095".into())
+    );
+    // Paths of 4000 bytes, a thousand of them: past the bytes the paths of a document may total.
+    let text = read_execute_on(
+        &["\"/${l}/${l}/${l}/${l}/${n}\"".into()],
+        &format!(
+            r#""variable": [{{"name": "l", "literal": ["{}"]}}, {{"name": "n", "literal": {}}}],"#,
+            "a".repeat(990),
+            json_strings((0..1000).map(|i| i.to_string()))
+        ),
+    );
+    assert_eq!(
+        answered_within(Duration::from_secs(1), text),
+        Err(format!(
+            "t: invalid landlockconfig: `pathBeneath[0].parent[0]` (`/${{l}}/${{l}}/${{l}}/${{l}}/${{n}}`): the document's paths would be more than {MAX_PATHS_BYTES} bytes together, the most an import takes"
+        ))
+    );
+}
+
+#[test]
+fn a_document_of_a_megabyte_is_answered_whole_and_in_linear_time() {
+    // The work grows with the document: each path is looked up, merged, placed beneath the
+    // others and checked once, however many there are, however deep, however often named. In
+    // a release build each of these takes about 0.1 s; in a debug build under the load of a
+    // shared machine up to 0.6 s. The bound only catches work that grows faster again: these
+    // documents took 30 s to more than 2 minutes when it did.
+    let limit = Duration::from_secs(2);
+    let pad = "x".repeat(200);
+    let megabyte =
+        |text: &String| assert!((800_000..1_100_000).contains(&text.len()), "{}", text.len());
+    // Every path written out.
+    let paths: Vec<String> = (0..MAX_PATHS)
+        .map(|i| format!("/srv/landlockconfig/{pad}/dir{i:05}/file{i:05}"))
+        .collect();
+    let quoted: Vec<String> = paths.iter().map(|p| format!("\"{p}\"")).collect();
+    let text = read_execute_on(&quoted, "");
+    megabyte(&text);
+    let expected: Vec<String> = paths.iter().map(|p| format!("exec {p}")).collect();
+    assert_eq!(answered_within(limit, text), Ok(expected.clone()));
+    // One more is past the bound.
+    let mut more = quoted.clone();
+    more.push("\"/srv/landlockconfig/one/more\"".into());
+    assert_eq!(
+        answered_within(limit, read_execute_on(&more, "")),
+        Err(format!(
+            "t: invalid landlockconfig: `pathBeneath[0].parent[{MAX_PATHS}]` (`/srv/landlockconfig/one/more`): the document names more than {MAX_PATHS} paths, the most an import takes"
+        ))
+    );
+    // With `..` in each, granted literally.
+    let dotdot: Vec<String> = (0..MAX_PATHS)
+        .map(|i| format!("\"/srv/landlockconfig/{pad}/../dir{i:05}/file{i:05}\""))
+        .collect();
+    let text = read_execute_on(&dotdot, "");
+    megabyte(&text);
+    assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
+    // A variable declared with each value 27 times over.
+    let values = json_strings((0..MAX_PATHS * 27).map(|i| format!("{:05}", i % MAX_PATHS)));
+    let text = read_execute_on(
+        &["\"/srv/landlockconfig/${v}\"".into()],
+        &format!(r#""variable": [{{"name": "v", "literal": {values}}}],"#),
+    );
+    megabyte(&text);
+    assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
+    // A variable per path.
+    let variables: Vec<String> = (0..MAX_PATHS)
+        .map(|i| {
+            format!(
+                r#"{{"name": "v{i}", "literal": ["/srv/landlockconfig/{}/{i}"]}}"#,
+                &pad[..170]
+            )
+        })
+        .collect();
+    let uses: Vec<String> = (0..MAX_PATHS).map(|i| format!("\"${{v{i}}}\"")).collect();
+    let text = read_execute_on(
+        &uses,
+        &format!(r#""variable": [{}],"#, variables.join(", ")),
+    );
+    megabyte(&text);
+    assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
+    // Paths a hundred directories deep, each beneath the one before.
+    let deep: Vec<String> = (0..MAX_PATHS)
+        .map(|i| format!("\"/srv{}/{i}\"", "/d".repeat(i % 120)))
+        .collect();
+    let text = read_execute_on(&deep, "");
+    assert_eq!(answered_within(limit, text).map(|g| g.len()), Ok(MAX_PATHS));
+    // One path, named by every entry.
+    let entries: Vec<String> = (0..MAX_PATHS)
+        .map(|_| format!(r#"{{"allowedAccess": ["abi.read_execute"], "parent": ["/srv/landlockconfig/{}"]}}"#, &pad[..160]))
+        .collect();
+    let text = format!(
+        r#"{{"abi": 6, "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{}]}}"#,
+        entries.join(", ")
+    );
+    megabyte(&text);
+    assert_eq!(
+        answered_within(limit, text),
+        Ok(vec![format!("exec /srv/landlockconfig/{}", &pad[..160])])
     );
 }
 

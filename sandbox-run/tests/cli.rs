@@ -2125,6 +2125,155 @@ fn not_root() -> bool {
         != Some("0")
 }
 
+// --- Symbolic links another user made -------------------------------------------------------
+
+/// Whether this test runs as root, which making files of another user needs; otherwise
+/// skipped, or failed under `LANDLOCK_REQUIRED=1` (CI runs as root).
+fn root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
+        "LANDLOCK_REQUIRED=1 but this test needs root"
+    );
+    eprintln!("skipped: this test needs root");
+    false
+}
+
+/// `sandbox_run` with `args`, as user nobody (uid 65534).
+fn sandbox_run_as_nobody(args: &[&str]) -> Ran {
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args(args);
+    outcome(&mut command)
+}
+
+/// Makes `link`, a symbolic link to `target`, as user nobody.
+fn link_as_nobody(target: &Path, link: &Path) {
+    let made = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "ln",
+            "-s",
+        ])
+        .arg(target)
+        .arg(link)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn read_does_not_follow_a_link_another_user_made_in_its_own_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    if !landlock() || !root() {
+        return;
+    }
+    // nobody's directory (mode 755), holding links nobody made: one to a directory only root
+    // can enter, one to a directory anyone can read.
+    let d = Dir::new("nobody-link");
+    d.file("private/s.txt", "root's\n");
+    std::fs::set_permissions(d.at("private"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    d.file("public/p.txt", "public\n");
+    std::fs::create_dir(d.at("nobody")).unwrap();
+    std::os::unix::fs::chown(d.at("nobody"), Some(65534), Some(65534)).unwrap();
+    link_as_nobody(&d.at("private"), &d.at("nobody/link"));
+    link_as_nobody(&d.at("public"), &d.at("nobody/mine"));
+    // root, reading what nobody's link names: refused before the command runs.
+    let ran = sandbox_run(&[
+        "--read",
+        &d.path("nobody/link"),
+        "--",
+        "ls",
+        &d.path("nobody/link/"),
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(125), ""),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr.contains(&format!(
+            "`{}` is a symbolic link to `{}`, owned by uid 65534 (nobody): another user could have planted it to redirect the grant, so it is not followed",
+            d.path("nobody/link"),
+            d.path("private")
+        )),
+        "{ran:?}"
+    );
+    // Granting the target itself is what root means, and says so.
+    let ran = sandbox_run(&[
+        "--read",
+        &d.path("private"),
+        "--",
+        "ls",
+        &d.path("nobody/link/"),
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "s.txt\n"),
+        "{ran:?}"
+    );
+    // nobody's own link is followed for nobody; root's link in nobody's directory too.
+    let ran = sandbox_run_as_nobody(&[
+        "--read",
+        &d.path("nobody/mine"),
+        "--",
+        "cat",
+        &d.path("nobody/mine/p.txt"),
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "public\n"),
+        "{ran:?}"
+    );
+    std::os::unix::fs::symlink(d.at("public"), d.at("nobody/roots")).unwrap();
+    let ran = sandbox_run_as_nobody(&[
+        "--read",
+        &d.path("nobody/roots"),
+        "--",
+        "cat",
+        &d.path("public/p.txt"),
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(0), "public\n"),
+        "{ran:?}"
+    );
+    // For nobody, a link of another user (here root's, in a directory of uid 4242 that anyone
+    // can write) is not followed.
+    std::fs::create_dir(d.at("shared")).unwrap();
+    std::fs::set_permissions(d.at("shared"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::os::unix::fs::chown(d.at("shared"), Some(4242), None).unwrap();
+    std::os::unix::fs::symlink(d.at("public"), d.at("shared/link")).unwrap();
+    let ran = sandbox_run_as_nobody(&[
+        "--read",
+        &d.path("shared/link"),
+        "--",
+        "cat",
+        &d.path("public/p.txt"),
+    ]);
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(125), ""),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr.contains(&format!(
+            "`{}` is a symbolic link to `{}`, owned by uid 0 (root), in `{}`, a directory users other than its owner can write: another user could have planted it to redirect the grant, so it is not followed; there, only links owned by the user preparing the policy (uid 65534) or by the directory's owner (uid 4242) are followed",
+            d.path("shared/link"),
+            d.path("public"),
+            d.path("shared")
+        )),
+        "{ran:?}"
+    );
+}
+
 // --- Policy files (landlockconfig) ---------------------------------------------------------
 
 /// A landlockconfig document that handles everything and allows `abi.read_execute` on `read`
@@ -2304,6 +2453,63 @@ fn export_prints_a_document_that_config_runs_again() {
     assert_eq!(ran.status, Some(0), "{ran:?}");
     let ran = sandbox_run(&["--read", "/", "--broad", "--export", "yaml", "--", "cat"]);
     assert_eq!(ran.status, Some(125), "{ran:?}");
+}
+
+#[test]
+fn config_rights_of_a_directory_do_not_reach_what_a_link_or_dotdot_beneath_it_names() {
+    if !landlock() {
+        return;
+    }
+    // `abi.read_write` on `w`, and `write_file` alone on a path that is written beneath `w`
+    // but leads out of it, to `secret`.
+    let d = Dir::new("config-beneath");
+    d.file("secret/s.txt", "secret\n");
+    std::fs::create_dir_all(d.at("w")).unwrap();
+    std::os::unix::fs::symlink("../secret", d.at("w/link")).unwrap();
+    let config = |path: &str| {
+        d.file(
+            "beneath.json",
+            &format!(
+                r#"{{"abi": 6, "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{{"allowedAccess": ["abi.read_write"], "parent": ["w"]}}, {{"allowedAccess": ["write_file"], "parent": ["{path}"]}}]}}"#
+            ),
+        )
+    };
+    // Through the link: what `w` allows covers the rule's own rights where it is written, so it
+    // is left out, and nothing is granted where it leads.
+    let json = config("w/link");
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", json.as_str(), "--"];
+        all.extend_from_slice(args);
+        sandbox_run_in(&all, Some(&d.0))
+    };
+    let ran = run(&["cat", "secret/s.txt"]);
+    assert_eq!((ran.status, ran.stdout.as_str()), (Some(1), ""), "{ran:?}");
+    assert!(
+        ran.stderr.contains("secret/s.txt: Permission denied"),
+        "{ran:?}"
+    );
+    let ran = run(&["cat", "w/link/s.txt"]);
+    assert_eq!((ran.status, ran.stdout.as_str()), (Some(1), ""), "{ran:?}");
+    let ran = run(&["sh", "-c", "echo new > w/new"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    // Through `..`: not beneath `w`, and `write_file` alone has no class.
+    let json = config("w/../secret");
+    let ran = sandbox_run_in(
+        &["--config", &json, "--", "cat", "secret/s.txt"],
+        Some(&d.0),
+    );
+    assert_eq!(
+        (ran.status, ran.stdout.as_str()),
+        (Some(125), ""),
+        "{ran:?}"
+    );
+    assert_eq!(
+        ran.stderr,
+        format!(
+            "sandbox_run: --config: {json}: the policy language cannot say what this landlockconfig says: `pathBeneath[1]` allows write_file on `{}`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file\n",
+            d.path("w/../secret")
+        )
+    );
 }
 
 #[test]

@@ -150,11 +150,9 @@ impl PolicyBuilder {
             path: GrantPath::Literal(path),
             class,
         };
-        // A path given twice is one grant; under two classes, it gets both (the kernel merges
-        // the rules of one file).
-        if !self.grants.contains(&grant) {
-            self.grants.push(grant);
-        }
+        // A path given twice is one grant (made so at `build`, in linear time); under two
+        // classes, it gets both (the kernel merges the rules of one file).
+        self.grants.push(grant);
         self
     }
 
@@ -480,6 +478,18 @@ impl PolicyBuilder {
     /// assert!(Policy::builder("t").write("/srv").build().is_ok());
     /// ```
     pub fn build(mut self) -> Result<Policy, Error> {
+        // A literal path given twice under one class is one grant, the first.
+        let mut literals = std::collections::BTreeSet::new();
+        let keep: Vec<bool> = self
+            .grants
+            .iter()
+            .map(|g| match &g.path {
+                GrantPath::Literal(path) => literals.insert((path.as_path(), g.class)),
+                _ => true,
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        self.grants.retain(|_| keep.next().unwrap_or(true));
         let problems = self.problems();
         self.errors.extend(problems);
         if !self.errors.is_empty() {

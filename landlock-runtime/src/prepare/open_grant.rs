@@ -1,14 +1,21 @@
 //! Opening a granted path without letting another user choose where the grant lands.
 //!
 //! A Landlock rule attaches to the inode a path leads to, so a symbolic link on a granted path
-//! decides what is granted. Symlinks that the system or the user set up are what real layouts
-//! are made of (`/lib64/ld-linux-x86-64.so.2`, `/etc/resolv.conf`), and they are followed. One
-//! that another user could have planted is not: a symlink in a directory that users other than
-//! its owner can write (world- or group-writable, sticky or not, such as `/tmp`) is refused
-//! unless it is owned by the user preparing the policy or by the directory's owner. This is
-//! the kernel's `protected_symlinks` rule, applied whatever the system's setting, and widened
-//! to every directory others can write: whoever can write the directory could have put the
-//! link there.
+//! (the last component or any directory on the way) decides what is granted. Symlinks that the
+//! system or the user set up are what real layouts are made of (`/lib64/ld-linux-x86-64.so.2`,
+//! `/etc/resolv.conf`), and they are followed: a link is followed when it is owned by the user
+//! preparing the policy (the effective uid) or by root. A link owned by anyone else is refused,
+//! wherever it is: its owner chose where it leads, and could have made it in a directory of
+//! their own, or anywhere they could once write. A link of root's is refused too in a directory
+//! that users other than its owner can write (world- or group-writable, sticky or not, such as
+//! `/tmp`) and that root does not own: whoever writes there could have moved or linked it in.
+//! This is the kernel's `protected_symlinks` rule, applied whatever the system's setting,
+//! widened to every directory others can write and, for other users' links, to every
+//! directory. The owner is the kernel's: the link's inode, read through a descriptor of it.
+//!
+//! There is no opt-in: whoever means the place a foreign link leads grants that place (the
+//! error names it), or resolves the path itself (`std::fs::canonicalize`, `realpath`), which
+//! says so in the code or on the command line, where review sees it.
 
 use std::ffi::{CStr, CString, OsStr};
 use std::fs::File;
@@ -227,30 +234,187 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
                     return Err(io::Error::from_raw_os_error(libc::ELOOP));
                 }
                 let parent = dir.metadata()?;
-                // Writable by its group or by everyone, sticky or not: others than its owner
-                // can put a link there.
-                let shared = parent.mode() & 0o022 != 0;
-                if shared && meta.uid() != euid && meta.uid() != parent.uid() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::PermissionDenied,
-                        format!(
-                            "`{}` is a symbolic link owned by uid {}, in `{}`, a directory users other than its owner can write: another user could have planted it to redirect the grant, so it is not followed",
-                            at.join(name).display(),
-                            meta.uid(),
-                            at.display()
-                        ),
-                    ));
+                let target = read_link(&entry)?;
+                if let Some(why) = untrusted(meta.uid(), euid, parent.uid(), parent.mode()) {
+                    return Err(planted(&at, name, &target, meta.uid(), euid, &why));
                 }
-                pending.push(read_link(&entry)?);
+                pending.push(target);
             }
         }
     }
     Ok((dir, at))
 }
 
+/// Why a symlink owned by `owner`, in a directory owned by `dir_owner` with `dir_mode`, may have
+/// been planted by another user to redirect a grant of the user `euid`; `None` when only that
+/// user or root could have made it there.
+///
+/// A link owned by `euid` is that user's own doing. One owned by root is root's, unless it is in a
+/// directory that others than its owner can write (world- or group-writable, sticky or not) and
+/// that root does not own: whoever writes there could have moved or linked it in (the kernel's
+/// `protected_symlinks` rule, widened to every such directory). A link owned by anyone else is
+/// refused wherever it is: its owner chose where it leads, and could have made it in a directory
+/// of theirs (mode 755 or not), or anywhere they could write once.
+fn untrusted(owner: u32, euid: u32, dir_owner: u32, dir_mode: u32) -> Option<Untrusted> {
+    // Writable by its group or by everyone, sticky or not: others than its owner can put a
+    // link there.
+    let shared = dir_mode & 0o022 != 0;
+    if owner == euid {
+        None
+    } else if owner != 0 {
+        Some(Untrusted::Owner { shared })
+    } else if shared && dir_owner != 0 {
+        Some(Untrusted::SharedDirectory { dir_owner })
+    } else {
+        None
+    }
+}
+
+/// Why a symlink is not followed; see [`untrusted`].
+#[derive(Debug, PartialEq, Eq)]
+enum Untrusted {
+    /// Neither the preparing user nor root owns it; in a directory others can write, or not.
+    Owner { shared: bool },
+    /// Root owns it, in a directory others can write, of another owner.
+    SharedDirectory { dir_owner: u32 },
+}
+
+/// The error for the untrusted symlink `name` in the directory `at`, which leads to `target`:
+/// the link, where it leads, its owner (by name too when the system knows one), and why.
+fn planted(
+    at: &Path,
+    name: &OsStr,
+    target: &Path,
+    owner: u32,
+    euid: u32,
+    why: &Untrusted,
+) -> io::Error {
+    let link = at.join(name);
+    // Where it leads, as far as the text says: a relative target from the link's directory.
+    let target = crate::policy::normal_path(&at.join(target), landlock_template::DotDot::Resolve)
+        .into_owned();
+    let owner = match user_name(owner) {
+        Some(name) => format!("uid {owner} ({name})"),
+        None => format!("uid {owner}"),
+    };
+    let message = match why {
+        Untrusted::Owner { shared } => format!(
+            "`{}` is a symbolic link to `{}`, owned by {owner}{}: another user could have planted it to redirect the grant, so it is not followed; only links owned by the user preparing the policy (uid {euid}) or by root are followed; grant `{}` itself if that is what is meant",
+            link.display(),
+            target.display(),
+            if *shared {
+                format!(
+                    ", in `{}`, a directory users other than its owner can write",
+                    at.display()
+                )
+            } else {
+                String::new()
+            },
+            target.display(),
+        ),
+        Untrusted::SharedDirectory { dir_owner } => format!(
+            "`{}` is a symbolic link to `{}`, owned by {owner}, in `{}`, a directory users other than its owner can write: another user could have planted it to redirect the grant, so it is not followed; there, only links owned by the user preparing the policy (uid {euid}) or by the directory's owner (uid {dir_owner}) are followed; grant `{}` itself if that is what is meant",
+            link.display(),
+            target.display(),
+            at.display(),
+            target.display(),
+        ),
+    };
+    io::Error::new(io::ErrorKind::PermissionDenied, message)
+}
+
+/// The name of the user `uid` in the system's user database, for a message.
+fn user_name(uid: u32) -> Option<String> {
+    // SAFETY: passwd is plain data, filled in by getpwuid_r.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: valid pointers to an entry, a buffer of the length passed, and the result.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut entry, buf.as_mut_ptr(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: getpwuid_r found an entry: its name is a C string in `buf`, alive here.
+    let name = unsafe { CStr::from_ptr(entry.pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_trusted_when_its_owner_is_the_user_or_root_outside_others_directories() {
+        let (user, other, root) = (1000, 4242, 0);
+        // (link owner, preparing user, directory owner, directory mode)
+        for (owner, euid, dir_owner, mode, expected) in [
+            // The user's own links, anywhere, even in a directory others can write.
+            (user, user, other, 0o1777, None),
+            (root, root, other, 0o777, None),
+            // Root's links, in root's directories or in any only their owner can write.
+            (root, user, root, 0o1777, None),
+            (root, user, other, 0o755, None),
+            (root, user, user, 0o700, None),
+            // Another user's links, wherever they are: in their own directory, in root's.
+            (
+                other,
+                user,
+                other,
+                0o755,
+                Some(Untrusted::Owner { shared: false }),
+            ),
+            (
+                other,
+                user,
+                root,
+                0o755,
+                Some(Untrusted::Owner { shared: false }),
+            ),
+            (
+                other,
+                root,
+                other,
+                0o700,
+                Some(Untrusted::Owner { shared: false }),
+            ),
+            (
+                other,
+                user,
+                root,
+                0o1777,
+                Some(Untrusted::Owner { shared: true }),
+            ),
+            (
+                other,
+                user,
+                user,
+                0o775,
+                Some(Untrusted::Owner { shared: true }),
+            ),
+            // Root's, in a directory of another owner that others can write: it could have been
+            // moved or linked in.
+            (
+                root,
+                user,
+                other,
+                0o1777,
+                Some(Untrusted::SharedDirectory { dir_owner: other }),
+            ),
+            (
+                root,
+                user,
+                user,
+                0o770,
+                Some(Untrusted::SharedDirectory { dir_owner: user }),
+            ),
+        ] {
+            assert_eq!(
+                untrusted(owner, euid, dir_owner, mode),
+                expected,
+                "link of {owner}, prepared by {euid}, in a directory of {dir_owner} mode {mode:o}"
+            );
+        }
+    }
 
     #[test]
     fn proc_and_what_is_beneath_it_only() {

@@ -2,12 +2,16 @@
 //! groups, and the rules the format sets (non-empty lists, the range of `abi`, variable names,
 //! `${name}` references). It knows nothing of policies: `import` and `export` translate.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::kernel::MAX_KNOWN_ABI;
 use crate::model::Class;
 use crate::model::rights::{FS_RIGHTS, FsRights, SCOPES_ABI, TCP_ABI};
+
+use super::{MAX_PATHS, MAX_PATHS_BYTES};
 
 /// What the format accepts in a list of filesystem rights: its three groups, then every right
 /// it names, in the kernel's order. `resolve_unix` (ABI 9) has no name in the format yet.
@@ -517,6 +521,7 @@ impl Document {
             ));
         }
         let variables = self.variables(spelling, &mut problems);
+        let mut budget = Budget::new();
         // A group needs `abi`, which says which rights it stands for.
         let mut without_abi = Vec::new();
         let mut needs_abi = |what: String, group: &str| {
@@ -573,11 +578,16 @@ impl Document {
                 }
             }
             let mut paths = Vec::new();
+            let mut seen = HashSet::new();
             for (j, parent) in rule.parent.iter().enumerate() {
-                match expand(parent, &variables) {
+                if budget.exhausted {
+                    // Said once, where it ran out: every later parent would say it again.
+                    break;
+                }
+                match expand(parent, &variables, &mut budget) {
                     Ok(expanded) => {
                         for path in expanded {
-                            if !paths.contains(&path) {
+                            if seen.insert(path.clone()) {
                                 paths.push(path);
                             }
                         }
@@ -625,13 +635,11 @@ impl Document {
         }
     }
 
-    /// Every variable's values, declarations of one name merged, in the order written.
-    fn variables(
-        &self,
-        spelling: Spelling,
-        problems: &mut Vec<String>,
-    ) -> Vec<(String, Vec<String>)> {
-        let mut variables: Vec<(String, Vec<String>)> = Vec::new();
+    /// Every variable's values, declarations of one name merged, in the order written, each
+    /// once.
+    fn variables(&self, spelling: Spelling, problems: &mut Vec<String>) -> Variables<'_> {
+        let mut variables: Variables<'_> = HashMap::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
         for (i, variable) in self.variable.iter().enumerate() {
             if let Some(why) = name_problem(&variable.name) {
                 problems.push(format!(
@@ -641,19 +649,10 @@ impl Document {
                 ));
                 continue;
             }
-            let at = match variables
-                .iter()
-                .position(|(name, _)| *name == variable.name)
-            {
-                Some(at) => at,
-                None => {
-                    variables.push((variable.name.clone(), Vec::new()));
-                    variables.len() - 1
-                }
-            };
+            let values = variables.entry(&variable.name).or_default();
             for value in &variable.literal {
-                if !variables[at].1.contains(value) {
-                    variables[at].1.push(value.clone());
+                if seen.insert((&variable.name, value)) {
+                    values.push(value);
                 }
             }
         }
@@ -696,18 +695,17 @@ enum Piece<'a> {
 fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
     let mut pieces = Vec::new();
     let mut text = String::new();
-    let mut rest = template.char_indices().peekable();
-    while let Some((at, c)) = rest.next() {
-        if c != '$' {
-            text.push(c);
-            continue;
-        }
-        match rest.peek() {
-            Some((_, '$')) => {
-                rest.next();
+    // Where the text not yet looked at starts; each run without `$` is copied at once.
+    let mut from = 0;
+    while let Some(found) = template[from..].find('$') {
+        let at = from + found;
+        text.push_str(&template[from..at]);
+        match template.as_bytes().get(at + 1) {
+            Some(b'$') => {
                 text.push('$');
+                from = at + 2;
             }
-            Some((_, '{')) => {
+            Some(b'{') => {
                 let start = at + 2;
                 let Some(length) = template[start..].find('}') else {
                     return Err(format!(
@@ -723,27 +721,122 @@ fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
                 }
                 pieces.push(Piece::Variable(name));
                 // Past the name and its closing brace.
-                while rest.next_if(|(i, _)| *i <= start + length).is_some() {}
+                from = start + length + 1;
             }
-            _ => text.push('$'),
+            _ => {
+                text.push('$');
+                from = at + 1;
+            }
         }
     }
+    text.push_str(&template[from..]);
     if !text.is_empty() {
         pieces.push(Piece::Text(text));
     }
     Ok(pieces)
 }
 
+/// Every variable's values, by name.
+type Variables<'a> = HashMap<&'a str, Vec<&'a str>>;
+
+/// What a document's `parent` entries may still stand for (see [`MAX_PATHS`]).
+struct Budget {
+    /// Paths.
+    paths: usize,
+    /// Bytes, all paths together.
+    bytes: usize,
+    /// Whether a template was refused for going past it.
+    exhausted: bool,
+}
+
+impl Budget {
+    /// The budget of one document.
+    fn new() -> Budget {
+        Budget {
+            paths: MAX_PATHS,
+            bytes: MAX_PATHS_BYTES,
+            exhausted: false,
+        }
+    }
+}
+
+/// The longest path the kernel takes, in bytes: `PATH_MAX` less its terminating NUL.
+const MAX_PATH_BYTES: usize = libc::PATH_MAX as usize - 1;
+
 /// Every string a `parent` template stands for: each combination of its variables' values.
-fn expand(template: &str, variables: &[(String, Vec<String>)]) -> Result<Vec<String>, String> {
+/// They are counted and measured before one is made, and refused when they would be more, or
+/// longer, than `budget` has left, or one longer than a path can be: a small document cannot
+/// make the import work or allocate without bound.
+fn expand(
+    template: &str,
+    variables: &Variables<'_>,
+    budget: &mut Budget,
+) -> Result<Vec<String>, String> {
+    let pieces = pieces(template)?;
+    let mut count: usize = 1;
+    let (mut text, mut longest) = (0, 0);
+    // Each variable's number of values and their total length.
+    let mut sizes = Vec::new();
+    // The variable at which the count went past the budget, and its number of values.
+    let mut past = None;
+    for piece in &pieces {
+        match piece {
+            Piece::Text(t) => {
+                text += t.len();
+                longest += t.len();
+            }
+            Piece::Variable(name) => {
+                let Some(values) = variables.get(name) else {
+                    return Err(format!("variable `{name}` is not declared"));
+                };
+                count = count.saturating_mul(values.len());
+                longest += values.iter().map(|v| v.len()).max().unwrap_or(0);
+                sizes.push((values.len(), values.iter().map(|v| v.len()).sum::<usize>()));
+                if count > budget.paths && past.is_none() {
+                    past = Some((name, values.len()));
+                }
+            }
+        }
+    }
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if count > budget.paths {
+        budget.exhausted = true;
+        return Err(match past {
+            Some((name, values)) => format!(
+                "with the {values} values of variable `{name}`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
+            ),
+            None => {
+                format!("the document names more than {MAX_PATHS} paths, the most an import takes")
+            }
+        });
+    }
+    // Each value of a variable is in `count / values` of the paths; the text in all of them.
+    let bytes = sizes
+        .iter()
+        .fold(count.saturating_mul(text), |bytes, &(n, sum)| {
+            bytes.saturating_add((count / n).saturating_mul(sum))
+        });
+    if bytes > budget.bytes {
+        budget.exhausted = true;
+        return Err(format!(
+            "the document's paths would be more than {MAX_PATHS_BYTES} bytes together, the most an import takes"
+        ));
+    }
+    if longest > MAX_PATH_BYTES {
+        return Err(format!(
+            "its paths would be up to {longest} bytes long, and a path has at most {MAX_PATH_BYTES}"
+        ));
+    }
+    budget.paths -= count;
+    budget.bytes -= bytes;
     let mut out = vec![String::new()];
-    for piece in pieces(template)? {
+    for piece in pieces {
         match piece {
             Piece::Text(text) => out.iter_mut().for_each(|s| s.push_str(&text)),
             Piece::Variable(name) => {
-                let Some((_, values)) = variables.iter().find(|(n, _)| n == name) else {
-                    return Err(format!("variable `{name}` is not declared"));
-                };
+                let values = &variables[name];
                 out = out
                     .iter()
                     .flat_map(|s| values.iter().map(move |v| format!("{s}{v}")))
@@ -856,10 +949,13 @@ mod tests {
         assert_eq!(Spelling::Toml.entry("path_beneath", 2), "path_beneath[2]");
     }
 
-    fn vars(list: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
-        list.iter()
-            .map(|(n, v)| (n.to_string(), v.iter().map(|s| s.to_string()).collect()))
-            .collect()
+    fn vars<'a>(list: &[(&'a str, &[&'a str])]) -> Variables<'a> {
+        list.iter().map(|(n, v)| (*n, v.to_vec())).collect()
+    }
+
+    fn expand(template: &str, variables: &Variables<'_>) -> Result<Vec<String>, String> {
+        let mut budget = Budget::new();
+        super::expand(template, variables, &mut budget)
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! A resolved landlockconfig document as grants of the policy language: a class per path, the
 //! ports, the scopes; or every reason it cannot be one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use landlock_template::{DotDot, PathTemplate};
@@ -102,91 +102,74 @@ pub(super) fn grants(
                 first,
             });
             entry.access |= rule.access.0;
-            if !entry.entries.contains(&rule.entry) {
+            // The rules come in order: one that names a path twice is already the last.
+            if entry.entries.last() != Some(&rule.entry) {
                 entry.entries.push(rule.entry);
             }
         }
     }
 
-    // A path gets what its own rules allow and what the rules of the directories above it
-    // allow, in the format as in the policy language: each path's class must give it exactly
-    // what the configuration gives it. The map's order puts a directory before what it holds.
+    // Where each path is among the others: its text with `..` resolved, as the kernel resolves
+    // it when no symbolic link comes first. Sorted, a directory comes before what it holds, and
+    // the places above the current one are a stack: each is pushed and popped once, so the
+    // work grows with the paths' total length, however deep they are.
+    let mut places: Vec<(Cow<'_, Path>, &Path)> = paths
+        .keys()
+        .map(|path| (normal_path(path, DotDot::Resolve), path.as_path()))
+        .collect();
+    places.sort_unstable();
+    // The places above: each with what the rules there and above it allow, and what the
+    // classes chosen there and above it grant.
+    let mut above: Vec<(&Path, u64, u64)> = Vec::new();
+    let mut chosen: Vec<(usize, &Path, &[Class])> = Vec::with_capacity(places.len());
     let file_rights = FsRights(named).for_file().0;
-    let mut chosen: BTreeMap<&Path, &[Class]> = BTreeMap::new();
-    for (path, rule) in &paths {
-        let above = paths
-            .range::<Path, _>((Bound::Unbounded, Bound::Excluded(path.as_path())))
-            .filter(|(q, _)| path.starts_with(q));
-        let (mut theirs, mut ours) = (0, 0);
-        for (q, r) in above {
-            theirs |= r.access;
-            ours |= chosen.get(q.as_path()).map_or(r.access, |c| rights_of(c));
+    let choices = Choices::new();
+    for group in places.chunk_by(|(p, _), (q, _)| p == q) {
+        let place: &Path = &group[0].0;
+        while above.last().is_some_and(|(q, ..)| !place.starts_with(q)) {
+            above.pop();
         }
-        let file = is_file(path);
-        let mask = if file { file_rights } else { named };
-        if rule.access & mask == 0 {
-            // Only directory rights on a file: the kernel would take no rule, nothing to grant.
-            continue;
-        }
-        let wanted = (rule.access | theirs) & mask;
-        // What the class would grant too much, and too little. Too little is tolerated for
-        // `refer` alone (`abi.read_execute` has it): without it, a file can only not be linked
-        // or renamed from here into another directory, which fails closed (EXDEV).
-        let off = |classes: &[Class]| {
-            let granted = (rights_of(classes) | ours) & mask;
-            (granted & !wanted, wanted & !granted & !refer().0)
-        };
-        // Of the classes that fit, the one its own rights call for when there is one, so that
-        // a path reads as written (`exec` beneath `exec`, rather than a `read` that inherits).
-        let own = |classes: &[Class]| {
-            let granted = rights_of(classes) & mask;
+        let (theirs, ours) = above.last().map_or((0, 0), |&(_, t, o)| (t, o));
+        let (mut here_access, mut here_granted) = (0, 0);
+        for (_, path) in group {
+            let rule = &paths[*path];
+            let file = is_file(path);
+            let mask = if file { file_rights } else { named };
             let own = rule.access & mask;
-            granted & !own == 0 && own & !granted & !refer().0 == 0
-        };
-        let mut fitting = CHOICES.iter().filter(|c| off(c) == (0, 0));
-        match fitting.clone().find(|c| own(c)).or_else(|| fitting.next()) {
-            Some(classes) => {
-                chosen.insert(path, classes);
-            }
-            None => {
-                let nearest = CHOICES
-                    .iter()
-                    .min_by_key(|c| {
-                        let (more, less) = off(c);
-                        (more.count_ones() + less.count_ones(), more.count_ones())
-                    })
-                    .expect("four choices");
-                let (more, less) = off(nearest);
-                let mut would = Vec::new();
-                if more != 0 {
-                    would.push(format!("also grant {}", names(more)));
+            // What this path's choice grants, for the paths beneath it: its rules' rights when
+            // it is refused (one mistake, one message).
+            let mut granted = rule.access;
+            if own != 0 {
+                match choose(
+                    &choices,
+                    own,
+                    (rule.access | theirs) & mask,
+                    ours & mask,
+                    mask,
+                ) {
+                    Ok((classes, rights)) => {
+                        granted = rights;
+                        if !classes.is_empty() {
+                            chosen.push((rule.first, path, classes));
+                        }
+                    }
+                    Err(nearest) => problems.push(inexpressible(
+                        spelling,
+                        &rule.entries,
+                        path,
+                        file,
+                        own,
+                        theirs & mask & !rule.access,
+                        nearest,
+                    )),
                 }
-                if less != 0 {
-                    would.push(format!("not grant {}", names(less)));
-                }
-                let entries: Vec<String> = rule
-                    .entries
-                    .iter()
-                    .map(|e| format!("`{}`", spelling.entry("path_beneath", *e)))
-                    .collect();
-                let inherited = theirs & mask & !rule.access;
-                problems.push(format!(
-                    "{} allow{} {} on {}`{}`{}: no class of the policy language grants exactly that; the nearest, {}, would {}",
-                    entries.join(" and "),
-                    if entries.len() == 1 { "s" } else { "" },
-                    names(rule.access & mask),
-                    if file { "the file " } else { "" },
-                    path.display(),
-                    if inherited != 0 {
-                        format!(" (besides {} from the directories above it)", names(inherited))
-                    } else {
-                        String::new()
-                    },
-                    describe(nearest),
-                    would.join(" and "),
-                ));
             }
+            // Otherwise only directory rights on a file: the kernel would take no rule, nothing
+            // to grant.
+            here_access |= rule.access;
+            here_granted |= granted;
         }
+        above.push((place, theirs | here_access, ours | here_granted));
     }
 
     let mut ports: [Vec<u16>; 2] = [Vec::new(), Vec::new()];
@@ -214,9 +197,8 @@ pub(super) fn grants(
         return Err(problems);
     }
 
-    let mut ordered: Vec<(&Path, &[Class])> = chosen.into_iter().collect();
-    ordered.sort_by_key(|(path, _)| paths[*path].first);
-    for (path, classes) in ordered {
+    chosen.sort_unstable_by_key(|(first, ..)| *first);
+    for (_, path, classes) in chosen {
         for &class in classes {
             builder = grant(builder, path, class, ignore_missing);
         }
@@ -237,6 +219,138 @@ pub(super) fn grants(
         builder = builder.allow_abstract_unix_sockets();
     }
     Ok(builder)
+}
+
+/// The classes to grant on a path whose rules allow `own` and that is, as written, beneath
+/// places whose rules allow `wanted` with it and whose classes grant `ours` (each masked to
+/// what a rule on the path can carry): the classes that grant exactly `wanted` there without
+/// granting more than `own`, or none when `ours` gives it all; else the nearest, for the
+/// message, with what it would grant more and less.
+///
+/// Never more than `own`: a rule names an inode, and holds wherever the inode is reached
+/// (through a symbolic link, a `..`, a hard link, a bind mount, after a rename), while what the
+/// places above allow holds only for what is reached through them, and whether a path is
+/// beneath them is a fact of the file system that can differ from its text, and change after
+/// the import. Rights from above only make up for what a class of the path's own lacks, as the
+/// kernel makes up for it where the path is beneath them; where it is not, the policy denies
+/// more than the document, never less.
+fn choose(
+    choices: &Choices,
+    own: u64,
+    wanted: u64,
+    ours: u64,
+    mask: u64,
+) -> Result<(&'static [Class], u64), Nearest> {
+    // Too little is tolerated for `refer` alone (`abi.read_execute` has it): without it, a file
+    // can only not be linked or renamed from here into another directory, which fails closed
+    // (EXDEV).
+    let off = |rights: u64| {
+        let granted = rights & mask;
+        (granted & !own, wanted & !(granted | ours) & !choices.refer)
+    };
+    let fitting = choices.rights.iter().filter(|(_, r)| off(*r) == (0, 0));
+    // Of the classes that fit, the one the path's own rights call for when there is one, so
+    // that a path reads as written (`exec` beneath `exec`, rather than nothing), else the one
+    // that grants the most of them, else none when the places above give it all.
+    if let Some(&choice) = fitting
+        .clone()
+        .find(|(_, r)| own & !r & !choices.refer == 0)
+        .or_else(|| fitting.max_by_key(|(_, r)| r.count_ones()))
+    {
+        return Ok(choice);
+    }
+    if off(0) == (0, 0) {
+        return Ok((&[], 0));
+    }
+    let &(classes, rights) = choices
+        .rights
+        .iter()
+        .min_by_key(|(_, r)| {
+            let (more, less) = off(*r);
+            (more.count_ones() + less.count_ones(), more.count_ones())
+        })
+        .expect("four choices");
+    let (more, less) = off(rights);
+    Err(Nearest {
+        classes,
+        more,
+        less,
+    })
+}
+
+/// What each of [`CHOICES`] grants, and `refer`, worked out once per import.
+struct Choices {
+    rights: [(&'static [Class], u64); 4],
+    refer: u64,
+}
+
+impl Choices {
+    fn new() -> Choices {
+        Choices {
+            rights: CHOICES.map(|classes| (classes, rights_of(classes))),
+            refer: refer().0,
+        }
+    }
+}
+
+/// The class nearest to what a path's rules allow, when none is exact.
+struct Nearest {
+    classes: &'static [Class],
+    /// What it would grant that the rules do not allow.
+    more: u64,
+    /// What the rules allow that it would not grant.
+    less: u64,
+}
+
+/// Why a path has no class: its entries, its rights, those it takes from the places above it,
+/// and what the nearest class would grant or not.
+fn inexpressible(
+    spelling: Spelling,
+    entries: &[usize],
+    path: &Path,
+    file: bool,
+    own: u64,
+    inherited: u64,
+    nearest: Nearest,
+) -> String {
+    let mut would = Vec::new();
+    if nearest.more != 0 {
+        would.push(format!("also grant {}", names(nearest.more)));
+    }
+    if nearest.less != 0 {
+        would.push(format!("not grant {}", names(nearest.less)));
+    }
+    let entries: Vec<String> = entries
+        .iter()
+        .map(|e| format!("`{}`", spelling.entry("path_beneath", *e)))
+        .collect();
+    let from_above = nearest.more & inherited;
+    format!(
+        "{} allow{} {} on {}`{}`{}: no class of the policy language grants exactly that; the nearest, {}, would {}{}",
+        entries.join(" and "),
+        if entries.len() == 1 { "s" } else { "" },
+        names(own),
+        if file { "the file " } else { "" },
+        path.display(),
+        if inherited != 0 {
+            format!(
+                " (besides {} from the directories above it)",
+                names(inherited)
+            )
+        } else {
+            String::new()
+        },
+        describe(nearest.classes),
+        would.join(" and "),
+        if from_above != 0 {
+            format!(
+                "; the directories above it allow {} only to what is reached through them, and a grant goes with its file wherever it is reached (through a symbolic link, `..` or a hard link)",
+                names(from_above)
+            )
+        } else {
+            String::new()
+        },
+    )
 }
 
 /// Grants `class` on `path`: as a template of the policy language when one writes it (so the

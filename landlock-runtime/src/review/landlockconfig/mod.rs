@@ -67,8 +67,8 @@
 //! Every path is expanded (variables, `$$`), made absolute against the current directory now
 //! (as the format's tools resolve it against theirs), with `.` components and repeated or
 //! trailing slashes dropped. The entries that name one path are merged, as the format merges
-//! them, and the path gets the class that allows exactly what the document allows there, its
-//! own rights and those of the directories above it (by their written paths) together:
+//! them, and the path gets the class that allows exactly what the document allows there (its
+//! own rights and those of the directories above it together), never more than its own rights:
 //!
 //! | rights on a path | class |
 //! | --- | --- |
@@ -87,6 +87,24 @@
 //! names (a right left unhandled is allowed everywhere, which no policy says), and port 0.
 //! `write_file` without `truncate`, or creating files without removing them, has no class:
 //! import never grants more than the document allows.
+//!
+//! **Rights from above never widen a class.** A rule lands on the inode its path leads to and
+//! holds wherever that inode is reached (through a symbolic link, `..`, a hard link, a bind
+//! mount, after a rename), in the kernel as in the policy language; the rights of a directory
+//! above reach only what is reached through it. Which directories are above a path is read
+//! from its text (`..` resolved), and the file system can say otherwise, now or later: so they
+//! only make up for what a class lacks, never let it grant what the path's own rules do not.
+//! A rule whose rights, with those from above, make a class that its own do not
+//! (`write_file` and the other write rights beneath a `read` tree: `write` would let whatever
+//! the path leads to be read) is refused; a rule whose rights the directories above already
+//! give adds nothing where it is written, and is left out (if it leads out of them, through a
+//! link, what it allows there is denied: less than the document, never more). Deciding on the
+//! resolved path instead would hold only for the links and `..` of the moment of the import,
+//! not for hard links, bind mounts, or a path that changes before the policy is prepared.
+//!
+//! A document's paths are counted and measured before its variables are expanded, and refused
+//! past [`MAX_PATHS`] paths or [`MAX_PATHS_BYTES`] bytes; the rest of the import is linear or
+//! `n log n` in them.
 //!
 //! TCP bind or connect that the document does not handle is unrestricted (`"*"`); handled, only
 //! its `net_port` ports are allowed. A scope not in `scoped` is opened (`allow_signals`,
@@ -115,6 +133,56 @@ use serde::Serialize;
 use crate::model::Origin;
 use crate::policy::{Policy, PolicyBuilder};
 use format::{Document, Spelling};
+
+/// The most paths an imported document may stand for: its `parent` entries, each counted as
+/// the number of paths it names once its variables are expanded (every combination of their
+/// values). Past it, or past [`MAX_PATHS_BYTES`], the import is refused with
+/// [`ImportError::Format`], naming the entry (and the variable that multiplied it), before a
+/// path is made; so is a path longer than the kernel takes (4095 bytes). A ruleset of this
+/// size is already more than a reviewer reads; the bound keeps a file of a few hundred bytes
+/// (`${v}` eight times over twenty values: 20⁸ paths) from making the import work and allocate
+/// without end, and any document under a megabyte is answered in well under a second.
+///
+/// ```
+/// use landlock_runtime::landlockconfig::{self, ImportError, MAX_PATHS};
+///
+/// let values: Vec<String> = (0..20).map(|i| format!("\"{i}\"")).collect();
+/// let text = format!(
+///     r#"{{"abi": 6, "variable": [{{"name": "v", "literal": [{}]}}],
+///        "ruleset": [{{"handledAccessFs": ["abi.all"]}}],
+///        "pathBeneath": [{{"allowedAccess": ["abi.read_execute"], "parent": ["/${{v}}/${{v}}/${{v}}"]}}]}}"#,
+///     values.join(", ")
+/// );
+/// let err = landlockconfig::from_json(&text, "t").unwrap_err();
+/// assert!(matches!(err, ImportError::Format { .. }));
+/// assert!(err.to_string().ends_with(&format!(
+///     "with the 20 values of variable `v`, the document's paths would be more than {MAX_PATHS}, the most an import takes"
+/// )), "{err}");
+/// ```
+pub const MAX_PATHS: usize = 4096;
+
+/// The most bytes the paths of an imported document may total, variables expanded: a
+/// megabyte, as many as a document of that size holds when it names every path plainly. See
+/// [`MAX_PATHS`].
+///
+/// ```
+/// use landlock_runtime::landlockconfig::{self, MAX_PATHS_BYTES};
+///
+/// // 1024 × 2 × 2 paths, half of them with 900 bytes of `v` and a quarter with 1800: 3.7
+/// // megabytes together.
+/// let long = format!("\"{}\"", "a".repeat(900));
+/// let text = format!(
+///     r#"{{"abi": 6, "variable": [{{"name": "v", "literal": [{long}, "b"]}}, {{"name": "n", "literal": [{}]}}],
+///        "ruleset": [{{"handledAccessFs": ["abi.all"]}}],
+///        "pathBeneath": [{{"allowedAccess": ["abi.read_execute"], "parent": ["/${{n}}/${{v}}/${{v}}"]}}]}}"#,
+///     (0..1024).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
+/// );
+/// let err = landlockconfig::from_json(&text, "t").unwrap_err().to_string();
+/// assert!(err.ends_with(&format!(
+///     "the document's paths would be more than {MAX_PATHS_BYTES} bytes together, the most an import takes"
+/// )), "{err}");
+/// ```
+pub const MAX_PATHS_BYTES: usize = 1 << 20;
 
 /// Why a document could not be imported.
 ///
