@@ -184,7 +184,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 pub use landlock_macros::sandbox;
 pub use model::{Class, FsGrant, GrantPath, GrantedPath, Origin, PRESETS, Ports, Preset, Scopes};
 pub use outcome::{
-    Dropped, Error, ErrorKind, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage,
+    Dropped, Error, ErrorKind, IoUring, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage,
     Uncovered, UncoveredThread,
 };
 pub use policy::{Policy, PolicyBuilder};
