@@ -6,25 +6,28 @@
 //! credentials of the thread that set the ring up). Landlock's domain is part of those
 //! credentials, so a ring set up before a sandbox can run requests with the rights the sandbox
 //! takes away. This module finds the instances of the process, from what the kernel writes in
-//! `/proc`:
-//! - descriptors whose link is `anon_inode:[io_uring]`, with what `/proc/self/fdinfo` says of
-//!   each: its `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them
-//!   (Linux 6.18 does not; none is listed either while another thread holds the ring's lock);
-//! - rings only mapped (`anon_inode:[io_uring]` in `/proc/self/maps`) whose descriptor was
+//! `/proc` (of the calling thread, `/proc/thread-self`, which stays readable after the main
+//! thread has exited):
+//! - descriptors whose link is `anon_inode:[io_uring]`, with what `fdinfo` says of each: its
+//!   `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them (Linux
+//!   6.18 does not; none is listed either while another thread holds the ring's lock);
+//! - rings only mapped (shared mappings named `anon_inode:[io_uring]`) whose descriptor was
 //!   closed: a thread that registered the descriptor (`IORING_REGISTER_RING_FDS`) can still
-//!   submit to them, and an `SQPOLL` thread polls them;
+//!   submit to them, an `SQPOLL` thread polls them, and a process allowed to can open them
+//!   again through `/proc/self/map_files`;
 //! - and, for an enforcement on every thread, io_uring threads among the threads that do not
 //!   answer its signal: told by the kernel's `PF_IO_WORKER` flag in `/proc/<id>/stat`, which no
 //!   program can set (a thread can name itself `iou-wrk-1`, not get the flag). An `SQPOLL`
 //!   thread is the one a ring names, or one asleep in `io_sq_thread` (its `wchan`), or one
-//!   named `iou-sqp-*`; the others are workers, which run each request with the credentials it
-//!   was submitted with, so they keep nothing of their own.
+//!   named `iou-sqp-*`; one named `iou-wrk-*` is a worker, which runs each request with the
+//!   credentials it was submitted with, and so keeps nothing of its own.
 //!
 //! Since personalities cannot be read on every kernel, every ring found counts as one that may
 //! act with older rights. What cannot be found: a ring set up with `IORING_SETUP_NO_MMAP` (in
 //! the program's own memory) whose descriptor was registered and closed leaves no trace in
-//! `/proc` but its `SQPOLL` thread, if it has one; a ring descriptor in flight in a unix
-//! socket, or received later from another process, is the sender's.
+//! `/proc` but its `SQPOLL` thread, if it has one; a descriptor in the table of a thread that
+//! unshared its own; a ring descriptor in flight in a unix socket, or received later from
+//! another process, is the sender's.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -32,8 +35,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use super::all_threads::read_ids;
 use crate::outcome::IoUring;
 
-/// What `/proc/self/fd/N` links to for an io_uring instance, and what `/proc/self/maps` names
-/// its mappings.
+/// What `/proc/thread-self/fd/N` links to for an io_uring instance, and what
+/// `/proc/thread-self/maps` names its mappings.
 const IO_URING: &[u8] = b"anon_inode:[io_uring]";
 
 /// The kernel's flag for io_uring threads (`PF_IO_WORKER`), in `/proc/<id>/stat`'s flags.
@@ -82,7 +85,7 @@ fn open_dir(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
 }
 
 /// The descriptors of io_uring instances, and the inodes of those instances. One listing of
-/// `/proc/self/fd`, an `fstat` of each descriptor, and a look at the link of those that can be
+/// `/proc/thread-self/fd`, an `fstat` of each descriptor, and a look at the link of those that can be
 /// an anonymous inode: no file type, or, should a kernel give them one, a regular file of a
 /// filesystem without a device (as the anonymous inodes' is).
 fn descriptors(found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
@@ -182,7 +185,7 @@ fn parse_fdinfo(info: &[u8]) -> (Option<i32>, Option<Vec<u32>>) {
 
 /// The rings mapped into memory whose inode is not among `inodes` (those with a descriptor).
 /// A ring's mappings are shared mappings of its file: the kernel's `PROCMAP_QUERY` (Linux
-/// 6.11) lists only those, without writing out the rest of `/proc/self/maps` (which costs
+/// 6.11) lists only those, without writing out the rest of the maps (which costs
 /// about 2 µs per mapping); on older kernels, the text is read.
 fn mapped(found: &mut Vec<IoUring>, inodes: &[u64]) -> io::Result<()> {
     let path = "/proc/thread-self/maps";

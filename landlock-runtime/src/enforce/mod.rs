@@ -149,7 +149,9 @@ impl Policy {
     ///
     /// The status returned is the whole truth about this enforcement: for a policy on every
     /// thread, it says what became of the other threads, and it is partial when one keeps its
-    /// access. Re-entering a policy already in force on this thread does nothing, makes no
+    /// access; it is partial too when io_uring instances set up before it may run requests
+    /// with older rights, which Landlock cannot reach ([`Status::io_uring`]; a `strict`
+    /// policy fails instead, before restricting anything). Re-entering a policy already in force on this thread does nothing, makes no
     /// system call, and returns the status of the enforcement that put it in force. On error
     /// the code the policy protects must not run.
     ///
