@@ -449,3 +449,58 @@ fn a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look() {
         },
     );
 }
+
+#[test]
+fn a_thread_named_like_an_io_uring_worker_is_not_taken_for_one() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_thread_named_like_an_io_uring_worker_is_not_taken_for_one",
+        || {
+            let (ready_tx, ready) = std::sync::mpsc::channel();
+            let (done, done_rx) = std::sync::mpsc::channel::<()>();
+            let impostor = thread::spawn(move || {
+                // SAFETY: PR_SET_NAME reads a NUL-terminated name of at most 16 bytes; a full
+                // set of signals is a valid mask for pthread_sigmask.
+                unsafe {
+                    libc::prctl(
+                        libc::PR_SET_NAME,
+                        c"iou-wrk-1".as_ptr() as libc::c_ulong,
+                        0,
+                        0,
+                        0,
+                    );
+                    let mut all: libc::sigset_t = std::mem::zeroed();
+                    libc::sigfillset(&mut all);
+                    libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+                }
+                // SAFETY: gettid has no arguments and cannot fail.
+                ready_tx
+                    .send(unsafe { libc::syscall(libc::SYS_gettid) } as i32)
+                    .unwrap();
+                done_rx.recv().unwrap();
+                open_errno(DENIED)
+            });
+            let tid = ready.recv().unwrap();
+            let policy = Policy::builder("io_uring::impostor")
+                .read("/usr")
+                .process()
+                .build()
+                .unwrap();
+            let status = policy.enforce().unwrap();
+            let threads = status.threads.as_ref().unwrap();
+            assert_eq!(threads.io_workers, 0, "{status}");
+            assert_eq!(threads.uncovered.len(), 1, "{status}");
+            assert_eq!(threads.uncovered[0].tid, tid, "{status}");
+            assert_eq!(
+                threads.uncovered[0].reason,
+                Uncovered::BlocksSignal,
+                "{status}"
+            );
+            done.send(()).unwrap();
+            // It keeps its access, as reported.
+            assert_eq!(impostor.join().unwrap(), None);
+        },
+    );
+}
