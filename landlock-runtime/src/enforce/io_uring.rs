@@ -234,7 +234,8 @@ const SHARED_FILE_MAPPINGS_FROM: u64 = 0x08 | 0x10 | 0x20;
 /// Calls `add` with the inode of each shared mapping of an io_uring instance, through
 /// `PROCMAP_QUERY` on `maps`. ENOTTY or EINVAL: the kernel has no such query.
 fn query_shared_mappings(maps: &std::fs::File, add: &mut impl FnMut(u64)) -> io::Result<()> {
-    let mut name = [0u8; 4096];
+    // Room for a ring's name; a longer name (ENAMETOOLONG) is not a ring's.
+    let mut name = [0u8; 64];
     let mut addr = 0;
     loop {
         let mut query = ProcmapQuery {
@@ -245,24 +246,37 @@ fn query_shared_mappings(maps: &std::fs::File, add: &mut impl FnMut(u64)) -> io:
             vma_name_addr: name.as_mut_ptr() as u64,
             ..ProcmapQuery::default()
         };
-        // SAFETY: the ioctl reads and writes the struct passed, of the size it says, and
-        // writes at most `vma_name_size` bytes at `vma_name_addr`, a live local buffer.
-        if unsafe { libc::ioctl(maps.as_raw_fd(), PROCMAP_QUERY, &mut query) } != 0 {
-            let e = io::Error::last_os_error();
-            return match e.raw_os_error() {
-                Some(libc::ENOENT) => Ok(()),
-                _ => Err(e),
-            };
-        }
-        // The size written includes the terminating NUL.
-        let len = (query.vma_name_size as usize)
-            .saturating_sub(1)
-            .min(name.len());
-        if &name[..len] == IO_URING {
-            add(query.inode);
+        match procmap_query(maps, &mut query) {
+            Ok(()) => {
+                // The size written includes the terminating NUL.
+                let len = (query.vma_name_size as usize)
+                    .saturating_sub(1)
+                    .min(name.len());
+                if &name[..len] == IO_URING {
+                    add(query.inode);
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => {
+                // Asked again without the name, for where the mapping ends.
+                query.vma_name_size = 0;
+                query.vma_name_addr = 0;
+                procmap_query(maps, &mut query)?;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+            Err(e) => return Err(e),
         }
         addr = query.vma_end;
     }
+}
+
+fn procmap_query(maps: &std::fs::File, query: &mut ProcmapQuery) -> io::Result<()> {
+    // SAFETY: the ioctl reads and writes the struct passed, of the size it says, and writes
+    // at most `vma_name_size` bytes at `vma_name_addr`, a live buffer of the caller's (or
+    // none when both are 0).
+    if unsafe { libc::ioctl(maps.as_raw_fd(), PROCMAP_QUERY, query as *mut ProcmapQuery) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Calls `add` with the inode of each mapping of an io_uring instance, reading the text of
