@@ -71,7 +71,8 @@
 //! # Status
 //!
 //! Every enforcement returns a [`Status`]: fully, partly, or not enforced, what was dropped, and
-//! the kernel's ABI. When a policy is less than fully enforced, one line saying so is printed
+//! the kernel's ABI; partly, too, while an io_uring instance set up before the sandbox may run
+//! requests with the old rights ([`IoUring`]). When a policy is less than fully enforced, one line saying so is printed
 //! on standard error, once per policy; a `strict` policy fails instead. [`in_force`] lists the
 //! policies in force on the calling thread.
 
@@ -184,7 +185,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 pub use landlock_macros::sandbox;
 pub use model::{Class, FsGrant, GrantPath, GrantedPath, Origin, PRESETS, Ports, Preset, Scopes};
 pub use outcome::{
-    Dropped, Error, ErrorKind, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage,
+    Dropped, Error, ErrorKind, IoUring, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage,
     Uncovered, UncoveredThread,
 };
 pub use policy::{Policy, PolicyBuilder};

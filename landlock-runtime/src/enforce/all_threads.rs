@@ -91,6 +91,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::io_uring::{IoThread, io_thread};
 use crate::kernel::{errno, restrict_thread};
 use crate::outcome::{ThreadCoverage, Uncovered, UncoveredThread};
 
@@ -602,17 +603,22 @@ struct Listing {
 /// buffer when one call does not hold them all), so that the kernel does not resume the
 /// listing by position, which can skip a thread when another exits.
 fn read_task_ids() -> io::Result<Vec<i32>> {
-    let dir = open_task_dir()?;
-    let mut size = 64 * 1024;
+    read_ids(&open_task_dir()?)
+}
+
+/// The numeric entries of the directory `dir` (from its start), read in one `getdents64` call
+/// (retried with a larger buffer when one call does not hold them all).
+pub(crate) fn read_ids(dir: &OwnedFd) -> io::Result<Vec<i32>> {
+    let mut size = 8 * 1024;
     loop {
         let mut buf = vec![0u8; size];
-        let first = getdents(&dir, &mut buf)?;
+        let first = getdents(dir, &mut buf)?;
         let mut spare = [0u8; 512];
-        if first > 0 && getdents(&dir, &mut spare)? == 0 {
+        if first > 0 && getdents(dir, &mut spare)? == 0 {
             return Ok(dirent_names(&buf[..first]));
         }
         if size >= 64 << 20 {
-            return Err(io::Error::other("too many threads to list in one read"));
+            return Err(io::Error::other("too many entries to list in one read"));
         }
         size *= 4;
         // SAFETY: lseek on a directory we own, back to its start.
@@ -833,11 +839,14 @@ pub(crate) fn thread_count() -> io::Result<usize> {
 
 /// Has every thread of the process but the caller restrict itself with `ruleset` (and
 /// `landlock_restrict_self` flags `flags`, and, when `mark` is not 0, carrying it as a mark).
-/// The caller restricts itself afterwards, and must start no thread meanwhile.
+/// The caller restricts itself afterwards, and must start no thread meanwhile. io_uring threads
+/// among those that do not answer are told apart at once (see `io_uring`): workers are
+/// counted, `SQPOLL` threads (those `sq_threads` names among them) reported.
 pub(crate) fn restrict_other_threads(
     ruleset: BorrowedFd<'_>,
     flags: u32,
     mark: u64,
+    sq_threads: &[i32],
 ) -> io::Result<ThreadCoverage> {
     let me = gettid();
     let listing = Listing::read(me)?;
@@ -847,7 +856,7 @@ pub(crate) fn restrict_other_threads(
     if listing.others(me).next().is_none() {
         return Ok(ThreadCoverage::default());
     }
-    let mut job = Job::start(ruleset, flags)?;
+    let mut job = Job::start(ruleset, flags, sq_threads)?;
     BOARD.mark.store(mark, Ordering::Release);
     // The counter after the listing the job starts from: a thread missing from that listing
     // and started before this has an id that cannot be placed after it, and gets a round.
@@ -910,6 +919,7 @@ struct Census {
     restricted: usize,
     exited: usize,
     inherited: usize,
+    io_workers: usize,
 }
 
 /// What the job knows of a thread id.
@@ -923,6 +933,8 @@ enum Known {
     Gone,
     /// It has ended but is still listed: a zombie main thread, which never runs again.
     Finished,
+    /// An io_uring worker: it runs no code of the program.
+    IoWorker,
     /// What was known before the thread id counter wrapped: to be looked at again.
     Stale(Box<Known>),
 }
@@ -991,6 +1003,7 @@ impl Census {
             restricted: 0,
             exited: 0,
             inherited: 0,
+            io_workers: 0,
         }
     }
 
@@ -1105,6 +1118,12 @@ impl Census {
                     self.known.insert(tid, k);
                     self.add_window(window(t.exit_upto(after_round)));
                 }
+                Outcome::IoWorker => {
+                    if before != Some(Known::IoWorker) {
+                        self.io_workers += 1;
+                    }
+                    self.known.insert(tid, Known::IoWorker);
+                }
                 Outcome::Uncovered(reason) => {
                     let id = t.listed.id;
                     self.known.insert(tid, Known::Reported { id, reason });
@@ -1200,6 +1219,7 @@ impl Census {
             inherited: self.inherited,
             exited,
             uncovered,
+            io_workers: self.io_workers,
         }
     }
 }
@@ -1315,6 +1335,8 @@ struct Target {
     /// The windows closed by looks between which it ran no code: a window then ends where the
     /// first look left the counter, and a new one begins where the second found it.
     closed: Vec<Window>,
+    /// Whether it was looked at for an io_uring thread.
+    io_checked: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1332,6 +1354,9 @@ enum Outcome {
     Exited,
     /// Still listed, but ended: it will never run again.
     Finished,
+    /// An io_uring worker: it answers no signal, runs no code of the program, and runs each
+    /// request with the credentials it was submitted with.
+    IoWorker,
     Uncovered(Uncovered),
 }
 
@@ -1346,6 +1371,7 @@ impl Target {
             cpu: None,
             looked_upto: None,
             closed: Vec::new(),
+            io_checked: false,
         }
     }
 
@@ -1395,6 +1421,8 @@ impl Target {
 /// the round being run.
 struct Job {
     fd: Option<OwnedFd>,
+    /// The `SQPOLL` threads that the rings of the process name.
+    sq_threads: Vec<i32>,
     counter: Option<OwnedFd>,
     flags: u32,
     signal: i32,
@@ -1404,7 +1432,7 @@ struct Job {
 }
 
 impl Job {
-    fn start(ruleset: BorrowedFd<'_>, flags: u32) -> io::Result<Job> {
+    fn start(ruleset: BorrowedFd<'_>, flags: u32, sq_threads: &[i32]) -> io::Result<Job> {
         let signal = signal()?;
         let lock = JobLock::acquire();
         close_retired();
@@ -1422,6 +1450,7 @@ impl Job {
         );
         Ok(Job {
             fd: Some(fd),
+            sq_threads: sq_threads.to_vec(),
             counter,
             flags,
             signal,
@@ -1567,6 +1596,26 @@ impl Job {
             }
         };
         target.seen = Some(status);
+        if !target.io_checked && blocks(status.blocked, self.signal) {
+            // An io_uring thread blocks every signal for good, and never answers. One not
+            // started yet has no name of its own: looked at again.
+            target.io_checked = true;
+            match io_thread(target.listed.id, &self.sq_threads) {
+                Some(IoThread::Worker) => {
+                    target.outcome = Outcome::IoWorker;
+                    return;
+                }
+                Some(IoThread::Unnamed) if cpu == Some(Duration::ZERO) => {
+                    target.io_checked = false;
+                    return;
+                }
+                Some(IoThread::SqPoll | IoThread::Unnamed) => {
+                    target.outcome = Outcome::Uncovered(Uncovered::IoUringSqPoll);
+                    return;
+                }
+                None => {}
+            }
+        }
         if target.exiting.is_none() && is_exit_mask(status.blocked) {
             // The counter's place is filled in after this look (see `wait`).
             target.exiting = Some(None);

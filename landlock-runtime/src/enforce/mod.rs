@@ -14,6 +14,7 @@ pub(crate) mod arguments;
 pub(crate) mod command;
 #[cfg(target_os = "linux")]
 pub(crate) mod explain;
+mod io_uring;
 mod scoped;
 
 use std::cell::RefCell;
@@ -26,7 +27,9 @@ use crate::kernel::{self, Ruleset, report};
 use crate::model::Class;
 use crate::model::rights::TCP_ABI;
 use crate::model::rules::{SharedRules, covers};
-use crate::outcome::{Error, ErrorKind, Layer, Level, Status, ThreadCoverage};
+use crate::outcome::{
+    Error, ErrorKind, IoUring, IoUringList, Layer, Level, Status, ThreadCoverage,
+};
 use crate::policy::{Binding, Policy, Preparation};
 
 /// The kernel's limit on stacked Landlock layers per thread.
@@ -146,7 +149,9 @@ impl Policy {
     ///
     /// The status returned is the whole truth about this enforcement: for a policy on every
     /// thread, it says what became of the other threads, and it is partial when one keeps its
-    /// access. Re-entering a policy already in force on this thread does nothing, makes no
+    /// access; it is partial too when io_uring instances set up before it may run requests
+    /// with older rights, which Landlock cannot reach ([`Status::io_uring`]; a `strict`
+    /// policy fails instead, before restricting anything). Re-entering a policy already in force on this thread does nothing, makes no
     /// system call, and returns the status of the enforcement that put it in force. On error
     /// the code the policy protects must not run.
     ///
@@ -169,21 +174,62 @@ impl Policy {
             if let Some(layer) = layers.get(prepared.id) {
                 return Ok(prepared.outcome(layer.outcome));
             }
-            let layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
+            let mut layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
             // Asked before restricting: the policy may deny reading /proc.
             let single = kernel::is_single_threaded();
+            let mut status = &prepared.status;
             if let Some(ruleset) = &prepared.ruleset {
+                let rings = self.io_uring_before(&layers)?;
                 let mark = self.mark(prepared);
                 ruleset
                     .restrict_self(self.log_flags(prepared), mark.as_ref())
                     .map_err(|source| self.restrict_error(source))?;
+                if !rings.is_empty() {
+                    let number;
+                    (number, status) = prepared.outcomes.push(status.with_io_uring(rings));
+                    layer = self.check_room(&layers, prepared, status, number)?;
+                    report::line(format_args!("sandbox {} is {status}", self.origin));
+                }
             }
             if single {
                 add_process_layer(&layer);
             }
             layers.layers.push(layer);
-            Ok(&prepared.status)
+            Ok(status)
         })
+    }
+
+    /// The io_uring instances of the process that Landlock cannot reach, looked for before
+    /// restricting (the policy may deny reading `/proc`); for a `strict` policy, the error
+    /// when there is one, before anything is restricted. When a sandbox already in force on
+    /// the thread denies reading `/proc`, they are not looked for (which would only add a
+    /// denial to the kernel's log), and the status says so.
+    fn io_uring_before(&self, layers: &ThreadLayers) -> Result<Vec<IoUring>, Error> {
+        // SAFETY: gettid has no arguments and cannot fail.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+        // What `/proc/thread-self/fd` leads to.
+        let proc_fd = Path::new("/proc")
+            .join(std::process::id().to_string())
+            .join("task")
+            .join(tid.to_string())
+            .join("fd");
+        let denied_by = layers
+            .layers
+            .iter()
+            .rev()
+            .filter(|e| e.layer.level != Level::NotEnforced)
+            .find(|e| !covers(&e.rules.fs, &proc_fd, Class::Read));
+        let rings = match denied_by {
+            Some(entry) => vec![IoUring::NotLooked(format!(
+                "reading /proc, where they are found, is denied by sandbox {} in force on this thread",
+                entry.layer.origin
+            ))],
+            None => io_uring::instances(),
+        };
+        if self.strict && !rings.is_empty() {
+            return Err(self.error(ErrorKind::IoUringNotCovered { rings }));
+        }
+        Ok(rings)
     }
 
     /// Enforces the policy on every thread of the process, including threads that already
@@ -219,11 +265,14 @@ impl Policy {
                 layers.layers.push(layer);
                 return Ok(&prepared.status);
             };
-            let coverage = self.restrict_all(prepared, ruleset)?;
+            let (coverage, rings) = self.restrict_all(prepared, ruleset, &layers)?;
             let uncovered = !coverage.uncovered.is_empty();
-            let (number, status) = prepared
-                .outcomes
-                .push(prepared.status.with_threads(coverage.clone()));
+            let (number, status) = prepared.outcomes.push(
+                prepared
+                    .status
+                    .with_threads(coverage.clone())
+                    .with_io_uring(rings),
+            );
             let layer = self.check_room(&layers, prepared, status, number)?;
             if uncovered {
                 report::line(format_args!(
@@ -234,6 +283,13 @@ impl Policy {
             } else {
                 add_process_layer(&layer);
             }
+            if !status.io_uring.is_empty() {
+                report::line(format_args!(
+                    "sandbox {}: {}",
+                    self.origin,
+                    IoUringList(&status.io_uring)
+                ));
+            }
             layers.layers.push(layer);
             if self.strict && uncovered {
                 return Err(self.error(ErrorKind::ThreadsNotCovered { coverage }));
@@ -243,11 +299,14 @@ impl Policy {
     }
 
     #[cfg(target_os = "linux")]
+    /// Restricts every thread; returns what became of the other threads, and the io_uring
+    /// instances found before anything was restricted.
     fn restrict_all(
         &self,
         prepared: &Preparation,
         ruleset: &Ruleset,
-    ) -> Result<ThreadCoverage, Error> {
+        layers: &ThreadLayers,
+    ) -> Result<(ThreadCoverage, Vec<IoUring>), Error> {
         let abi = prepared.status.abi;
         let kernel = |operation: &str| {
             let operation = operation.to_owned();
@@ -255,13 +314,17 @@ impl Policy {
         };
         if abi >= kernel::TSYNC_ABI {
             let threads = all_threads::thread_count().map_err(kernel("listing threads"))?;
+            // A ring set up by another thread between this look and the call below is not
+            // seen.
+            let rings = self.io_uring_before(layers)?;
             ruleset
                 .restrict_all_threads(self.log_flags(prepared), self.mark(prepared).as_ref())
                 .map_err(|source| self.restrict_error(source))?;
-            return Ok(ThreadCoverage {
+            let coverage = ThreadCoverage {
                 restricted: threads.saturating_sub(1),
                 ..ThreadCoverage::default()
-            });
+            };
+            return Ok((coverage, rings));
         }
         if self.strict {
             // A thread out of reach is known in advance: refuse before restricting anything.
@@ -270,22 +333,32 @@ impl Policy {
                 return Err(self.error(ErrorKind::ThreadsNotCovered { coverage: blocked }));
             }
         }
+        // Before any thread is restricted. A ring set up during the job by a thread not yet
+        // restricted is not seen; its SQPOLL thread, if it has one, is.
+        let rings = self.io_uring_before(layers)?;
         // The other threads first: finding and checking them reads /proc, which the policy
         // may deny. The caller starts no thread meanwhile, so nothing escapes by being started
         // from it before it is restricted.
         let mark = self.mark(prepared);
         let flags = self.log_flags(prepared);
         let marked = if mark.is_some() { prepared.id } else { 0 };
-        let coverage = all_threads::restrict_other_threads(ruleset.fd(), flags, marked)
-            .map_err(kernel("restricting the other threads"))?;
+        let sq_threads = io_uring::sq_threads(&rings);
+        let coverage =
+            all_threads::restrict_other_threads(ruleset.fd(), flags, marked, &sq_threads)
+                .map_err(kernel("restricting the other threads"))?;
         ruleset
             .restrict_self(flags, mark.as_ref())
             .map_err(|source| self.restrict_error(source))?;
-        Ok(coverage)
+        Ok((coverage, rings))
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn restrict_all(&self, _: &Preparation, ruleset: &Ruleset) -> Result<ThreadCoverage, Error> {
+    fn restrict_all(
+        &self,
+        _: &Preparation,
+        ruleset: &Ruleset,
+        _: &ThreadLayers,
+    ) -> Result<(ThreadCoverage, Vec<IoUring>), Error> {
         match *ruleset {}
     }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use super::status::{Status, ThreadCoverage};
+use super::status::{IoUring, IoUringList, Status, ThreadCoverage};
 use crate::model::Origin;
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
@@ -14,7 +14,7 @@ use crate::model::Origin;
 /// thread, with one exception: [`ErrorKind::ThreadsNotCovered`] from a `strict` policy on every
 /// thread, found once the other threads were signalled, after which the calling thread and the
 /// threads that could be reached are restricted (the process is left more restricted, never
-/// less).
+/// less). ([`ErrorKind::IoUringNotCovered`] is found before anything is restricted.)
 ///
 /// ```
 /// use landlock_runtime::{ErrorKind, Policy};
@@ -103,6 +103,13 @@ pub enum ErrorKind {
     ThreadsNotCovered {
         /// What became of the other threads.
         coverage: ThreadCoverage,
+    },
+    /// `strict` was asked, and io_uring instances set up before the sandbox may run requests
+    /// with the rights of the thread that set them up, which Landlock cannot reach. Found
+    /// before restricting anything: nothing is restricted.
+    IoUringNotCovered {
+        /// The instances, and what each holds.
+        rings: Vec<IoUring>,
     },
     /// The thread already has as many Landlock layers as the kernel allows.
     TooManyLayers {
@@ -204,6 +211,11 @@ impl fmt::Display for Error {
                 f,
                 "strict policy on every thread, but {} threads of the process could not be restricted: {coverage}",
                 coverage.uncovered.len()
+            ),
+            ErrorKind::IoUringNotCovered { rings } => write!(
+                f,
+                "strict policy, but {}; set io_uring instances up after the sandbox, or register no personality and use no SQPOLL thread before it",
+                IoUringList(rings)
             ),
             ErrorKind::TooManyLayers { limit } => write!(
                 f,

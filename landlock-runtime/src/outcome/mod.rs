@@ -5,6 +5,8 @@ mod error;
 mod status;
 
 pub use error::{Error, ErrorKind};
+pub(crate) use status::IoUringList;
 pub use status::{
-    Dropped, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage, Uncovered, UncoveredThread,
+    Dropped, IoUring, Layer, Level, SkipReason, Skipped, Status, ThreadCoverage, Uncovered,
+    UncoveredThread,
 };

@@ -148,6 +148,11 @@ pub struct Status {
     /// For an enforcement on every thread of the process: what became of the other threads.
     /// Threads that keep their access make the level [`Level::Partial`].
     pub threads: Option<ThreadCoverage>,
+    /// The io_uring instances of the process, found when the policy was enforced, through
+    /// which requests may run with the rights of the thread that set them up rather than the
+    /// sandboxed thread's: Landlock cannot reach them. Any makes the level
+    /// [`Level::Partial`]. Empty before enforcement.
+    pub io_uring: Box<[IoUring]>,
 }
 
 impl Status {
@@ -167,6 +172,21 @@ impl Status {
             dropped,
             skipped,
             threads: None,
+            io_uring: Box::default(),
+        }
+    }
+
+    /// This status for an enforcement that found these io_uring instances, set up before it:
+    /// partial when there is one.
+    pub(crate) fn with_io_uring(&self, io_uring: Vec<IoUring>) -> Status {
+        let level = match self.level {
+            Level::Full if !io_uring.is_empty() => Level::Partial,
+            level => level,
+        };
+        Status {
+            level,
+            io_uring: io_uring.into_boxed_slice(),
+            ..self.clone()
         }
     }
 
@@ -208,6 +228,9 @@ impl fmt::Display for Status {
         {
             write!(f, "; {threads}")?;
         }
+        if !self.io_uring.is_empty() && self.level != Level::NotEnforced {
+            write!(f, "; {}", IoUringList(&self.io_uring))?;
+        }
         for (i, skipped) in self.skipped.iter().enumerate() {
             let lead = if i == 0 {
                 "; skipped optional paths: "
@@ -215,6 +238,127 @@ impl fmt::Display for Status {
                 ", "
             };
             write!(f, "{lead}{skipped}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An io_uring instance of the process that was there before an enforcement, through which
+/// requests may run with the rights of the thread that set it up: the kernel checks a request
+/// with a registered personality's credentials (taken when it was registered) or, on an
+/// `SQPOLL` ring, with its kernel thread's (taken when the ring was set up), not with the
+/// submitting thread's. Landlock cannot reach either.
+///
+/// ```
+/// use landlock_runtime::IoUring;
+///
+/// let ring = IoUring::Descriptor { fd: 5, sq_thread: Some(812), personalities: None };
+/// assert_eq!(
+///     ring.to_string(),
+///     "fd 5 (its SQPOLL thread, 812, runs its requests with the rights of the thread that set it up)",
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IoUring {
+    /// A descriptor of an io_uring instance.
+    Descriptor {
+        /// The descriptor.
+        fd: i32,
+        /// Whether it has an `SQPOLL` kernel thread, which runs its requests with the
+        /// credentials of the thread that set it up, and its id as `/proc/self/fdinfo`'s
+        /// `SqThread` gives it: that thread's, or, until it first runs, the id of the thread
+        /// that set the ring up.
+        sq_thread: Option<i32>,
+        /// The ids of the personalities registered with it, as `/proc/self/fdinfo` lists
+        /// them; `None` when they cannot be read: Linux 6.18 lists none, and any kernel leaves
+        /// them out while another thread holds the ring's lock. A ring whose personalities
+        /// cannot be read may hold one.
+        personalities: Option<Vec<u32>>,
+    },
+    /// An instance only mapped into memory: its descriptor was closed, perhaps after being
+    /// registered with a thread (`IORING_REGISTER_RING_FDS`), which can still submit to it.
+    /// Nothing says what it holds.
+    Mapped {
+        /// The inode of the instance (`/proc/self/maps`).
+        inode: u64,
+    },
+    /// An io_uring kernel thread that polls a ring for requests (`SQPOLL`), found without
+    /// its ring: it runs them with the credentials of the thread that set that ring up.
+    SqThread {
+        /// Its thread id.
+        tid: i32,
+    },
+    /// The instances could not be looked for: `/proc` could not be read (why). One may be
+    /// there.
+    NotLooked(String),
+}
+
+impl fmt::Display for IoUring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IoUring::Descriptor {
+                fd,
+                sq_thread: Some(tid),
+                ..
+            } => write!(
+                f,
+                "fd {fd} (its SQPOLL thread, {tid}, runs its requests with the rights of the thread that set it up)"
+            ),
+            IoUring::Descriptor {
+                fd,
+                personalities: Some(ids),
+                ..
+            } if !ids.is_empty() => {
+                let ids: Vec<String> = ids.iter().map(u32::to_string).collect();
+                write!(
+                    f,
+                    "fd {fd} (personality {} registered with the rights of the thread that registered it)",
+                    ids.join(", ")
+                )
+            }
+            IoUring::Descriptor { fd, .. } => write!(
+                f,
+                "fd {fd} (whether it holds a personality registered with older rights cannot be read here)"
+            ),
+            IoUring::Mapped { inode } => write!(
+                f,
+                "a ring left mapped after its descriptor was closed (inode {inode}; what it holds cannot be read)"
+            ),
+            IoUring::SqThread { tid } => write!(
+                f,
+                "SQPOLL thread {tid} (it runs requests with the rights of the thread that set its ring up)"
+            ),
+            IoUring::NotLooked(why) => write!(
+                f,
+                "io_uring instances, which may keep the rights of their creator, could not be looked for: {why}"
+            ),
+        }
+    }
+}
+
+/// A list of io_uring instances as a status or an error says it.
+pub(crate) struct IoUringList<'a>(pub(crate) &'a [IoUring]);
+
+impl fmt::Display for IoUringList<'_> {
+    /// `io_uring instances set up before the sandbox keep the rights of their creator: fd 5
+    /// (...), ...`, and `io_uring instances could not be looked for: ...` when they could not.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (not_looked, found): (Vec<&IoUring>, Vec<&IoUring>) = self
+            .0
+            .iter()
+            .partition(|ring| matches!(ring, IoUring::NotLooked(_)));
+        for (i, ring) in found.iter().enumerate() {
+            let lead = if i == 0 {
+                "io_uring instances set up before the sandbox keep the rights of their creator: "
+            } else {
+                ", "
+            };
+            write!(f, "{lead}{ring}")?;
+        }
+        for (i, ring) in not_looked.iter().enumerate() {
+            let sep = if i == 0 && found.is_empty() { "" } else { "; " };
+            write!(f, "{sep}{ring}")?;
         }
         Ok(())
     }
@@ -319,6 +463,9 @@ impl fmt::Display for Uncovered {
             Uncovered::Unreachable => f.write_str(
                 "it could not be reached: /proc lists the threads of this process under ids of another PID namespace that cannot be translated",
             ),
+            Uncovered::IoUringSqPoll => f.write_str(
+                "it is an io_uring SQPOLL thread, which runs requests with the rights of the thread that set its ring up",
+            ),
         }
     }
 }
@@ -334,6 +481,13 @@ impl fmt::Display for ThreadCoverage {
         }
         if self.exited > 0 {
             write!(f, ", {} exited", self.exited)?;
+        }
+        if self.io_workers > 0 {
+            write!(
+                f,
+                ", {} io_uring workers (they run each request with its submitter's rights)",
+                self.io_workers
+            )?;
         }
         if !self.uncovered.is_empty() {
             write!(f, "; {} not:", self.uncovered.len())?;
@@ -398,6 +552,11 @@ pub enum Uncovered {
     /// another PID namespace, and the ids cannot be translated): the thread could not be
     /// signalled. Its id is the one `/proc` lists.
     Unreachable,
+    /// It is an io_uring kernel thread that polls a ring for requests (`SQPOLL`): it runs no
+    /// code of the program and answers no signal, and runs the requests with the credentials
+    /// of the thread that set the ring up. Told by the kernel's flag for io_uring threads and
+    /// by the ring that names it, reported at once.
+    IoUringSqPoll,
 }
 
 /// A thread that keeps its access after an enforcement on every thread, and why.
@@ -450,4 +609,8 @@ pub struct ThreadCoverage {
     pub exited: usize,
     /// Threads still there when the enforcement ended that are not restricted, and why.
     pub uncovered: Vec<UncoveredThread>,
+    /// io_uring worker threads (`iou-wrk-*`), which run no code of the program, answer no
+    /// signal, and run each request with the credentials it was submitted with: neither
+    /// restricted nor keeping access of their own.
+    pub io_workers: usize,
 }

@@ -1,0 +1,512 @@
+//! io_uring instances that Landlock cannot reach, looked for before a thread is restricted.
+//!
+//! The kernel checks an io_uring request with the credentials it is issued under: the
+//! submitting thread's, except for a personality registered with the ring (the credentials of
+//! the thread that registered it) and for a ring with an `SQPOLL` kernel thread (the
+//! credentials of the thread that set the ring up). Landlock's domain is part of those
+//! credentials, so a ring set up before a sandbox can run requests with the rights the sandbox
+//! takes away. This module finds the instances of the process, from what the kernel writes in
+//! `/proc` (of the calling thread, `/proc/thread-self`, which stays readable after the main
+//! thread has exited):
+//! - descriptors whose link is `anon_inode:[io_uring]`, with what `fdinfo` says of each: its
+//!   `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them (Linux
+//!   6.18 does not; none is listed either while another thread holds the ring's lock);
+//! - rings only mapped (shared mappings named `anon_inode:[io_uring]`) whose descriptor was
+//!   closed: a thread that registered the descriptor (`IORING_REGISTER_RING_FDS`) can still
+//!   submit to them, an `SQPOLL` thread polls them, and a process allowed to can open them
+//!   again through `/proc/self/map_files`;
+//! - and, for an enforcement on every thread, io_uring threads among the threads that do not
+//!   answer its signal: told by the kernel's `PF_IO_WORKER` flag in `/proc/<id>/stat`, which no
+//!   program can set (a thread can name itself `iou-wrk-1`, not get the flag). An `SQPOLL`
+//!   thread is the one a ring names, or one asleep in `io_sq_thread` (its `wchan`), or one
+//!   named `iou-sqp-*`; one named `iou-wrk-*` is a worker, which runs each request with the
+//!   credentials it was submitted with, and so keeps nothing of its own.
+//!
+//! Since personalities cannot be read on every kernel, every ring found counts as one that may
+//! act with older rights. What cannot be found: a ring set up with `IORING_SETUP_NO_MMAP` (in
+//! the program's own memory) whose descriptor was registered and closed leaves no trace in
+//! `/proc` but its `SQPOLL` thread, if it has one; a descriptor in the table of a thread that
+//! unshared its own; a ring descriptor in flight in a unix socket, or received later from
+//! another process, is the sender's.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::all_threads::read_ids;
+use crate::outcome::IoUring;
+
+/// What `/proc/thread-self/fd/N` links to for an io_uring instance, and what
+/// `/proc/thread-self/maps` names its mappings.
+const IO_URING: &[u8] = b"anon_inode:[io_uring]";
+
+/// The kernel's flag for io_uring threads (`PF_IO_WORKER`), in `/proc/<id>/stat`'s flags.
+const PF_IO_WORKER: u64 = 0x10;
+
+/// The io_uring instances of the process, before a thread is restricted: every descriptor of
+/// one, then every ring mapped without one. When `/proc` cannot be read, one
+/// [`IoUring::NotLooked`] saying why.
+pub(crate) fn instances() -> Vec<IoUring> {
+    let mut found = Vec::new();
+    let mut inodes = Vec::new();
+    let looked = descriptors(&mut found, &mut inodes).and_then(|()| mapped(&mut found, &inodes));
+    if let Err(e) = looked {
+        found.push(IoUring::NotLooked(e.to_string()));
+    }
+    found
+}
+
+/// The `SQPOLL` threads that the rings found name.
+pub(crate) fn sq_threads(found: &[IoUring]) -> Vec<i32> {
+    found
+        .iter()
+        .filter_map(|ring| match ring {
+            IoUring::Descriptor {
+                sq_thread: Some(tid),
+                ..
+            } => Some(*tid),
+            _ => None,
+        })
+        .collect()
+}
+
+fn open_dir(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
+    // SAFETY: a valid C string and flags; the descriptor is owned below.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just returned by open, owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The descriptors of io_uring instances, and the inodes of those instances. One listing of
+/// `/proc/thread-self/fd`, an `fstat` of each descriptor, and a look at the link of those that can be
+/// an anonymous inode: no file type, or, should a kernel give them one, a regular file of a
+/// filesystem without a device (as the anonymous inodes' is).
+fn descriptors(found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
+    // The calling thread's table: the process's, unless the thread unshared its own; and
+    // readable when the main thread has exited, unlike `/proc/self/fd`.
+    let path = "/proc/thread-self/fd";
+    let dir = open_dir(c"/proc/thread-self/fd").map_err(|e| with_path(e, path))?;
+    let own = dir.as_raw_fd();
+    for fd in read_ids(&dir).map_err(|e| with_path(e, path))? {
+        if fd == own {
+            continue;
+        }
+        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat on a descriptor number into a properly sized struct; a number closed
+        // meanwhile fails with EBADF, and is skipped.
+        if unsafe { libc::fstat(fd, &mut st) } != 0 {
+            continue;
+        }
+        let kind = st.st_mode & libc::S_IFMT;
+        if kind != 0 && !(kind == libc::S_IFREG && libc::major(st.st_dev) == 0) {
+            continue;
+        }
+        let mut link = [0u8; 64];
+        let mut name = [0u8; 16];
+        let name = decimal(fd, &mut name);
+        // SAFETY: a NUL-terminated name relative to the open directory, and a buffer of the
+        // length passed.
+        let n = unsafe {
+            libc::readlinkat(
+                own,
+                name.as_ptr().cast(),
+                link.as_mut_ptr().cast(),
+                link.len(),
+            )
+        };
+        if n < 0 || &link[..n as usize] != IO_URING {
+            continue;
+        }
+        let info = std::fs::read(format!("/proc/thread-self/fdinfo/{fd}")).unwrap_or_default();
+        let (sq_thread, personalities) = parse_fdinfo(&info);
+        inodes.push(st.st_ino);
+        found.push(IoUring::Descriptor {
+            fd,
+            sq_thread,
+            personalities,
+        });
+    }
+    Ok(())
+}
+
+/// `n` (not negative) in decimal, NUL-terminated, in `buf`.
+fn decimal(n: i32, buf: &mut [u8; 16]) -> &[u8] {
+    let mut at = buf.len() - 1;
+    buf[at] = 0;
+    let mut n = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
+}
+
+/// What `/proc/self/fdinfo/N` of a ring says: its `SQPOLL` thread, and its personalities if
+/// listed (`None` when not: the kernel lists none, or it could not take the ring's lock).
+fn parse_fdinfo(info: &[u8]) -> (Option<i32>, Option<Vec<u32>>) {
+    let text = String::from_utf8_lossy(info);
+    let mut sq_thread = None;
+    let mut personalities: Option<Vec<u32>> = None;
+    let mut in_personalities = false;
+    for line in text.lines() {
+        if in_personalities {
+            // An id on a line of its own (`%5d`), then its credentials, indented.
+            if line.starts_with(' ') || line.starts_with('\t') || line.starts_with(char::is_numeric)
+            {
+                if let Ok(id) = line.trim().parse::<u32>()
+                    && let Some(ids) = personalities.as_mut()
+                {
+                    ids.push(id);
+                }
+                continue;
+            }
+            in_personalities = false;
+        }
+        if let Some(value) = line.strip_prefix("SqThread:") {
+            sq_thread = value.trim().parse::<i32>().ok().filter(|&tid| tid > 0);
+        } else if line.starts_with("Personalities:") {
+            personalities = Some(Vec::new());
+            in_personalities = true;
+        }
+    }
+    (sq_thread, personalities)
+}
+
+/// The rings mapped into memory whose inode is not among `inodes` (those with a descriptor).
+/// A ring's mappings are shared mappings of its file: the kernel's `PROCMAP_QUERY` (Linux
+/// 6.11) lists only those, without writing out the rest of the maps (which costs
+/// about 2 µs per mapping); on older kernels, the text is read.
+fn mapped(found: &mut Vec<IoUring>, inodes: &[u64]) -> io::Result<()> {
+    let path = "/proc/thread-self/maps";
+    let maps = std::fs::File::open(path).map_err(|e| with_path(e, path))?;
+    let mut add = |inode: u64| {
+        if !inodes.contains(&inode) && !found.contains(&IoUring::Mapped { inode }) {
+            found.push(IoUring::Mapped { inode });
+        }
+    };
+    match query_shared_mappings(&maps, &mut add) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::EINVAL)) => {
+            read_mappings(&maps, &mut add)
+        }
+        result => result,
+    }
+    .map_err(|e| with_path(e, path))
+}
+
+/// `struct procmap_query` of `include/uapi/linux/fs.h`.
+#[repr(C)]
+#[derive(Default)]
+struct ProcmapQuery {
+    size: u64,
+    query_flags: u64,
+    query_addr: u64,
+    vma_start: u64,
+    vma_end: u64,
+    vma_flags: u64,
+    vma_page_size: u64,
+    vma_offset: u64,
+    inode: u64,
+    dev_major: u32,
+    dev_minor: u32,
+    vma_name_size: u32,
+    build_id_size: u32,
+    vma_name_addr: u64,
+    build_id_addr: u64,
+}
+
+/// `PROCMAP_QUERY`: `_IOWR('f', 17, struct procmap_query)`.
+const PROCMAP_QUERY: libc::c_ulong =
+    0xC000_0000 | (104 << 16) | ((b'f' as libc::c_ulong) << 8) | 17;
+/// Only shared mappings, of a file; the one at the address or the next.
+const SHARED_FILE_MAPPINGS_FROM: u64 = 0x08 | 0x10 | 0x20;
+
+/// Calls `add` with the inode of each shared mapping of an io_uring instance, through
+/// `PROCMAP_QUERY` on `maps`. ENOTTY or EINVAL: the kernel has no such query.
+fn query_shared_mappings(maps: &std::fs::File, add: &mut impl FnMut(u64)) -> io::Result<()> {
+    // Room for a ring's name; a longer name (ENAMETOOLONG) is not a ring's.
+    let mut name = [0u8; 64];
+    let mut addr = 0;
+    loop {
+        let mut query = ProcmapQuery {
+            size: std::mem::size_of::<ProcmapQuery>() as u64,
+            query_flags: SHARED_FILE_MAPPINGS_FROM,
+            query_addr: addr,
+            vma_name_size: name.len() as u32,
+            vma_name_addr: name.as_mut_ptr() as u64,
+            ..ProcmapQuery::default()
+        };
+        match procmap_query(maps, &mut query) {
+            Ok(()) => {
+                // The size written includes the terminating NUL.
+                let len = (query.vma_name_size as usize)
+                    .saturating_sub(1)
+                    .min(name.len());
+                if &name[..len] == IO_URING {
+                    add(query.inode);
+                }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => {
+                // Asked again without the name, for where the mapping ends.
+                query.vma_name_size = 0;
+                query.vma_name_addr = 0;
+                procmap_query(maps, &mut query)?;
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        addr = query.vma_end;
+    }
+}
+
+fn procmap_query(maps: &std::fs::File, query: &mut ProcmapQuery) -> io::Result<()> {
+    // SAFETY: the ioctl reads and writes the struct passed, of the size it says, and writes
+    // at most `vma_name_size` bytes at `vma_name_addr`, a live buffer of the caller's (or
+    // none when both are 0).
+    if unsafe { libc::ioctl(maps.as_raw_fd(), PROCMAP_QUERY, query as *mut ProcmapQuery) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Calls `add` with the inode of each mapping of an io_uring instance, reading the text of
+/// `maps` in large pieces (each read walks the mappings again from where the last stopped).
+fn read_mappings(maps: &std::fs::File, add: &mut impl FnMut(u64)) -> io::Result<()> {
+    let mut buf = vec![0u8; 32 * 1024];
+    let mut kept = 0;
+    loop {
+        let n = io::Read::read(&mut &*maps, &mut buf[kept..])?;
+        let filled = kept + n;
+        // Whole lines only; the rest waits for the next read (a line longer than the buffer,
+        // which no mapping of a ring has, is skipped).
+        let end = match buf[..filled].iter().rposition(|&b| b == b'\n') {
+            Some(at) => at + 1,
+            None if n == 0 || filled == buf.len() => filled,
+            None => {
+                kept = filled;
+                continue;
+            }
+        };
+        for line in buf[..end].split(|&b| b == b'\n') {
+            if let Some(inode) = ring_mapping(line) {
+                add(inode);
+            }
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        buf.copy_within(end..filled, 0);
+        kept = filled - end;
+    }
+}
+
+/// The inode of a line of `/proc/self/maps` that maps an io_uring instance
+/// (`address perms offset dev inode name`): its name is exactly the anonymous inode's, which
+/// no path can be (a path starts with `/`).
+fn ring_mapping(line: &[u8]) -> Option<u64> {
+    if !line.ends_with(IO_URING) {
+        return None;
+    }
+    let mut rest = line;
+    let mut fields = [&b""[..]; 5];
+    for field in &mut fields {
+        let start = rest.iter().position(|&b| b != b' ')?;
+        rest = &rest[start..];
+        let end = rest.iter().position(|&b| b == b' ')?;
+        *field = &rest[..end];
+        rest = &rest[end..];
+    }
+    let name = &rest[rest.iter().position(|&b| b != b' ')?..];
+    if name != IO_URING {
+        return None;
+    }
+    std::str::from_utf8(fields[4]).ok()?.parse().ok()
+}
+
+fn with_path(e: io::Error, path: &str) -> io::Error {
+    io::Error::new(e.kind(), format!("{path}: {e}"))
+}
+
+/// What kind of io_uring thread a thread is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IoThread {
+    /// An io-wq worker (`iou-wrk-*`): runs each request with the credentials it was submitted
+    /// with.
+    Worker,
+    /// A thread that polls a ring (`iou-sqp-*`): runs its requests with the credentials of the
+    /// thread that set the ring up.
+    SqPoll,
+    /// One with neither name: not started yet (the kernel names it when it first runs), or
+    /// renamed by the program.
+    Unnamed,
+}
+
+/// Whether the thread listed as `id` in `/proc/self/task` is an io_uring thread (the kernel's
+/// `PF_IO_WORKER` flag), and which kind: an `SQPOLL` thread if a ring names it
+/// (`sq_threads`), if it sleeps in `io_sq_thread`, or if it has the kernel's name for one; a
+/// worker if it has the kernel's name for one. `None` for any other thread, whatever its name,
+/// and when it is gone.
+///
+/// A program can rename any of its threads, io_uring's too: a name only ever makes a thread
+/// an `SQPOLL` one or leaves it [`IoThread::Unnamed`], which the caller reports unless the
+/// thread has not run yet. An `SQPOLL` thread renamed `iou-wrk-*` by the program is told by
+/// its ring or its sleep, not by its name; one whose ring left no trace in `/proc` and that
+/// is running at the look is taken for a worker.
+pub(crate) fn io_thread(id: i32, sq_threads: &[i32]) -> Option<IoThread> {
+    let stat = std::fs::read(format!("/proc/self/task/{id}/stat")).ok()?;
+    let (name, flags) = parse_stat(&stat)?;
+    if flags & PF_IO_WORKER == 0 {
+        return None;
+    }
+    let sleeps_in_sq_thread =
+        || std::fs::read(format!("/proc/self/task/{id}/wchan")).is_ok_and(|w| w == b"io_sq_thread");
+    Some(
+        if sq_threads.contains(&id) || name.starts_with(b"iou-sqp-") || sleeps_in_sq_thread() {
+            IoThread::SqPoll
+        } else if name.starts_with(b"iou-wrk-") {
+            IoThread::Worker
+        } else {
+            IoThread::Unnamed
+        },
+    )
+}
+
+/// The name and the flags (the ninth field) of a `/proc/<id>/stat` line. The name is between
+/// the first `(` and the last `)`, and may hold spaces and parentheses.
+fn parse_stat(stat: &[u8]) -> Option<(&[u8], u64)> {
+    let open = stat.iter().position(|&b| b == b'(')?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let name = stat.get(open + 1..close)?;
+    let flags = stat[close + 1..]
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty())
+        .nth(6)?;
+    let flags = std::str::from_utf8(flags).ok()?.parse().ok()?;
+    Some((name, flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fdinfo_is_read() {
+        // Linux 6.18: an SQPOLL thread, no personalities listed.
+        let text = b"pos:\t0\nflags:\t02000002\nSqMask:\t0x7\nSqThread:\t10841\nSqThreadCpu:\t0\nUserFiles:\t0\nPollList:\n";
+        assert_eq!(parse_fdinfo(text), (Some(10841), None));
+        let none = b"SqMask:\t0x7\nSqThread:\t-1\nUserFiles:\t0\nPollList:\n";
+        assert_eq!(parse_fdinfo(none), (None, None));
+        // Earlier kernels list the personalities, each id followed by its credentials.
+        let listed = b"SqThread:\t-1\nUserBufs:\t0\nPersonalities:\n    1\n\tUid:\t0\t\t0\t\t0\t\t0\n\tGid:\t0\t\t0\t\t0\t\t0\n\tGroups:\t0\n\tCapEff:\t000001ffffffffff\n    2\n\tUid:\t0\t\t0\t\t0\t\t0\nPollList:\n";
+        assert_eq!(parse_fdinfo(listed), (None, Some(vec![1, 2])));
+        // The ring's lock was busy: nothing but the file's own lines.
+        assert_eq!(parse_fdinfo(b"pos:\t0\nflags:\t02000002\n"), (None, None));
+    }
+
+    #[test]
+    fn maps_lines_are_read() {
+        let ring = b"7f93f5a17000-7f93f5a18000 rw-s 10000000 00:10 8762                       anon_inode:[io_uring]";
+        assert_eq!(ring_mapping(ring), Some(8762));
+        let other =
+            b"555d848d2000-555d848d3000 r--p 00000000 fe:00 10011136                   /tmp/x";
+        assert_eq!(ring_mapping(other), None);
+        // A file named like a ring is a file: its name is a path.
+        let named = b"7f93f5a17000-7f93f5a18000 rw-s 00000000 fe:00 77                       /tmp/anon_inode:[io_uring]";
+        assert_eq!(ring_mapping(named), None);
+    }
+
+    #[test]
+    fn both_ways_of_reading_the_mappings_agree() {
+        // A ring's mapping: its file, mapped shared, as `mmap` of an io_uring descriptor makes.
+        let mut params = [0u8; 120];
+        // SAFETY: io_uring_setup with a zeroed parameter struct of the kernel's size.
+        let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr()) };
+        if fd < 0 {
+            eprintln!(
+                "skipped: io_uring_setup failed: {}",
+                io::Error::last_os_error()
+            );
+            return;
+        }
+        let fd = fd as i32;
+        // SAFETY: maps the ring's submission queue (offset 0) of the descriptor just made;
+        // unmapped below.
+        let at = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
+        };
+        assert_ne!(at, libc::MAP_FAILED);
+        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat into a zeroed struct of its size.
+        assert_eq!(unsafe { libc::fstat(fd, &mut st) }, 0);
+        let maps = std::fs::File::open("/proc/self/maps").unwrap();
+        let (mut queried, mut read) = (Vec::new(), Vec::new());
+        query_shared_mappings(&maps, &mut |i| queried.push(i)).unwrap();
+        read_mappings(&maps, &mut |i| read.push(i)).unwrap();
+        assert_eq!(queried, [st.st_ino]);
+        assert_eq!(read, [st.st_ino]);
+        // SAFETY: the mapping and the descriptor made above, used no more.
+        unsafe {
+            libc::munmap(at, 4096);
+            libc::close(fd);
+        }
+    }
+
+    #[test]
+    fn descriptor_names_are_written() {
+        let mut buf = [0u8; 16];
+        assert_eq!(decimal(0, &mut buf), b"0\0");
+        assert_eq!(decimal(1234, &mut buf), b"1234\0");
+        assert_eq!(decimal(i32::MAX, &mut buf), b"2147483647\0");
+    }
+
+    #[test]
+    fn stat_lines_are_read() {
+        let line = b"12429 (iou-wrk-12427) S 12407 12407 7022 0 -1 4210768 0 0 0 0";
+        assert_eq!(parse_stat(line), Some((&b"iou-wrk-12427"[..], 4_210_768)));
+        assert_ne!(4_210_768 & PF_IO_WORKER, 0);
+        // A name with spaces and parentheses, chosen by the program.
+        let line = b"7 (a) (b c) S 1 1 1 0 -1 4194560 0";
+        assert_eq!(parse_stat(line), Some((&b"a) (b c"[..], 4_194_560)));
+        assert_eq!(4_194_560 & PF_IO_WORKER, 0);
+    }
+
+    #[test]
+    fn a_thread_named_like_a_worker_is_not_one() {
+        let tid = std::thread::spawn(|| {
+            // SAFETY: PR_SET_NAME reads a NUL-terminated name of at most 16 bytes.
+            unsafe {
+                libc::prctl(
+                    libc::PR_SET_NAME,
+                    c"iou-wrk-1".as_ptr() as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                )
+            };
+            // SAFETY: gettid has no arguments.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) } as i32;
+            (tid, io_thread(tid, &[]))
+        })
+        .join()
+        .unwrap();
+        assert_eq!(tid.1, None, "thread {}", tid.0);
+    }
+}
