@@ -1181,12 +1181,14 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
                 policy.run(|| ()).unwrap();
             }
             let me = std::process::id();
-            // Not a child of this process, as another user and as this process's user; and a
-            // child this process started without a sandbox.
-            for name in ["nobody", "root", "child"] {
+            // Not a child of this process, as another user and as this process's user (once
+            // passing itself off as a sandboxed child through this process's descriptors); and
+            // a child this process started without a sandbox.
+            for name in ["nobody", "root", "reporting", "child"] {
                 let forger = match name {
                     "nobody" => forger::Forger::start(name, Some(65534)),
                     "root" => forger::Forger::start(name, None),
+                    "reporting" => forger::Forger::start_reporting(name),
                     _ => forger::Forger::start_as_child(name),
                 };
                 let target = forger.target();
@@ -1218,6 +1220,70 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
                 let said = forger.stop();
                 assert_eq!(said, format!("forged {me}: 40 of 40 denied\n"));
             }
+        },
+    );
+}
+
+/// A child started with a sandbox runs code this process does not control after `exec`: what it
+/// does in its own domains is its denials, and never another policy's. Here it restricts
+/// itself again under the marks of this process's other policies; its denials are yielded as
+/// the child's (its pid), attributed to the policy it was started with or to none.
+#[test]
+fn a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys() {
+    if !full_landlock_or_skip() || !root_or_skip("watching denials") {
+        return;
+    }
+    in_child(
+        "a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            for name in ["app::first", "app::second", "app::third"] {
+                let policy = Policy::builder(name).read("/usr").build().unwrap();
+                policy.run(|| ()).unwrap();
+            }
+            let dir = std::env::temp_dir().join(format!(
+                "landlock-forger-sandboxed-{}",
+                std::process::id()
+            ));
+            let child: &'static Policy = Box::leak(Box::new(
+                Policy::builder("app::sandboxed")
+                    .exec("/usr")
+                    .preset(landlock_runtime::Preset::DynamicLoader)
+                    .write_path(&dir)
+                    .build()
+                    .unwrap(),
+            ));
+            let forger = forger::Forger::start_sandboxed("sandboxed", child);
+            assert_eq!(forger.dir, dir);
+            let target = forger.target();
+            let me = std::process::id();
+            assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
+            let sentinel = Policy::builder("app::sentinel")
+                .read("/usr")
+                .build()
+                .unwrap();
+            sentinel
+                .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
+                .unwrap();
+            let seen = denials_until(&mut watcher, DENIED.as_ref(), Duration::from_secs(5));
+            let printed = format!("{seen:#?}");
+            let forged: Vec<_> = seen
+                .iter()
+                .filter(|d| d.object == landlock_runtime::denials::Object::Path(target.clone()))
+                .collect();
+            assert_eq!(forged.len(), 40, "the child's own denials: {printed}");
+            for denial in forged {
+                assert_ne!(denial.pid, Some(me as i32), "{printed}");
+                let policy = denial.sandbox.as_ref().map(|a| a.origin.function());
+                assert!(
+                    matches!(policy, None | Some("app::sandboxed")),
+                    "{policy:?}: {printed}"
+                );
+            }
+            let said = forger.stop();
+            assert_eq!(said, format!("forged {me}: 40 of 40 denied\n"));
         },
     );
 }

@@ -675,10 +675,27 @@ fn denials() {
         assert_eq!(open_errno(DENIED), libc::EACCES);
     }
     let threads = std::fs::read_dir("/proc/self/task").unwrap().count();
+    // The watcher's netlink socket, told from the socket pair its children report on by its
+    // domain.
+    let netlink = |fd: libc::c_int| {
+        let mut domain: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes one `c_int` of the length passed.
+        let got = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_DOMAIN,
+                (&mut domain as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        got == 0 && domain == libc::AF_NETLINK
+    };
     let sockets = std::fs::read_dir("/proc/self/fd")
         .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&fd| netlink(fd))
         .count();
     println!("threads: {threads}");
     println!("netlink_sockets: {sockets}");

@@ -496,11 +496,12 @@ impl Watcher {
                 // The domain is ours only by the kernel's word: its creator's pid and uid, taken
                 // when it restricted itself. Only then does its thread name (which any process
                 // can choose) say which of our policies it is.
+                // A child's domains take only the mark of the policy it was started with.
                 let pid = record::number(fields, "pid");
                 let creator = pid.zip(record::number(fields, "uid"));
-                if !creator.is_some_and(|(pid, uid)| super::is_ours(pid, uid)) {
+                let Some(owner) = creator.and_then(|(pid, uid)| super::owner(pid, uid)) else {
                     return;
-                }
+                };
                 let me = std::process::id();
                 self.domains.insert(
                     domain,
@@ -510,7 +511,7 @@ impl Watcher {
                         marked: record::text(fields, "comm")
                             .as_deref()
                             .and_then(super::marked)
-                            .filter(|(pid, _)| *pid == me)
+                            .filter(|&(pid, id)| pid == me && owner.may_mark(id))
                             .map(|(_, id)| id),
                         ended: None,
                     },
@@ -563,7 +564,7 @@ impl Watcher {
                     event
                         .pid
                         .zip(event.uid)
-                        .is_some_and(|(pid, uid)| super::is_ours(pid, uid))
+                        .is_some_and(|(pid, uid)| super::owner(pid, uid).is_some())
                 })
             {
                 continue;
