@@ -1164,6 +1164,36 @@ fn denials_until(
     seen
 }
 
+/// Policies of this process, registered under the first ids a forger guesses.
+fn register_policies_a_forger_guesses() {
+    for name in ["app::first", "app::second", "app::third"] {
+        let policy = Policy::builder(name).read("/usr").build().unwrap();
+        policy.run(|| ()).unwrap();
+    }
+}
+
+/// After a forger's denials, one of this process's own (`app::sentinel`, on [`DENIED`]): the
+/// denials the watcher yields until that one, which is checked to come last and attributed.
+fn denials_until_a_sentinel(
+    watcher: &mut landlock_runtime::denials::Watcher,
+) -> Vec<landlock_runtime::denials::Denial> {
+    let sentinel = Policy::builder("app::sentinel")
+        .read("/usr")
+        .build()
+        .unwrap();
+    sentinel
+        .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
+        .unwrap();
+    let seen = denials_until(watcher, DENIED.as_ref(), Duration::from_secs(5));
+    let last = seen.last().expect("this process's own denial comes");
+    assert_eq!(
+        last.sandbox.as_ref().map(|a| a.origin.function()),
+        Some("app::sentinel"),
+        "{seen:#?}"
+    );
+    seen
+}
+
 #[test]
 fn denials_another_process_causes_with_our_marks_are_not_ours() {
     if !full_landlock_or_skip() || !root_or_skip("running a forger as another user") {
@@ -1175,11 +1205,7 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
             let Some(mut watcher) = watcher_or_skip() else {
                 return;
             };
-            // Policies of this process, registered under the first ids a forger guesses.
-            for name in ["app::first", "app::second", "app::third"] {
-                let policy = Policy::builder(name).read("/usr").build().unwrap();
-                policy.run(|| ()).unwrap();
-            }
+            register_policies_a_forger_guesses();
             let me = std::process::id();
             // Not a child of this process, as another user and as this process's user (once
             // passing itself off as a sandboxed child through this process's descriptors); and
@@ -1193,22 +1219,8 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
                 };
                 let target = forger.target();
                 assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
-                // After the forger's denials: one of this process's own.
-                let sentinel = Policy::builder("app::sentinel")
-                    .read("/usr")
-                    .build()
-                    .unwrap();
-                sentinel
-                    .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
-                    .unwrap();
-                let seen = denials_until(&mut watcher, DENIED.as_ref(), Duration::from_secs(5));
+                let seen = denials_until_a_sentinel(&mut watcher);
                 let printed = format!("{seen:#?}");
-                let last = seen.last().expect("this process's own denial comes");
-                assert_eq!(
-                    last.sandbox.as_ref().map(|a| a.origin.function()),
-                    Some("app::sentinel"),
-                    "{printed}"
-                );
                 for denial in &seen {
                     assert_eq!(denial.pid, Some(me as i32), "{name}: {printed}");
                     assert_ne!(
@@ -1239,14 +1251,9 @@ fn a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys() {
             let Some(mut watcher) = watcher_or_skip() else {
                 return;
             };
-            for name in ["app::first", "app::second", "app::third"] {
-                let policy = Policy::builder(name).read("/usr").build().unwrap();
-                policy.run(|| ()).unwrap();
-            }
-            let dir = std::env::temp_dir().join(format!(
-                "landlock-forger-sandboxed-{}",
-                std::process::id()
-            ));
+            register_policies_a_forger_guesses();
+            let dir = std::env::temp_dir()
+                .join(format!("landlock-forger-sandboxed-{}", std::process::id()));
             let child: &'static Policy = Box::leak(Box::new(
                 Policy::builder("app::sandboxed")
                     .exec("/usr")
@@ -1260,14 +1267,7 @@ fn a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys() {
             let target = forger.target();
             let me = std::process::id();
             assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
-            let sentinel = Policy::builder("app::sentinel")
-                .read("/usr")
-                .build()
-                .unwrap();
-            sentinel
-                .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
-                .unwrap();
-            let seen = denials_until(&mut watcher, DENIED.as_ref(), Duration::from_secs(5));
+            let seen = denials_until_a_sentinel(&mut watcher);
             let printed = format!("{seen:#?}");
             let forged: Vec<_> = seen
                 .iter()
