@@ -548,6 +548,97 @@ fn a_path_that_is_the_home_directory_is_as_broad_as_home() {
     );
 }
 
+/// A second name of a broad place, that no link on the granted path gives away: the home
+/// reached through the link `HOME` is, and a system tree bind-mounted elsewhere. The rule lands
+/// on the place's inode, so the place's rule applies, told by the inode (device and number).
+#[test]
+fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child("a_second_name_of_a_broad_place_is_as_broad_as_it", || {
+        let t = Tree::new("second-name");
+        let home = t.path("home");
+        std::fs::create_dir_all(&home).unwrap();
+        std::os::unix::fs::symlink(&home, t.at("home-link")).unwrap();
+        // SAFETY: this child process runs this scenario alone, on one thread.
+        unsafe { std::env::set_var("HOME", t.path("home-link")) };
+        let prepare = |policy: Policy| policy.prepare().map(drop).map_err(|e| e.to_string());
+        let err = prepare(Policy::builder("t").write_path(&home).build().unwrap()).unwrap_err();
+        assert!(
+            err.contains(&format!(
+                "`{home}` is `{}` by another name",
+                t.path("home-link")
+            )) && err.contains("lets the code rewrite all of the home directory"),
+            "{err}"
+        );
+        // Beneath it, or read, it is not broad; acknowledged, it is granted.
+        std::fs::create_dir_all(t.at("home/app")).unwrap();
+        prepare(
+            Policy::builder("t")
+                .write_path(t.at("home/app"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        prepare(Policy::builder("t").read_path(&home).build().unwrap()).unwrap();
+        prepare(
+            Policy::builder("t")
+                .write_path(&home)
+                .write("$HOME")
+                .broad()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        if !root_or_skip("bind-mounting /etc") {
+            return;
+        }
+        // In a mount namespace of this process's own, /etc bound beneath the tree.
+        // SAFETY: unshare and mount on constant C strings and a path that outlives the calls.
+        unsafe {
+            assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0);
+            assert_eq!(
+                libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null()
+                ),
+                0
+            );
+        }
+        std::fs::create_dir_all(t.at("etc")).unwrap();
+        let bound = std::ffi::CString::new(t.path("etc")).unwrap();
+        // SAFETY: as above.
+        let mounted = unsafe {
+            libc::mount(
+                c"/etc".as_ptr(),
+                bound.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(mounted, 0, "{}", std::io::Error::last_os_error());
+        let err = prepare(
+            Policy::builder("t")
+                .write_path(t.at("etc"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains(&format!("`{}` is `/etc` by another name", t.path("etc")))
+                && err.contains("lets the code rewrite all of `/etc`"),
+            "{err}"
+        );
+        // SAFETY: as above.
+        unsafe { libc::umount(bound.as_ptr()) };
+    });
+}
+
 // --- 5. exec::dependencies runs only known loaders --------------------------------------------
 
 /// A little-endian ELF64 file whose only program header is a `PT_INTERP` naming `loader`.
