@@ -595,23 +595,10 @@ fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
             return;
         }
         // In a mount namespace of this process's own, /etc bound beneath the tree.
-        // SAFETY: unshare and mount on constant C strings and a path that outlives the calls.
-        unsafe {
-            assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0);
-            assert_eq!(
-                libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null()
-                ),
-                0
-            );
-        }
+        support::mounts::own_mount_namespace();
         std::fs::create_dir_all(t.at("etc")).unwrap();
         let bound = std::ffi::CString::new(t.path("etc")).unwrap();
-        // SAFETY: as above.
+        // SAFETY: mount on C strings that outlive the call, and null pointers.
         let mounted = unsafe {
             libc::mount(
                 c"/etc".as_ptr(),
@@ -634,7 +621,7 @@ fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
                 && err.contains("lets the code rewrite all of `/etc`"),
             "{err}"
         );
-        // SAFETY: as above.
+        // SAFETY: umount on a C string that outlives the call.
         unsafe { libc::umount(bound.as_ptr()) };
     });
 }

@@ -15,6 +15,8 @@ use landlock_runtime::Policy;
 // The holds only; the rest of the module serves the tests.
 #[allow(dead_code)]
 mod hold;
+#[path = "mounts.rs"]
+mod mounts;
 
 /// A file no policy here grants.
 const DENIED: &str = "/etc/hostname";
@@ -461,21 +463,10 @@ fn started_by_reported() {
 /// The same as `threads`, with a `/proc` that does not describe this process: a mount namespace
 /// of its own, with a `/proc` whose task list names threads that are not this process's.
 fn fake_proc(strict: bool) {
-    // SAFETY: unshare and mount on this single-threaded process's own mount namespace; the
-    // strings are valid C strings.
+    mounts::own_mount_namespace();
+    // SAFETY: mount on this single-threaded process's own mount namespace; the strings are
+    // valid C strings.
     unsafe {
-        assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0, "unshare");
-        assert_eq!(
-            libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null()
-            ),
-            0,
-            "make private"
-        );
         assert_eq!(
             libc::mount(
                 c"fake".as_ptr(),
