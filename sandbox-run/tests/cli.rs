@@ -1465,6 +1465,28 @@ fn learning_never_acknowledges_a_broad_grant_for_the_user() {
         )),
         "{ran:?}"
     );
+    // The same home, reached by its own path while `HOME` names it through a link: the library
+    // refuses the grant when it prepares it, and --broad would not acknowledge it (only
+    // `$HOME` does). Left out, saying why, and the learning goes on to its verdict.
+    std::os::unix::fs::symlink(d.at("home"), d.at("home-link")).unwrap();
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--learn", "--expect-status", "0", "--"])
+            .args(["touch", &d.path("home/other")])
+            .env("HOME", d.path("home-link"))
+            .current_dir(&d.0),
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "left out: --write {}: invalid policy: `{}` is `{}` by another name",
+            d.path("home"),
+            d.path("home"),
+            d.path("home-link")
+        )) && ran.stdout.contains("NOT verified"),
+        "{ran:?}"
+    );
+    assert!(!d.at("home/other").exists());
     // With --broad, the user accepts it.
     let line = learn_with(&["--broad"], &["ls", "/"], &d.0);
     assert!(
