@@ -548,6 +548,84 @@ fn a_path_that_is_the_home_directory_is_as_broad_as_home() {
     );
 }
 
+/// A second name of a broad place, that no link on the granted path gives away: the home
+/// reached through the link `HOME` is, and a system tree bind-mounted elsewhere. The rule lands
+/// on the place's inode, so the place's rule applies, told by the inode (device and number).
+#[test]
+fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child("a_second_name_of_a_broad_place_is_as_broad_as_it", || {
+        let t = Tree::new("second-name");
+        let home = t.path("home");
+        std::fs::create_dir_all(&home).unwrap();
+        std::os::unix::fs::symlink(&home, t.at("home-link")).unwrap();
+        // SAFETY: this child process runs this scenario alone, on one thread.
+        unsafe { std::env::set_var("HOME", t.path("home-link")) };
+        let prepare = |policy: Policy| policy.prepare().map(drop).map_err(|e| e.to_string());
+        let err = prepare(Policy::builder("t").write_path(&home).build().unwrap()).unwrap_err();
+        assert!(
+            err.contains(&format!(
+                "`{home}` is `{}` by another name",
+                t.path("home-link")
+            )) && err.contains("lets the code rewrite all of the home directory"),
+            "{err}"
+        );
+        // Beneath it, or read, it is not broad; acknowledged, it is granted.
+        std::fs::create_dir_all(t.at("home/app")).unwrap();
+        prepare(
+            Policy::builder("t")
+                .write_path(t.at("home/app"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        prepare(Policy::builder("t").read_path(&home).build().unwrap()).unwrap();
+        prepare(
+            Policy::builder("t")
+                .write_path(&home)
+                .write("$HOME")
+                .broad()
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        if !root_or_skip("bind-mounting /etc") {
+            return;
+        }
+        // In a mount namespace of this process's own, /etc bound beneath the tree.
+        support::mounts::own_mount_namespace();
+        std::fs::create_dir_all(t.at("etc")).unwrap();
+        let bound = std::ffi::CString::new(t.path("etc")).unwrap();
+        // SAFETY: mount on C strings that outlive the call, and null pointers.
+        let mounted = unsafe {
+            libc::mount(
+                c"/etc".as_ptr(),
+                bound.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(mounted, 0, "{}", std::io::Error::last_os_error());
+        let err = prepare(
+            Policy::builder("t")
+                .write_path(t.at("etc"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains(&format!("`{}` is `/etc` by another name", t.path("etc")))
+                && err.contains("lets the code rewrite all of `/etc`"),
+            "{err}"
+        );
+        // SAFETY: umount on a C string that outlives the call.
+        unsafe { libc::umount(bound.as_ptr()) };
+    });
+}
+
 // --- 5. exec::dependencies runs only known loaders --------------------------------------------
 
 /// A little-endian ELF64 file whose only program header is a `PT_INTERP` naming `loader`.
@@ -1164,6 +1242,36 @@ fn denials_until(
     seen
 }
 
+/// Policies of this process, registered under the first ids a forger guesses.
+fn register_policies_a_forger_guesses() {
+    for name in ["app::first", "app::second", "app::third"] {
+        let policy = Policy::builder(name).read("/usr").build().unwrap();
+        policy.run(|| ()).unwrap();
+    }
+}
+
+/// After a forger's denials, one of this process's own (`app::sentinel`, on [`DENIED`]): the
+/// denials the watcher yields until that one, which is checked to come last and attributed.
+fn denials_until_a_sentinel(
+    watcher: &mut landlock_runtime::denials::Watcher,
+) -> Vec<landlock_runtime::denials::Denial> {
+    let sentinel = Policy::builder("app::sentinel")
+        .read("/usr")
+        .build()
+        .unwrap();
+    sentinel
+        .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
+        .unwrap();
+    let seen = denials_until(watcher, DENIED.as_ref(), Duration::from_secs(5));
+    let last = seen.last().expect("this process's own denial comes");
+    assert_eq!(
+        last.sandbox.as_ref().map(|a| a.origin.function()),
+        Some("app::sentinel"),
+        "{seen:#?}"
+    );
+    seen
+}
+
 #[test]
 fn denials_another_process_causes_with_our_marks_are_not_ours() {
     if !full_landlock_or_skip() || !root_or_skip("running a forger as another user") {
@@ -1175,38 +1283,22 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
             let Some(mut watcher) = watcher_or_skip() else {
                 return;
             };
-            // Policies of this process, registered under the first ids a forger guesses.
-            for name in ["app::first", "app::second", "app::third"] {
-                let policy = Policy::builder(name).read("/usr").build().unwrap();
-                policy.run(|| ()).unwrap();
-            }
+            register_policies_a_forger_guesses();
             let me = std::process::id();
-            // Not a child of this process, as another user and as this process's user; and a
-            // child this process started without a sandbox.
-            for name in ["nobody", "root", "child"] {
+            // Not a child of this process, as another user and as this process's user (once
+            // passing itself off as a sandboxed child through this process's descriptors); and
+            // a child this process started without a sandbox.
+            for name in ["nobody", "root", "reporting", "child"] {
                 let forger = match name {
                     "nobody" => forger::Forger::start(name, Some(65534)),
                     "root" => forger::Forger::start(name, None),
+                    "reporting" => forger::Forger::start_reporting(name),
                     _ => forger::Forger::start_as_child(name),
                 };
                 let target = forger.target();
                 assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
-                // After the forger's denials: one of this process's own.
-                let sentinel = Policy::builder("app::sentinel")
-                    .read("/usr")
-                    .build()
-                    .unwrap();
-                sentinel
-                    .run(|| assert_eq!(open_errno(DENIED), Some(libc::EACCES)))
-                    .unwrap();
-                let seen = denials_until(&mut watcher, DENIED.as_ref(), Duration::from_secs(5));
+                let seen = denials_until_a_sentinel(&mut watcher);
                 let printed = format!("{seen:#?}");
-                let last = seen.last().expect("this process's own denial comes");
-                assert_eq!(
-                    last.sandbox.as_ref().map(|a| a.origin.function()),
-                    Some("app::sentinel"),
-                    "{printed}"
-                );
                 for denial in &seen {
                     assert_eq!(denial.pid, Some(me as i32), "{name}: {printed}");
                     assert_ne!(
@@ -1218,6 +1310,58 @@ fn denials_another_process_causes_with_our_marks_are_not_ours() {
                 let said = forger.stop();
                 assert_eq!(said, format!("forged {me}: 40 of 40 denied\n"));
             }
+        },
+    );
+}
+
+/// A child started with a sandbox runs code this process does not control after `exec`: what it
+/// does in its own domains is its denials, and never another policy's. Here it restricts
+/// itself again under the marks of this process's other policies; its denials are yielded as
+/// the child's (its pid), attributed to the policy it was started with or to none.
+#[test]
+fn a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys() {
+    if !full_landlock_or_skip() || !root_or_skip("watching denials") {
+        return;
+    }
+    in_child(
+        "a_sandboxed_child_cannot_pass_its_denials_off_as_another_policys",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            register_policies_a_forger_guesses();
+            let dir = std::env::temp_dir()
+                .join(format!("landlock-forger-sandboxed-{}", std::process::id()));
+            let child: &'static Policy = Box::leak(Box::new(
+                Policy::builder("app::sandboxed")
+                    .exec("/usr")
+                    .preset(landlock_runtime::Preset::DynamicLoader)
+                    .write_path(&dir)
+                    .build()
+                    .unwrap(),
+            ));
+            let forger = forger::Forger::start_sandboxed("sandboxed", child);
+            assert_eq!(forger.dir, dir);
+            let target = forger.target();
+            let me = std::process::id();
+            assert_eq!(forger.forge_for(me), 40, "every forged domain was denied");
+            let seen = denials_until_a_sentinel(&mut watcher);
+            let printed = format!("{seen:#?}");
+            let forged: Vec<_> = seen
+                .iter()
+                .filter(|d| d.object == landlock_runtime::denials::Object::Path(target.clone()))
+                .collect();
+            assert_eq!(forged.len(), 40, "the child's own denials: {printed}");
+            for denial in forged {
+                assert_ne!(denial.pid, Some(me as i32), "{printed}");
+                let policy = denial.sandbox.as_ref().map(|a| a.origin.function());
+                assert!(
+                    matches!(policy, None | Some("app::sandboxed")),
+                    "{policy:?}: {printed}"
+                );
+            }
+            let said = forger.stop();
+            assert_eq!(said, format!("forged {me}: 40 of 40 denied\n"));
         },
     );
 }

@@ -123,7 +123,7 @@ impl GrantPath<'_> {
     /// What two grants of one path share: a template without its optional marker, normalised
     /// ([`path_key`]), or an argument's name; `None` for a literal path (given twice, it is one
     /// grant).
-    fn key(&self) -> Option<(bool, Cow<'_, str>)> {
+    fn key(&self) -> Option<Key<'_>> {
         match *self {
             GrantPath::Template(t) => Some((false, path_key(t))),
             GrantPath::Argument(name) => Some((true, Cow::Borrowed(name))),
@@ -248,12 +248,16 @@ fn could_become_broad(draft: &Draft<'_>) -> bool {
     })
 }
 
+/// What grants of one path share ([`GrantPath::key`]): whether it is an argument, and its name
+/// or normalised template.
+type Key<'a> = (bool, Cow<'a, str>);
+
 /// Each template or argument granted again under a class that says nothing more, at its second
 /// occurrence. Each path keeps the first grant of each class: the earliest that conflicts is
 /// among them, so that a policy of many paths is checked in `n log n`.
 fn class_conflicts<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
     let mut problems = Vec::new();
-    let mut firsts: BTreeMap<(bool, Cow<'_, str>), Vec<(&str, usize)>> = BTreeMap::new();
+    let mut firsts: BTreeMap<Key<'_>, Vec<(&str, usize)>> = BTreeMap::new();
     for (grant, g) in draft.grants.iter().enumerate() {
         let Some(key) = g.path.key() else {
             continue;

@@ -156,6 +156,15 @@ impl Grants {
         Ok(policy)
     }
 
+    /// Why the library refuses to prepare the policy of these grants, when it builds: what
+    /// only the running system tells, such as a path that is a broad place by another name.
+    /// `None` when it prepares, or does not build.
+    pub(crate) fn refused_when_prepared(&self) -> Option<String> {
+        let policy = self.builder().ok()?.build().ok()?;
+        let refused = policy.prepare().err()?;
+        Some(crate::messages::library_error(&refused))
+    }
+
     /// Whether these grants build a policy only with `broad`: they hold a broad grant.
     pub(crate) fn needs_broad(&self) -> bool {
         let builds = |broad: bool| {

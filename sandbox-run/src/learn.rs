@@ -29,7 +29,10 @@
 //!
 //! A grant that would be broad (`/`, the home directory or one above it, a top-level
 //! directory but `/tmp`, or one the library calls broad) is never learned unless `--broad` was
-//! given: it is reported, left out, and the policy is then not verified.
+//! given: it is reported, left out, and the policy is then not verified. So is a grant the
+//! library refuses when it prepares it, which `--broad` does not acknowledge (a broad place by
+//! another name, such as the real path of a home `HOME` names through a link), with the
+//! library's reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -400,8 +403,8 @@ impl Session<'_> {
         Ok((ended, denials.len(), findings))
     }
 
-    /// The items of `found` that may be learned; the others, too wide without `--broad`,
-    /// described in `refused`.
+    /// The items of `found` that may be learned; the others, too wide without `--broad` or
+    /// refused by the library when it prepares their policy, described in `refused`.
     fn admissible(
         &self,
         learned: &BTreeSet<Item>,
@@ -424,9 +427,21 @@ impl Session<'_> {
                     (!broad_now && grants_with(&self.base, &with).needs_broad())
                         .then_some("a broad grant (as the policy language calls it)")
                 });
-                match why {
+                if let Some(why) = why {
+                    refused.insert(format!(
+                        "would need a broad grant: {} ({why}); rerun with --broad to accept it",
+                        item.option()
+                    ));
+                    return false;
+                }
+                // What only the running system tells (a broad place by another name): the
+                // library refuses the grant when it prepares it, and `--broad` does not say
+                // it. Asked of the item alone, whose policy is fully enforced wherever learning
+                // runs, so that nothing is opened twice and no status line is printed.
+                let alone = grants_with(&Grants::default(), &BTreeSet::from([(*item).clone()]));
+                match alone.refused_when_prepared() {
                     Some(why) => {
-                        refused.insert(format!("{} ({why})", item.option()));
+                        refused.insert(format!("left out: {}: {why}", item.option()));
                         false
                     }
                     None => true,
@@ -485,7 +500,7 @@ struct Learning {
     settled: bool,
     /// Denials no grant allows, in words.
     impossible: BTreeSet<String>,
-    /// Grants left out as too wide without `--broad`, in words.
+    /// Grants left out, as too wide without `--broad` or refused by the library, in words.
     refused: BTreeSet<String>,
     /// Directories granted for the files in them, in words.
     widened: BTreeSet<String>,
@@ -608,10 +623,7 @@ impl Learning {
     fn report(&self, check: Option<&Check>) -> String {
         let mut out = self.runs.clone();
         for what in &self.refused {
-            let _ = writeln!(
-                out,
-                "would need a broad grant: {what}; rerun with --broad to accept it"
-            );
+            let _ = writeln!(out, "{what}");
         }
         for what in &self.widened {
             let _ = writeln!(out, "granted a directory: {what}");

@@ -672,6 +672,37 @@ fn log_denials_prints_no_denial_another_process_causes() {
     assert!(said.ends_with(": 40 of 40 denied\n"), "{said}");
 }
 
+/// In a PID namespace of its own, the runner's process ids are not those the kernel's audit
+/// records give: its denials cannot be told from others', so watching them is refused with the
+/// reason, never silently empty (a learning would then call a policy verified on no evidence).
+#[test]
+fn denials_are_not_watched_from_a_pid_namespace_of_its_own() {
+    if !landlock() || !audit() || !root() {
+        return;
+    }
+    let d = Dir::new("pid-namespace");
+    for options in [
+        &["--log-denials"][..],
+        &["--learn", "--expect-status", "0"][..],
+    ] {
+        let ran = outcome(
+            Command::new("unshare")
+                .args(["--pid", "--fork", "--mount-proc"])
+                .arg(env!("CARGO_BIN_EXE_sandbox_run"))
+                .args(options)
+                .args(["--", "sh", "-c", "cat /etc/hostname; exit 0"])
+                .current_dir(&d.0),
+        );
+        assert_eq!(ran.status, Some(125), "{options:?}: {ran:?}");
+        assert!(
+            ran.stderr.contains(
+                "denials cannot be watched here: this process is not in the initial PID namespace"
+            ),
+            "{options:?}: {ran:?}"
+        );
+    }
+}
+
 #[test]
 fn learning_learns_no_denial_another_process_causes() {
     if !landlock() || !audit() {
@@ -1465,6 +1496,28 @@ fn learning_never_acknowledges_a_broad_grant_for_the_user() {
         )),
         "{ran:?}"
     );
+    // The same home, reached by its own path while `HOME` names it through a link: the library
+    // refuses the grant when it prepares it, and --broad would not acknowledge it (only
+    // `$HOME` does). Left out, saying why, and the learning goes on to its verdict.
+    std::os::unix::fs::symlink(d.at("home"), d.at("home-link")).unwrap();
+    let ran = outcome(
+        Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+            .args(["--learn", "--expect-status", "0", "--"])
+            .args(["touch", &d.path("home/other")])
+            .env("HOME", d.path("home-link"))
+            .current_dir(&d.0),
+    );
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains(&format!(
+            "left out: --write {}: invalid policy: `{}` is `{}` by another name",
+            d.path("home"),
+            d.path("home"),
+            d.path("home-link")
+        )) && ran.stdout.contains("NOT verified"),
+        "{ran:?}"
+    );
+    assert!(!d.at("home/other").exists());
     // With --broad, the user accepts it.
     let line = learn_with(&["--broad"], &["ls", "/"], &d.0);
     assert!(

@@ -18,15 +18,28 @@ impl Forger {
     /// Starts the forger as user `uid` (this test's user when `None`), not as a child of this
     /// process.
     pub fn start(name: &str, uid: Option<u32>) -> Forger {
-        Forger::start_with(name, uid, false)
+        Forger::start_with(name, uid, Start::Apart)
+    }
+
+    /// Starts the forger as this test's user, not as a child of this process, first passing
+    /// itself off as a child started with a sandbox through the victim's descriptors
+    /// (`forge_denials.py report`).
+    pub fn start_reporting(name: &str) -> Forger {
+        Forger::start_with(name, None, Start::Reporting)
     }
 
     /// Starts the forger as a child of this process, started without a sandbox.
     pub fn start_as_child(name: &str) -> Forger {
-        Forger::start_with(name, None, true)
+        Forger::start_with(name, None, Start::Child(None))
     }
 
-    fn start_with(name: &str, uid: Option<u32>, child: bool) -> Forger {
+    /// Starts the forger as a child of this process, started with the sandbox `policy`
+    /// (which must let it run python3 and reach its directory).
+    pub fn start_sandboxed(name: &str, policy: &'static landlock_runtime::Policy) -> Forger {
+        Forger::start_with(name, None, Start::Child(Some(policy)))
+    }
+
+    fn start_with(name: &str, uid: Option<u32>, start: Start) -> Forger {
         let dir =
             std::env::temp_dir().join(format!("landlock-forger-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -46,20 +59,31 @@ impl Forger {
         let script = dir.join("forge_denials.py");
         std::fs::write(&script, include_str!("forge_denials.py")).unwrap();
         let line = format!(
-            "python3 '{}' '{}' '{}' '{}' &",
+            "python3 '{}' '{}' '{}' '{}' {} &",
             script.display(),
             dir.join("go").display(),
             dir.join("done").display(),
-            dir.join("target").display()
+            dir.join("target").display(),
+            if matches!(start, Start::Reporting) {
+                "report"
+            } else {
+                ""
+            },
         );
-        if child {
-            let mut forger = Command::new("python3")
+        if let Start::Child(policy) = start {
+            let mut command = Command::new("python3");
+            command
                 .arg(&script)
                 .args(["go", "done", "target"].map(|f| dir.join(f)))
                 .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap();
+                .stdout(Stdio::piped());
+            let mut forger = match policy {
+                Some(policy) => {
+                    use landlock_runtime::SandboxCommandExt;
+                    command.sandbox(policy).spawn().unwrap()
+                }
+                None => command.spawn().unwrap(),
+            };
             let out = forger.stdout.take();
             // Reaped once it stops, by a thread of its own.
             std::thread::spawn(move || forger.wait());
@@ -121,6 +145,16 @@ impl Forger {
         self.out.take().unwrap().read_to_string(&mut text).unwrap();
         text
     }
+}
+
+/// How the forger is started.
+enum Start {
+    /// Not a child of this process.
+    Apart,
+    /// Not a child of this process, reporting itself as one.
+    Reporting,
+    /// A child of this process, with this sandbox or none.
+    Child(Option<&'static landlock_runtime::Policy>),
 }
 
 impl Drop for Forger {

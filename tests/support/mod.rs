@@ -7,6 +7,7 @@
 
 pub mod forger;
 pub mod hold;
+pub mod mounts;
 
 use std::ffi::CString;
 use std::fmt;

@@ -15,6 +15,8 @@ use landlock_runtime::Policy;
 // The holds only; the rest of the module serves the tests.
 #[allow(dead_code)]
 mod hold;
+#[path = "mounts.rs"]
+mod mounts;
 
 /// A file no policy here grants.
 const DENIED: &str = "/etc/hostname";
@@ -461,21 +463,10 @@ fn started_by_reported() {
 /// The same as `threads`, with a `/proc` that does not describe this process: a mount namespace
 /// of its own, with a `/proc` whose task list names threads that are not this process's.
 fn fake_proc(strict: bool) {
-    // SAFETY: unshare and mount on this single-threaded process's own mount namespace; the
-    // strings are valid C strings.
+    mounts::own_mount_namespace();
+    // SAFETY: mount on this single-threaded process's own mount namespace; the strings are
+    // valid C strings.
     unsafe {
-        assert_eq!(libc::unshare(libc::CLONE_NEWNS), 0, "unshare");
-        assert_eq!(
-            libc::mount(
-                std::ptr::null(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null()
-            ),
-            0,
-            "make private"
-        );
         assert_eq!(
             libc::mount(
                 c"fake".as_ptr(),
@@ -675,10 +666,27 @@ fn denials() {
         assert_eq!(open_errno(DENIED), libc::EACCES);
     }
     let threads = std::fs::read_dir("/proc/self/task").unwrap().count();
+    // The watcher's netlink socket, told from the socket pair its children report on by its
+    // domain.
+    let netlink = |fd: libc::c_int| {
+        let mut domain: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes one `c_int` of the length passed.
+        let got = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_DOMAIN,
+                (&mut domain as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        got == 0 && domain == libc::AF_NETLINK
+    };
     let sockets = std::fs::read_dir("/proc/self/fd")
         .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&fd| netlink(fd))
         .count();
     println!("threads: {threads}");
     println!("netlink_sockets: {sockets}");

@@ -532,8 +532,8 @@ impl fmt::Display for Denial {
 /// The real user id this process had when it started watching denials (`u32::MAX` before).
 static WATCHING_UID: AtomicU32 = AtomicU32::new(u32::MAX);
 
-/// Starts telling this process's records from others': the pipe its sandboxed children report
-/// on, and its user id.
+/// Starts telling this process's records from others': the socket its sandboxed children
+/// report on, and its user id.
 pub(crate) fn start_owning() -> std::io::Result<()> {
     children::open()?;
     // SAFETY: getuid takes nothing and cannot fail.
@@ -541,20 +541,42 @@ pub(crate) fn start_owning() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether the process `pid` of real user `uid`, as the kernel's records name them (a domain's
-/// creator, a denied process), is this process or a child it started with a sandbox while
-/// denials were watched. Kernel-given facts only: a process's chosen name plays no part.
-pub(crate) fn is_ours(pid: i32, uid: u32) -> bool {
+/// Which of this process's a process the kernel's records name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// This process: its domains are marked with any of its policies.
+    Process,
+    /// A child it started with a sandbox, with the policy of this id: only that policy's mark
+    /// is taken on its domains (after `exec` it runs code this process does not control).
+    Child(u64),
+}
+
+impl Owner {
+    /// Whether a domain this process created may be attributed to the policy `id`.
+    pub(crate) fn may_mark(self, id: u64) -> bool {
+        match self {
+            Owner::Process => true,
+            Owner::Child(policy) => policy == id,
+        }
+    }
+}
+
+/// Whose the process `pid` of real user `uid` is, as the kernel's records name them (a domain's
+/// creator, a denied process): this process, or a child it started with a sandbox while
+/// denials were watched; `None` for any other. Kernel-given facts only: a process's chosen
+/// name plays no part.
+pub(crate) fn owner(pid: i32, uid: u32) -> Option<Owner> {
     if pid == std::process::id() as i32 {
         // SAFETY: getuid takes nothing and cannot fail.
         let now = unsafe { libc::getuid() };
-        return uid == now || uid == WATCHING_UID.load(Ordering::Relaxed);
+        return (uid == now || uid == WATCHING_UID.load(Ordering::Relaxed))
+            .then_some(Owner::Process);
     }
-    children::is_child(pid, uid)
+    children::child_policy(pid, uid).map(Owner::Child)
 }
 
-/// Where a child started now reports itself (a descriptor and the pipe's inode), while denials
-/// are watched.
+/// Where a child started now reports itself (a descriptor and the socket's inode), while
+/// denials are watched.
 pub(crate) fn child_report() -> Option<(std::os::fd::RawFd, u64)> {
     if marking() {
         children::report_to()

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -270,7 +271,9 @@ fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
 /// [`std::process::Command`]) is another process.
 ///
 /// Fails with a [`WatchError`] that says what is missing: `CAP_AUDIT_READ`, or the kernel's
-/// audit (checked when this process may ask, that is with `CAP_AUDIT_CONTROL`).
+/// audit (checked when this process may ask, that is with `CAP_AUDIT_CONTROL`); or, as
+/// [`WatchError::Unsupported`], when this process is in a PID namespace other than the
+/// initial one, whose process ids the kernel's records do not give.
 ///
 /// ```no_run
 /// let watcher = landlock_runtime::denials::watch()?;
@@ -283,6 +286,7 @@ pub fn watch() -> Result<Watcher, WatchError> {
             crate::kernel::abi()
         )));
     }
+    initial_pid_namespace()?;
     let socket = netlink_socket().map_err(|e| match e.raw_os_error() {
         Some(libc::EPROTONOSUPPORT) => {
             WatchError::Unsupported("the kernel has no audit (booted with audit=0?)".into())
@@ -323,6 +327,40 @@ pub fn watch() -> Result<Watcher, WatchError> {
         ready: VecDeque::new(),
         lost: 0,
     })
+}
+
+/// Refuses to watch from a PID namespace other than the initial one: the kernel's audit records
+/// name processes by their ids there, which such a process does not know as its own or its
+/// children's, so that every denial of its own would be dropped unseen. Told by the kernel:
+/// the namespace file of this process (`/proc/self/ns/pid`, on nsfs), whose inode number is
+/// the initial namespace's fixed one.
+fn initial_pid_namespace() -> Result<(), WatchError> {
+    /// `NSFS_MAGIC`: the filesystem of namespace files.
+    const NSFS_MAGIC: i64 = 0x6e73_6673;
+    /// `PROC_PID_INIT_INO`: the inode number of the initial PID namespace.
+    const PROC_PID_INIT_INO: u64 = 0xEFFF_FFFC;
+    let unknown = |e: io::Error| {
+        WatchError::Unsupported(format!(
+            "cannot tell which PID namespace this process is in (/proc/self/ns/pid: {e}), and the kernel's audit records name processes by their ids in the initial one"
+        ))
+    };
+    let file = std::fs::File::open("/proc/self/ns/pid").map_err(unknown)?;
+    // SAFETY: an all-zero `statfs` is a valid value for fstatfs to overwrite.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatfs writes one `statfs` into the buffer passed.
+    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut fs) } != 0 {
+        return Err(unknown(io::Error::last_os_error()));
+    }
+    if fs.f_type as i64 != NSFS_MAGIC {
+        return Err(unknown(io::Error::other("not a namespace file")));
+    }
+    let ino = file.metadata().map_err(unknown)?.ino();
+    if ino != PROC_PID_INIT_INO {
+        return Err(WatchError::Unsupported(
+            "this process is not in the initial PID namespace, and the kernel's audit records name processes by their ids there: its own denials could not be told from others' (watch from the initial namespace, or run the program without a PID namespace of its own)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// What is known of a domain of this process (or of a child it started with a sandbox) from
@@ -496,11 +534,12 @@ impl Watcher {
                 // The domain is ours only by the kernel's word: its creator's pid and uid, taken
                 // when it restricted itself. Only then does its thread name (which any process
                 // can choose) say which of our policies it is.
+                // A child's domains take only the mark of the policy it was started with.
                 let pid = record::number(fields, "pid");
                 let creator = pid.zip(record::number(fields, "uid"));
-                if !creator.is_some_and(|(pid, uid)| super::is_ours(pid, uid)) {
+                let Some(owner) = creator.and_then(|(pid, uid)| super::owner(pid, uid)) else {
                     return;
-                }
+                };
                 let me = std::process::id();
                 self.domains.insert(
                     domain,
@@ -510,7 +549,7 @@ impl Watcher {
                         marked: record::text(fields, "comm")
                             .as_deref()
                             .and_then(super::marked)
-                            .filter(|(pid, _)| *pid == me)
+                            .filter(|&(pid, id)| pid == me && owner.may_mark(id))
                             .map(|(_, id)| id),
                         ended: None,
                     },
@@ -563,7 +602,7 @@ impl Watcher {
                     event
                         .pid
                         .zip(event.uid)
-                        .is_some_and(|(pid, uid)| super::is_ours(pid, uid))
+                        .is_some_and(|(pid, uid)| super::owner(pid, uid).is_some())
                 })
             {
                 continue;

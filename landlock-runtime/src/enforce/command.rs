@@ -128,19 +128,19 @@ impl Sandbox {
         let policy = self.policy;
         let prepared = self.prepared.is_ok();
         let (flags, mark) = policy.child_logging();
-        // While denials are watched, the child says who it is before its domain exists, so
-        // that the domain's records are known as this process's (its mark alone proves
-        // nothing: any process can take a name).
+        // While denials are watched, the child reports itself and its policy before its domain
+        // exists, so that the domain's records are known as this process's, and as this
+        // policy's (its mark alone proves nothing: any process can take a name).
         #[cfg(target_os = "linux")]
-        let report = crate::audit::child_report();
+        let report = crate::audit::child_report().zip(policy.prepared_id());
         #[cfg(not(target_os = "linux"))]
-        let report: Option<(i32, u64)> = None;
+        let report: Option<((i32, u64), u64)> = None;
         move || {
             if !prepared {
                 return Err(io::Error::from_raw_os_error(EACCES));
             }
-            if let Some((fd, ino)) = report {
-                crate::kernel::report_child(fd, ino);
+            if let Some(((fd, ino), id)) = report {
+                crate::kernel::report_child(fd, ino, id);
             }
             policy.restrict_child(flags, mark.as_ref())
         }

@@ -414,6 +414,13 @@ impl Policy {
         (flags, mark)
     }
 
+    /// The id of the prepared policy, as its marks carry it: what a child process started with
+    /// it reports, so that only this policy's mark is taken on the child's domains.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn prepared_id(&self) -> Option<u64> {
+        self.prepared.get().map(|p| p.id)
+    }
+
     /// While denials are watched, the name that marks this policy's domains (registering the
     /// policy for attribution the first time); `None` otherwise, at the cost of one load.
     fn mark(&self, prepared: &Preparation) -> Option<[u8; 16]> {

@@ -143,30 +143,33 @@ mod imp {
         result
     }
 
-    /// Between `fork` and `exec`, before the child restricts itself: writes the child's process
-    /// id and real user id (native-endian `i32` and `u32`) on the pipe `fd` whose inode is
-    /// `ino`, so that its parent knows the child from the kernel's records of the domain it is
-    /// about to create. Nothing is written if `fd` is no longer that pipe (the program closed
-    /// it and the number was reused), or when the pipe is full (it never blocks).
+    /// Between `fork` and `exec`, before the child restricts itself: sends `policy`, the id of
+    /// the policy the child is started with (native-endian `u64`), on the unix datagram socket
+    /// `fd` whose inode is `ino`; the kernel attaches the child's process id and user id, so
+    /// that its parent knows the child from the kernel's records of the domain it is about to
+    /// create. Nothing is sent if `fd` is no longer that socket (the program closed it and the
+    /// number was reused), or when its buffer is full (it never blocks).
     /// Async-signal-safe: raw system calls on integers and stack buffers.
-    pub(crate) fn report_child(fd: RawFd, ino: u64) {
+    pub(crate) fn report_child(fd: RawFd, ino: u64, policy: u64) {
         // SAFETY: an all-zero `stat` is a valid value for fstat to overwrite.
         let mut stat: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fstat writes one `stat` into the buffer passed.
         if unsafe { libc::fstat(fd, &mut stat) } != 0
-            || stat.st_mode & libc::S_IFMT != libc::S_IFIFO
+            || stat.st_mode & libc::S_IFMT != libc::S_IFSOCK
             || stat.st_ino != ino
         {
             return;
         }
-        // SAFETY: getpid and getuid take nothing and cannot fail.
-        let (pid, uid) = unsafe { (libc::getpid(), libc::getuid()) };
-        let mut record = [0u8; 8];
-        record[..4].copy_from_slice(&pid.to_ne_bytes());
-        record[4..].copy_from_slice(&uid.to_ne_bytes());
-        // SAFETY: writes the 8 bytes of a stack buffer; fewer than PIPE_BUF, so whole or not
-        // at all.
-        unsafe { libc::write(fd, record.as_ptr() as *const libc::c_void, record.len()) };
+        let report = policy.to_ne_bytes();
+        // SAFETY: sends the 8 bytes of a stack buffer, as one datagram.
+        unsafe {
+            libc::send(
+                fd,
+                report.as_ptr() as *const libc::c_void,
+                report.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
     }
 
     /// The calling thread's `errno`. Async-signal-safe.
@@ -295,5 +298,5 @@ mod imp {
     }
 
     #[allow(dead_code)] // Called only by the Linux code paths.
-    pub(crate) fn report_child(_: i32, _: u64) {}
+    pub(crate) fn report_child(_: i32, _: u64, _: u64) {}
 }

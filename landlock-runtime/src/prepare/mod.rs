@@ -8,7 +8,7 @@ pub(crate) mod resolve;
 mod ruleset;
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -20,6 +20,7 @@ use crate::model::{FsGrant, GrantPath};
 use crate::outcome::{Dropped, Error, ErrorKind, Level, SkipReason, Skipped, Status};
 use crate::policy::{Outcomes, Policy, Preparation, next_id};
 use resolve::{Resolved, Variable, resolve};
+use ruleset::FileId;
 
 impl Policy {
     /// Resolves the policy's paths and prepares its ruleset, once per process; later calls
@@ -157,15 +158,74 @@ fn check_broad(
 /// `write` a home or system tree), in a policy without `broad`: the rule lands on what the link
 /// names, and review saw only the link.
 fn check_followed(policy: &Policy, grant: &FsGrant, followed: &Path) -> Result<(), ErrorKind> {
-    let Some((_, why)) = broad_reason(policy, grant, followed) else {
+    let Some((why, what)) = broad_reason(policy, grant, followed) else {
         return Ok(());
     };
     let target = followed.display();
     Err(ErrorKind::InvalidPolicy {
         problems: vec![format!(
-            "`{grant}` leads to `{target}` through a symbolic link, and {why}: point the link elsewhere, or grant `{target}` itself, where review sees it, and acknowledge it with `broad`"
+            "`{grant}` leads to `{target}` through a symbolic link, and {what}: point the link elsewhere, or {}",
+            name_it(why, followed)
         )],
     })
+}
+
+/// How to grant the broad place `place` where review sees it: by its own name (`$HOME` for the
+/// home directory), acknowledged.
+fn name_it(why: BroadGrant, place: &Path) -> String {
+    match why {
+        BroadGrant::Home => {
+            "write `$HOME`, where review sees it, and acknowledge it with `broad`".to_owned()
+        }
+        _ => format!(
+            "grant `{}` itself, where review sees it, and acknowledge it with `broad`",
+            place.display()
+        ),
+    }
+}
+
+/// The places a grant must not reach unacknowledged, by the file each is ([`FileId`]): `/`,
+/// the system and home trees of `landlock_template::BROAD_WRITE`, and the home directory
+/// (`HOME`'s value, through any link it is), each with its path. A place that does not exist
+/// is left out.
+fn broad_places() -> Vec<(FileId, PathBuf)> {
+    let trees = landlock_template::BROAD_WRITE
+        .iter()
+        .filter(|tree| tree.starts_with('/'))
+        .map(PathBuf::from);
+    let home = crate::policy::home()
+        .map(PathBuf::from)
+        .filter(|home| home.is_absolute());
+    std::iter::once(PathBuf::from("/"))
+        .chain(trees)
+        .chain(home)
+        .filter_map(|place| Some((FileId::of(&std::fs::metadata(&place).ok()?), place)))
+        .collect()
+}
+
+/// Refuses a grant whose rule lands on the file of a broad place (`places`) under another name
+/// than the place's own, which the checks on its text did not see (a bind mount, a home that is
+/// a link), in a policy without `broad`: the place's rule applies to it.
+fn check_file(
+    policy: &Policy,
+    grant: &FsGrant,
+    path: &Path,
+    file: FileId,
+    places: &[(FileId, PathBuf)],
+) -> Result<(), ErrorKind> {
+    for (_, place) in places.iter().filter(|(id, _)| *id == file) {
+        if let Some((why, what)) = broad_reason(policy, grant, place) {
+            return Err(ErrorKind::InvalidPolicy {
+                problems: vec![format!(
+                    "`{}` is `{}` by another name (a bind mount, or a link on the way to it), and {what}: {}",
+                    path.display(),
+                    place.display(),
+                    name_it(why, place)
+                )],
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The path of a grant as prepared, to keep: borrowed from the grant's template when that is a
@@ -224,6 +284,8 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
     let mut resolved = Vec::with_capacity(policy.grants.len() + presets_len);
     let presets = policy.presets.iter().flat_map(|p| p.grants());
     let written = policy.grants.iter().map(|g| (g, false));
+    // Read once, when a grant is first held to them.
+    let mut places = None;
     for (grant, preset) in written.chain(presets.map(|g| (g, true))) {
         let skip = |reason| Skipped {
             grant: grant.to_string(),
@@ -233,10 +295,16 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
             skipped.push(skip(SkipReason::VariableUnset));
             continue;
         };
-        match builder.add_path(&path, grant.class()) {
-            Ok(followed) => {
-                if let Some(followed) = followed {
-                    check_followed(policy, grant, &followed)?;
+        // A preset's paths are reviewed with the preset.
+        let identify = !policy.broad && !preset;
+        match builder.add_path(&path, grant.class(), identify) {
+            Ok(added) => {
+                if let Some(followed) = &added.followed {
+                    check_followed(policy, grant, followed)?;
+                }
+                if let Some(file) = added.file {
+                    let places = places.get_or_insert_with(broad_places);
+                    check_file(policy, grant, &path, file, places)?;
                 }
                 resolved.push(GrantedPath::new(recorded(grant, path), grant.class()));
             }

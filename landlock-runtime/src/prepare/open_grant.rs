@@ -183,13 +183,14 @@ fn read_link(link: &File) -> io::Result<PathBuf> {
 }
 
 fn root() -> io::Result<File> {
-    owned(unsafe {
-        // SAFETY: a constant C string.
+    // SAFETY: a constant C string.
+    let fd = unsafe {
         libc::open(
             c"/".as_ptr(),
             libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
         )
-    } as libc::c_long)
+    };
+    owned(fd as libc::c_long)
 }
 
 /// Walks `path` one component at a time from `/`, following only trusted symlinks; returns

@@ -3,12 +3,42 @@
 
 pub(crate) use imp::*;
 
+use std::path::PathBuf;
+
+/// What adding a granted path found out.
+#[derive(Debug)]
+pub(crate) struct Added {
+    /// Where the path leads, when it went through a symbolic link.
+    pub(crate) followed: Option<PathBuf>,
+    /// The file the rule lands on, when asked.
+    pub(crate) file: Option<FileId>,
+}
+
+/// A file as the kernel knows it, whatever its name: its device and inode numbers. A bind
+/// mount shows the same file under another name, with the same numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    /// The file `metadata` describes.
+    pub(crate) fn of(metadata: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            dev: metadata.dev(),
+            ino: metadata.ino(),
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod imp {
     use std::fs::File;
     use std::io;
     use std::os::fd::OwnedFd;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use landlock::{
         AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
@@ -21,6 +51,8 @@ mod imp {
     use crate::model::rights::{FsRights, SCOPES_ABI, TCP_ABI};
     use crate::outcome::ErrorKind;
     use crate::policy::Policy;
+
+    use super::{Added, FileId};
 
     /// Builds the ruleset of one policy for the running kernel.
     pub(crate) struct RulesetBuilder {
@@ -113,20 +145,29 @@ mod imp {
 
         /// Opens `path` and adds a rule granting `class` beneath it (only the file rights of
         /// the class when it is not a directory); returns where the path leads when it went
-        /// through a symbolic link. An error of kind `NotFound` means the path does not exist.
+        /// through a symbolic link, and, when `identify`, which file the rule lands on. An
+        /// error of kind `NotFound` means the path does not exist.
         pub(crate) fn add_path(
             &mut self,
             path: &Path,
             class: Class,
-        ) -> io::Result<Option<PathBuf>> {
+            identify: bool,
+        ) -> io::Result<Added> {
             // O_PATH: the rule needs a reference to the inode, not the right to read it. The
-            // open tells the file type, so preparation makes no stat call of its own (the
-            // landlock crate makes one per rule already); a symlink another user could have
-            // planted is refused (see open_grant).
+            // open tells the file type, so preparation makes no stat call of its own unless
+            // asked which file it is (the landlock crate makes one per rule already); a
+            // symlink another user could have planted is refused (see open_grant).
             let opened = crate::prepare::open_grant::open(path)?;
-            let followed = opened.followed.clone();
+            let added = Added {
+                followed: opened.followed.clone(),
+                file: if identify {
+                    Some(FileId::of(&opened.file.metadata()?))
+                } else {
+                    None
+                },
+            };
             let Some(created) = self.created.take() else {
-                return Ok(followed);
+                return Ok(added);
             };
             let mut rights = FsRights::of_class(class, self.abi);
             if !opened.is_dir {
@@ -141,7 +182,7 @@ mod imp {
             if opened.under_proc {
                 self.pinned.push(opened.file);
             }
-            Ok(followed)
+            Ok(added)
         }
 
         /// The finished ruleset; `None` when the kernel has no Landlock.
@@ -158,12 +199,14 @@ mod imp {
 #[cfg(not(target_os = "linux"))]
 mod imp {
     use std::io;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use crate::kernel::Ruleset;
     use crate::model::Class;
     use crate::outcome::ErrorKind;
     use crate::policy::Policy;
+
+    use super::Added;
 
     /// Checks that paths exist, so that a policy fails the same way on every platform.
     pub(crate) struct RulesetBuilder;
@@ -173,8 +216,11 @@ mod imp {
             Ok(RulesetBuilder)
         }
 
-        pub(crate) fn add_path(&mut self, path: &Path, _: Class) -> io::Result<Option<PathBuf>> {
-            std::fs::metadata(path).map(|_| None)
+        pub(crate) fn add_path(&mut self, path: &Path, _: Class, _: bool) -> io::Result<Added> {
+            std::fs::metadata(path).map(|_| Added {
+                followed: None,
+                file: None,
+            })
         }
 
         pub(crate) fn finish(self) -> Result<Option<Ruleset>, ErrorKind> {
