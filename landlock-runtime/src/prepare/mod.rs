@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use landlock_template::BroadGrant;
+use once_cell::race::OnceBox;
 
 use crate::kernel::{self, report};
 use crate::model::rules::{GrantedPath, Rules, SharedRules};
@@ -188,19 +189,30 @@ fn name_it(why: BroadGrant, place: &Path) -> String {
 /// the system and home trees of `landlock_template::BROAD_WRITE`, and the home directory
 /// (`HOME`'s value, through any link it is), each with its path. A place that does not exist
 /// is left out.
+///
+/// `/` and the trees are read once per process (without a lock, so that a `fork` meanwhile
+/// leaves none held): they are the machine's, and a preparation after the first pays only for
+/// the home directory, whose value the environment may change.
 fn broad_places() -> Vec<(FileId, PathBuf)> {
-    let trees = landlock_template::BROAD_WRITE
-        .iter()
-        .filter(|tree| tree.starts_with('/'))
-        .map(PathBuf::from);
+    static TREES: OnceBox<Vec<(FileId, PathBuf)>> = OnceBox::new();
+    let identify = |place: PathBuf| Some((FileId::of(&std::fs::metadata(&place).ok()?), place));
+    let trees = TREES.get_or_init(|| {
+        let trees = landlock_template::BROAD_WRITE
+            .iter()
+            .filter(|tree| tree.starts_with('/'))
+            .map(PathBuf::from);
+        Box::new(
+            std::iter::once(PathBuf::from("/"))
+                .chain(trees)
+                .filter_map(identify)
+                .collect(),
+        )
+    });
     let home = crate::policy::home()
         .map(PathBuf::from)
-        .filter(|home| home.is_absolute());
-    std::iter::once(PathBuf::from("/"))
-        .chain(trees)
-        .chain(home)
-        .filter_map(|place| Some((FileId::of(&std::fs::metadata(&place).ok()?), place)))
-        .collect()
+        .filter(|home| home.is_absolute())
+        .and_then(identify);
+    trees.iter().cloned().chain(home).collect()
 }
 
 /// Refuses a grant whose rule lands on the file of a broad place (`places`) under another name
