@@ -6,8 +6,9 @@
 //! credentials of the thread that set the ring up). Landlock's domain is part of those
 //! credentials, so a ring set up before a sandbox can run requests with the rights the sandbox
 //! takes away. This module finds the instances of the process, from what the kernel writes in
-//! `/proc` (of the calling thread, `/proc/thread-self`, which stays readable after the main
-//! thread has exited):
+//! `/proc`: in `/proc/self` when it describes the calling thread (its entries stay built from
+//! one look to the next), in `/proc/thread-self` when the main thread has exited or does not
+//! share the caller's descriptor table (the kernel is asked, `kcmp`):
 //! - descriptors whose link is `anon_inode:[io_uring]`, with what `fdinfo` says of each: its
 //!   `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them (Linux
 //!   6.18 does not; none is listed either while another thread holds the ring's lock);
