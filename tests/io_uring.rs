@@ -504,3 +504,36 @@ fn a_thread_named_like_an_io_uring_worker_is_not_taken_for_one() {
         },
     );
 }
+
+#[test]
+fn rings_are_found_after_the_main_thread_has_exited() {
+    // `/proc/self` then describes neither the process's descriptors nor its memory: the look
+    // must read the calling thread's own entries.
+    if !landlock_or_skip() {
+        return;
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_landlock-scenarios"))
+        .arg("zombie-main-rings")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+            .to_owned()
+    };
+    let (fd, inode) = (value("ring_fd: "), value("mapped_inode: "));
+    assert_eq!(
+        value("io_uring: "),
+        format!(
+            "[Descriptor {{ fd: {fd}, sq_thread: None, personalities: None }}, Mapped {{ inode: {inode} }}]"
+        ),
+        "{text}"
+    );
+}

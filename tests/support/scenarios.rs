@@ -38,6 +38,7 @@ fn main() {
         Some("started-by-reported") => started_by_reported(),
         Some("fake-proc") => fake_proc(arg(1) == Some("strict")),
         Some("zombie-main") => zombie_main(),
+        Some("zombie-main-rings") => zombie_main_rings(),
         Some("single-thread-scope") => single_thread_scope(),
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
@@ -494,6 +495,76 @@ fn fake_proc(strict: bool) {
 /// A main thread that exits with `pthread_exit` while another thread enforces a policy on
 /// every thread. Prints `status:` (or `error:`) and `elapsed_ms:`.
 fn zombie_main() {
+    after_main_exits(|| {
+        let policy = Policy::builder("scenarios::zombie_main")
+            .read("/usr")
+            .process()
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        match policy.enforce() {
+            Ok(status) => println!("status: {status}"),
+            Err(e) => println!("error: {e}"),
+        }
+        println!("elapsed_ms: {}", started.elapsed().as_millis());
+    });
+}
+
+/// Two io_uring rings set up by `main`, one kept open, one left mapped with its descriptor
+/// closed; then `main` exits and another thread enters a thread-scope sandbox. Prints
+/// `ring_fd:`, `mapped_inode:` and `io_uring:` (what the status names).
+fn zombie_main_rings() {
+    let ring = || {
+        let mut params = [0u8; 120];
+        // SAFETY: io_uring_setup with a zeroed parameter struct of the kernel's size.
+        let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr()) };
+        assert!(
+            fd >= 0,
+            "io_uring_setup: {}",
+            std::io::Error::last_os_error()
+        );
+        fd as i32
+    };
+    let kept = ring();
+    let mapped = ring();
+    // SAFETY: maps the ring's submission queue (offset 0) of the descriptor just made, for
+    // the rest of the process.
+    let at = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            mapped,
+            0,
+        )
+    };
+    assert_ne!(at, libc::MAP_FAILED);
+    // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat into a zeroed struct of its size; then the descriptor, used no more, is
+    // closed.
+    unsafe {
+        assert_eq!(libc::fstat(mapped, &mut st), 0);
+        libc::close(mapped);
+    }
+    println!("ring_fd: {kept}");
+    println!("mapped_inode: {}", st.st_ino);
+    after_main_exits(|| {
+        let policy = Policy::builder("scenarios::zombie_main_rings")
+            .read("/usr")
+            .build()
+            .unwrap();
+        match policy.enforce() {
+            Ok(status) => println!("io_uring: {:?}", status.io_uring),
+            Err(e) => println!("error: {e}"),
+        }
+    });
+}
+
+/// Runs `then` on another thread once the main thread is a zombie, and ends the process when
+/// it returns.
+fn after_main_exits(then: impl FnOnce() + Send + 'static) -> ! {
     let (ready_tx, ready_rx) = mpsc::channel();
     thread::spawn(move || {
         // Wait for the main thread to be a zombie.
@@ -508,17 +579,7 @@ fn zombie_main() {
             assert!(started.elapsed() < Duration::from_secs(5), "main exits");
             thread::sleep(Duration::from_millis(1));
         }
-        let policy = Policy::builder("scenarios::zombie_main")
-            .read("/usr")
-            .process()
-            .build()
-            .unwrap();
-        let started = Instant::now();
-        match policy.enforce() {
-            Ok(status) => println!("status: {status}"),
-            Err(e) => println!("error: {e}"),
-        }
-        println!("elapsed_ms: {}", started.elapsed().as_millis());
+        then();
         std::process::exit(0);
     });
     ready_tx.send(()).unwrap();

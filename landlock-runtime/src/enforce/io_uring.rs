@@ -6,8 +6,9 @@
 //! credentials of the thread that set the ring up). Landlock's domain is part of those
 //! credentials, so a ring set up before a sandbox can run requests with the rights the sandbox
 //! takes away. This module finds the instances of the process, from what the kernel writes in
-//! `/proc` (of the calling thread, `/proc/thread-self`, which stays readable after the main
-//! thread has exited):
+//! `/proc`: in `/proc/self` when it describes the calling thread (its entries stay built from
+//! one look to the next), in `/proc/thread-self` when the main thread has exited or does not
+//! share the caller's descriptor table (the kernel is asked, `kcmp`):
 //! - descriptors whose link is `anon_inode:[io_uring]`, with what `fdinfo` says of each: its
 //!   `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them (Linux
 //!   6.18 does not; none is listed either while another thread holds the ring's lock);
@@ -84,29 +85,135 @@ fn open_dir(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// The descriptors of io_uring instances, and the inodes of those instances. One listing of
-/// `/proc/thread-self/fd`, an `fstat` of each descriptor, and a look at the link of those that can be
-/// an anonymous inode: no file type, or, should a kernel give them one, a regular file of a
-/// filesystem without a device (as the anonymous inodes' is).
+/// Where the look reads the calling thread's descriptors and mappings: `/proc/self`, the main
+/// thread's entries, which every thread shares, so that a thread new to `/proc` does not have
+/// the kernel build entries of its own (reading `/proc/thread-self/fd` on a fresh thread costs
+/// over 40 µs on a machine where a listing of `/proc/self/fd` costs 15); or
+/// `/proc/thread-self`, when `/proc/self` does not describe the calling thread (its main
+/// thread has exited, or one of them has a descriptor table of its own).
+#[derive(Clone, Copy)]
+struct Place {
+    fd: &'static std::ffi::CStr,
+    maps: &'static std::ffi::CStr,
+}
+
+const SELF: Place = Place {
+    fd: c"/proc/self/fd",
+    maps: c"/proc/self/maps",
+};
+const THREAD_SELF: Place = Place {
+    fd: c"/proc/thread-self/fd",
+    maps: c"/proc/thread-self/maps",
+};
+
+/// The descriptors of io_uring instances, and the inodes of those instances: through
+/// `/proc/self/fd` when the main thread's table is the calling thread's all along (asked of the
+/// kernel, `kcmp`, after the look: a table a thread no longer shares is never shared again),
+/// through `/proc/thread-self/fd` otherwise.
 fn descriptors(found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
-    // The calling thread's table: the process's, unless the thread unshared its own; and
-    // readable when the main thread has exited, unlike `/proc/self/fd`.
-    let path = "/proc/thread-self/fd";
-    let dir = open_dir(c"/proc/thread-self/fd").map_err(|e| with_path(e, path))?;
+    let (mut fast_found, mut fast_inodes) = (Vec::new(), Vec::new());
+    if descriptors_in(SELF, &mut fast_found, &mut fast_inodes).is_ok() && same_table_as_main() {
+        found.append(&mut fast_found);
+        inodes.append(&mut fast_inodes);
+        return Ok(());
+    }
+    descriptors_in(THREAD_SELF, found, inodes)
+}
+
+/// Whether the main thread's descriptor table is the calling thread's (`kcmp`); `false` when
+/// the kernel cannot say (no `kcmp`, or a filter refuses it).
+fn same_table_as_main() -> bool {
+    const KCMP_FILES: libc::c_long = 2;
+    // SAFETY: getpid and gettid have no arguments; kcmp compares two tasks' tables and writes
+    // nothing.
+    unsafe {
+        let pid = libc::getpid() as libc::c_long;
+        let tid = libc::syscall(libc::SYS_gettid);
+        libc::syscall(libc::SYS_kcmp, pid, tid, KCMP_FILES, 0, 0) == 0
+    }
+}
+
+/// The inode (device and number) that the kernel shares among its plain anonymous files
+/// (eventfd, epoll, timerfd, signalfd, Landlock rulesets), learnt once per process from an
+/// eventfd; `None` when a descriptor on it may be an io_uring instance, which is the case
+/// before the kernel gave each instance an inode of its own: this is relied on from Linux 6.18,
+/// where it was verified, and every anonymous descriptor's link is read on earlier kernels.
+fn shared_anonymous_inode() -> Option<(u64, u64)> {
+    static SHARED: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
+    *SHARED.get_or_init(|| {
+        if kernel_release() < (6, 18) {
+            return None;
+        }
+        // SAFETY: eventfd with a count and flags; the descriptor is owned below.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: a descriptor just returned by eventfd, owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let st = fstat(fd.as_raw_fd())?;
+        Some((st.st_dev, st.st_ino))
+    })
+}
+
+/// The kernel's version, major and minor (`uname`); `(0, 0)` when it cannot be read.
+fn kernel_release() -> (u32, u32) {
+    // SAFETY: a zeroed `utsname` is a valid value of the plain struct.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uname fills the struct passed, of its size.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return (0, 0);
+    }
+    let release: Vec<u8> = uts
+        .release
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    parse_release(&release)
+}
+
+/// The major and minor numbers of a kernel release such as `6.18.0-1-amd64`.
+fn parse_release(release: &[u8]) -> (u32, u32) {
+    let mut numbers = release
+        .split(|&b| b == b'.' || b == b'-')
+        .map(|n| std::str::from_utf8(n).ok().and_then(|n| n.parse().ok()));
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor),
+        _ => (0, 0),
+    }
+}
+
+fn fstat(fd: i32) -> Option<libc::stat> {
+    // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat on a descriptor number into a properly sized struct; a number closed
+    // meanwhile fails with EBADF.
+    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st)
+}
+
+/// The io_uring descriptors listed in `place`: one listing of its `fd` directory, an `fstat`
+/// of each descriptor, and a look at the link of those that can be an io_uring instance: no
+/// file type, or, should a kernel give them one, a regular file of a filesystem without a
+/// device (as the anonymous inodes' is), unless it is the inode every plain anonymous file
+/// shares.
+fn descriptors_in(place: Place, found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
+    let shared = shared_anonymous_inode();
+    let path = || place.fd.to_string_lossy();
+    let dir = open_dir(place.fd).map_err(|e| with_path(e, &path()))?;
     let own = dir.as_raw_fd();
-    for fd in read_ids(&dir).map_err(|e| with_path(e, path))? {
+    for fd in read_ids(&dir).map_err(|e| with_path(e, &path()))? {
         if fd == own {
             continue;
         }
-        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstat on a descriptor number into a properly sized struct; a number closed
-        // meanwhile fails with EBADF, and is skipped.
-        if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        let Some(st) = fstat(fd) else {
             continue;
-        }
+        };
         let kind = st.st_mode & libc::S_IFMT;
         if kind != 0 && !(kind == libc::S_IFREG && libc::major(st.st_dev) == 0) {
+            continue;
+        }
+        if shared == Some((st.st_dev, st.st_ino)) {
             continue;
         }
         let mut link = [0u8; 64];
@@ -188,20 +295,39 @@ fn parse_fdinfo(info: &[u8]) -> (Option<i32>, Option<Vec<u32>>) {
 /// 6.11) lists only those, without writing out the rest of the maps (which costs
 /// about 2 µs per mapping); on older kernels, the text is read.
 fn mapped(found: &mut Vec<IoUring>, inodes: &[u64]) -> io::Result<()> {
-    let path = "/proc/thread-self/maps";
-    let maps = std::fs::File::open(path).map_err(|e| with_path(e, path))?;
     let mut add = |inode: u64| {
         if !inodes.contains(&inode) && !found.contains(&IoUring::Mapped { inode }) {
             found.push(IoUring::Mapped { inode });
         }
     };
-    match query_shared_mappings(&maps, &mut add) {
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::EINVAL)) => {
-            read_mappings(&maps, &mut add)
+    // `/proc/self/maps` describes no memory once the main thread has exited: the query then
+    // fails with ESRCH, and the text would read empty, so it is read of the calling thread.
+    let queried = open_file(SELF.maps).and_then(|maps| query_shared_mappings(&maps, &mut add));
+    let place = THREAD_SELF.maps;
+    let path = || place.to_string_lossy();
+    match queried {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            let maps = open_file(place).map_err(|e| with_path(e, &path()))?;
+            match query_shared_mappings(&maps, &mut add) {
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::EINVAL)) => {
+                    read_mappings(&maps, &mut add)
+                }
+                result => result,
+            }
+            .map_err(|e| with_path(e, &path()))
         }
-        result => result,
     }
-    .map_err(|e| with_path(e, path))
+}
+
+fn open_file(path: &std::ffi::CStr) -> io::Result<std::fs::File> {
+    // SAFETY: a valid C string and flags; the descriptor is owned below.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just returned by open, owned by nobody else.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
 }
 
 /// `struct procmap_query` of `include/uapi/linux/fs.h`.
@@ -467,6 +593,94 @@ mod tests {
             libc::munmap(at, 4096);
             libc::close(fd);
         }
+    }
+
+    /// A ring of 4 entries, or `None` (with a note) when the kernel refuses one.
+    fn ring() -> Option<OwnedFd> {
+        let mut params = [0u8; 120];
+        // SAFETY: io_uring_setup with a zeroed parameter struct of the kernel's size.
+        let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 4, params.as_mut_ptr()) };
+        if fd < 0 {
+            eprintln!(
+                "skipped: io_uring_setup failed: {}",
+                io::Error::last_os_error()
+            );
+            return None;
+        }
+        // SAFETY: a descriptor just returned by io_uring_setup, owned by nobody else.
+        Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+    }
+
+    fn descriptor_fds(found: &[IoUring]) -> Vec<i32> {
+        found
+            .iter()
+            .filter_map(|ring| match ring {
+                IoUring::Descriptor { fd, .. } => Some(*fd),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ring_among_plain_anonymous_files_is_found() {
+        // SAFETY: eventfd and epoll_create1 with valid flags; owned below.
+        let (event, epoll) = unsafe {
+            (
+                libc::eventfd(0, libc::EFD_CLOEXEC),
+                libc::epoll_create1(libc::EPOLL_CLOEXEC),
+            )
+        };
+        assert!(event >= 0 && epoll >= 0);
+        // SAFETY: descriptors just returned, owned by nobody else.
+        let (event, epoll) = unsafe { (OwnedFd::from_raw_fd(event), OwnedFd::from_raw_fd(epoll)) };
+        let Some(ring) = ring() else { return };
+        let (event_st, epoll_st, ring_st) = (
+            fstat(event.as_raw_fd()).unwrap(),
+            fstat(epoll.as_raw_fd()).unwrap(),
+            fstat(ring.as_raw_fd()).unwrap(),
+        );
+        // What the look relies on from Linux 6.18: plain anonymous files share one inode, a
+        // ring has its own.
+        assert_eq!(event_st.st_ino, epoll_st.st_ino);
+        assert_eq!(event_st.st_dev, ring_st.st_dev);
+        if kernel_release() >= (6, 18) {
+            assert_ne!(event_st.st_ino, ring_st.st_ino);
+            assert_eq!(
+                shared_anonymous_inode(),
+                Some((event_st.st_dev, event_st.st_ino))
+            );
+        }
+        let found = descriptor_fds(&instances());
+        assert!(found.contains(&ring.as_raw_fd()), "{found:?}");
+        assert!(!found.contains(&event.as_raw_fd()), "{found:?}");
+        assert!(!found.contains(&epoll.as_raw_fd()), "{found:?}");
+    }
+
+    #[test]
+    fn a_ring_in_a_table_of_the_calling_thread_alone_is_found() {
+        // A thread with a table of its own: `/proc/self/fd` lists the main thread's, where
+        // the ring is not.
+        let found = std::thread::spawn(|| {
+            // SAFETY: unshare of the calling thread's descriptor table, a copy of the shared one.
+            assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
+            assert!(!same_table_as_main());
+            let ring = ring()?;
+            Some((ring.as_raw_fd(), descriptor_fds(&instances())))
+        })
+        .join()
+        .unwrap();
+        if let Some((ring, found)) = found {
+            assert!(found.contains(&ring), "ring {ring} not in {found:?}");
+        }
+        assert!(same_table_as_main());
+    }
+
+    #[test]
+    fn kernel_releases_are_read() {
+        assert_eq!(parse_release(b"6.18.0-1-amd64"), (6, 18));
+        assert_eq!(parse_release(b"6.6.87"), (6, 6));
+        assert_eq!(parse_release(b"7.0-rc1"), (7, 0));
+        assert_eq!(parse_release(b"garbage"), (0, 0));
     }
 
     #[test]

@@ -205,21 +205,24 @@ impl Policy {
     /// the thread denies reading `/proc`, they are not looked for (which would only add a
     /// denial to the kernel's log), and the status says so.
     fn io_uring_before(&self, layers: &ThreadLayers) -> Result<Vec<IoUring>, Error> {
-        // SAFETY: gettid has no arguments and cannot fail.
-        let tid = unsafe { libc::syscall(libc::SYS_gettid) };
-        // What `/proc/thread-self/fd` leads to.
-        let proc_fd = Path::new("/proc")
-            .join(std::process::id().to_string())
-            .join("task")
-            .join(tid.to_string())
-            .join("fd");
-        let denied_by = layers
+        let mut in_force = layers
             .layers
             .iter()
             .rev()
             .filter(|e| e.layer.level != Level::NotEnforced)
-            .find(|e| !covers(&e.rules.fs, &proc_fd, Class::Read));
-        let rings = match denied_by {
+            .peekable();
+        // What `/proc/thread-self/fd` leads to; made only when a sandbox is in force here.
+        let denied_by = in_force.peek().is_some().then(|| {
+            // SAFETY: gettid has no arguments and cannot fail.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+            let proc_fd = Path::new("/proc")
+                .join(std::process::id().to_string())
+                .join("task")
+                .join(tid.to_string())
+                .join("fd");
+            in_force.find(|e| !covers(&e.rules.fs, &proc_fd, Class::Read))
+        });
+        let rings = match denied_by.flatten() {
             Some(entry) => vec![IoUring::NotLooked(format!(
                 "reading /proc, where they are found, is denied by sandbox {} in force on this thread",
                 entry.layer.origin
