@@ -544,6 +544,7 @@ fn a_path_that_is_the_home_directory_is_as_broad_as_home() {
             thread::spawn(write_in_literal_home).join().unwrap();
             assert!(written.exists());
             std::fs::remove_file(&written).unwrap();
+            std::fs::remove_dir(LITERAL_HOME).unwrap();
         },
     );
 }
