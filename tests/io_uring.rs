@@ -440,9 +440,44 @@ fn a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look() {
                 assert!(
                     status.to_string().contains(
                         "io_uring instances, which may keep the rights of their creator, could not be looked for: reading /proc, where they are found, is denied by sandbox `io_uring::outer`"
+                    ) && status.to_string().contains(
+                        "in force on this thread (granting it `read = \"/proc/self\"` lets the sandboxes entered after it look)"
                     ),
                     "{status}"
                 );
+            })
+            .join()
+            .unwrap();
+        },
+    );
+}
+
+/// The fix the status names: an outer sandbox that grants reading `/proc/self` lets the
+/// sandboxes entered after it look, and be fully enforced when there is no ring.
+#[test]
+fn a_sandbox_that_grants_proc_self_lets_the_next_one_look() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_sandbox_that_grants_proc_self_lets_the_next_one_look",
+        || {
+            let outer = Policy::builder("io_uring::outer_proc")
+                .read("/usr")
+                .read("/proc/self")
+                .build()
+                .unwrap();
+            let inner = Policy::builder("io_uring::inner_proc")
+                .read("/usr/share")
+                .build()
+                .unwrap();
+            thread::spawn(move || {
+                assert_eq!(outer.enforce().unwrap().level, Level::Full);
+                let status = inner.enforce().unwrap();
+                assert_eq!(status.level, Level::Full, "{status}");
+                assert!(status.io_uring.is_empty(), "{status}");
+                // Both layers hold: what the inner one leaves out is denied.
+                assert_eq!(open_errno("/usr/bin/env"), Some(libc::EACCES));
             })
             .join()
             .unwrap();

@@ -224,7 +224,7 @@ impl Policy {
         });
         let rings = match denied_by.flatten() {
             Some(entry) => vec![IoUring::NotLooked(format!(
-                "reading /proc, where they are found, is denied by sandbox {} in force on this thread",
+                "reading /proc, where they are found, is denied by sandbox {} in force on this thread (granting it `read = \"/proc/self\"` lets the sandboxes entered after it look)",
                 entry.layer.origin
             ))],
             None => io_uring::instances(),
