@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use io_uring::{IoUring as Ring, opcode, squeue, types};
-use landlock_runtime::{ErrorKind, IoUring, Level, Policy, Uncovered};
+use landlock_runtime::{ErrorKind, IoUring, Level, Policy, Status, Uncovered};
 
 mod support;
 use support::{in_child, landlock_or_skip};
@@ -417,6 +417,21 @@ fn a_ring_left_only_mapped_is_admitted() {
     });
 }
 
+/// On a fresh thread, enforces `outer` (fully, there being no ring) and then an inner sandbox
+/// reading `/usr/share`, and hands the inner one's status to `check`, still on that thread.
+fn nested(outer: Policy, check: impl FnOnce(&Status) + Send + 'static) {
+    let inner = Policy::builder("io_uring::inner")
+        .read("/usr/share")
+        .build()
+        .unwrap();
+    thread::spawn(move || {
+        assert_eq!(outer.enforce().unwrap().level, Level::Full);
+        check(inner.enforce().unwrap());
+    })
+    .join()
+    .unwrap();
+}
+
 #[test]
 fn a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look() {
     if !landlock_or_skip() {
@@ -425,18 +440,14 @@ fn a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look() {
     in_child(
         "a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look",
         || {
-            let outer = usr("io_uring::outer");
-            let inner = Policy::builder("io_uring::inner")
-                .read("/usr/share")
-                .build()
-                .unwrap();
-            thread::spawn(move || {
-                assert_eq!(outer.enforce().unwrap().level, Level::Full);
-                // Without a ring the outer sandbox was fully enforced; the inner one cannot
-                // look for rings set up since, and says so rather than claim it all.
-                let status = inner.enforce().unwrap();
+            // The inner sandbox cannot look for rings set up since the outer one, and says
+            // so rather than claim it all.
+            nested(usr("io_uring::outer"), |status| {
                 assert_eq!(status.level, Level::Partial, "{status}");
-                assert!(matches!(status.io_uring[..], [IoUring::NotLooked(_)]), "{status}");
+                assert!(
+                    matches!(status.io_uring[..], [IoUring::NotLooked(_)]),
+                    "{status}"
+                );
                 assert!(
                     status.to_string().contains(
                         "io_uring instances, which may keep the rights of their creator, could not be looked for: reading /proc, where they are found, is denied by sandbox `io_uring::outer`"
@@ -445,9 +456,7 @@ fn a_sandbox_that_denies_proc_leaves_the_next_one_unable_to_look() {
                     ),
                     "{status}"
                 );
-            })
-            .join()
-            .unwrap();
+            });
         },
     );
 }
@@ -467,20 +476,12 @@ fn a_sandbox_that_grants_proc_self_lets_the_next_one_look() {
                 .read("/proc/self")
                 .build()
                 .unwrap();
-            let inner = Policy::builder("io_uring::inner_proc")
-                .read("/usr/share")
-                .build()
-                .unwrap();
-            thread::spawn(move || {
-                assert_eq!(outer.enforce().unwrap().level, Level::Full);
-                let status = inner.enforce().unwrap();
+            nested(outer, |status| {
                 assert_eq!(status.level, Level::Full, "{status}");
                 assert!(status.io_uring.is_empty(), "{status}");
                 // Both layers hold: what the inner one leaves out is denied.
                 assert_eq!(open_errno("/usr/bin/env"), Some(libc::EACCES));
-            })
-            .join()
-            .unwrap();
+            });
         },
     );
 }
