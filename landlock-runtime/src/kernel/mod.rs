@@ -172,6 +172,50 @@ mod imp {
         };
     }
 
+    /// `LANDLOCK_RULE_PATH_BENEATH`.
+    const RULE_PATH_BENEATH: libc::c_int = 1;
+
+    /// `struct landlock_path_beneath_attr` of `include/uapi/linux/landlock.h`: packed, as the
+    /// kernel reads it.
+    #[repr(C, packed)]
+    struct PathBeneathAttr {
+        allowed_access: u64,
+        parent_fd: i32,
+    }
+
+    /// Adds to the ruleset `ruleset` a rule granting `access` (the kernel's bits) beneath the
+    /// file `parent`, whose type the caller knows (the rights of a file that is not a directory
+    /// are only the file rights, or the kernel refuses the rule with EINVAL).
+    ///
+    /// One system call. The `landlock` crate's rule makes an `fstat` first to learn the file's
+    /// type; preparation knows it from its own open, and the file's identity, when it needs
+    /// it, from a `stat` of its own, so each rule costs one call less this way.
+    pub(crate) fn add_path_rule(
+        ruleset: BorrowedFd<'_>,
+        parent: BorrowedFd<'_>,
+        access: u64,
+    ) -> io::Result<()> {
+        let attr = PathBeneathAttr {
+            allowed_access: access,
+            parent_fd: parent.as_raw_fd(),
+        };
+        // SAFETY: the kernel reads one `landlock_path_beneath_attr` at the address passed,
+        // which lives until the call returns; both descriptors are open (borrowed).
+        let added = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_add_rule,
+                ruleset.as_raw_fd(),
+                RULE_PATH_BENEATH,
+                &attr as *const PathBeneathAttr,
+                0 as libc::c_uint,
+            )
+        };
+        if added != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// The calling thread's `errno`. Async-signal-safe.
     pub(crate) fn errno() -> i32 {
         // SAFETY: __errno_location returns a valid pointer to this thread's errno.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use landlock_template::BroadGrant;
+use landlock_template::{BroadGrant, DotDot};
 use once_cell::race::OnceBox;
 
 use crate::kernel::{self, report};
@@ -192,7 +192,8 @@ fn name_it(why: BroadGrant, place: &Path) -> String {
 ///
 /// `/` and the trees are read once per process (without a lock, so that a `fork` meanwhile
 /// leaves none held): they are the machine's, and a preparation after the first pays only for
-/// the home directory, whose value the environment may change.
+/// the home directory, whose value the environment may change (nothing when it is one of the
+/// trees, as root's `/root` is).
 fn broad_places() -> Vec<(FileId, PathBuf)> {
     static TREES: OnceBox<Vec<(FileId, PathBuf)>> = OnceBox::new();
     let identify = |place: PathBuf| Some((FileId::of(&std::fs::metadata(&place).ok()?), place));
@@ -208,9 +209,15 @@ fn broad_places() -> Vec<(FileId, PathBuf)> {
                 .collect(),
         )
     });
+    // A home spelt as one of the trees (`/root`) is that tree's file: not read again. (`..`
+    // is kept: after a symbolic link, the kernel resolves it elsewhere than the text says.)
+    let is_tree = |home: &str| {
+        let spelt = landlock_template::normalize(home, DotDot::Keep);
+        trees.iter().any(|(_, tree)| tree.as_os_str() == &*spelt)
+    };
     let home = crate::policy::home()
+        .filter(|home| home.starts_with('/') && !is_tree(home))
         .map(PathBuf::from)
-        .filter(|home| home.is_absolute())
         .and_then(identify);
     trees.iter().cloned().chain(home).collect()
 }

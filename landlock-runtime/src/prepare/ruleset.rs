@@ -1,5 +1,7 @@
-//! Building the Landlock ruleset of one policy for the running kernel (with the `landlock`
-//! crate): every right the kernel has handled, one rule per granted path and port.
+//! Building the Landlock ruleset of one policy for the running kernel: every right the kernel
+//! has handled, one rule per granted path and port. The `landlock` crate creates the ruleset
+//! and adds the port rules; path rules are added with one system call each
+//! (`kernel::add_path_rule`), since preparation knows each file's type from its open.
 
 pub(crate) use imp::*;
 
@@ -37,13 +39,12 @@ impl FileId {
 mod imp {
     use std::fs::File;
     use std::io;
-    use std::os::fd::OwnedFd;
+    use std::os::fd::{AsFd, OwnedFd};
     use std::path::Path;
 
     use landlock::{
-        AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
-        Ruleset as LandlockRuleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError,
-        Scope,
+        AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort,
+        Ruleset as LandlockRuleset, RulesetAttr, RulesetCreatedAttr, RulesetError, Scope,
     };
 
     use crate::kernel::Ruleset;
@@ -57,7 +58,8 @@ mod imp {
     /// Builds the ruleset of one policy for the running kernel.
     pub(crate) struct RulesetBuilder {
         abi: u32,
-        created: Option<RulesetCreated>,
+        /// The created ruleset, once its port rules are added; `None` without Landlock.
+        fd: Option<OwnedFd>,
         /// Files under `/proc` that rules name, for [`Ruleset`] to hold open.
         pinned: Vec<File>,
     }
@@ -81,7 +83,7 @@ mod imp {
             if abi == 0 {
                 return Ok(RulesetBuilder {
                     abi,
-                    created: None,
+                    fd: None,
                     pinned: Vec::new(),
                 });
             }
@@ -138,7 +140,7 @@ mod imp {
             }
             Ok(RulesetBuilder {
                 abi,
-                created: Some(created),
+                fd: created.into(),
                 pinned: Vec::new(),
             })
         }
@@ -154,9 +156,9 @@ mod imp {
             identify: bool,
         ) -> io::Result<Added> {
             // O_PATH: the rule needs a reference to the inode, not the right to read it. The
-            // open tells the file type, so preparation makes no stat call of its own unless
-            // asked which file it is (the landlock crate makes one per rule already); a
-            // symlink another user could have planted is refused (see open_grant).
+            // open tells the file type, so a rule costs one `stat` only when asked which file
+            // it lands on, and none otherwise (see `kernel::add_path_rule`); a symlink another
+            // user could have planted is refused (see open_grant).
             let opened = crate::prepare::open_grant::open(path)?;
             let added = Added {
                 followed: opened.followed.clone(),
@@ -166,19 +168,14 @@ mod imp {
                     None
                 },
             };
-            let Some(created) = self.created.take() else {
+            let Some(fd) = &self.fd else {
                 return Ok(added);
             };
             let mut rights = FsRights::of_class(class, self.abi);
             if !opened.is_dir {
                 rights = rights.for_file();
             }
-            let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
-            self.created = Some(
-                created
-                    .add_rule(PathBeneath::new(&opened.file, access))
-                    .map_err(io::Error::other)?,
-            );
+            crate::kernel::add_path_rule(fd.as_fd(), opened.file.as_fd(), rights.0)?;
             if opened.under_proc {
                 self.pinned.push(opened.file);
             }
@@ -188,10 +185,7 @@ mod imp {
         /// The finished ruleset; `None` when the kernel has no Landlock.
         pub(crate) fn finish(self) -> Result<Option<Ruleset>, ErrorKind> {
             let pinned = self.pinned;
-            Ok(self
-                .created
-                .and_then(Option::<OwnedFd>::from)
-                .map(|fd| Ruleset::new(fd, pinned)))
+            Ok(self.fd.map(|fd| Ruleset::new(fd, pinned)))
         }
     }
 }
