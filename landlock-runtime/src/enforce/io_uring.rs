@@ -7,8 +7,10 @@
 //! credentials, so a ring set up before a sandbox can run requests with the rights the sandbox
 //! takes away. This module finds the instances of the process, from what the kernel writes in
 //! `/proc`: in `/proc/self` when it describes the calling thread (its entries stay built from
-//! one look to the next), in `/proc/thread-self` when the main thread has exited or does not
-//! share the caller's descriptor table (the kernel is asked, `kcmp`):
+//! one look to the next, and the first look's descriptors of `/proc/self/fd` and
+//! `/proc/self/maps` are held for the next ones, so that a sandbox that denies `/proc` does not
+//! keep the sandboxes after it from looking), in `/proc/thread-self` when the main thread has
+//! exited or does not share the caller's descriptor table (the kernel is asked, `kcmp`):
 //! - descriptors whose link is `anon_inode:[io_uring]`, with what `fdinfo` says of each: its
 //!   `SQPOLL` thread (`SqThread`), and its personalities where the kernel lists them (Linux
 //!   6.18 does not; none is listed either while another thread holds the ring's lock);
@@ -31,7 +33,7 @@
 //! another process, is the sender's.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 
 use super::all_threads::read_ids;
 use crate::outcome::IoUring;
@@ -46,14 +48,107 @@ const PF_IO_WORKER: u64 = 0x10;
 /// The io_uring instances of the process, before a thread is restricted: every descriptor of
 /// one, then every ring mapped without one. When `/proc` cannot be read, one
 /// [`IoUring::NotLooked`] saying why.
-pub(crate) fn instances() -> Vec<IoUring> {
+///
+/// Without `may_open` (a sandbox in force on the thread denies `/proc`, and an open would
+/// only add a denial to the kernel's log), the look is made with the held descriptors alone;
+/// `None` when it cannot be.
+pub(crate) fn instances(may_open: bool) -> Option<Vec<IoUring>> {
     let mut found = Vec::new();
     let mut inodes = Vec::new();
-    let looked = descriptors(&mut found, &mut inodes).and_then(|()| mapped(&mut found, &inodes));
-    if let Err(e) = looked {
-        found.push(IoUring::NotLooked(e.to_string()));
+    // One look at a time uses the held descriptors (a listing moves the directory's offset):
+    // a look while another runs, or in a child forked while one ran, opens its own.
+    let mut slot = HELD.try_lock().ok();
+    let held = slot
+        .as_deref_mut()
+        .and_then(|slot| Held::current(slot, may_open));
+    if held.is_none() && !may_open {
+        return None;
     }
-    found
+    let looked = descriptors(held, may_open, &mut found, &mut inodes)
+        .and_then(|()| mapped(held, may_open, &mut found, &inodes));
+    match looked {
+        Ok(()) => {}
+        Err(_) if !may_open => return None,
+        Err(e) => found.push(IoUring::NotLooked(e.to_string())),
+    }
+    Some(found)
+}
+
+/// `/proc/self/fd` and `/proc/self/maps` as the first look of the process opened them, held
+/// open for the looks after it (close-on-exec). A sandbox checks a file when it is opened, not
+/// when an open directory is listed or an open `maps` queried: with them, a look on a thread
+/// whose sandbox denies `/proc` still sees the process's descriptors and mappings, and a look
+/// pays for neither open nor close.
+///
+/// The program may close or replace any descriptor: before each use, both are checked to be
+/// the files they were (device and inode, `fstat`) in the process that opened them (`getpid`:
+/// a forked child holds copies of its parent's, which describe the parent). A child's are
+/// replaced by its own; a number the program reused for a file of its own is left to it
+/// (never closed here) and new ones are opened.
+struct Held {
+    pid: i32,
+    dir: OwnedFd,
+    dir_id: (u64, u64),
+    maps: std::fs::File,
+    maps_id: (u64, u64),
+}
+
+static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
+
+impl Held {
+    /// The held descriptors, checked, or opened now; `None` when they cannot be (a sandbox in
+    /// force here denies `/proc`, or there is none), and the look opens its own.
+    fn current(slot: &mut Option<Held>, may_open: bool) -> Option<&Held> {
+        // SAFETY: getpid has no arguments and cannot fail.
+        let pid = unsafe { libc::getpid() };
+        if let Some(held) = slot.take() {
+            let Held {
+                pid: opener,
+                dir,
+                dir_id,
+                maps,
+                maps_id,
+            } = held;
+            let dir_ours = identity(dir.as_raw_fd()) == Some(dir_id);
+            let maps_ours = identity(maps.as_raw_fd()) == Some(maps_id);
+            if dir_ours && maps_ours && opener == pid {
+                return Some(slot.insert(Held {
+                    pid,
+                    dir,
+                    dir_id,
+                    maps,
+                    maps_id,
+                }));
+            }
+            // A number the program closed and reused is its file now: not closed here. Ours
+            // (a forked child's copies) are closed.
+            if !dir_ours {
+                let _ = dir.into_raw_fd();
+            }
+            if !maps_ours {
+                let _ = maps.into_raw_fd();
+            }
+        }
+        if !may_open {
+            return None;
+        }
+        let dir = open_dir(SELF.fd).ok()?;
+        let maps = open_file(SELF.maps).ok()?;
+        let dir_id = identity(dir.as_raw_fd())?;
+        let maps_id = identity(maps.as_raw_fd())?;
+        Some(slot.insert(Held {
+            pid,
+            dir,
+            dir_id,
+            maps,
+            maps_id,
+        }))
+    }
+}
+
+/// A file's device and inode numbers, by descriptor.
+fn identity(fd: i32) -> Option<(u64, u64)> {
+    fstat(fd).map(|st| (st.st_dev, st.st_ino))
 }
 
 /// The `SQPOLL` threads that the rings found name.
@@ -107,17 +202,49 @@ const THREAD_SELF: Place = Place {
 };
 
 /// The descriptors of io_uring instances, and the inodes of those instances: through
-/// `/proc/self/fd` when the main thread's table is the calling thread's all along (asked of the
-/// kernel, `kcmp`, after the look: a table a thread no longer shares is never shared again),
-/// through `/proc/thread-self/fd` otherwise.
-fn descriptors(found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
+/// `/proc/self/fd` (held, or opened now) when the main thread's table is the calling thread's
+/// all along (asked of the kernel, `kcmp`, after the look: a table a thread no longer shares is
+/// never shared again), through `/proc/thread-self/fd` otherwise.
+fn descriptors(
+    held: Option<&Held>,
+    may_open: bool,
+    found: &mut Vec<IoUring>,
+    inodes: &mut Vec<u64>,
+) -> io::Result<()> {
     let (mut fast_found, mut fast_inodes) = (Vec::new(), Vec::new());
-    if descriptors_in(SELF, &mut fast_found, &mut fast_inodes).is_ok() && same_table_as_main() {
+    let listed = match held {
+        Some(held) => rewind(&held.dir).and_then(|()| {
+            let own = [held.dir.as_raw_fd(), held.maps.as_raw_fd()];
+            let place = SELF;
+            descriptors_on(
+                &held.dir,
+                &own,
+                place,
+                may_open,
+                &mut fast_found,
+                &mut fast_inodes,
+            )
+        }),
+        None => descriptors_in(SELF, &mut fast_found, &mut fast_inodes),
+    };
+    if listed.is_ok() && same_table_as_main() {
         found.append(&mut fast_found);
         inodes.append(&mut fast_inodes);
         return Ok(());
     }
+    if !may_open {
+        return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+    }
     descriptors_in(THREAD_SELF, found, inodes)
+}
+
+/// Back to the start of the directory `dir`, for a listing.
+fn rewind(dir: &OwnedFd) -> io::Result<()> {
+    // SAFETY: lseek on a descriptor we hold, to its start.
+    if unsafe { libc::lseek(dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Whether the main thread's descriptor table is the calling thread's (`kcmp`); `false` when
@@ -198,12 +325,26 @@ fn fstat(fd: i32) -> Option<libc::stat> {
 /// device (as the anonymous inodes' is), unless it is the inode every plain anonymous file
 /// shares.
 fn descriptors_in(place: Place, found: &mut Vec<IoUring>, inodes: &mut Vec<u64>) -> io::Result<()> {
+    let dir = open_dir(place.fd).map_err(|e| with_path(e, &place.fd.to_string_lossy()))?;
+    descriptors_on(&dir, &[dir.as_raw_fd()], place, true, found, inodes)
+}
+
+/// The io_uring descriptors listed by `dir`, an open `fd` directory of `place`, at its start;
+/// `own` are the look's own descriptors, passed over. A ring's `fdinfo` is read when
+/// `may_open`.
+fn descriptors_on(
+    dir: &OwnedFd,
+    own: &[i32],
+    place: Place,
+    may_open: bool,
+    found: &mut Vec<IoUring>,
+    inodes: &mut Vec<u64>,
+) -> io::Result<()> {
     let shared = shared_anonymous_inode();
     let path = || place.fd.to_string_lossy();
-    let dir = open_dir(place.fd).map_err(|e| with_path(e, &path()))?;
-    let own = dir.as_raw_fd();
-    for fd in read_ids(&dir).map_err(|e| with_path(e, &path()))? {
-        if fd == own {
+    let at = dir.as_raw_fd();
+    for fd in read_ids(dir).map_err(|e| with_path(e, &path()))? {
+        if own.contains(&fd) {
             continue;
         }
         let Some(st) = fstat(fd) else {
@@ -223,7 +364,7 @@ fn descriptors_in(place: Place, found: &mut Vec<IoUring>, inodes: &mut Vec<u64>)
         // length passed.
         let n = unsafe {
             libc::readlinkat(
-                own,
+                at,
                 name.as_ptr().cast(),
                 link.as_mut_ptr().cast(),
                 link.len(),
@@ -232,7 +373,11 @@ fn descriptors_in(place: Place, found: &mut Vec<IoUring>, inodes: &mut Vec<u64>)
         if n < 0 || &link[..n as usize] != IO_URING {
             continue;
         }
-        let info = std::fs::read(format!("/proc/thread-self/fdinfo/{fd}")).unwrap_or_default();
+        let info = if may_open {
+            std::fs::read(format!("/proc/thread-self/fdinfo/{fd}")).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let (sq_thread, personalities) = parse_fdinfo(&info);
         inodes.push(st.st_ino);
         found.push(IoUring::Descriptor {
@@ -294,19 +439,29 @@ fn parse_fdinfo(info: &[u8]) -> (Option<i32>, Option<Vec<u32>>) {
 /// A ring's mappings are shared mappings of its file: the kernel's `PROCMAP_QUERY` (Linux
 /// 6.11) lists only those, without writing out the rest of the maps (which costs
 /// about 2 µs per mapping); on older kernels, the text is read.
-fn mapped(found: &mut Vec<IoUring>, inodes: &[u64]) -> io::Result<()> {
+fn mapped(
+    held: Option<&Held>,
+    may_open: bool,
+    found: &mut Vec<IoUring>,
+    inodes: &[u64],
+) -> io::Result<()> {
     let mut add = |inode: u64| {
         if !inodes.contains(&inode) && !found.contains(&IoUring::Mapped { inode }) {
             found.push(IoUring::Mapped { inode });
         }
     };
-    // `/proc/self/maps` describes no memory once the main thread has exited: the query then
-    // fails with ESRCH, and the text would read empty, so it is read of the calling thread.
-    let queried = open_file(SELF.maps).and_then(|maps| query_shared_mappings(&maps, &mut add));
+    // `/proc/self/maps` opened after the main thread has exited describes no memory: the
+    // query then fails with ESRCH, and the text would read empty, so it is read of the calling
+    // thread. (One held from before keeps the memory it was opened on, the process's.)
+    let queried = match held {
+        Some(held) => query_shared_mappings(&held.maps, &mut add),
+        None => open_file(SELF.maps).and_then(|maps| query_shared_mappings(&maps, &mut add)),
+    };
     let place = THREAD_SELF.maps;
     let path = || place.to_string_lossy();
     match queried {
         Ok(()) => Ok(()),
+        Err(e) if !may_open => Err(e),
         Err(_) => {
             let maps = open_file(place).map_err(|e| with_path(e, &path()))?;
             match query_shared_mappings(&maps, &mut add) {
@@ -650,7 +805,7 @@ mod tests {
                 Some((event_st.st_dev, event_st.st_ino))
             );
         }
-        let found = descriptor_fds(&instances());
+        let found = descriptor_fds(&instances(true).unwrap());
         assert!(found.contains(&ring.as_raw_fd()), "{found:?}");
         assert!(!found.contains(&event.as_raw_fd()), "{found:?}");
         assert!(!found.contains(&epoll.as_raw_fd()), "{found:?}");
@@ -665,7 +820,7 @@ mod tests {
             assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
             assert!(!same_table_as_main());
             let ring = ring()?;
-            Some((ring.as_raw_fd(), descriptor_fds(&instances())))
+            Some((ring.as_raw_fd(), descriptor_fds(&instances(true).unwrap())))
         })
         .join()
         .unwrap();

@@ -202,8 +202,9 @@ impl Policy {
     /// The io_uring instances of the process that Landlock cannot reach, looked for before
     /// restricting (the policy may deny reading `/proc`); for a `strict` policy, the error
     /// when there is one, before anything is restricted. When a sandbox already in force on
-    /// the thread denies reading `/proc`, they are not looked for (which would only add a
-    /// denial to the kernel's log), and the status says so.
+    /// the thread denies reading `/proc`, they are looked for through the descriptors the
+    /// process's first look holds, and nothing is opened (which would only add a denial to the
+    /// kernel's log); when those are gone, the status says the look could not be made.
     fn io_uring_before(&self, layers: &ThreadLayers) -> Result<Vec<IoUring>, Error> {
         let mut in_force = layers
             .layers
@@ -222,13 +223,14 @@ impl Policy {
                 .join("fd");
             in_force.find(|e| !covers(&e.rules.fs, &proc_fd, Class::Read))
         });
-        let rings = match denied_by.flatten() {
-            Some(entry) => vec![IoUring::NotLooked(format!(
+        let denied_by = denied_by.flatten();
+        let rings = io_uring::instances(denied_by.is_none()).unwrap_or_else(|| {
+            let entry = denied_by.expect("a look without opening is made only under a sandbox");
+            vec![IoUring::NotLooked(format!(
                 "reading /proc, where they are found, is denied by sandbox {} in force on this thread (granting it `read = \"/proc/self\"` lets the sandboxes entered after it look)",
                 entry.layer.origin
-            ))],
-            None => io_uring::instances(),
-        };
+            ))]
+        });
         if self.strict && !rings.is_empty() {
             return Err(self.error(ErrorKind::IoUringNotCovered { rings }));
         }
