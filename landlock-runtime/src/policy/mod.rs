@@ -41,7 +41,10 @@ pub(crate) fn normal_path(path: &Path, dot_dot: DotDot) -> Cow<'_, Path> {
 /// database is not asked: preparation takes no lock a `fork` could leave held, and the name
 /// service may take several.
 pub(crate) fn home() -> Option<String> {
-    std::env::var_os("HOME").map(|home| home.to_string_lossy().into_owned())
+    std::env::var_os("HOME").map(|home| {
+        home.into_string()
+            .unwrap_or_else(|home| home.to_string_lossy().into_owned())
+    })
 }
 
 /// A sandbox policy: filesystem grants, TCP ports, IPC scopes, strictness, and its origin.

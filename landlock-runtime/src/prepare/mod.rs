@@ -194,7 +194,7 @@ fn name_it(why: BroadGrant, place: &Path) -> String {
 /// leaves none held): they are the machine's, and a preparation after the first pays only for
 /// the home directory, whose value the environment may change (nothing when it is one of the
 /// trees, as root's `/root` is).
-fn broad_places() -> Vec<(FileId, PathBuf)> {
+fn broad_places() -> BroadPlaces {
     static TREES: OnceBox<Vec<(FileId, PathBuf)>> = OnceBox::new();
     let identify = |place: PathBuf| Some((FileId::of(&std::fs::metadata(&place).ok()?), place));
     let trees = TREES.get_or_init(|| {
@@ -219,7 +219,19 @@ fn broad_places() -> Vec<(FileId, PathBuf)> {
         .filter(|home| home.starts_with('/') && !is_tree(home))
         .map(PathBuf::from)
         .and_then(identify);
-    trees.iter().cloned().chain(home).collect()
+    BroadPlaces { trees, home }
+}
+
+/// What [`broad_places`] found: the process's trees, borrowed, and the home directory.
+struct BroadPlaces {
+    trees: &'static [(FileId, PathBuf)],
+    home: Option<(FileId, PathBuf)>,
+}
+
+impl BroadPlaces {
+    fn iter(&self) -> impl Iterator<Item = &(FileId, PathBuf)> {
+        self.trees.iter().chain(self.home.as_ref())
+    }
 }
 
 /// Refuses a grant whose rule lands on the file of a broad place (`places`) under another name
@@ -230,7 +242,7 @@ fn check_file(
     grant: &FsGrant,
     path: &Path,
     file: FileId,
-    places: &[(FileId, PathBuf)],
+    places: &BroadPlaces,
 ) -> Result<(), ErrorKind> {
     for (_, place) in places.iter().filter(|(id, _)| *id == file) {
         if let Some((why, what)) = broad_reason(policy, grant, place) {
