@@ -214,7 +214,7 @@ fn without_landlock_strict_refuses_and_the_body_does_not_run() {
             assert!(
                 message.starts_with("sandbox `faults::strict_body` (tests/faults.rs:")
                     && message.ends_with(
-                        "strict policy, but the kernel cannot enforce all of it: not enforced: this kernel has no Landlock (not built in, or not enabled at boot)"
+                        "strict policy, but the kernel cannot enforce all of it: not enforced: this kernel has no Landlock (not built in, or not enabled at boot); run it where the kernel enforces all of it, or drop `strict` to accept what this one enforces"
                     ),
                 "{message}"
             );
