@@ -558,6 +558,57 @@ fn strict_runs_what_this_kernel_enforces_fully() {
     );
 }
 
+/// On a kernel that cannot enforce everything, every run says so on standard error: what is
+/// not enforced, not the optional paths of the automatic `dynamic_loader` preset that are not
+/// on this machine (the loaders of other architectures). The runner runs in this test's own
+/// process, again, with an older kernel simulated (ABI 2, as Linux 6.1).
+#[test]
+fn on_an_older_kernel_the_status_line_says_what_is_not_enforced() {
+    const NAME: &str = "on_an_older_kernel_the_status_line_says_what_is_not_enforced";
+    if !landlock() {
+        return;
+    }
+    if std::env::var("SANDBOX_RUN_TEST_CHILD").as_deref() == Ok(NAME) {
+        landlock_runtime::__private::simulate_older_kernel(2);
+        let args = [
+            "sandbox_run",
+            "--read",
+            "/etc",
+            "--",
+            "cat",
+            "/etc/hostname",
+        ];
+        let status = sandbox_run::main_with(args.map(Into::into));
+        std::process::exit(status.into());
+    }
+    let ran = outcome(
+        Command::new(std::env::current_exe().unwrap())
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env("SANDBOX_RUN_TEST_CHILD", NAME),
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    // After the test harness's own lines.
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap();
+    assert!(ran.stdout.ends_with(&format!(" ... {hostname}")), "{ran:?}");
+    let status: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("landlock-sandbox: "))
+        .collect();
+    let [line] = status[..] else {
+        panic!("one status line: {ran:?}")
+    };
+    let (site, said) = line
+        .strip_prefix("landlock-sandbox: sandbox `sandbox_run` (")
+        .and_then(|rest| rest.split_once(") is "))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(site.starts_with("sandbox-run/src/"), "{line}");
+    assert_eq!(
+        said,
+        "partly enforced (Landlock ABI 2): not enforced: filesystem rights truncate, ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope"
+    );
+}
+
 #[test]
 fn help_lists_every_option_the_exit_statuses_and_examples() {
     let ran = sandbox_run(&["--help"]);
