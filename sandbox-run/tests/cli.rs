@@ -684,6 +684,48 @@ fn log_denials_prints_the_commands_denials_with_the_option_that_allows_them() {
     );
 }
 
+/// Resolving a name without `--preset dns`: the resolver's files are denied, and each is
+/// answered with the preset, by `--log-denials` as by learning, never with `--read` per file.
+#[test]
+fn a_denied_resolver_file_is_answered_with_the_dns_preset() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let ran = sandbox_run(&["--log-denials", "--", "getent", "hosts", "localhost"]);
+    assert_eq!(ran.status, Some(2), "getent: not found: {ran:?}");
+    let lines: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("sandbox_run: denied "))
+        .collect();
+    let hosts = lines
+        .iter()
+        .find(|l| l.starts_with("sandbox_run: denied read_file on /etc/hosts (pid "))
+        .unwrap_or_else(|| panic!("{ran:?}"));
+    assert!(
+        hosts.ends_with("/usr/bin/getent): allow it with --preset dns"),
+        "{ran:?}"
+    );
+    for line in &lines {
+        assert!(!line.contains("--read"), "{ran:?}");
+    }
+    let d = Dir::new("learn-dns");
+    let line = learn(&["getent", "hosts", "localhost"], &d.0);
+    assert_eq!(
+        grants(&line),
+        [("--exec".to_owned(), "/usr/bin/getent".to_owned())],
+        "{line}"
+    );
+    let presets = words(&line)
+        .windows(2)
+        .find(|w| w[0] == "--preset")
+        .map(|w| w[1].clone());
+    assert!(
+        presets.is_some_and(|p| p.split(',').any(|p| p == "dns")),
+        "{line}"
+    );
+}
+
 /// A shell line for a command whose runner is being forged against: it has `forger` make its
 /// denials with the runner's marks (the shell's parent is the runner), and waits for them.
 fn wait_for_forger(forger: &forger::Forger) -> String {
