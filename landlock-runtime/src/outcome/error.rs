@@ -231,7 +231,7 @@ impl fmt::Display for Error {
                 }
                 write!(
                     f,
-                    ": {source}; a rule needs the path opened: grant a path this process can open, or end the path with `?` to skip it when it cannot be opened"
+                    ": {source}; a rule needs the path opened: grant a path this process can open (a template ending with `?` is skipped when it cannot be opened)"
                 )
             }
             ErrorKind::NotFullyEnforceable { status } => write!(
