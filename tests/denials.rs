@@ -412,6 +412,7 @@ fn explain_names_the_youngest_policy_that_denies_without_audit() {
         inner.enforce().unwrap();
         (
             denials::explain("/etc/hostname", Class::Read).map(|e| e.to_string()),
+            denials::explain("/etc/hosts", Class::Read).map(|e| e.allow.to_string()),
             denials::explain("/usr/share", Class::Read),
             denials::explain("/usr/bin/env", Class::Exec).map(|e| e.origin.function().to_owned()),
             denials::explain_connect(80).map(|e| e.to_string()),
@@ -421,7 +422,9 @@ fn explain_names_the_youngest_policy_that_denies_without_audit() {
     })
     .join()
     .unwrap();
-    let (etc, usr, exec, http, https, bind) = seen;
+    let (etc, hosts, usr, exec, http, https, bind) = seen;
+    // As a denial is answered: a resolver file with the preset that grants it.
+    assert_eq!(hosts.as_deref(), Some("preset = \"dns\""));
     assert!(
         etc.as_deref()
             .is_some_and(|e| e.starts_with("denied by sandbox `app::inner` (")
@@ -542,6 +545,51 @@ fn a_learning_file_becomes_the_changes_to_review() {
     assert_eq!(
         changes,
         ["widening   scenarios::denials: grants read on `/etc/hostname`"]
+    );
+}
+
+/// Resolving a name without `preset = "dns"`: each resolver file denied is answered with the
+/// preset, on standard error and in the learning file, not with a `read` grant per file.
+#[test]
+fn a_denied_resolver_file_is_answered_with_the_dns_preset() {
+    if !full_landlock_or_skip() || watcher_or_skip().is_none() {
+        return;
+    }
+    let file =
+        std::env::temp_dir().join(format!("landlock-learn-dns-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let (out, err) = run_scenario_with(
+        &["resolve"],
+        &[
+            ("LANDLOCK_SANDBOX_DENIALS", "stderr"),
+            ("LANDLOCK_SANDBOX_LEARN", file.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert!(out.starts_with("not resolved: "), "{out}");
+    let lines: Vec<&str> = err.lines().collect();
+    let hosts = lines
+        .iter()
+        .find(|l| l.contains(") denied read_file on /etc/hosts (pid "))
+        .unwrap_or_else(|| panic!("/etc/hosts is read to resolve localhost: {err}"));
+    assert!(hosts.ends_with(": allow it with preset = \"dns\""), "{err}");
+    for line in &lines {
+        assert!(
+            line.starts_with(
+                "landlock-sandbox: sandbox `scenarios::resolve` (tests/support/scenarios.rs:"
+            ) && line.ends_with(": allow it with preset = \"dns\""),
+            "every denial is a resolver file's: {err}"
+        );
+    }
+    let changes: Vec<String> = denials::suggestions(&file)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(
+        changes,
+        ["widening   scenarios::resolve: adds preset `dns`"]
     );
 }
 

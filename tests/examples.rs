@@ -22,6 +22,11 @@ fn build_examples() {
 
 /// Runs an example built next to this test binary.
 fn run_example(name: &str) -> Output {
+    run_example_with(name, &[])
+}
+
+/// Runs an example built next to this test binary, with arguments.
+fn run_example_with(name: &str, args: &[&str]) -> Output {
     build_examples();
     let exe: PathBuf = std::env::current_exe()
         .unwrap()
@@ -31,6 +36,7 @@ fn run_example(name: &str) -> Output {
         .join("examples")
         .join(name);
     let output = Command::new(&exe)
+        .args(args)
         .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
@@ -138,6 +144,23 @@ fn a_missing_path_stops_the_program_before_main_runs() {
         err.contains(
             "sandbox `missing_path::main` (examples/missing_path.rs:8): path `/nonexistent/landlock-sandbox-example` does not exist"
         ),
+        "{err}"
+    );
+}
+
+/// An `Err` returned from `main` is printed with `Debug`: the error's message and its fix, not
+/// the structure inside it.
+#[test]
+fn an_error_returned_from_main_reads_as_its_message_and_fix() {
+    let output = run_example_with("main_result", &["/nonexistent/landlock-main-result"]);
+    assert_eq!(output.status.code(), Some(1), "an `Err` from main");
+    assert!(output.stdout.is_empty(), "the listing must not run");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.starts_with("Error: sandbox `main_result::main` (examples/main_result.rs:")
+            && err.ends_with(
+                "): path `/nonexistent/landlock-main-result` does not exist; create it, or grant a path that exists\n"
+            ),
         "{err}"
     );
 }

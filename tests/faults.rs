@@ -13,7 +13,7 @@ use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use landlock_runtime::__private::simulate_older_kernel;
-use landlock_runtime::{ErrorKind, Level, MAX_LAYERS, Policy, sandbox};
+use landlock_runtime::{ErrorKind, Level, MAX_LAYERS, Policy, Preset, SkipReason, sandbox};
 
 mod support;
 use support::*;
@@ -214,7 +214,7 @@ fn without_landlock_strict_refuses_and_the_body_does_not_run() {
             assert!(
                 message.starts_with("sandbox `faults::strict_body` (tests/faults.rs:")
                     && message.ends_with(
-                        "strict policy, but the kernel cannot enforce all of it: not enforced: this kernel has no Landlock (not built in, or not enabled at boot)"
+                        "strict policy, but the kernel cannot enforce all of it: not enforced: this kernel has no Landlock (not built in, or not enabled at boot); run it where the kernel enforces all of it, or drop `strict` to accept what this one enforces"
                     ),
                 "{message}"
             );
@@ -451,6 +451,44 @@ fn at_older_abis_strict_refuses_and_the_body_does_not_run() {
                 ),
                 "{message}"
             );
+        },
+    );
+}
+
+/// On an older kernel the status is said on standard error at every run: it says what the
+/// kernel does not enforce, and leaves out the optional paths of presets that are not on this
+/// machine (the loaders of other architectures), which are no news. They stay in
+/// `Status::skipped`, each with its preset.
+#[test]
+fn an_older_kernel_s_status_leaves_out_the_presets_missing_paths() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "an_older_kernel_s_status_leaves_out_the_presets_missing_paths",
+        || {
+            simulate_older_kernel(2);
+            let policy = Policy::builder("faults::presets")
+                .read("/usr")
+                .read("/no/such/landlock-faults?")
+                .preset(Preset::DynamicLoader)
+                .build()
+                .unwrap();
+            let status = policy.prepare().unwrap();
+            assert_eq!(
+                status.to_string(),
+                "partly enforced (Landlock ABI 2): not enforced: filesystem rights truncate, ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope; skipped optional paths: /no/such/landlock-faults? (missing)"
+            );
+            let loader = "/lib/ld-linux-aarch64.so.1?";
+            let skipped = status
+                .skipped
+                .iter()
+                .find(|s| s.grant == loader)
+                .expect("the preset's missing path is still listed");
+            assert_eq!(skipped.reason, SkipReason::Missing);
+            assert_eq!(skipped.preset, Some(Preset::DynamicLoader));
+            let own = status.skipped.iter().find(|s| s.grant.starts_with("/no/"));
+            assert_eq!(own.unwrap().preset, None);
         },
     );
 }

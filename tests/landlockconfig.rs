@@ -1201,7 +1201,7 @@ fn what_the_format_cannot_hold_is_not_exported() {
     assert!(matches!(err, ExportError::Unresolved(_)), "{err}");
     assert!(
         err.to_string().ends_with(
-            "variable ${LANDLOCK_TEST_LC_UNSET} is not set (needed by `${LANDLOCK_TEST_LC_UNSET}/data`) (writing it as landlockconfig)"
+            "variable ${LANDLOCK_TEST_LC_UNSET} is not set (needed by `${LANDLOCK_TEST_LC_UNSET}/data`); set it, or end the path with `?` to skip it when the variable is not set (writing it as landlockconfig)"
         ),
         "{err}"
     );

@@ -280,8 +280,8 @@ pub mod denials {
     //! let watcher = denials::watch()?;
     //! std::thread::spawn(move || {
     //!     for denial in watcher {
-    //!         // sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
-    //!         // /usr/bin/app): allow it with read = "/etc/hosts"
+    //!         // sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/app.toml (pid
+    //!         // 812, /usr/bin/app): allow it with read = "/etc/app.toml"
     //!         eprintln!("{denial}");
     //!     }
     //! });

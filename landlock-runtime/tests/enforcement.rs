@@ -729,7 +729,7 @@ fn an_unset_variable_fails_naming_it() {
     }
     assert!(
         err.to_string().ends_with(&format!(
-            "variable ${{{UNSET}}} is not set (needed by `{template}`)"
+            "variable ${{{UNSET}}} is not set (needed by `{template}`); set it, or end the path with `?` to skip it when the variable is not set"
         )),
         "{err}"
     );

@@ -134,6 +134,7 @@ fn remedy(denial: &Denial) -> String {
             Allow::Grant { class, path } => {
                 options.push(format!("--{} {}", class.keyword(), quote(path.as_os_str())))
             }
+            Allow::Preset(preset) => options.push(format!("--preset {}", preset.name())),
             Allow::Connect(port) => options.push(format!("--connect {port}")),
             Allow::Bind(port) => options.push(format!("--bind {port}")),
             Allow::AllowSignals => options.push("--allow-signals".into()),

@@ -25,7 +25,11 @@
 //! directly in it are denied. A path that one of the presets covers on this machine (the loader
 //! and libraries: `dynamic_loader`; locale data: `locale`; the resolver's files: `dns`;
 //! certificates: `tls_roots`; `/dev/null` and its kin: `devices`; cgroup and CPU files:
-//! `cpu_info`) is granted through that preset, a reviewed name, instead of path by path.
+//! `cpu_info`) is granted through that preset, a reviewed name, instead of path by path: the
+//! preset the library answers such a denial with ([`Preset::covering`], the narrowest that
+//! covers it), so that `--log-denials`, `LANDLOCK_SANDBOX_DENIALS` and learning agree. The
+//! learned policy names the preset, never its paths, and so grants all of the preset's paths,
+//! not only those the run was denied.
 //!
 //! A grant that would be broad (`/`, the home directory or one above it, a top-level
 //! directory but `/tmp`, or one the library calls broad) is never learned unless `--broad` was
@@ -60,16 +64,6 @@ const FILES_PER_DIRECTORY: usize = 8;
 
 /// The status `--learn` exits with when the learned policy is not verified.
 const NOT_VERIFIED: u8 = 1;
-
-/// The presets a learned policy may use, in the order they are tried.
-const PRESETS: [Preset; 6] = [
-    Preset::DynamicLoader,
-    Preset::Locale,
-    Preset::Dns,
-    Preset::TlsRoots,
-    Preset::Devices,
-    Preset::CpuInfo,
-];
 
 /// One grant of a learned policy.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -131,60 +125,13 @@ struct Findings {
     widened: BTreeSet<String>,
 }
 
-/// What the presets cover on this machine: each preset's paths as prepared here.
-struct PresetPaths(Vec<(Preset, Vec<(Class, PathBuf)>)>);
-
-impl PresetPaths {
-    /// The presets' paths that exist here, symbolic links resolved.
-    fn here() -> PresetPaths {
-        PresetPaths(
-            PRESETS
-                .iter()
-                .filter_map(|&preset| {
-                    let policy = Policy::builder("sandbox_run::preset")
-                        .preset(preset)
-                        .build()
-                        .ok()?;
-                    policy.prepare().ok()?;
-                    let paths = policy
-                        .granted()?
-                        .iter()
-                        .map(|g| (g.class(), canonical(g.path())))
-                        .collect();
-                    Some((preset, paths))
-                })
-                .collect(),
-        )
-    }
-
-    /// The first preset that grants `class` on `path` here.
-    fn covering(&self, path: &Path, class: Class) -> Option<Preset> {
-        let path = canonical(path);
-        self.0.iter().find_map(|(preset, paths)| {
-            paths
-                .iter()
-                .any(|(c, p)| includes(*c, class) && path.starts_with(p))
-                .then_some(*preset)
-        })
-    }
-}
-
-/// `path` as the kernel sees it: symbolic links resolved, when it exists.
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
 /// Whether a grant of `class` allows what `wanted` needs.
 fn includes(class: Class, wanted: Class) -> bool {
     class == wanted || wanted == Class::Read
 }
 
 /// The narrowest items that cover `denials` (see the module's documentation).
-fn narrowest(
-    denials: &[(&[Access], &Object)],
-    presets: &PresetPaths,
-    directories: bool,
-) -> Findings {
+fn narrowest(denials: &[(&[Access], &Object)], directories: bool) -> Findings {
     let mut found = Findings::default();
     // Files directly in a directory, by class, for --learn-directories.
     let mut files: BTreeMap<(PathBuf, Class), BTreeSet<PathBuf>> = BTreeMap::new();
@@ -198,7 +145,9 @@ fn narrowest(
                 }
                 (Access::Fs(_), Object::Path(path)) => {
                     let class = access.class().unwrap_or(Class::Read);
-                    if let Some(preset) = presets.covering(path, class) {
+                    // As the library answers a denial (`Denial::allow`): the preset, when one
+                    // covers the path here.
+                    if let Some(preset) = Preset::covering(path, class) {
                         found.items.insert(Item::Preset(preset));
                         continue;
                     }
@@ -350,7 +299,6 @@ struct Session<'a> {
     plan: &'a Plan,
     watcher: Watcher,
     supervisor: Supervisor,
-    presets: PresetPaths,
     /// The options' grants and the automatic ones, as the learning starts.
     base: Grants,
     directories: bool,
@@ -399,7 +347,7 @@ impl Session<'_> {
             .zip(&denials)
             .map(|(needs, d)| (needs.as_slice(), &d.object))
             .collect();
-        let findings = narrowest(&denied, &self.presets, self.directories);
+        let findings = narrowest(&denied, self.directories);
         Ok((ended, denials.len(), findings))
     }
 
@@ -535,7 +483,6 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
         plan,
         watcher,
         supervisor,
-        presets: PresetPaths::here(),
         base: plan.grants.clone(),
         directories: options.learn_directories,
         broad: options.broad,
@@ -721,13 +668,12 @@ mod tests {
         let objects = read_files("/srv/a", FILES_PER_DIRECTORY + 1);
         let denied: Vec<(&[Access], &Object)> =
             objects.iter().map(|o| (read.as_slice(), o)).collect();
-        let none = PresetPaths(Vec::new());
         assert_eq!(
-            narrowest(&denied, &none, false).items.len(),
+            narrowest(&denied, false).items.len(),
             FILES_PER_DIRECTORY + 1
         );
-        assert_eq!(narrowest(&denied[..3], &none, true).items.len(), 3);
-        let found = narrowest(&denied, &none, true);
+        assert_eq!(narrowest(&denied[..3], true).items.len(), 3);
+        let found = narrowest(&denied, true);
         assert_eq!(
             found.items.into_iter().collect::<Vec<_>>(),
             [Item::Path("/srv/a".into(), Class::Read)]
@@ -738,7 +684,7 @@ mod tests {
         let denied: Vec<(&[Access], &Object)> =
             objects.iter().map(|o| (read.as_slice(), o)).collect();
         assert_eq!(
-            narrowest(&denied, &none, true).items.len(),
+            narrowest(&denied, true).items.len(),
             FILES_PER_DIRECTORY + 1
         );
     }
@@ -748,7 +694,7 @@ mod tests {
         // The source of a denied link: read and write rights on one directory.
         let accesses = [Access::Fs("read_file"), Access::Fs("make_reg")];
         let etc = Object::Path("/etc".into());
-        let found = narrowest(&[(&accesses, &etc)], &PresetPaths(Vec::new()), false);
+        let found = narrowest(&[(&accesses, &etc)], false);
         assert_eq!(
             found.items.into_iter().collect::<Vec<_>>(),
             [Item::Path("/etc".into(), Class::Write)]
@@ -780,11 +726,7 @@ mod tests {
         let mounts = Object::Path("/proc/4321/mounts".into());
         let bind = [Access::BindTcp];
         let any = Object::Port(None);
-        let found = narrowest(
-            &[(&read, &mounts), (&bind, &any)],
-            &PresetPaths(Vec::new()),
-            false,
-        );
+        let found = narrowest(&[(&read, &mounts), (&bind, &any)], false);
         assert_eq!(found.items.into_iter().collect::<Vec<_>>(), [Item::BindAny]);
         assert!(
             found

@@ -28,7 +28,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 
-use landlock_runtime::{Class, Level, Policy, Preset, SandboxCommandExt, landlockconfig};
+use landlock_runtime::{
+    Class, Level, Policy, Preset, SandboxCommandExt, SkipReason, landlockconfig,
+};
 
 use cli::Options;
 use grants::{Grants, Target, quote};
@@ -409,18 +411,15 @@ impl Plan {
             }
         }
         if let Some(status) = policy.status() {
-            // The options' own optional paths by name; the presets' (each lists every
-            // layout's paths) by number.
-            let mut shown = status.clone();
-            let (own, presets): (Vec<_>, Vec<_>) = status.skipped.iter().partition(|s| {
-                self.grants
-                    .paths
-                    .iter()
-                    .any(|(_, t)| *t == Target::Template(s.grant.clone()))
-            });
-            shown.skipped = own.into_iter().cloned().collect();
-            let _ = write!(out, "the kernel: {shown}");
-            if !presets.is_empty() && shown.level != Level::NotEnforced {
+            // The status names the options' own optional paths; the presets' that are missing
+            // here (each preset lists every layout's paths) are counted.
+            let presets: Vec<_> = status
+                .skipped
+                .iter()
+                .filter(|s| s.preset.is_some() && s.reason == SkipReason::Missing)
+                .collect();
+            let _ = write!(out, "the kernel: {status}");
+            if !presets.is_empty() && status.level != Level::NotEnforced {
                 let _ = write!(
                     out,
                     "; {} optional paths of presets not on this machine, skipped",

@@ -29,6 +29,7 @@ fn for_the_command_line(message: &str) -> String {
             "acknowledge it with --broad",
         )
         .replace("`.broad()` acknowledges", "--broad acknowledges")
+        .replace("drop `strict`", "drop --strict")
         .replace("connect_any()", "--connect *")
         .replace("bind_any()", "--bind *")
         .replace(

@@ -558,6 +558,57 @@ fn strict_runs_what_this_kernel_enforces_fully() {
     );
 }
 
+/// On a kernel that cannot enforce everything, every run says so on standard error: what is
+/// not enforced, not the optional paths of the automatic `dynamic_loader` preset that are not
+/// on this machine (the loaders of other architectures). The runner runs in this test's own
+/// process, again, with an older kernel simulated (ABI 2, as Linux 6.1).
+#[test]
+fn on_an_older_kernel_the_status_line_says_what_is_not_enforced() {
+    const NAME: &str = "on_an_older_kernel_the_status_line_says_what_is_not_enforced";
+    if !landlock() {
+        return;
+    }
+    if std::env::var("SANDBOX_RUN_TEST_CHILD").as_deref() == Ok(NAME) {
+        landlock_runtime::__private::simulate_older_kernel(2);
+        let args = [
+            "sandbox_run",
+            "--read",
+            "/etc",
+            "--",
+            "cat",
+            "/etc/hostname",
+        ];
+        let status = sandbox_run::main_with(args.map(Into::into));
+        std::process::exit(status.into());
+    }
+    let ran = outcome(
+        Command::new(std::env::current_exe().unwrap())
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env("SANDBOX_RUN_TEST_CHILD", NAME),
+    );
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    // After the test harness's own lines.
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap();
+    assert!(ran.stdout.ends_with(&format!(" ... {hostname}")), "{ran:?}");
+    let status: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("landlock-sandbox: "))
+        .collect();
+    let [line] = status[..] else {
+        panic!("one status line: {ran:?}")
+    };
+    let (site, said) = line
+        .strip_prefix("landlock-sandbox: sandbox `sandbox_run` (")
+        .and_then(|rest| rest.split_once(") is "))
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(site.starts_with("sandbox-run/src/"), "{line}");
+    assert_eq!(
+        said,
+        "partly enforced (Landlock ABI 2): not enforced: filesystem rights truncate, ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope"
+    );
+}
+
 #[test]
 fn help_lists_every_option_the_exit_statuses_and_examples() {
     let ran = sandbox_run(&["--help"]);
@@ -630,6 +681,48 @@ fn log_denials_prints_the_commands_denials_with_the_option_that_allows_them() {
     assert!(
         line.ends_with("/usr/bin/cat): allow it with --read /etc/hostname"),
         "{ran:?}"
+    );
+}
+
+/// Resolving a name without `--preset dns`: the resolver's files are denied, and each is
+/// answered with the preset, by `--log-denials` as by learning, never with `--read` per file.
+#[test]
+fn a_denied_resolver_file_is_answered_with_the_dns_preset() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let ran = sandbox_run(&["--log-denials", "--", "getent", "hosts", "localhost"]);
+    assert_eq!(ran.status, Some(2), "getent: not found: {ran:?}");
+    let lines: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("sandbox_run: denied "))
+        .collect();
+    let hosts = lines
+        .iter()
+        .find(|l| l.starts_with("sandbox_run: denied read_file on /etc/hosts (pid "))
+        .unwrap_or_else(|| panic!("{ran:?}"));
+    assert!(
+        hosts.ends_with("/usr/bin/getent): allow it with --preset dns"),
+        "{ran:?}"
+    );
+    for line in &lines {
+        assert!(!line.contains("--read"), "{ran:?}");
+    }
+    let d = Dir::new("learn-dns");
+    let line = learn(&["getent", "hosts", "localhost"], &d.0);
+    assert_eq!(
+        grants(&line),
+        [("--exec".to_owned(), "/usr/bin/getent".to_owned())],
+        "{line}"
+    );
+    let presets = words(&line)
+        .windows(2)
+        .find(|w| w[0] == "--preset")
+        .map(|w| w[1].clone());
+    assert!(
+        presets.is_some_and(|p| p.split(',').any(|p| p == "dns")),
+        "{line}"
     );
 }
 

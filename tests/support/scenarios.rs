@@ -43,6 +43,7 @@ fn main() {
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
+        Some("resolve") => resolve(),
         Some("link-denial") => link_denial(&args[1]),
         Some("forged-denials") => forged_denials(&args[1]),
         Some("enable-audit") => {
@@ -751,6 +752,21 @@ fn denials() {
         .count();
     println!("threads: {threads}");
     println!("netlink_sockets: {sockets}");
+}
+
+/// A sandboxed program without `preset = "dns"` that resolves a host name: the C library's
+/// resolver is denied its files, and the name does not resolve. Prints what resolving said.
+fn resolve() {
+    let policy = Policy::builder("scenarios::resolve")
+        .read("/usr")
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    use std::net::ToSocketAddrs;
+    match "localhost:80".to_socket_addrs() {
+        Ok(addresses) => println!("resolved: {}", addresses.count()),
+        Err(e) => println!("not resolved: {e}"),
+    }
 }
 
 /// A hard link from `DIR/in` (read) into `DIR/out` (write), which the kernel refuses (EXDEV)

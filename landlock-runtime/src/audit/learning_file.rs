@@ -34,6 +34,7 @@ fn allow_json(allow: &Allow) -> Value {
         Allow::Grant { class, path } => {
             json!({ "grant": class.keyword(), "path": path.to_string_lossy() })
         }
+        Allow::Preset(preset) => json!({ "preset": preset.name() }),
         Allow::Connect(port) => json!({ "connect": port }),
         Allow::Bind(port) => json!({ "bind": port }),
         Allow::AllowSignals => json!({ "flag": "allow_signals" }),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
-use crate::model::{Class, Origin};
+use crate::model::{Class, Origin, Preset};
 
 pub use watch::{WatchError, Watcher, enable_audit, watch};
 
@@ -269,6 +269,7 @@ pub(crate) fn read_sides(event: &mut [Denial]) {
 /// assert_eq!(grant.to_string(), "write = \"/srv/out\"");
 /// assert_eq!(Allow::Bind(8080).to_string(), "bind = 8080");
 /// assert_eq!(Allow::AllowSignals.to_string(), "allow_signals");
+/// assert_eq!(Allow::Preset(landlock_runtime::Preset::Dns).to_string(), "preset = \"dns\"");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -280,6 +281,9 @@ pub enum Allow {
         /// The path to grant it on.
         path: PathBuf,
     },
+    /// `preset = "NAME"`: a preset grants it on this machine ([`Preset::covering`]), and is
+    /// said instead of the path.
+    Preset(Preset),
     /// `connect = PORT`.
     Connect(u16),
     /// `bind = PORT`.
@@ -300,12 +304,23 @@ impl fmt::Display for Allow {
             Allow::Grant { class, path } => {
                 write!(f, "{} = \"{}\"", class.keyword(), path.display())
             }
+            Allow::Preset(preset) => write!(f, "preset = \"{}\"", preset.name()),
             Allow::Connect(port) => write!(f, "connect = {port}"),
             Allow::Bind(port) => write!(f, "bind = {port}"),
             Allow::AllowSignals => f.write_str("allow_signals"),
             Allow::AllowAbstractUnixSockets => f.write_str("allow_abstract_unix_sockets"),
             Allow::Nothing(why) => f.write_str(why),
         }
+    }
+}
+
+/// What would allow `class` on `path`: the preset that grants it on this machine (the
+/// narrowest, [`Preset::covering`]), or else a grant of `class` on the path. Every answer of
+/// this library and its runner to a denied path goes through here.
+pub(crate) fn grant(class: Class, path: PathBuf) -> Allow {
+    match Preset::covering(&path, class) {
+        Some(preset) => Allow::Preset(preset),
+        None => Allow::Grant { class, path },
     }
 }
 
@@ -400,7 +415,10 @@ pub struct Denial {
 }
 
 impl Denial {
-    /// What would allow this denial, whether or not it is attributed.
+    /// What would allow this denial, whether or not it is attributed. A grant on a path that a
+    /// preset covers on this machine is said as the preset ([`Preset::covering`]): without
+    /// `preset = "dns"`, resolving a name is denied its resolver files, and the answer to each
+    /// is `preset = "dns"`, one reviewed name, not a `read` grant per file.
     ///
     /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
     ///
@@ -445,7 +463,18 @@ impl Denial {
             }
             allow.push(item);
         }
-        allow
+        // Once the rights on each path make one grant: a preset covers it or not.
+        let mut said: Vec<Allow> = Vec::with_capacity(allow.len());
+        for item in allow {
+            let item = match item {
+                Allow::Grant { class, path } => grant(class, path),
+                other => other,
+            };
+            if !said.contains(&item) {
+                said.push(item);
+            }
+        }
+        said
     }
 }
 
@@ -491,8 +520,9 @@ impl Denial {
 }
 
 impl fmt::Display for Denial {
-    /// `sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/hosts (pid 812,
-    /// /usr/bin/app): allow it with read = "/etc/hosts"`.
+    /// `sandbox `app::worker` (src/worker.rs:12) denied read_file on /etc/app.toml (pid 812,
+    /// /usr/bin/app): allow it with read = "/etc/app.toml"`; for a path a preset grants, the
+    /// preset (`allow it with preset = "dns"`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.sandbox {
             Some(a) => write!(f, "sandbox {} denied ", a.origin)?,
@@ -738,6 +768,50 @@ mod tests {
             [Allow::Grant {
                 class: Class::Exec,
                 path: "/usr/bin/env".into()
+            }]
+        );
+    }
+
+    /// A path a preset covers here is answered with the preset, when the preset grants all
+    /// that the denial needs on it.
+    #[test]
+    fn a_path_a_preset_covers_is_answered_with_the_preset() {
+        let denial = |accesses: &[&'static str], path: &str| Denial {
+            accesses: accesses.iter().map(|a| Access::Fs(a)).collect(),
+            object: Object::Path(path.into()),
+            pid: None,
+            exe: None,
+            domain: 1,
+            sandbox: None,
+            reparent: None,
+        };
+        let hosts = denial(&["read_file"], "/etc/hosts");
+        assert_eq!(hosts.allow(), [Allow::Preset(Preset::Dns)]);
+        assert!(
+            hosts
+                .to_string()
+                .ends_with(": allow it with preset = \"dns\"")
+        );
+        // `dns` grants read only.
+        assert_eq!(
+            denial(&["read_file", "write_file"], "/etc/hosts").allow(),
+            [Allow::Grant {
+                class: Class::Write,
+                path: "/etc/hosts".into()
+            }]
+        );
+        // The narrowest: locale data is under the loader's `/usr/lib` too.
+        if std::path::Path::new("/usr/lib/locale").exists() {
+            assert_eq!(
+                denial(&["read_dir"], "/usr/lib/locale").allow(),
+                [Allow::Preset(Preset::Locale)]
+            );
+        }
+        assert_eq!(
+            denial(&["read_file"], "/etc/hostname").allow(),
+            [Allow::Grant {
+                class: Class::Read,
+                path: "/etc/hostname".into()
             }]
         );
     }

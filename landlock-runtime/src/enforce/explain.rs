@@ -52,8 +52,11 @@ impl fmt::Display for Explanation {
 ///
 /// let policy = Policy::builder("worker").read("/usr").build().unwrap();
 /// policy.run(|| {
+///     let why = denials::explain("/etc/hostname", Class::Read).unwrap();
+///     assert_eq!(why.allow.to_string(), "read = \"/etc/hostname\"");
+///     // A file a preset grants is answered with the preset.
 ///     let why = denials::explain("/etc/hosts", Class::Read).unwrap();
-///     assert_eq!(why.allow.to_string(), "read = \"/etc/hosts\"");
+///     assert_eq!(why.allow.to_string(), "preset = \"dns\"");
 /// }).unwrap();
 /// ```
 pub fn explain(path: impl AsRef<Path>, class: Class) -> Option<Explanation> {
@@ -61,10 +64,7 @@ pub fn explain(path: impl AsRef<Path>, class: Class) -> Option<Explanation> {
     let layer = super::denied_here(path, class)?;
     Some(Explanation {
         origin: layer.origin,
-        allow: Allow::Grant {
-            class,
-            path: path.to_path_buf(),
-        },
+        allow: crate::audit::grant(class, path.to_path_buf()),
     })
 }
 

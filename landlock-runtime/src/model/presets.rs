@@ -2,8 +2,11 @@
 //! dynamically linked program.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use super::{Class, FsGrant};
+use super::rules::{canonical, includes};
+use super::{Class, FsGrant, GrantPath};
 
 /// A named bundle of optional grants, written `preset = "NAME"` in the policy language.
 ///
@@ -240,6 +243,51 @@ impl Preset {
             Preset::Devices => "devices",
             Preset::CpuInfo => "cpu_info",
         }
+    }
+
+    /// The preset that grants `class` on `path` on this machine, if one does: the narrowest
+    /// (its grant the deepest path) when several do, the first of [`PRESETS`] between equals.
+    /// Paths are compared as the kernel names them, symbolic links resolved (`dns`'s
+    /// `/etc/resolv.conf` covers the file it links to), and a preset covers only its paths
+    /// that exist here, looked up once per process.
+    ///
+    /// What would allow a denial says the preset rather than its paths, one by one
+    /// ([`Denial::allow`](crate::denials::Denial::allow)), and the runner learns it so.
+    ///
+    /// ```
+    /// use landlock_runtime::{Class, Preset};
+    ///
+    /// # if std::path::Path::new("/etc/hosts").exists() {
+    /// assert_eq!(Preset::covering("/etc/hosts", Class::Read), Some(Preset::Dns));
+    /// // `dns` grants read, not write.
+    /// assert_eq!(Preset::covering("/etc/hosts", Class::Write), None);
+    /// # }
+    /// assert_eq!(Preset::covering("/etc/shadow", Class::Read), None);
+    /// ```
+    pub fn covering(path: impl AsRef<Path>, class: Class) -> Option<Preset> {
+        static HERE: OnceLock<Vec<(Preset, Class, PathBuf)>> = OnceLock::new();
+        let here = HERE.get_or_init(|| {
+            PRESETS
+                .iter()
+                .flat_map(|&preset| preset.grants().iter().map(move |g| (preset, g)))
+                .filter_map(|(preset, grant)| {
+                    // Every path of a preset is an absolute template without a variable.
+                    let GrantPath::Template(template) = grant.path() else {
+                        return None;
+                    };
+                    let path = template.strip_suffix('?').unwrap_or(template);
+                    let path = std::fs::canonicalize(path).ok()?;
+                    Some((preset, grant.class(), path))
+                })
+                .collect()
+        });
+        let path = canonical(path.as_ref());
+        here.iter()
+            .filter(|(_, c, p)| includes(*c, class) && path.starts_with(p))
+            // The last of the deepest is the first in PRESETS order, reversed.
+            .rev()
+            .max_by_key(|(_, _, p)| p.components().count())
+            .map(|(preset, ..)| *preset)
     }
 
     /// The grants the preset adds, all optional.

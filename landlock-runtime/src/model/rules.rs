@@ -70,7 +70,7 @@ pub(crate) struct Rules {
 pub(crate) type SharedRules = Arc<Rules>;
 
 /// Whether a class grants what `wanted` needs (`read` is in every class).
-fn includes(class: Class, wanted: Class) -> bool {
+pub(crate) fn includes(class: Class, wanted: Class) -> bool {
     class == wanted || wanted == Class::Read
 }
 
@@ -85,7 +85,8 @@ pub(crate) fn covers(grants: &[GrantedPath], path: &Path, wanted: Class) -> bool
         .any(|g| path.starts_with(canonical(&g.path)))
 }
 
-fn canonical(path: &Path) -> PathBuf {
+/// `path` as the kernel names it: symbolic links resolved, when they can be.
+pub(crate) fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 

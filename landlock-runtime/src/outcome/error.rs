@@ -25,10 +25,21 @@ use crate::model::Origin;
 /// assert!(err.to_string().contains("`/no/such/dir` does not exist"));
 /// assert!(err.to_string().starts_with("sandbox `importer` ("));
 /// ```
-#[derive(Debug)]
+///
+/// `Debug` says the same as `Display`, the message and its fix, since it is what
+/// `.unwrap()`, `.expect()` and an `Err` returned from `main` print; `{:#?}` shows the
+/// structure ([`Error::origin`], [`Error::kind`]):
+///
+/// ```
+/// use landlock_runtime::Policy;
+///
+/// let policy = Policy::builder("importer").read("/no/such/dir").build().unwrap();
+/// let err = policy.prepare().unwrap_err();
+/// assert_eq!(format!("{err:?}"), err.to_string());
+/// assert!(format!("{err:#?}").contains("kind: MissingPath {"));
+/// ```
 pub struct Error(Box<Inner>);
 
-#[derive(Debug)]
 struct Inner {
     origin: Origin,
     kind: ErrorKind,
@@ -157,6 +168,20 @@ impl Error {
     }
 }
 
+impl fmt::Debug for Error {
+    /// The message and its fix, as `Display` says them; with `{:#?}`, the origin and the kind.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error")
+                .field("origin", &self.0.origin)
+                .field("kind", &self.0.kind)
+                .finish()
+        } else {
+            fmt::Display::fmt(self, f)
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "sandbox {}: ", self.0.origin)?;
@@ -165,7 +190,10 @@ impl fmt::Display for Error {
                 write!(f, "invalid policy: {}", problems.join("; "))
             }
             ErrorKind::UnsetVariable { variable, template } => {
-                write!(f, "variable {variable} is not set (needed by `{template}`)")
+                write!(
+                    f,
+                    "variable {variable} is not set (needed by `{template}`); set it, or end the path with `?` to skip it when the variable is not set"
+                )
             }
             ErrorKind::InvalidVariable {
                 variable,
@@ -201,15 +229,18 @@ impl fmt::Display for Error {
                 if path.as_os_str() != template.as_str() {
                     write!(f, " (from `{template}`)")?;
                 }
-                write!(f, ": {source}")
+                write!(
+                    f,
+                    ": {source}; a rule needs the path opened: grant a path this process can open (a template ending with `?` is skipped when it cannot be opened)"
+                )
             }
             ErrorKind::NotFullyEnforceable { status } => write!(
                 f,
-                "strict policy, but the kernel cannot enforce all of it: {status}"
+                "strict policy, but the kernel cannot enforce all of it: {status}; run it where the kernel enforces all of it, or drop `strict` to accept what this one enforces"
             ),
             ErrorKind::ThreadsNotCovered { coverage } => write!(
                 f,
-                "strict policy on every thread, but {} threads of the process could not be restricted: {coverage}",
+                "strict policy on every thread, but {} threads of the process could not be restricted: {coverage}; enter the sandbox before the process starts other threads (first thing in `main`), or drop `strict` to accept threads that keep their access",
                 coverage.uncovered.len()
             ),
             ErrorKind::IoUringNotCovered { rings } => write!(
@@ -251,5 +282,144 @@ impl From<Error> for io::Error {
     /// ```
     fn from(error: Error) -> io::Error {
         io::Error::new(io::ErrorKind::PermissionDenied, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::outcome::{Dropped, ThreadCoverage};
+
+    /// One error of each kind, with the fix its message must give (empty: the kernel's own
+    /// failure, whose remedy depends on what it said).
+    fn one_of_each() -> Vec<(Error, &'static str)> {
+        let origin = Origin::new("app::import", "src/import.rs", 12);
+        let status = {
+            let mut dropped = Dropped::default();
+            dropped.tcp_connect = true;
+            Status::new(3, dropped, Vec::new())
+        };
+        let kinds = [
+            (
+                ErrorKind::InvalidPolicy {
+                    problems: vec!["connect port 0: ports are 1 to 65535".into()],
+                },
+                "ports are 1 to 65535",
+            ),
+            (
+                ErrorKind::UnsetVariable {
+                    variable: "$DATA".into(),
+                    template: "$DATA/in".into(),
+                },
+                "set it, or end the path with `?`",
+            ),
+            (
+                ErrorKind::InvalidVariable {
+                    variable: "$DATA".into(),
+                    value: "data".into(),
+                    template: "$DATA/in".into(),
+                    problem:
+                        "not an absolute path; a path must be absolute, so its value must be too"
+                            .into(),
+                },
+                "so its value must be too",
+            ),
+            (
+                ErrorKind::MissingPath {
+                    path: "/srv/in".into(),
+                    template: "/srv/in".into(),
+                    literal: false,
+                },
+                "create it, or end the path with `?`",
+            ),
+            (
+                ErrorKind::OpenPath {
+                    path: "/root/in".into(),
+                    template: "/root/in".into(),
+                    source: io::Error::from_raw_os_error(libc::EACCES),
+                },
+                "grant a path this process can open",
+            ),
+            (ErrorKind::NotFullyEnforceable { status }, "drop `strict`"),
+            (
+                ErrorKind::ThreadsNotCovered {
+                    coverage: ThreadCoverage::default(),
+                },
+                "before the process starts other threads",
+            ),
+            (
+                ErrorKind::IoUringNotCovered { rings: Vec::new() },
+                "set io_uring instances up after the sandbox",
+            ),
+            (
+                ErrorKind::TooManyLayers { limit: 16 },
+                "enter fewer different sandboxes",
+            ),
+            (
+                ErrorKind::Kernel {
+                    operation: "landlock_restrict_self".into(),
+                    source: io::Error::from_raw_os_error(libc::ENOMEM),
+                },
+                "",
+            ),
+        ];
+        kinds
+            .into_iter()
+            .map(|(kind, fix)| (Error::new(origin.clone(), kind), fix))
+            .collect()
+    }
+
+    /// `Debug` is what `.unwrap()`, `.expect()` and an `Err` returned from `main` print: the
+    /// message and its fix, as `Display` says them, never the struct inside.
+    #[test]
+    fn debug_is_the_message_and_its_fix() {
+        for (error, fix) in one_of_each() {
+            let debug = format!("{error:?}");
+            assert_eq!(debug, error.to_string());
+            assert!(
+                debug.starts_with("sandbox `app::import` (src/import.rs:12): "),
+                "{debug}"
+            );
+            assert!(debug.contains(fix), "{debug}");
+            assert!(!debug.contains("Inner"), "{debug}");
+        }
+    }
+
+    /// The structured form stays reachable: through the accessors, and `{:#?}`.
+    #[test]
+    fn the_alternate_debug_is_the_structure() {
+        for (error, _) in one_of_each() {
+            let pretty = format!("{error:#?}");
+            assert!(pretty.starts_with("Error {\n    origin: "), "{pretty}");
+            assert!(
+                pretty.contains(&format!("kind: {:#?}", error.kind()).replace('\n', "\n    ")),
+                "{pretty}"
+            );
+        }
+    }
+
+    /// What `.expect("sandbox enforced")` and `.unwrap_err()` on a real failure show.
+    #[test]
+    fn expect_and_unwrap_err_show_the_message_and_its_fix() {
+        let policy = crate::Policy::builder("importer")
+            .read("/no/such/landlock-dir")
+            .build()
+            .unwrap();
+        let error = policy.prepare().unwrap_err();
+        let shown = format!("{error:?}");
+        assert!(
+            shown.starts_with("sandbox `importer` (")
+                && shown.ends_with(
+                    "path `/no/such/landlock-dir` does not exist; create it, or end the path with `?` to skip it when missing"
+                ),
+            "{shown}"
+        );
+        let panic = std::panic::catch_unwind(|| {
+            policy.prepare().expect("sandbox enforced");
+        })
+        .unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert_eq!(message, &format!("sandbox enforced: {shown}"));
     }
 }

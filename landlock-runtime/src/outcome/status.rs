@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::model::rights::{BASELINE_ABI, FsRights, SCOPES_ABI, TCP_ABI};
-use crate::model::{Origin, Ports, Scopes};
+use crate::model::{Origin, Ports, Preset, Scopes};
 
 /// How much of a policy the running kernel enforces.
 ///
@@ -142,8 +142,9 @@ pub struct Status {
     pub abi: u32,
     /// What is not enforced.
     pub dropped: Dropped,
-    /// Optional paths that were skipped, as written in the policy, each with why: they grant
-    /// nothing.
+    /// Optional paths that were skipped, as written in the policy or in a preset, each with
+    /// why: they grant nothing. `Display` leaves out the presets' paths that are missing (a
+    /// preset lists the paths of every layout, most of which are not on any one machine).
     pub skipped: Vec<Skipped>,
     /// For an enforcement on every thread of the process: what became of the other threads.
     /// Threads that keep their access make the level [`Level::Partial`].
@@ -207,7 +208,23 @@ impl Status {
 
 impl fmt::Display for Status {
     /// One line: `fully enforced (Landlock ABI 7)`, `partly enforced (Landlock ABI 3): not
-    /// enforced: TCP bind, ...`, or `not enforced: this kernel has no Landlock`.
+    /// enforced: TCP bind, ...`, or `not enforced: this kernel has no Landlock`; then the
+    /// optional paths skipped, but for the presets' paths that are missing here, which are no
+    /// news.
+    ///
+    /// ```
+    /// use landlock_runtime::{Policy, Preset};
+    ///
+    /// let policy = Policy::builder("t")
+    ///     .read("/no/such/dir?")
+    ///     .preset(Preset::DynamicLoader)
+    ///     .build()
+    ///     .unwrap();
+    /// let status = policy.prepare().unwrap();
+    /// // The loaders of the other architectures are missing, and not said.
+    /// assert!(status.skipped.iter().any(|s| s.preset == Some(Preset::DynamicLoader)));
+    /// assert!(status.to_string().ends_with("; skipped optional paths: /no/such/dir? (missing)"));
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.level {
             Level::Full => write!(f, "fully enforced (Landlock ABI {})", self.abi)?,
@@ -231,7 +248,11 @@ impl fmt::Display for Status {
         if !self.io_uring.is_empty() && self.level != Level::NotEnforced {
             write!(f, "; {}", IoUringList(&self.io_uring))?;
         }
-        for (i, skipped) in self.skipped.iter().enumerate() {
+        let news = self
+            .skipped
+            .iter()
+            .filter(|s| !(s.preset.is_some() && s.reason == SkipReason::Missing));
+        for (i, skipped) in news.enumerate() {
             let lead = if i == 0 {
                 "; skipped optional paths: "
             } else {
@@ -374,6 +395,7 @@ impl fmt::Display for IoUringList<'_> {
 /// assert_eq!(status.skipped[0].grant, "/no/such/dir?");
 /// assert_eq!(status.skipped[0].reason, SkipReason::Missing);
 /// assert_eq!(status.skipped[0].to_string(), "/no/such/dir? (missing)");
+/// assert_eq!(status.skipped[0].preset, None);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -382,6 +404,8 @@ pub struct Skipped {
     pub grant: String,
     /// Why it was skipped.
     pub reason: SkipReason,
+    /// The preset it is a path of; `None` for a path the policy names itself.
+    pub preset: Option<Preset>,
 }
 
 /// Why an optional path was skipped.

@@ -313,14 +313,19 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
     let mut skipped = Vec::new();
     let presets_len: usize = policy.presets.iter().map(|p| p.grants().len()).sum();
     let mut resolved = Vec::with_capacity(policy.grants.len() + presets_len);
-    let presets = policy.presets.iter().flat_map(|p| p.grants());
-    let written = policy.grants.iter().map(|g| (g, false));
+    let presets = policy
+        .presets
+        .iter()
+        .flat_map(|p| p.grants().iter().map(|g| (g, Some(*p))));
+    let written = policy.grants.iter().map(|g| (g, None));
     // Read once, when a grant is first held to them.
     let mut places = None;
-    for (grant, preset) in written.chain(presets.map(|g| (g, true))) {
+    for (grant, from_preset) in written.chain(presets) {
+        let preset = from_preset.is_some();
         let skip = |reason| Skipped {
             grant: grant.to_string(),
             reason,
+            preset: from_preset,
         };
         let Some(path) = grant_path(policy, grant, preset)? else {
             skipped.push(skip(SkipReason::VariableUnset));

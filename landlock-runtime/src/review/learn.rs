@@ -35,7 +35,7 @@ pub type LearnedChange = Change;
 ///
 /// ```no_run
 /// for change in landlock_runtime::denials::suggestions("denials.jsonl")? {
-///     // widening   app::worker: grants read on `/etc/hosts`
+///     // widening   app::worker: grants read on `/etc/app.toml`
 ///     println!("{change}");
 /// }
 /// # Ok::<(), std::io::Error>(())
@@ -76,6 +76,10 @@ pub fn suggestions(file: impl AsRef<Path>) -> io::Result<Vec<LearnedChange>> {
 fn describe(allow: &Value) -> String {
     if let (Some(class), Some(path)) = (allow["grant"].as_str(), allow["path"].as_str()) {
         return format!("grants {class} on `{path}`");
+    }
+    if let Some(preset) = allow["preset"].as_str() {
+        // As the lock file says it.
+        return format!("adds preset `{preset}`");
     }
     if let Some(port) = allow["connect"].as_u64() {
         return format!("TCP connect to port {port}");
@@ -125,6 +129,10 @@ mod tests {
                 Access::Fs("read_file"),
                 Object::Path("/etc/hosts".into()),
             )),
+            line(&denial(
+                Access::Fs("read_file"),
+                Object::Path("/etc/hostname".into()),
+            )),
             line(&denial(Access::ConnectTcp, Object::Port(Some(443)))),
             line(&denial(Access::Signal, Object::Unknown)),
         ];
@@ -139,7 +147,9 @@ mod tests {
         assert_eq!(
             changes,
             [
-                "widening   app::worker: grants read on `/etc/hosts`",
+                // A file the `dns` preset grants: the preset, as the lock file says it.
+                "widening   app::worker: adds preset `dns`",
+                "widening   app::worker: grants read on `/etc/hostname`",
                 "widening   app::worker: TCP connect to port 443",
                 "widening   app::worker: signals out of the sandbox are now allowed",
             ]
