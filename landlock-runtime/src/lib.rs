@@ -163,7 +163,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
 /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
 /// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
@@ -245,7 +245,7 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
 /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
 /// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,

@@ -519,6 +519,7 @@ impl PolicyBuilder {
             broad: self.broad,
             quiet: self.quiet,
             binding: None,
+            cwd: None,
             prepared: PreparationCell::new(),
         })
     }

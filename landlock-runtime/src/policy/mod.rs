@@ -81,6 +81,9 @@ pub struct Policy {
     pub(crate) quiet: bool,
     /// For a policy bound to the paths of its arguments at one call: which.
     pub(crate) binding: Option<std::sync::Arc<Binding>>,
+    /// The directory `$CWD` stands for, for a policy bound to the directory a child process
+    /// starts in; `None`: the current directory when the policy is prepared.
+    pub(crate) cwd: Option<std::sync::Arc<Path>>,
     pub(crate) prepared: PreparationCell,
 }
 
@@ -113,6 +116,7 @@ impl Policy {
             broad,
             quiet,
             binding: None,
+            cwd: None,
             prepared: PreparationCell::new(),
         }
     }
@@ -219,6 +223,25 @@ impl Policy {
         self.quiet
     }
 
+    /// Whether a grant of the policy (or of its presets) names `$CWD`: what a child process
+    /// started with it needs bound to the directory it starts in.
+    pub(crate) fn names_cwd(&self) -> bool {
+        let presets = self.presets.iter().flat_map(|p| p.grants());
+        self.grants.iter().chain(presets).any(|grant| {
+            matches!(grant.path(), crate::model::GrantPath::Template(t)
+                if landlock_template::PathTemplate::parse(t)
+                    .is_ok_and(|t| t.base() == landlock_template::Base::Cwd))
+        })
+    }
+
+    /// This policy with `$CWD` standing for `dir` (absolute, as the kernel resolved it): the
+    /// policy of a child process that starts in `dir`, prepared afresh.
+    pub(crate) fn with_cwd(&self, dir: &Path) -> Policy {
+        let mut bound = self.clone();
+        bound.cwd = Some(dir.into());
+        bound
+    }
+
     /// An error of this policy.
     pub(crate) fn error(&self, kind: ErrorKind) -> Error {
         Error::new(self.origin.clone(), kind)
@@ -241,6 +264,7 @@ impl Clone for Policy {
             broad: self.broad,
             quiet: self.quiet,
             binding: self.binding.clone(),
+            cwd: self.cwd.clone(),
             prepared: PreparationCell::new(),
         }
     }

@@ -263,7 +263,7 @@ fn grant_path<'a>(
     preset: bool,
 ) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
     match grant.path() {
-        GrantPath::Template(template) => match resolve(template)? {
+        GrantPath::Template(template) => match resolve(template, policy.cwd.as_deref())? {
             Resolved::Path(path, None) => {
                 if !preset {
                     check_written(policy, grant, &path)?;

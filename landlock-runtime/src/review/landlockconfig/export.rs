@@ -117,7 +117,7 @@ fn parent(
             });
         }
     };
-    let (path, variable) = match resolve(template) {
+    let (path, variable) = match resolve(template, policy.cwd.as_deref()) {
         Ok(Resolved::Path(path, variable)) => (path, variable),
         Ok(Resolved::SkippedUnset) => return Ok(None),
         Err(kind) => return Err(ExportError::Unresolved(policy.error(kind))),
