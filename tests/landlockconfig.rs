@@ -1364,7 +1364,7 @@ fn every_registered_policy_is_a_document_of_its_own() {
     assert_eq!(
         argument["error"],
         format!(
-            "sandbox `landlockconfig::reads_its_argument` (tests/landlockconfig.rs:{}): cannot be written as landlockconfig: it grants the paths of the argument `input`, known only when the function is called",
+            "sandbox `landlockconfig::reads_its_argument` (tests/landlockconfig.rs:{}): cannot be written as landlockconfig: it grants what the argument `input` holds, known only when the function is called",
             argument["line"]
         )
     );

@@ -15,8 +15,9 @@ use landlock_template::DotDot;
 
 pub(crate) use arguments::Binding;
 pub use arguments::{
-    Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef, ArgumentProbe,
-    NotPaths, paths,
+    Argument, ArgumentNotPaths, ArgumentNotPorts, ArgumentPath, ArgumentPathList,
+    ArgumentPathListRef, ArgumentPort, ArgumentPortList, ArgumentPortListRef, ArgumentProbe,
+    NotPaths, NotPorts, argument_ports, paths,
 };
 pub use builder::PolicyBuilder;
 pub(crate) use prepared::{Outcomes, Preparation, PreparationCell, next_id};

@@ -289,6 +289,14 @@ fn grant_path<'a>(
 }
 
 fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
+    let arguments = [&policy.connect, &policy.bind].map(|p| p.arguments().first());
+    if let Some(name) = arguments.into_iter().flatten().next() {
+        return Err(ErrorKind::InvalidPolicy {
+            problems: vec![format!(
+                "the policy grants the ports of the argument `{name}`, which are known only when the function is called: it is enforced by calling the function, not on its own"
+            )],
+        });
+    }
     let abi = kernel::abi();
     let mut builder = ruleset::RulesetBuilder::new(policy, abi)?;
     let mut skipped = Vec::new();

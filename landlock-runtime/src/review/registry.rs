@@ -74,7 +74,7 @@ impl Policy {
     /// | `file`, `line` | where the policy is declared |
     /// | `read`, `write`, `exec` | the paths of each class: templates as written, literal paths, and `<argument NAME>` for the paths of an argument |
     /// | `presets` | the names of the presets (see [`Preset`](crate::Preset)) |
-    /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
+    /// | `connect`, `bind` | a list of ports, then `<argument NAME>` for the ports of an argument; or `"*"` when unrestricted |
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
     /// | `strict` | whether the policy refuses to degrade |
     /// | `process` | whether it restricts every thread of the process, or the calling thread |
@@ -104,7 +104,12 @@ impl Policy {
         };
         let ports = |ports: &Ports| match ports.allowed() {
             None => json!("*"),
-            Some(list) => json!(list),
+            Some(list) => {
+                let numbers = list.iter().map(|&p| json!(p));
+                let arguments = ports.arguments().iter();
+                let arguments = arguments.map(|a| json!(format!("<argument {a}>")));
+                Value::Array(numbers.chain(arguments).collect())
+            }
         };
         json!({
             "function": self.origin().function(),

@@ -50,6 +50,12 @@ pub(super) fn document(policy: &Policy) -> Result<Document, ExportError> {
         (policy.bind(), NetItem::BindTcp),
         (policy.connect(), NetItem::ConnectTcp),
     ] {
+        if let Some(argument) = which.arguments().first() {
+            return Err(ExportError::Argument {
+                origin: policy.origin().clone(),
+                argument: argument.to_string(),
+            });
+        }
         if let Some(list) = which.allowed() {
             net.push(item);
             abi = abi.max(TCP_ABI);

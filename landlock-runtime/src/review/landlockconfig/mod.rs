@@ -49,7 +49,7 @@
 //! written `$$`, as the format escapes it. Rights the format cannot name yet (`resolve_unix`, ABI
 //! 9; UDP, ABI 10) are not in the document: a tool enforcing it leaves them allowed, where the
 //! policy would deny them. A policy cannot be exported ([`ExportError`]) when it grants the paths
-//! of a function's argument (known only at each call), when a path is not UTF-8 (the format's
+//! or ports of a function's argument (known only at each call), when a path is not UTF-8 (the format's
 //! paths are strings), or when a template cannot be resolved here.
 //!
 //! # Several policies
@@ -267,7 +267,8 @@ impl std::error::Error for ImportError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ExportError {
-    /// The policy grants the paths of a function's argument, known only at each call.
+    /// The policy grants the paths or the ports of a function's argument, known only at each
+    /// call.
     Argument {
         /// The policy's origin.
         origin: Origin,
@@ -291,7 +292,7 @@ impl fmt::Display for ExportError {
         match self {
             ExportError::Argument { origin, argument } => write!(
                 f,
-                "sandbox {origin}: cannot be written as landlockconfig: it grants the paths of the argument `{argument}`, known only when the function is called"
+                "sandbox {origin}: cannot be written as landlockconfig: it grants what the argument `{argument}` holds, known only when the function is called"
             ),
             ExportError::NotUtf8 { origin, path } => write!(
                 f,
