@@ -57,10 +57,19 @@ pub struct Dropped {
 }
 
 impl Dropped {
-    /// What a kernel at `abi` cannot enforce of a policy with these ports and scopes.
-    pub(crate) fn at_abi(abi: u32, bind: &Ports, connect: &Ports, scopes: Scopes) -> Dropped {
+    /// What a kernel at `abi` cannot enforce of a policy with these ports and scopes, which
+    /// leaves the filesystem rights `unhandled` unrestricted anyway.
+    pub(crate) fn at_abi(
+        abi: u32,
+        bind: &Ports,
+        connect: &Ports,
+        scopes: Scopes,
+        unhandled: FsRights,
+    ) -> Dropped {
         Dropped {
-            fs: FsRights::supported(BASELINE_ABI).minus(FsRights::supported(abi)),
+            fs: FsRights::supported(BASELINE_ABI)
+                .minus(FsRights::supported(abi))
+                .minus(unhandled),
             tcp_bind: bind.is_restricted() && abi < TCP_ABI,
             tcp_connect: connect.is_restricted() && abi < TCP_ABI,
             signal_scope: scopes.signals && abi < SCOPES_ABI,
@@ -153,12 +162,20 @@ pub struct Status {
     /// sandboxed thread's: Landlock cannot reach them. Any makes the level
     /// [`Level::Partial`]. Empty before enforcement.
     pub io_uring: Box<[IoUring]>,
+    /// The filesystem rights the policy itself leaves unhandled (see
+    /// [`Policy::unhandled_fs_rights`](crate::Policy::unhandled_fs_rights)).
+    unhandled_fs: FsRights,
 }
 
 impl Status {
-    /// The status of a policy prepared at `abi`, with what the kernel drops of it and the
-    /// optional paths skipped.
-    pub(crate) fn new(abi: u32, dropped: Dropped, skipped: Vec<Skipped>) -> Status {
+    /// The status of a policy prepared at `abi`, with what the kernel drops of it, the optional
+    /// paths skipped, and the filesystem rights the policy leaves unhandled.
+    pub(crate) fn new(
+        abi: u32,
+        dropped: Dropped,
+        skipped: Vec<Skipped>,
+        unhandled_fs: FsRights,
+    ) -> Status {
         let level = if abi == 0 {
             Level::NotEnforced
         } else if dropped.is_empty() {
@@ -173,7 +190,27 @@ impl Status {
             skipped,
             threads: None,
             io_uring: Box::default(),
+            unhandled_fs,
         }
+    }
+
+    /// The filesystem rights the policy leaves unhandled, by the kernel's names: not restricted
+    /// by it, whatever the kernel. The level does not count them: the kernel enforces all that
+    /// the policy asks.
+    ///
+    /// ```
+    /// use landlock_runtime::landlockconfig;
+    ///
+    /// let old = r#"{"abi": 4, "ruleset": [{"handledAccessFs": ["abi.all"]}]}"#;
+    /// let policy = landlockconfig::from_json(old, "old").unwrap().build().unwrap();
+    /// let status = policy.prepare().unwrap();
+    /// assert_eq!(status.unhandled_fs_rights().collect::<Vec<_>>(), ["ioctl_dev"]);
+    /// if landlock_runtime::kernel_abi() >= 6 {
+    ///     assert!(status.to_string().ends_with("; not restricted by the policy: ioctl_dev"), "{status}");
+    /// }
+    /// ```
+    pub fn unhandled_fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.unhandled_fs.names()
     }
 
     /// This status for an enforcement that found these io_uring instances, set up before it:
@@ -222,6 +259,10 @@ impl fmt::Display for Status {
             } else {
                 "not enforced: Landlock exists only on Linux"
             })?,
+        }
+        if !self.unhandled_fs.is_empty() && self.level != Level::NotEnforced {
+            let names: Vec<&str> = self.unhandled_fs.names().collect();
+            write!(f, "; not restricted by the policy: {}", names.join(", "))?;
         }
         if let Some(threads) = &self.threads
             && self.level != Level::NotEnforced

@@ -22,6 +22,7 @@ pub use arguments::{
 pub use builder::PolicyBuilder;
 pub(crate) use prepared::{Outcomes, Preparation, PreparationCell, next_id};
 
+use crate::model::rights::FsRights;
 use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};
 use crate::outcome::{Error, ErrorKind};
 
@@ -80,6 +81,9 @@ pub struct Policy {
     /// Whether the kernel is asked not to log its denials (ABI 7): for code that expects and
     /// handles them.
     pub(crate) quiet: bool,
+    /// Filesystem rights the policy leaves unhandled, so allowed everywhere: only an imported
+    /// landlockconfig document written for an older ABI has any.
+    pub(crate) unhandled_fs: FsRights,
     /// For a policy bound to the paths of its arguments at one call: which.
     pub(crate) binding: Option<std::sync::Arc<Binding>>,
     /// The directory `$CWD` stands for, for a policy bound to the directory a child process
@@ -116,6 +120,7 @@ impl Policy {
             process,
             broad,
             quiet,
+            unhandled_fs: FsRights(0),
             binding: None,
             cwd: None,
             prepared: PreparationCell::new(),
@@ -243,6 +248,25 @@ impl Policy {
         bound
     }
 
+    /// The filesystem rights the policy leaves unhandled, by the kernel's names: the kernel does
+    /// not restrict them, and they are allowed on every file (except `refer`, which, unhandled,
+    /// the kernel denies between directories). Only a policy imported from a landlockconfig
+    /// document that does not handle them has any ([`landlockconfig`](crate::landlockconfig)):
+    /// the policy language handles every right.
+    ///
+    /// ```
+    /// use landlock_runtime::{landlockconfig, policy};
+    ///
+    /// assert_eq!(policy!(read = "/etc").unhandled_fs_rights().count(), 0);
+    /// // Written for ABI 4, whose `abi.all` has no `ioctl_dev`.
+    /// let old = r#"{"abi": 4, "ruleset": [{"handledAccessFs": ["abi.all"]}]}"#;
+    /// let policy = landlockconfig::from_json(old, "old").unwrap().build().unwrap();
+    /// assert_eq!(policy.unhandled_fs_rights().collect::<Vec<_>>(), ["ioctl_dev"]);
+    /// ```
+    pub fn unhandled_fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.unhandled_fs.names()
+    }
+
     /// An error of this policy.
     pub(crate) fn error(&self, kind: ErrorKind) -> Error {
         Error::new(self.origin.clone(), kind)
@@ -264,6 +288,7 @@ impl Clone for Policy {
             process: self.process,
             broad: self.broad,
             quiet: self.quiet,
+            unhandled_fs: self.unhandled_fs,
             binding: self.binding.clone(),
             cwd: self.cwd.clone(),
             prepared: PreparationCell::new(),
@@ -284,6 +309,10 @@ impl fmt::Debug for Policy {
             .field("process", &self.process)
             .field("broad", &self.broad)
             .field("quiet", &self.quiet)
+            .field(
+                "unhandled_fs",
+                &self.unhandled_fs.names().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -319,6 +348,9 @@ impl fmt::Display for Policy {
         if self.grants.is_empty() && self.presets.is_empty() {
             writeln!(f, "  files    none")?;
         }
+        if !self.unhandled_fs.is_empty() {
+            writeln!(f, "  {:<8} {}", "unhandled", UnhandledFs(self.unhandled_fs))?;
+        }
         writeln!(f, "  {:<8} {}", "connect", self.connect)?;
         writeln!(f, "  {:<8} {}", "bind", self.bind)?;
         let scope = |restricted: bool| if restricted { "denied" } else { "allowed" };
@@ -350,6 +382,32 @@ impl fmt::Display for Policy {
                 ""
             }
         )
+    }
+}
+
+/// What leaving filesystem rights unhandled means, in words: the rights and that they are
+/// allowed on every file, and `refer` apart (unhandled, the kernel denies every link or rename
+/// into another directory).
+pub(crate) struct UnhandledFs(pub(crate) FsRights);
+
+impl fmt::Display for UnhandledFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let refer = FsRights::named("refer");
+        let allowed: Vec<&str> = self.0.minus(refer).names().collect();
+        if !allowed.is_empty() {
+            write!(
+                f,
+                "{} (allowed on every file: not restricted by this policy)",
+                allowed.join(", ")
+            )?;
+        }
+        if !FsRights(self.0.0 & refer.0).is_empty() {
+            if !allowed.is_empty() {
+                f.write_str(", ")?;
+            }
+            f.write_str("refer (denied everywhere: without it handled, the kernel refuses every link or rename into another directory)")?;
+        }
+        Ok(())
     }
 }
 

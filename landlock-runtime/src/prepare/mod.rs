@@ -353,8 +353,14 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
             }
         }
     }
-    let dropped = Dropped::at_abi(abi, &policy.bind, &policy.connect, policy.scopes);
-    let status = Status::new(abi, dropped, skipped);
+    let dropped = Dropped::at_abi(
+        abi,
+        &policy.bind,
+        &policy.connect,
+        policy.scopes,
+        policy.unhandled_fs,
+    );
+    let status = Status::new(abi, dropped, skipped, policy.unhandled_fs);
     if policy.strict && status.level != Level::Full {
         return Err(ErrorKind::NotFullyEnforceable { status });
     }

@@ -57,6 +57,8 @@ mod imp {
     /// Builds the ruleset of one policy for the running kernel.
     pub(crate) struct RulesetBuilder {
         abi: u32,
+        /// The filesystem rights the ruleset handles: a rule carries only these.
+        handled: FsRights,
         created: Option<RulesetCreated>,
         /// Files under `/proc` that rules name, for [`Ruleset`] to hold open.
         pinned: Vec<File>,
@@ -72,8 +74,9 @@ mod imp {
     }
 
     impl RulesetBuilder {
-        /// Creates a ruleset handling every filesystem right the kernel has, TCP bind and
-        /// connect unless unrestricted, and the scopes unless opted out; adds the port rules.
+        /// Creates a ruleset handling every filesystem right the kernel has (but those the
+        /// policy leaves unhandled), TCP bind and connect unless unrestricted, and the scopes
+        /// unless opted out; adds the port rules.
         ///
         /// Everything asked is within what the kernel supports, and the `landlock` crate is
         /// told to treat any shortfall as an error: nothing is dropped silently here.
@@ -81,15 +84,21 @@ mod imp {
             if abi == 0 {
                 return Ok(RulesetBuilder {
                     abi,
+                    handled: FsRights::default(),
                     created: None,
                     pinned: Vec::new(),
                 });
             }
-            let fs = BitFlags::<AccessFs>::from_bits_truncate(FsRights::supported(abi).0);
-            let mut ruleset = LandlockRuleset::default()
-                .set_compatibility(CompatLevel::HardRequirement)
-                .handle_access(fs)
-                .map_err(kernel_error("handling filesystem rights"))?;
+            // Every right the kernel has, but those the policy leaves unhandled.
+            let handled = FsRights::supported(abi).minus(policy.unhandled_fs);
+            let fs = BitFlags::<AccessFs>::from_bits_truncate(handled.0);
+            let mut ruleset =
+                LandlockRuleset::default().set_compatibility(CompatLevel::HardRequirement);
+            if !fs.is_empty() {
+                ruleset = ruleset
+                    .handle_access(fs)
+                    .map_err(kernel_error("handling filesystem rights"))?;
+            }
             let mut net = BitFlags::<AccessNet>::empty();
             if abi >= TCP_ABI {
                 if policy.bind.is_restricted() {
@@ -138,6 +147,7 @@ mod imp {
             }
             Ok(RulesetBuilder {
                 abi,
+                handled,
                 created: Some(created),
                 pinned: Vec::new(),
             })
@@ -169,9 +179,15 @@ mod imp {
             let Some(created) = self.created.take() else {
                 return Ok(added);
             };
-            let mut rights = FsRights::of_class(class, self.abi);
+            let mut rights = FsRights(FsRights::of_class(class, self.abi).0 & self.handled.0);
             if !opened.is_dir {
                 rights = rights.for_file();
+            }
+            if rights.is_empty() {
+                // Nothing of the class is handled: the kernel restricts none of it, and takes
+                // no rule that allows nothing.
+                self.created = Some(created);
+                return Ok(added);
             }
             let access = BitFlags::<AccessFs>::from_bits_truncate(rights.0);
             self.created = Some(

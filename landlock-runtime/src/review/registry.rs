@@ -79,6 +79,7 @@ impl Policy {
     /// | `strict` | whether the policy refuses to degrade |
     /// | `process` | whether it restricts every thread of the process, or the calling thread |
     /// | `quiet` | whether the kernel is asked not to log its denials |
+    /// | `unhandled_fs` | only when there are any (a policy imported from a landlockconfig document for an older ABI): the filesystem rights it leaves unhandled, which are not restricted |
     ///
     /// ```
     /// use landlock_runtime::Policy;
@@ -111,7 +112,7 @@ impl Policy {
                 Value::Array(numbers.chain(arguments).collect())
             }
         };
-        json!({
+        let mut value = json!({
             "function": self.origin().function(),
             "file": self.origin().file(),
             "line": self.origin().line(),
@@ -126,6 +127,11 @@ impl Policy {
             "strict": self.is_strict(),
             "process": self.is_process_wide(),
             "quiet": self.is_quiet(),
-        })
+        });
+        let unhandled: Vec<&str> = self.unhandled_fs_rights().collect();
+        if !unhandled.is_empty() {
+            value["unhandled_fs"] = json!(unhandled);
+        }
+        value
     }
 }
