@@ -44,8 +44,10 @@ pub enum Level {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Dropped {
-    /// Filesystem rights the kernel does not have: they stay allowed everywhere.
-    fs: FsRights,
+    /// Filesystem rights the kernel does not have, as its bits (every filesystem right fits in
+    /// 32: a status is kept small, since every error that holds one is): they stay allowed
+    /// everywhere.
+    fs: u32,
     /// TCP bind stays unrestricted.
     pub tcp_bind: bool,
     /// TCP connect stays unrestricted.
@@ -54,6 +56,12 @@ pub struct Dropped {
     pub signal_scope: bool,
     /// Abstract unix sockets out of the sandbox stay reachable.
     pub abstract_unix_socket_scope: bool,
+}
+
+/// Filesystem rights as the 32 bits a status keeps them in: the kernel's rights are bits 0 to
+/// 16 (`FS_RIGHTS`), and a status is held by every error that holds one, so it is kept small.
+fn bits32(rights: FsRights) -> u32 {
+    u32::try_from(rights.0).expect("every filesystem right is one of the low 32 bits")
 }
 
 impl Dropped {
@@ -67,9 +75,11 @@ impl Dropped {
         unhandled: FsRights,
     ) -> Dropped {
         Dropped {
-            fs: FsRights::supported(BASELINE_ABI)
-                .minus(FsRights::supported(abi))
-                .minus(unhandled),
+            fs: bits32(
+                FsRights::supported(BASELINE_ABI)
+                    .minus(FsRights::supported(abi))
+                    .minus(unhandled),
+            ),
             tcp_bind: bind.is_restricted() && abi < TCP_ABI,
             tcp_connect: connect.is_restricted() && abi < TCP_ABI,
             signal_scope: scopes.signals && abi < SCOPES_ABI,
@@ -86,7 +96,7 @@ impl Dropped {
     /// assert_eq!(dropped.is_empty(), landlock_runtime::kernel_abi() >= 5);
     /// ```
     pub fn fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
-        self.fs.names()
+        FsRights(u64::from(self.fs)).names()
     }
 
     /// Whether nothing is dropped.
@@ -103,10 +113,10 @@ impl Dropped {
 impl fmt::Display for Dropped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
-        if !self.fs.is_empty() {
+        if self.fs != 0 {
             parts.push(format!(
                 "filesystem rights {}",
-                self.fs.names().collect::<Vec<_>>().join(", ")
+                self.fs_rights().collect::<Vec<_>>().join(", ")
             ));
         }
         for (dropped, name) in [
@@ -163,8 +173,9 @@ pub struct Status {
     /// [`Level::Partial`]. Empty before enforcement.
     pub io_uring: Box<[IoUring]>,
     /// The filesystem rights the policy itself leaves unhandled (see
-    /// [`Policy::unhandled_fs_rights`](crate::Policy::unhandled_fs_rights)).
-    unhandled_fs: FsRights,
+    /// [`Policy::unhandled_fs_rights`](crate::Policy::unhandled_fs_rights)), as the kernel's
+    /// bits (see [`bits32`]).
+    unhandled_fs: u32,
 }
 
 impl Status {
@@ -190,7 +201,8 @@ impl Status {
             skipped,
             threads: None,
             io_uring: Box::default(),
-            unhandled_fs,
+            unhandled_fs: u32::try_from(unhandled_fs.0)
+                .expect("every filesystem right fits in 32 bits"),
         }
     }
 
@@ -210,7 +222,7 @@ impl Status {
     /// }
     /// ```
     pub fn unhandled_fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
-        self.unhandled_fs.names()
+        FsRights(u64::from(self.unhandled_fs)).names()
     }
 
     /// This status for an enforcement that found these io_uring instances, set up before it:
@@ -260,8 +272,8 @@ impl fmt::Display for Status {
                 "not enforced: Landlock exists only on Linux"
             })?,
         }
-        if !self.unhandled_fs.is_empty() && self.level != Level::NotEnforced {
-            let names: Vec<&str> = self.unhandled_fs.names().collect();
+        if self.unhandled_fs != 0 && self.level != Level::NotEnforced {
+            let names: Vec<&str> = self.unhandled_fs_rights().collect();
             write!(f, "; not restricted by the policy: {}", names.join(", "))?;
         }
         if let Some(threads) = &self.threads
