@@ -68,6 +68,31 @@ pub trait SandboxCommandExt: private::Sealed {
     /// reports only `EACCES`: prefer the methods of the returned value, whose errors carry the
     /// whole message).
     ///
+    /// In a child's policy, `$CWD` is the directory the child starts in (the command's
+    /// `current_dir`, beneath the parent's current directory when relative; else the parent's
+    /// current directory): such a policy is bound to it and prepared at each spawn by the
+    /// methods of the returned value, and the child, after changing to that directory, starts
+    /// only if it is the very directory the policy was bound to. The command's own `spawn`
+    /// does not bind it, and fails with `EACCES`.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let scratch = std::env::temp_dir().join(format!("sandbox-doc-cwd-{}", std::process::id()));
+    /// std::fs::create_dir_all(&scratch)?;
+    /// let policy = policy!(exec = "/bin/sh", preset = "dynamic_loader", write = "$CWD");
+    /// let status = Command::new("/bin/sh")
+    ///     .args(["-c", "echo x > out"])
+    ///     .current_dir(&scratch)
+    ///     .sandbox(policy)
+    ///     .status()?;
+    /// assert!(status.success());
+    /// assert!(scratch.join("out").exists());
+    /// std::fs::remove_dir_all(&scratch)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
     /// ```
     /// use std::io::ErrorKind;
     /// use std::process::Command;
