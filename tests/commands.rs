@@ -285,3 +285,90 @@ fn tokio_commands_are_confined_too() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `sh -c 'echo x > NAME'` in `dir`, under `policy`: the shell's standard error, empty on
+/// success.
+fn write_in(policy: &'static Policy, dir: &Path, name: &str) -> String {
+    let output = Command::new("/bin/sh")
+        .args(["-c", &format!("echo x > {name}")])
+        .current_dir(dir)
+        .sandbox(policy)
+        .output()
+        .expect("the shell starts");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn cwd_in_a_childs_policy_is_the_directory_the_child_starts_in() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let policy = policy!(exec = "/bin/sh", preset = "dynamic_loader", write = "$CWD");
+    let scratch = tree("cwd");
+    let parent = std::env::current_dir().unwrap();
+    let name = format!("landlock-cmd-cwd-{}", std::process::id());
+    // The child's own directory, given absolute and relative to the parent's (with `..`, as
+    // `chdir` in the child resolves it).
+    let relative: PathBuf = parent
+        .components()
+        .skip(1)
+        .map(|_| Path::new(".."))
+        .chain([scratch.strip_prefix("/").unwrap()])
+        .collect();
+    let in_scratch = write_in(policy, &scratch, &name);
+    let in_scratch_relative = write_in(policy, &relative, &format!("{name}.2"));
+    // The parent's directory, written from a child that starts in the scratch directory.
+    let in_parent = write_in(policy, &scratch, &parent.join(&name).display().to_string());
+    let leaked = parent.join(&name);
+    let written_in_parent = leaked.exists();
+    let _ = std::fs::remove_file(&leaked);
+    assert_eq!(in_scratch, "");
+    assert_eq!(in_scratch_relative, "");
+    assert_eq!(std::fs::read_to_string(scratch.join(&name)).unwrap(), "x\n");
+    assert_eq!(
+        std::fs::read_to_string(scratch.join(format!("{name}.2"))).unwrap(),
+        "x\n"
+    );
+    assert!(in_parent.contains("Permission denied"), "{in_parent:?}");
+    assert!(!written_in_parent, "the child wrote the parent's directory");
+    std::fs::remove_dir_all(scratch).unwrap();
+}
+
+#[test]
+fn a_cwd_policy_not_bound_to_the_childs_directory_does_not_start_it() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let policy = policy!(exec = "/bin/sh", preset = "dynamic_loader", write = "$CWD");
+    let (a, b) = (tree("cwd-a"), tree("cwd-b"));
+    let mut command = Command::new("/bin/sh");
+    command.args(["-c", "echo x > f"]).current_dir(&a);
+    let mut sandboxed = command.sandbox(policy);
+    // The command's own spawn goes around the binding: nothing is bound yet.
+    let err = Command::status(&mut sandboxed).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+    assert!(!a.join("f").exists());
+    assert!(sandboxed.status().unwrap().success());
+    assert!(a.join("f").exists());
+    // Bound to `a` at the last start; the child would start in `b`.
+    sandboxed.current_dir(&b);
+    let err = Command::status(&mut sandboxed).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EACCES), "{err}");
+    assert!(!b.join("f").exists());
+    assert!(sandboxed.status().unwrap().success());
+    assert!(b.join("f").exists());
+    // A directory that does not exist fails the start, naming the policy.
+    sandboxed.current_dir(a.join("missing"));
+    let err = sandboxed.status().unwrap_err().to_string();
+    assert!(
+        err.starts_with("sandbox `commands::{policy}` (tests/commands.rs:")
+            && err.contains(&format!(
+                "cannot open path `{}/missing` (from `$CWD`)",
+                a.display()
+            ))
+            && err.ends_with("the program was not started"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(a).unwrap();
+    std::fs::remove_dir_all(b).unwrap();
+}

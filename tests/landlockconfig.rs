@@ -491,13 +491,136 @@ port = [0, 8080, 70000]
     assert_eq!(
         inexpressible(landlockconfig::from_toml(text, "t")),
         [
-            "the configuration does not handle ioctl_dev: a tool that enforces it leaves it allowed everywhere, and a policy denies every right no grant allows; add it to `handled_access_fs` (\"abi.all\" with `abi` 5 or more names every right)",
             "`path_beneath[0]` allows write_file on `/srv/landlockconfig`: no class of the policy language grants exactly that; the nearest, `read`, would also grant read_file, read_dir and not grant write_file",
             "`path_beneath[1]` allows write_file, read_file, read_dir, make_reg, truncate on `/var/spool/landlockconfig`: no class of the policy language grants exactly that; the nearest, `read`, would not grant write_file, make_reg, truncate",
             "`net_port[0]` allows port 0 (for bind_tcp, any port the kernel picks): the policy language grants ports 1 to 65535",
             "`net_port[0]` allows port 70000, which is not a TCP port (0 to 65535)",
         ]
     );
+}
+
+/// A document that handles the rights of ABI `abi` (`abi.all`), with `rules`.
+fn at_abi(abi: u32, rules: &str) -> String {
+    format!(
+        r#"{{"abi": {abi}, "ruleset": [{{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}}], "pathBeneath": [{rules}]}}"#
+    )
+}
+
+#[test]
+fn what_a_document_for_an_older_abi_does_not_handle_stays_allowed_and_nothing_more() {
+    // ABI 4: everything but ioctl_dev; `abi.read_write` there has no ioctl_dev either, and is
+    // `write` on what is handled.
+    let text = at_abi(
+        4,
+        r#"{"allowedAccess": ["abi.read_write"], "parent": ["/tmp"]}"#,
+    );
+    let policy = landlockconfig::from_json(&text, "t")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        policy.unhandled_fs_rights().collect::<Vec<_>>(),
+        ["ioctl_dev"]
+    );
+    assert_eq!(grants(&policy), ["write /tmp"]);
+    assert!(
+        policy.to_string().contains(
+            "  unhandled ioctl_dev (allowed on every file: not restricted by this policy)\n"
+        ),
+        "{policy}"
+    );
+    let json: Value = serde_json::from_str(&policy.to_json()).unwrap();
+    assert_eq!(json["unhandled_fs"], serde_json::json!(["ioctl_dev"]));
+    // Written out, the document still does not handle it, nor allow it.
+    let exported = landlockconfig::to_json(&policy).unwrap();
+    assert!(!exported.contains("ioctl_dev"), "{exported}");
+    let back = landlockconfig::from_json(&exported, "t")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        back.unhandled_fs_rights().collect::<Vec<_>>(),
+        ["ioctl_dev"]
+    );
+    assert_eq!(grants(&back), ["write /tmp"]);
+
+    // ABI 2: truncate too, which is then allowed on every file: broad, as a grant on `/`.
+    let text = at_abi(
+        2,
+        r#"{"allowedAccess": ["read_file", "read_dir"], "parent": ["/etc"]}"#,
+    );
+    let err = landlockconfig::from_json(&text, "t")
+        .unwrap()
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the policy does not handle truncate: allowed on every file, as a grant on `/` would allow it; narrow it, or acknowledge it with `.broad()`"),
+        "{err}"
+    );
+    let policy = landlockconfig::from_json(&text, "t")
+        .unwrap()
+        .broad()
+        .build()
+        .unwrap();
+    assert_eq!(
+        policy.unhandled_fs_rights().collect::<Vec<_>>(),
+        ["truncate", "ioctl_dev"]
+    );
+
+    // And a document that handles nothing restricts nothing.
+    let text = r#"{"abi": 4, "ruleset": [{"scoped": ["abi.all"]}]}"#;
+    assert_eq!(
+        inexpressible(landlockconfig::from_json(text, "t")),
+        [
+            "the configuration handles no right (`handledAccessFs`, `handledAccessNet` and `scoped` are empty): it restricts nothing"
+        ]
+    );
+}
+
+#[test]
+fn an_unhandled_ioctl_dev_is_allowed_and_the_rest_enforced() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let t = Tree::new("landlockconfig-abi4");
+    let rules = format!(
+        r#"{{"allowedAccess": ["read_file"], "parent": ["/dev/null"]}}, {{"allowedAccess": ["abi.read_execute"], "parent": ["{}"]}}"#,
+        t.at("in").display()
+    );
+    let seen = |abi: u32| {
+        let policy = landlockconfig::from_json(&at_abi(abi, &rules), "t")
+            .unwrap()
+            .build()
+            .unwrap();
+        let (input, secret) = (t.at("in/a.txt"), t.at("outside/secret.txt"));
+        policy
+            .run(move || {
+                let null = std::fs::File::open("/dev/null").unwrap();
+                let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+                // SAFETY: TCGETS writes one termios into the buffer.
+                let ioctl = unsafe {
+                    libc::ioctl(
+                        std::os::fd::AsRawFd::as_raw_fd(&null),
+                        libc::TCGETS,
+                        termios.as_mut_ptr(),
+                    )
+                };
+                (
+                    if ioctl == 0 {
+                        Ok(())
+                    } else {
+                        Err(last_errno())
+                    },
+                    io(std::fs::read(input)),
+                    io(std::fs::read(secret)),
+                )
+            })
+            .unwrap()
+    };
+    // Unhandled: the device answers the ioctl itself (not a terminal).
+    assert_eq!(seen(4), (Err(Errno(libc::ENOTTY)), Ok(()), Err(EACCES)));
+    assert_eq!(seen(5), (Err(EACCES), Ok(()), Err(EACCES)));
 }
 
 #[test]
@@ -1364,7 +1487,7 @@ fn every_registered_policy_is_a_document_of_its_own() {
     assert_eq!(
         argument["error"],
         format!(
-            "sandbox `landlockconfig::reads_its_argument` (tests/landlockconfig.rs:{}): cannot be written as landlockconfig: it grants the paths of the argument `input`, known only when the function is called",
+            "sandbox `landlockconfig::reads_its_argument` (tests/landlockconfig.rs:{}): cannot be written as landlockconfig: it grants what the argument `input` holds, known only when the function is called",
             argument["line"]
         )
     );

@@ -359,3 +359,77 @@ fn a_block_whose_body_is_one_call_runs_it() {
     }
     assert_eq!(block::sandbox!(read = "/etc" => answer()).unwrap(), 42);
 }
+
+/// A TCP port nothing listens on now (the kernel picked it, and it was let go).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[sandbox(connect = [443, port], bind = ports)]
+fn tcp(port: u16, ports: &[u16], other: u16, not_bound: u16) -> [Outcome; 4] {
+    let connect = |port| io(std::net::TcpStream::connect(("127.0.0.1", port)));
+    let bind = |port| io(std::net::TcpListener::bind(("127.0.0.1", port)));
+    [
+        connect(port),
+        connect(other),
+        bind(ports[1]),
+        bind(not_bound),
+    ]
+}
+
+#[test]
+fn port_arguments_grant_the_ports_they_hold_at_each_call() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    let listen = || std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let (granted, other) = (listen(), listen());
+    let port = |l: &std::net::TcpListener| l.local_addr().unwrap().port();
+    let (granted, other) = (port(&granted), port(&other));
+    let (bindable, not_bound) = ([free_port(), free_port()], free_port());
+    let seen = std::thread::spawn(move || tcp(granted, &bindable, other, not_bound))
+        .join()
+        .unwrap();
+    assert_eq!(seen, [Ok(()), Err(EACCES), Ok(()), Err(EACCES)]);
+    // Another thread, other ports: each call gets the ports it was given.
+    let seen = std::thread::spawn(move || tcp(other, &bindable, granted, not_bound))
+        .join()
+        .unwrap();
+    assert_eq!(seen, [Ok(()), Err(EACCES), Ok(()), Err(EACCES)]);
+    // Review sees the arguments, not the ports of one call.
+    let policies = landlock_runtime::policies();
+    let registered = policies
+        .iter()
+        .find(|p| p.origin().function() == "policy_language::tcp")
+        .unwrap();
+    let text = registered.to_string();
+    assert!(text.contains("  connect  443, <argument port>\n"), "{text}");
+    assert!(text.contains("  bind     <argument ports>\n"), "{text}");
+    let json = registered.to_json();
+    assert!(
+        json.contains(r#""connect":[443,"<argument port>"]"#),
+        "{json}"
+    );
+    assert!(json.contains(r#""bind":["<argument ports>"]"#), "{json}");
+    // A policy made from the argument ports alone is not prepared: the ports are not known.
+    let err = registered.prepare().unwrap_err().to_string();
+    assert!(err.contains("the ports of the argument `port`"), "{err}");
+}
+
+#[test]
+fn a_port_argument_holding_port_0_is_refused_at_the_call() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    #[sandbox(bind = port)]
+    fn serve(port: u16) {
+        let _ = port;
+    }
+    let panic = std::thread::spawn(|| serve(0)).join().unwrap_err();
+    let msg = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("argument `port` holds port 0, which is not a port"),
+        "{msg}"
+    );
+}

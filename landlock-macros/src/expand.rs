@@ -5,7 +5,7 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{Class, GrantPath, Policy, Ports};
+use crate::model::{Class, GrantPath, Holds, Policy, Ports};
 
 /// The `static` holding the policy, named `__LANDLOCK_POLICY`, with `function` as its origin
 /// (an expression of type `&'static str`).
@@ -31,12 +31,17 @@ pub(crate) fn policy_static(policy: &Policy, function: TokenStream, process: boo
     let ports = |ports: &Option<Ports>| match ports {
         None => quote!(#p::Ports::NONE),
         Some(Ports::Any(_)) => quote!(#p::Ports::ANY),
-        Some(Ports::Only(list)) => {
+        Some(Ports::Only(list, arguments)) => {
             // Sorted and without repeats, as a policy's ports are.
             let mut list: Vec<u16> = list.iter().map(|(port, _)| *port).collect();
             list.sort_unstable();
             list.dedup();
-            quote!(#p::ports(&[#(#list),*]))
+            if arguments.is_empty() {
+                quote!(#p::ports(&[#(#list),*]))
+            } else {
+                let names = arguments.iter().map(|a| a.to_string());
+                quote!(#p::ports_with_arguments(&[#(#list),*], &[#(#names),*]))
+            }
         }
     };
     let count = policy.grants.len();
@@ -132,33 +137,59 @@ pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStrea
     }
 }
 
-/// For each argument a policy names, once, the expression of its paths, at the call: each one
-/// spanned at the name in the policy, so that an argument that does not hold paths is reported
-/// there.
+/// For each argument a policy names, once, the expression of its paths or ports, at the call:
+/// each one spanned at the name in the policy, so that an argument that does not hold what its
+/// key grants is reported there.
 fn arguments(policy: &Policy) -> Vec<TokenStream> {
+    let all = policy.arguments();
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    for grant in &policy.grants {
-        let GrantPath::Arg(ident) = &grant.path else {
-            continue;
-        };
+    for (ident, _) in &all {
         let name = ident.to_string();
         if seen.contains(&name) {
             continue;
         }
         seen.push(name.clone());
+        // The first mention of each use, where a mistake in it is reported.
+        let first = |paths: bool| {
+            all.iter()
+                .find(|(i, holds)| *i == *ident && (*holds == Holds::Paths) == paths)
+                .map(|(i, _)| *i)
+        };
+        let paths = match first(true) {
+            Some(at) => {
+                let p = private_path_at(policy, at.span());
+                // Autoref specialisation: one path (`AsRef<Path>`) before a collection of
+                // paths, and anything else refused by `paths` with a message of its own, at
+                // the name.
+                quote_spanned!(at.span()=> {
+                    #[allow(unused_imports)]
+                    use #p::{
+                        ArgumentNotPaths as _, ArgumentPath as _, ArgumentPathList as _,
+                        ArgumentPathListRef as _,
+                    };
+                    #p::paths((&&&&#p::ArgumentProbe(&#at)).__landlock_paths())
+                })
+            }
+            None => quote!(::std::vec::Vec::new()),
+        };
+        let ports = match first(false) {
+            Some(at) => {
+                let p = private_path_at(policy, at.span());
+                // The same, for a port (`u16`) or a collection of ports.
+                quote_spanned!(at.span()=> {
+                    #[allow(unused_imports)]
+                    use #p::{
+                        ArgumentNotPorts as _, ArgumentPort as _, ArgumentPortList as _,
+                        ArgumentPortListRef as _,
+                    };
+                    #p::argument_ports((&&&&#p::ArgumentProbe(&#at)).__landlock_ports())
+                })
+            }
+            None => quote!(::std::vec::Vec::new()),
+        };
         let p = private_path_at(policy, ident.span());
-        // Autoref specialisation: one path (`AsRef<Path>`) before a collection of paths, and
-        // anything else refused by `paths` with a message of its own, at the name.
-        let paths = quote_spanned!(ident.span()=> {
-            #[allow(unused_imports)]
-            use #p::{
-                ArgumentNotPaths as _, ArgumentPath as _, ArgumentPathList as _,
-                ArgumentPathListRef as _,
-            };
-            #p::paths((&&&&#p::ArgumentProbe(&#ident)).__landlock_paths())
-        });
-        out.push(quote!(#p::Argument { name: #name, paths: #paths }));
+        out.push(quote!(#p::Argument { name: #name, paths: #paths, ports: #ports }));
     }
     out
 }

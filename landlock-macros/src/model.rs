@@ -81,8 +81,17 @@ impl Grant {
 pub(crate) enum Ports {
     /// `"*"`: unrestricted.
     Any(Span),
-    /// Ports with the span of each.
-    Only(Vec<(u16, Span)>),
+    /// Ports with the span of each, and parameters whose ports are granted at each call (in the
+    /// block form, variables in scope).
+    Only(Vec<(u16, Span)>, Vec<syn::Ident>),
+}
+
+/// What the argument a policy names is granted for: its paths, or its TCP ports.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Holds {
+    Paths,
+    /// Under `connect` or `bind`, the key.
+    Ports(&'static str),
 }
 
 /// A flag given by its bare key (`strict`).
@@ -103,6 +112,27 @@ pub(crate) struct Policy {
     pub broad: Flag,
     pub quiet: Flag,
     pub krate: Option<syn::Path>,
+}
+
+impl Policy {
+    /// Every argument the policy names, with what it is granted for: the paths' first, then
+    /// `connect`'s and `bind`'s.
+    pub fn arguments(&self) -> Vec<(&syn::Ident, Holds)> {
+        let paths = self.grants.iter().filter_map(|g| match &g.path {
+            GrantPath::Arg(ident) => Some((ident, Holds::Paths)),
+            GrantPath::Lit(_) => None,
+        });
+        let ports = [(&self.connect, "connect"), (&self.bind, "bind")]
+            .into_iter()
+            .flat_map(|(ports, key)| match ports {
+                Some(Ports::Only(_, arguments)) => arguments
+                    .iter()
+                    .map(move |a| (a, Holds::Ports(key)))
+                    .collect(),
+                _ => Vec::new(),
+            });
+        paths.chain(ports).collect()
+    }
 }
 
 /// Builds the typed policy from raw items; every mistake goes to `errors`.
@@ -338,7 +368,7 @@ fn not_a_literal(elem: &Expr, what: &str, key: &syn::Ident) -> syn::Error {
             "a port is a number from 1 to 65535, never negative".to_owned()
         }
         _ if ports => format!(
-            "expected {what}, as in `{key} = 443`: a policy is read when it is compiled, so its ports are literals, not constants or expressions"
+            "expected {what}, as in `{key} = 443`, or the name of a parameter whose ports are granted at each call, as in `{key} = port`: not another expression (a policy is read when it is compiled, so constants are not read)"
         ),
         _ => format!(
             "expected {what}, as in `{key} = \"/srv\"`, or the name of a parameter whose paths are granted at each call, as in `{key} = input`: not another expression"
@@ -554,7 +584,19 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
     }
     let elems = one_or_list(key, &value, errors)?;
     let mut out: Vec<(u16, Span)> = Vec::new();
+    let mut arguments: Vec<syn::Ident> = Vec::new();
     for elem in elems {
+        if let Some(ident) = argument(elem) {
+            if arguments.contains(&ident) {
+                errors.push(syn::Error::new(
+                    ident.span(),
+                    format!("`{ident}` is listed twice: remove this one"),
+                ));
+            } else {
+                arguments.push(ident);
+            }
+            continue;
+        }
         match lit(elem) {
             Some(Lit::Int(int)) => {
                 if let Some(port) = port(key, int, errors) {
@@ -583,7 +625,7 @@ fn ports(key: &syn::Ident, value: Expr, errors: &mut Errors) -> Option<Ports> {
             None => errors.push(not_a_literal(elem, "a port number", key)),
         }
     }
-    Some(Ports::Only(out))
+    Some(Ports::Only(out, arguments))
 }
 
 fn port_string(key: &syn::Ident, s: &LitStr) -> syn::Error {
@@ -778,7 +820,7 @@ mod tests {
         let policy = policy(items, &mut errors);
         assert!(errors.is_empty(), "{:?}", crate::combine(errors));
         assert_eq!(policy.grants.len(), 2);
-        assert!(matches!(policy.connect, Some(Ports::Only(ref p)) if p.len() == 2));
+        assert!(matches!(policy.connect, Some(Ports::Only(ref p, _)) if p.len() == 2));
     }
 
     #[test]

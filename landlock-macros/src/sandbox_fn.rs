@@ -106,6 +106,16 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
             ));
         }
     }
+    for (ident, holds) in policy.arguments() {
+        if let model::Holds::Ports(key) = holds {
+            errors.push(syn::Error::new(
+                ident.span(),
+                format!(
+                    "`policy!` makes a policy when the program is compiled, so it cannot grant the ports `{ident}` holds at run time: write the port as a number, or build the policy at run time with `Policy::builder(...).{key}({ident})`"
+                ),
+            ));
+        }
+    }
     match combine(errors) {
         None => expand::policy_ref(&policy),
         Some(errors) => expand::errors_expr(errors),
@@ -157,10 +167,7 @@ fn check_arguments(policy: &model::Policy, function: &ItemFn, errors: &mut Error
         })
         .collect();
     let name = &function.sig.ident;
-    for grant in &policy.grants {
-        let model::GrantPath::Arg(ident) = &grant.path else {
-            continue;
-        };
+    for (ident, holds) in policy.arguments() {
         let wanted = ident.to_string();
         if parameters.contains(&wanted) {
             continue;
@@ -177,11 +184,17 @@ fn check_arguments(policy: &model::Policy, function: &ItemFn, errors: &mut Error
                     .join(", ")
             ),
         };
+        let what = match holds {
+            model::Holds::Paths => {
+                "a name in a policy grants the paths a parameter holds at each call (a path written in the policy is a string, and constants are not read)".to_owned()
+            }
+            model::Holds::Ports(key) => format!(
+                "a name in `{key}` grants the ports a parameter holds at each call (a port written in the policy is a number, and constants are not read)"
+            ),
+        };
         errors.push(syn::Error::new(
             ident.span(),
-            format!(
-                "`{wanted}` is not a parameter of `{name}`: a name in a policy grants the paths a parameter holds at each call (a path written in the policy is a string, and constants are not read); {hint}"
-            ),
+            format!("`{wanted}` is not a parameter of `{name}`: {what}; {hint}"),
         ));
     }
 }

@@ -36,6 +36,8 @@ pub(crate) fn check(policy: &Policy, errors: &mut Errors) {
         connect_any: any(&policy.connect),
         bind_any: any(&policy.bind),
         broad: policy.broad.is_some(),
+        // The policy language handles every right.
+        unhandled_fs: Vec::new(),
     };
     for problem in landlock_template::check::check(&draft, None) {
         let (span, message) = match problem {

@@ -45,7 +45,8 @@
 //! | `crate = "path"` | where this crate is, when renamed |
 //!
 //! `PATHS` is a string, a list of strings, or the name of a parameter of the annotated function
-//! (its paths are granted at each call); `PORTS` an integer, a list of integers, or `"*"`.
+//! (its paths are granted at each call); `PORTS` an integer, the name of a parameter (its
+//! ports are granted at each call), a list of them, or `"*"`.
 //! A path is absolute or starts with `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR` or `${NAME}` (any
 //! environment variable); a trailing `?` makes it optional (skipped when missing).
 //! Everything not granted is denied.
@@ -163,9 +164,11 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
 /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
+/// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
+/// refused then), a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
 /// `devices`, `cpu_info`.
 ///
@@ -245,9 +248,11 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
 /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
 /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
 /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
+/// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
+/// refused then), a list of them, or `"*"`.
 /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
 /// `devices`, `cpu_info`.
 ///
@@ -404,9 +409,11 @@ pub mod block {
     /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
     /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
     /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-    /// prepared), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
+    /// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
     /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-    /// `.` or `..` components. `PORTS` is an integer from 1 to 65535, a list of them, or `"*"`.
+    /// `.` or `..` components. `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
+    /// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
+    /// refused then), a list of them, or `"*"`.
     /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
     /// `devices`, `cpu_info`.
     ///
@@ -433,8 +440,9 @@ pub mod __private {
 
     pub use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};
     pub use crate::policy::{
-        Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef,
-        ArgumentProbe, NotPaths, Policy, paths,
+        Argument, ArgumentNotPaths, ArgumentNotPorts, ArgumentPath, ArgumentPathList,
+        ArgumentPathListRef, ArgumentPort, ArgumentPortList, ArgumentPortListRef, ArgumentProbe,
+        NotPaths, NotPorts, Policy, argument_ports, paths,
     };
     pub use crate::review::registry::POLICIES;
     pub use core::result::Result;
@@ -460,6 +468,15 @@ pub mod __private {
     /// Only these ports, sorted and without repeats.
     pub const fn ports(ports: &'static [u16]) -> Ports {
         Ports::listed(ports)
+    }
+
+    /// These ports, sorted and without repeats, and those the named arguments hold at each
+    /// call.
+    pub const fn ports_with_arguments(
+        ports: &'static [u16],
+        arguments: &'static [&'static str],
+    ) -> Ports {
+        Ports::with_arguments(ports, arguments)
     }
 
     /// The scopes restricted as these flags say.

@@ -13,6 +13,7 @@
 //!     connect_any: false,
 //!     bind_any: false,
 //!     broad: false,
+//!     unhandled_fs: vec![],
 //! };
 //! let problems = check(&draft, None);
 //! assert!(matches!(problems[..], [Problem::ClassConflict { first: 0, grant: 1, .. }]));
@@ -54,7 +55,16 @@ pub struct Draft<'a> {
     pub bind_any: bool,
     /// Whether the policy acknowledges a broad grant (`broad`).
     pub broad: bool,
+    /// The filesystem rights the policy leaves unhandled, by the kernel's names
+    /// (`ioctl_dev`): a landlockconfig document written for an older ABI does not handle the
+    /// rights that came later, and a right no ruleset handles is allowed everywhere.
+    pub unhandled_fs: Vec<&'a str>,
 }
+
+/// The unhandled rights that do not make a policy broad: `ioctl_dev` (an ioctl still needs a
+/// device opened through a grant) and `refer` (unhandled, the kernel denies every link or
+/// rename into another directory).
+const NARROW_UNHANDLED: [&str; 2] = ["ioctl_dev", "refer"];
 
 /// One filesystem grant: its class (`read`, `write`, `exec`) and what it names.
 ///
@@ -170,6 +180,9 @@ pub enum Problem<'a> {
     /// The policy says `broad`, and nothing in it is broad or could become broad at run time
     /// (through a variable or an argument).
     BroadUnused,
+    /// The policy leaves filesystem rights unhandled ([`Draft::unhandled_fs`]) that are then
+    /// allowed on every file, as a grant on `/` would allow them, and does not say `broad`.
+    BroadUnhandled,
 }
 
 impl Problem<'_> {
@@ -203,6 +216,19 @@ impl Problem<'_> {
             }
             Problem::BroadUnused => {
                 "`broad` acknowledges a broad grant, and this policy has none".into()
+            }
+            Problem::BroadUnhandled => {
+                let rights: Vec<&str> = draft
+                    .unhandled_fs
+                    .iter()
+                    .copied()
+                    .filter(|r| !NARROW_UNHANDLED.contains(r))
+                    .collect();
+                format!(
+                    "the policy does not handle {}: allowed on every file, as a grant on `/` would allow {}",
+                    rights.join(", "),
+                    if rights.len() == 1 { "it" } else { "them" }
+                )
             }
         }
     }
@@ -303,6 +329,13 @@ fn broad_grants<'a>(draft: &Draft<'a>, home: Option<&str>) -> Vec<Problem<'a>> {
                 found.push(Problem::BroadNetwork { kind });
             }
         }
+    }
+    if draft
+        .unhandled_fs
+        .iter()
+        .any(|r| !NARROW_UNHANDLED.contains(r))
+    {
+        found.push(Problem::BroadUnhandled);
     }
     found
 }
@@ -427,5 +460,33 @@ mod tests {
             ..draft(vec![Grant::template("write", "${DATA_DIR}")])
         };
         assert_eq!(check(&ahead, None), []);
+    }
+
+    #[test]
+    fn unhandled_rights_are_broad_unless_they_are_ioctl_dev_or_refer() {
+        let narrow = Draft {
+            unhandled_fs: vec!["ioctl_dev", "refer"],
+            ..draft(vec![Grant::template("read", "/etc")])
+        };
+        assert_eq!(check(&narrow, None), []);
+        let wide = Draft {
+            unhandled_fs: vec!["truncate", "ioctl_dev"],
+            ..narrow.clone()
+        };
+        assert_eq!(check(&wide, None), [Problem::BroadUnhandled]);
+        assert_eq!(
+            Problem::BroadUnhandled.describe(&wide),
+            "the policy does not handle truncate: allowed on every file, as a grant on `/` would allow it"
+        );
+        assert_eq!(
+            check(
+                &Draft {
+                    broad: true,
+                    ..wide
+                },
+                None
+            ),
+            []
+        );
     }
 }

@@ -3049,3 +3049,82 @@ fn learning_that_gives_up_is_not_verified_and_says_so_once() {
     assert_eq!(ran.stderr, "", "{ran:?}");
     last_line(&ran);
 }
+
+/// A landlockconfig document written for Landlock ABI `abi`: `abi.all` handles the rights of
+/// that ABI (at 4, everything but `ioctl_dev`); programs in `/usr/bin`, and `/dev/null` to
+/// read.
+fn config_at_abi(abi: u32) -> String {
+    format!(
+        r#"{{
+  "abi": {abi},
+  "ruleset": [{{ "handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"] }}],
+  "pathBeneath": [
+    {{ "allowedAccess": ["abi.read_execute"], "parent": ["/usr/bin"] }},
+    {{ "allowedAccess": ["read_file"], "parent": ["/dev/null"] }}
+  ]
+}}"#
+    )
+}
+
+#[test]
+fn a_config_for_an_older_abi_leaves_what_it_does_not_handle_allowed_and_nothing_else() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("config-abi4");
+    let old = d.file("abi4.json", &config_at_abi(4));
+    let new = d.file("abi5.json", &config_at_abi(5));
+    let script = "stty -F /dev/null; cat /etc/hostname";
+    // ABI 4's `abi.all` does not handle ioctl_dev: an ioctl on a device stays allowed (the
+    // device answers for itself); ABI 5's handles it, and only read_file is granted.
+    for (file, ioctl) in [
+        (&old, "Inappropriate ioctl for device"),
+        (&new, "Permission denied"),
+    ] {
+        let ran = sandbox_run(&["--config", file, "--", "sh", "-c", script]);
+        assert!(
+            ran.stderr.contains(&format!("stty: /dev/null: {ioctl}\n")),
+            "{ran:?}"
+        );
+        // What the file does not grant, and handles, stays denied.
+        assert!(
+            ran.stderr
+                .contains("cat: /etc/hostname: Permission denied\n"),
+            "{ran:?}"
+        );
+        assert_eq!(ran.status, Some(1), "{ran:?}");
+    }
+    // The policy, the kernel's status and the export say what is left unhandled.
+    let ran = sandbox_run(&["--config", &old, "--print-policy", "--", "true"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(
+        ran.stdout.contains(
+            "  unhandled ioctl_dev (allowed on every file: not restricted by this policy)\n"
+        ),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stdout.contains(&format!(
+            "the kernel: fully enforced (Landlock ABI {}); not restricted by the policy: ioctl_dev",
+            landlock_runtime::kernel_abi()
+        )),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&["--config", &old, "--export", "json", "--", "true"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(!ran.stdout.contains("ioctl_dev"), "{ran:?}");
+    assert!(ran.stdout.contains(r#""truncate""#), "{ran:?}");
+    // Exported, and run again: the same meaning.
+    let exported = d.file("exported.json", &ran.stdout);
+    let ran = sandbox_run(&["--config", &exported, "--", "sh", "-c", script]);
+    assert!(
+        ran.stderr
+            .contains("stty: /dev/null: Inappropriate ioctl for device\n"),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr
+            .contains("cat: /etc/hostname: Permission denied\n"),
+        "{ran:?}"
+    );
+}

@@ -19,8 +19,10 @@
 
 use std::io;
 use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use super::MAX_LAYERS;
 use crate::kernel::E2BIG;
@@ -65,6 +67,31 @@ pub trait SandboxCommandExt: private::Sealed {
     /// fails and the program never starts (also through the command's own `spawn`, which then
     /// reports only `EACCES`: prefer the methods of the returned value, whose errors carry the
     /// whole message).
+    ///
+    /// In a child's policy, `$CWD` is the directory the child starts in (the command's
+    /// `current_dir`, beneath the parent's current directory when relative; else the parent's
+    /// current directory): such a policy is bound to it and prepared at each spawn by the
+    /// methods of the returned value, and the child, after changing to that directory, starts
+    /// only if it is the very directory the policy was bound to. The command's own `spawn`
+    /// does not bind it, and fails with `EACCES`.
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let scratch = std::env::temp_dir().join(format!("sandbox-doc-cwd-{}", std::process::id()));
+    /// std::fs::create_dir_all(&scratch)?;
+    /// let policy = policy!(exec = "/bin/sh", preset = "dynamic_loader", write = "$CWD");
+    /// let status = Command::new("/bin/sh")
+    ///     .args(["-c", "echo x > out"])
+    ///     .current_dir(&scratch)
+    ///     .sandbox(policy)
+    ///     .status()?;
+    /// assert!(status.success());
+    /// assert!(scratch.join("out").exists());
+    /// std::fs::remove_dir_all(&scratch)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// ```
     /// use std::io::ErrorKind;
@@ -111,20 +138,75 @@ pub struct SandboxedCommand<'a> {
 struct Sandbox {
     policy: &'static Policy,
     prepared: Result<(), Arc<Error>>,
+    /// For a policy that names `$CWD`, which stands for the directory the child starts in: the
+    /// policy bound to that directory, before each start. The policy itself is not prepared.
+    in_cwd: Option<Arc<BoundToCwd>>,
 }
 
 impl Sandbox {
     fn new(policy: &'static Policy) -> Sandbox {
         #[cfg(target_os = "linux")]
         crate::audit::start_if_asked();
+        if policy.names_cwd() {
+            return Sandbox {
+                policy,
+                prepared: Ok(()),
+                in_cwd: Some(Arc::default()),
+            };
+        }
         Sandbox {
             policy,
             prepared: policy.prepare().map(drop).map_err(Arc::new),
+            in_cwd: None,
         }
+    }
+
+    /// For a policy that names `$CWD`: binds it to `dir`, the directory the command's child
+    /// starts in (`None`: this process's; relative: beneath this process's, as the child's
+    /// `chdir` resolves it), and prepares it. Fails, naming the policy, when the directory
+    /// cannot be found or the bound policy cannot be prepared: the program is not started.
+    fn bind_cwd(&self, dir: Option<&Path>) -> io::Result<()> {
+        let Some(in_cwd) = &self.in_cwd else {
+            return Ok(());
+        };
+        let failed = |error: Error| {
+            io::Error::new(io::ErrorKind::PermissionDenied, SpawnError(Arc::new(error)))
+        };
+        let unreadable = |path: &Path, source: io::Error| {
+            failed(self.policy.error(ErrorKind::OpenPath {
+                path: path.to_owned(),
+                template: "$CWD".into(),
+                source,
+            }))
+        };
+        let here = std::env::current_dir().map_err(|e| unreadable(Path::new("."), e))?;
+        let given = dir.map_or_else(|| here.clone(), |dir| here.join(dir));
+        // The directory `chdir` leads to, symbolic links and `..` resolved, as `getcwd` would
+        // name it in the child; the child checks that it is there before restricting itself.
+        let dir = std::fs::canonicalize(&given).map_err(|e| unreadable(&given, e))?;
+        let id = std::fs::metadata(&dir).map_err(|e| unreadable(&dir, e))?;
+        let policy = self.policy.with_cwd(&dir);
+        policy.prepare().map_err(failed)?;
+        let (flags, mark) = policy.child_logging();
+        #[cfg(target_os = "linux")]
+        let report = crate::audit::child_report().zip(policy.prepared_id());
+        #[cfg(not(target_os = "linux"))]
+        let report = None;
+        use std::os::unix::fs::MetadataExt;
+        in_cwd.set(ChildStart {
+            policy,
+            flags,
+            mark,
+            report,
+            dev: id.dev(),
+            ino: id.ino(),
+        });
+        Ok(())
     }
 
     /// The closure the child runs between `fork` and `exec`.
     fn pre_exec(&self) -> impl FnMut() -> io::Result<()> + Send + Sync + 'static {
+        let in_cwd = self.in_cwd.clone();
         let policy = self.policy;
         let prepared = self.prepared.is_ok();
         let (flags, mark) = policy.child_logging();
@@ -136,6 +218,9 @@ impl Sandbox {
         #[cfg(not(target_os = "linux"))]
         let report: Option<((i32, u64), u64)> = None;
         move || {
+            if let Some(in_cwd) = &in_cwd {
+                return in_cwd.restrict_child();
+            }
             if !prepared {
                 return Err(io::Error::from_raw_os_error(EACCES));
             }
@@ -230,6 +315,77 @@ impl Sandbox {
             format!("sandbox {origin}: starting `{program}` failed: {error}")
         };
         io::Error::new(error.kind(), message)
+    }
+}
+
+/// A policy that names `$CWD`, bound to the directory a command's child starts in: set in the
+/// parent before each start, read by the child between `fork` and `exec`.
+#[derive(Debug, Default)]
+struct BoundToCwd {
+    /// The last [`ChildStart`] set (leaked by `set`, freed when replaced or dropped); null
+    /// before the first start.
+    start: AtomicPtr<ChildStart>,
+}
+
+/// What a child restricts itself with: the policy bound to its directory and prepared, the
+/// logging flags, mark and report of [`Sandbox::pre_exec`], and the directory (device and
+/// inode) the policy was bound to.
+#[derive(Debug)]
+struct ChildStart {
+    policy: Policy,
+    flags: u32,
+    mark: Option<[u8; 16]>,
+    report: Option<((i32, u64), u64)>,
+    dev: u64,
+    ino: u64,
+}
+
+impl BoundToCwd {
+    /// Makes `start` what the next child restricts itself with.
+    fn set(&self, start: ChildStart) {
+        let old = self
+            .start
+            .swap(Box::into_raw(Box::new(start)), Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: a non-null pointer here was made by `Box::into_raw` above, and is freed
+            // once, by whoever swaps it out. A child forked before reads its own copy of the
+            // memory; no other thread reads it in this process (setting and spawning both
+            // need the command mutably).
+            drop(unsafe { Box::from_raw(old) });
+        }
+    }
+
+    /// Between `fork` and `exec`: restricts the child with the policy bound to its directory,
+    /// or refuses to start it (EACCES) when none was bound (a spawn that went around the
+    /// methods of [`SandboxedCommand`]) or it is in another directory than the one bound
+    /// (`current_dir` changed since). Async-signal-safe: loads, one `stat`, the system calls
+    /// of [`Policy::restrict_child`].
+    fn restrict_child(&self) -> io::Result<()> {
+        // SAFETY: null or a `ChildStart` leaked by `set`, which the child's copy of the memory
+        // keeps whatever the parent does.
+        let Some(start) = (unsafe { self.start.load(Ordering::Acquire).as_ref() }) else {
+            return Err(io::Error::from_raw_os_error(EACCES));
+        };
+        if !crate::kernel::in_directory(start.dev, start.ino) {
+            return Err(io::Error::from_raw_os_error(EACCES));
+        }
+        if let Some(((fd, ino), id)) = start.report {
+            crate::kernel::report_child(fd, ino, id);
+        }
+        start
+            .policy
+            .restrict_child(start.flags, start.mark.as_ref())
+    }
+}
+
+impl Drop for BoundToCwd {
+    fn drop(&mut self) {
+        let last = *self.start.get_mut();
+        if !last.is_null() {
+            // SAFETY: made by `Box::into_raw` in `set`, not freed since; nothing else can
+            // reach it now.
+            drop(unsafe { Box::from_raw(last) });
+        }
     }
 }
 
@@ -365,6 +521,7 @@ impl SandboxedCommand<'_> {
 
     /// Starts the program with `how`, unless the policy could not be prepared; errors name it.
     fn start<T>(&mut self, how: impl FnOnce(&mut Command) -> io::Result<T>) -> io::Result<T> {
+        self.sandbox.bind_cwd(self.command.get_current_dir())?;
         self.sandbox.check(self.command.get_program())?;
         how(self.command).map_err(|e| {
             let size = arguments_size(self.command);
@@ -497,7 +654,9 @@ impl SandboxedTokioCommand<'_> {
     }
 
     fn check(&self) -> io::Result<()> {
-        self.sandbox.check(self.command.as_std().get_program())
+        let std = self.command.as_std();
+        self.sandbox.bind_cwd(std.get_current_dir())?;
+        self.sandbox.check(std.get_program())
     }
 }
 

@@ -216,6 +216,18 @@ mod imp {
         Ok(())
     }
 
+    /// Whether the current directory is the directory `(dev, ino)`: between `fork` and `exec`,
+    /// after the child changed to the directory it starts in. Async-signal-safe: one `stat` on a
+    /// stack buffer.
+    pub(crate) fn in_directory(dev: u64, ino: u64) -> bool {
+        // SAFETY: an all-zero `stat` is a valid value for stat to overwrite.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: stat reads a NUL-terminated static string and writes one `stat` into the
+        // buffer passed.
+        let found = unsafe { libc::stat(c".".as_ptr(), &mut stat) } == 0;
+        found && stat.st_dev == dev && stat.st_ino == ino
+    }
+
     /// The calling thread's `errno`. Async-signal-safe.
     pub(crate) fn errno() -> i32 {
         // SAFETY: __errno_location returns a valid pointer to this thread's errno.
@@ -343,4 +355,9 @@ mod imp {
 
     #[allow(dead_code)] // Called only by the Linux code paths.
     pub(crate) fn report_child(_: i32, _: u64, _: u64) {}
+
+    #[allow(dead_code)] // Called only by the Linux code paths.
+    pub(crate) fn in_directory(_: u64, _: u64) -> bool {
+        false
+    }
 }

@@ -193,7 +193,10 @@ impl fmt::Display for FsGrant {
     }
 }
 
-/// TCP ports a policy allows to bind or connect to: some (perhaps none), or any.
+/// TCP ports a policy allows to bind or connect to: some (perhaps none), or any. Some are
+/// numbers written in the policy; a policy of `#[sandbox]` or `block::sandbox!` may also grant
+/// the ports a parameter of its function holds ([`arguments`](Ports::arguments)), bound to them
+/// at each call.
 ///
 /// ```
 /// use landlock_runtime::{policy, Ports};
@@ -210,8 +213,9 @@ pub struct Ports(PortSet);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum PortSet {
-    /// Only these ports, sorted; an empty list allows none. The kernel restricts the rest.
-    Only(Cow<'static, [u16]>),
+    /// Only these ports, sorted, and those the named arguments hold at each call; an empty
+    /// list allows none. The kernel restricts the rest.
+    Only(Cow<'static, [u16]>, &'static [&'static str]),
     /// Not restricted at all (the `"*"` of the policy language): the ruleset does not handle
     /// this kind of TCP access.
     Any,
@@ -227,7 +231,7 @@ impl Ports {
     /// assert_eq!(policy.connect(), &Ports::NONE);
     /// assert!(Ports::NONE.is_restricted() && !Ports::NONE.allows(443));
     /// ```
-    pub const NONE: Ports = Ports(PortSet::Only(Cow::Borrowed(&[])));
+    pub const NONE: Ports = Ports(PortSet::Only(Cow::Borrowed(&[]), &[]));
 
     /// Any port: this kind of TCP access is not restricted (the `"*"` of the policy language).
     ///
@@ -241,17 +245,27 @@ impl Ports {
 
     /// Only `ports`, sorted and without repeats (what the macros emit after checking them).
     pub(crate) const fn listed(ports: &'static [u16]) -> Ports {
-        Ports(PortSet::Only(Cow::Borrowed(ports)))
+        Ports(PortSet::Only(Cow::Borrowed(ports), &[]))
+    }
+
+    /// Only `ports` (sorted and without repeats), and the ports the parameters named
+    /// `arguments` hold at each call (what the macros emit after checking them).
+    pub(crate) const fn with_arguments(
+        ports: &'static [u16],
+        arguments: &'static [&'static str],
+    ) -> Ports {
+        Ports(PortSet::Only(Cow::Borrowed(ports), arguments))
     }
 
     /// Only `ports`, in any order.
     pub(crate) fn from_list(mut ports: Vec<u16>) -> Ports {
         ports.sort_unstable();
         ports.dedup();
-        Ports(PortSet::Only(Cow::Owned(ports)))
+        Ports(PortSet::Only(Cow::Owned(ports), &[]))
     }
 
-    /// Whether `port` is allowed.
+    /// Whether `port` is allowed. The ports of [`arguments`](Ports::arguments) are known only
+    /// at a call: not here.
     ///
     /// ```
     /// use landlock_runtime::Ports;
@@ -261,7 +275,7 @@ impl Ports {
     /// ```
     pub fn allows(&self, port: u16) -> bool {
         match &self.0 {
-            PortSet::Only(ports) => ports.contains(&port),
+            PortSet::Only(ports, _) => ports.contains(&port),
             PortSet::Any => true,
         }
     }
@@ -274,10 +288,11 @@ impl Ports {
     /// assert!(Ports::NONE.is_restricted());
     /// ```
     pub fn is_restricted(&self) -> bool {
-        matches!(self.0, PortSet::Only(_))
+        matches!(self.0, PortSet::Only(..))
     }
 
-    /// The ports allowed, sorted; `None` for [`ANY`](Ports::ANY).
+    /// The ports allowed, sorted (those written in the policy, not those of
+    /// [`arguments`](Ports::arguments)); `None` for [`ANY`](Ports::ANY).
     ///
     /// ```
     /// use landlock_runtime::Ports;
@@ -287,23 +302,54 @@ impl Ports {
     /// ```
     pub fn allowed(&self) -> Option<&[u16]> {
         match &self.0 {
-            PortSet::Only(ports) => Some(ports),
+            PortSet::Only(ports, _) => Some(ports),
             PortSet::Any => None,
+        }
+    }
+
+    /// The parameters whose ports are granted at each call (`connect = port`), by name, in the
+    /// order written: a policy with any is bound to the ports they hold when its function is
+    /// called, and cannot be prepared on its own.
+    ///
+    /// ```
+    /// use landlock_runtime::{policy, sandbox};
+    ///
+    /// #[sandbox(connect = [443, port])]
+    /// fn fetch(port: u16) {}
+    ///
+    /// let fetch = landlock_runtime::policies()
+    ///     .into_iter()
+    ///     .find(|p| p.origin().function().ends_with("::fetch"))
+    ///     .unwrap();
+    /// assert_eq!(fetch.connect().arguments(), ["port"]);
+    /// assert_eq!(fetch.connect().allowed(), Some(&[443][..]));
+    /// assert!(policy!(connect = 443).connect().arguments().is_empty());
+    /// ```
+    pub fn arguments(&self) -> &[&'static str] {
+        match &self.0 {
+            PortSet::Only(_, arguments) => arguments,
+            PortSet::Any => &[],
         }
     }
 }
 
 impl fmt::Display for Ports {
+    /// The ports, then `<argument NAME>` for each argument; `none`; or `any port
+    /// (unrestricted)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             PortSet::Any => f.write_str("any port (unrestricted)"),
-            PortSet::Only(ports) if ports.is_empty() => f.write_str("none"),
-            PortSet::Only(ports) => {
-                for (i, p) in ports.iter().enumerate() {
+            PortSet::Only(ports, arguments) if ports.is_empty() && arguments.is_empty() => {
+                f.write_str("none")
+            }
+            PortSet::Only(ports, arguments) => {
+                let ports = ports.iter().map(|p| p.to_string());
+                let arguments = arguments.iter().map(|a| format!("<argument {a}>"));
+                for (i, item) in ports.chain(arguments).enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{p}")?;
+                    f.write_str(&item)?;
                 }
                 Ok(())
             }

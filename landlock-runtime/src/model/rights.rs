@@ -97,6 +97,16 @@ impl FsRights {
         FsRights(self.0 & file)
     }
 
+    /// The right the kernel names `name` (none when it has no such right).
+    pub(crate) fn named(name: &str) -> FsRights {
+        FsRights(
+            FS_RIGHTS
+                .iter()
+                .filter(|r| r.name == name)
+                .fold(0, |acc, r| acc | r.bit),
+        )
+    }
+
     /// The rights in `self` that are not in `other`.
     pub(crate) fn minus(self, other: FsRights) -> FsRights {
         FsRights(self.0 & !other.0)

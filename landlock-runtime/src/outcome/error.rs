@@ -289,6 +289,7 @@ impl From<Error> for io::Error {
 mod tests {
     use super::*;
     use crate::model::Origin;
+    use crate::model::rights::FsRights;
     use crate::outcome::{Dropped, ThreadCoverage};
 
     /// One error of each kind, with the fix its message must give (empty: the kernel's own
@@ -298,7 +299,7 @@ mod tests {
         let status = {
             let mut dropped = Dropped::default();
             dropped.tcp_connect = true;
-            Status::new(3, dropped, Vec::new())
+            Status::new(3, dropped, Vec::new(), FsRights::default())
         };
         let kinds = [
             (

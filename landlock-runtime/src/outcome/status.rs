@@ -44,8 +44,10 @@ pub enum Level {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Dropped {
-    /// Filesystem rights the kernel does not have: they stay allowed everywhere.
-    fs: FsRights,
+    /// Filesystem rights the kernel does not have, as its bits (every filesystem right fits in
+    /// 32: a status is kept small, since every error that holds one is): they stay allowed
+    /// everywhere.
+    fs: u32,
     /// TCP bind stays unrestricted.
     pub tcp_bind: bool,
     /// TCP connect stays unrestricted.
@@ -56,11 +58,28 @@ pub struct Dropped {
     pub abstract_unix_socket_scope: bool,
 }
 
+/// Filesystem rights as the 32 bits a status keeps them in: the kernel's rights are bits 0 to
+/// 16 (`FS_RIGHTS`), and a status is held by every error that holds one, so it is kept small.
+fn bits32(rights: FsRights) -> u32 {
+    u32::try_from(rights.0).expect("every filesystem right is one of the low 32 bits")
+}
+
 impl Dropped {
-    /// What a kernel at `abi` cannot enforce of a policy with these ports and scopes.
-    pub(crate) fn at_abi(abi: u32, bind: &Ports, connect: &Ports, scopes: Scopes) -> Dropped {
+    /// What a kernel at `abi` cannot enforce of a policy with these ports and scopes, which
+    /// leaves the filesystem rights `unhandled` unrestricted anyway.
+    pub(crate) fn at_abi(
+        abi: u32,
+        bind: &Ports,
+        connect: &Ports,
+        scopes: Scopes,
+        unhandled: FsRights,
+    ) -> Dropped {
         Dropped {
-            fs: FsRights::supported(BASELINE_ABI).minus(FsRights::supported(abi)),
+            fs: bits32(
+                FsRights::supported(BASELINE_ABI)
+                    .minus(FsRights::supported(abi))
+                    .minus(unhandled),
+            ),
             tcp_bind: bind.is_restricted() && abi < TCP_ABI,
             tcp_connect: connect.is_restricted() && abi < TCP_ABI,
             signal_scope: scopes.signals && abi < SCOPES_ABI,
@@ -77,7 +96,7 @@ impl Dropped {
     /// assert_eq!(dropped.is_empty(), landlock_runtime::kernel_abi() >= 5);
     /// ```
     pub fn fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
-        self.fs.names()
+        FsRights(u64::from(self.fs)).names()
     }
 
     /// Whether nothing is dropped.
@@ -94,10 +113,10 @@ impl Dropped {
 impl fmt::Display for Dropped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
-        if !self.fs.is_empty() {
+        if self.fs != 0 {
             parts.push(format!(
                 "filesystem rights {}",
-                self.fs.names().collect::<Vec<_>>().join(", ")
+                self.fs_rights().collect::<Vec<_>>().join(", ")
             ));
         }
         for (dropped, name) in [
@@ -154,12 +173,21 @@ pub struct Status {
     /// sandboxed thread's: Landlock cannot reach them. Any makes the level
     /// [`Level::Partial`]. Empty before enforcement.
     pub io_uring: Box<[IoUring]>,
+    /// The filesystem rights the policy itself leaves unhandled (see
+    /// [`Policy::unhandled_fs_rights`](crate::Policy::unhandled_fs_rights)), as the kernel's
+    /// bits (see [`bits32`]).
+    unhandled_fs: u32,
 }
 
 impl Status {
-    /// The status of a policy prepared at `abi`, with what the kernel drops of it and the
-    /// optional paths skipped.
-    pub(crate) fn new(abi: u32, dropped: Dropped, skipped: Vec<Skipped>) -> Status {
+    /// The status of a policy prepared at `abi`, with what the kernel drops of it, the optional
+    /// paths skipped, and the filesystem rights the policy leaves unhandled.
+    pub(crate) fn new(
+        abi: u32,
+        dropped: Dropped,
+        skipped: Vec<Skipped>,
+        unhandled_fs: FsRights,
+    ) -> Status {
         let level = if abi == 0 {
             Level::NotEnforced
         } else if dropped.is_empty() {
@@ -174,7 +202,28 @@ impl Status {
             skipped,
             threads: None,
             io_uring: Box::default(),
+            unhandled_fs: u32::try_from(unhandled_fs.0)
+                .expect("every filesystem right fits in 32 bits"),
         }
+    }
+
+    /// The filesystem rights the policy leaves unhandled, by the kernel's names: not restricted
+    /// by it, whatever the kernel. The level does not count them: the kernel enforces all that
+    /// the policy asks.
+    ///
+    /// ```
+    /// use landlock_runtime::landlockconfig;
+    ///
+    /// let old = r#"{"abi": 4, "ruleset": [{"handledAccessFs": ["abi.all"]}]}"#;
+    /// let policy = landlockconfig::from_json(old, "old").unwrap().build().unwrap();
+    /// let status = policy.prepare().unwrap();
+    /// assert_eq!(status.unhandled_fs_rights().collect::<Vec<_>>(), ["ioctl_dev"]);
+    /// if landlock_runtime::kernel_abi() >= 6 {
+    ///     assert!(status.to_string().ends_with("; not restricted by the policy: ioctl_dev"), "{status}");
+    /// }
+    /// ```
+    pub fn unhandled_fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
+        FsRights(u64::from(self.unhandled_fs)).names()
     }
 
     /// This status for an enforcement that found these io_uring instances, set up before it:
@@ -239,6 +288,10 @@ impl fmt::Display for Status {
             } else {
                 "not enforced: Landlock exists only on Linux"
             })?,
+        }
+        if self.unhandled_fs != 0 && self.level != Level::NotEnforced {
+            let names: Vec<&str> = self.unhandled_fs_rights().collect();
+            write!(f, "; not restricted by the policy: {}", names.join(", "))?;
         }
         if let Some(threads) = &self.threads
             && self.level != Level::NotEnforced

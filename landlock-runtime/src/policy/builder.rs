@@ -9,6 +9,7 @@ use landlock_template::check::{
 use landlock_template::{DotDot, PathTemplate, broad_network};
 
 use super::{Policy, PreparationCell, normal_path};
+use crate::model::rights::FsRights;
 use crate::model::{Class, FsGrant, GrantPath, Origin, Ports, Preset, Scopes};
 use crate::outcome::{Error, ErrorKind};
 
@@ -40,6 +41,9 @@ pub struct PolicyBuilder {
     process: bool,
     broad: bool,
     quiet: bool,
+    /// Filesystem rights left unhandled: only a landlockconfig document that does not handle
+    /// them asks for this.
+    unhandled_fs: FsRights,
     errors: Vec<String>,
 }
 
@@ -59,6 +63,7 @@ impl PolicyBuilder {
             process: false,
             broad: false,
             quiet: false,
+            unhandled_fs: FsRights::default(),
             errors: Vec::new(),
         }
     }
@@ -395,6 +400,16 @@ impl PolicyBuilder {
         self
     }
 
+    /// Leaves `rights` unhandled: the kernel does not restrict them, and they are allowed on
+    /// every file. What a landlockconfig document written for an older ABI means (its
+    /// `abi.all` does not name the rights that came later); the policy language has no such
+    /// item. Any right but `ioctl_dev` and `refer` (which, unhandled, the kernel denies between
+    /// directories) is then as broad as a grant on `/`, and needs [`broad`](Self::broad).
+    pub(crate) fn leave_unhandled(mut self, rights: FsRights) -> Self {
+        self.unhandled_fs = FsRights(self.unhandled_fs.0 | rights.0);
+        self
+    }
+
     /// The problems across the items (a template granted twice, broad grants and their
     /// acknowledgement), found by the checker the macros use, in the builder's words.
     fn problems(&self) -> Vec<String> {
@@ -441,6 +456,7 @@ impl PolicyBuilder {
             connect_any: self.connect_any,
             bind_any: self.bind_any,
             broad: self.broad,
+            unhandled_fs: self.unhandled_fs.names().collect(),
         };
         check(&draft, home.as_deref())
             .into_iter()
@@ -462,6 +478,10 @@ impl PolicyBuilder {
                     "`.broad()` acknowledges a broad grant, and this policy has none: remove it"
                         .into()
                 }
+                Problem::BroadUnhandled => format!(
+                    "{}; narrow it, or acknowledge it with `.broad()`",
+                    problem.describe(&draft)
+                ),
                 _ => problem.describe(&draft),
             })
             .collect()
@@ -518,7 +538,9 @@ impl PolicyBuilder {
             process: self.process,
             broad: self.broad,
             quiet: self.quiet,
+            unhandled_fs: self.unhandled_fs,
             binding: None,
+            cwd: None,
             prepared: PreparationCell::new(),
         })
     }

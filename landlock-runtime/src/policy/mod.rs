@@ -15,12 +15,14 @@ use landlock_template::DotDot;
 
 pub(crate) use arguments::Binding;
 pub use arguments::{
-    Argument, ArgumentNotPaths, ArgumentPath, ArgumentPathList, ArgumentPathListRef, ArgumentProbe,
-    NotPaths, paths,
+    Argument, ArgumentNotPaths, ArgumentNotPorts, ArgumentPath, ArgumentPathList,
+    ArgumentPathListRef, ArgumentPort, ArgumentPortList, ArgumentPortListRef, ArgumentProbe,
+    NotPaths, NotPorts, argument_ports, paths,
 };
 pub use builder::PolicyBuilder;
 pub(crate) use prepared::{Outcomes, Preparation, PreparationCell, next_id};
 
+use crate::model::rights::FsRights;
 use crate::model::{Class, FsGrant, Origin, Ports, Preset, Scopes};
 use crate::outcome::{Error, ErrorKind};
 
@@ -82,8 +84,14 @@ pub struct Policy {
     /// Whether the kernel is asked not to log its denials (ABI 7): for code that expects and
     /// handles them.
     pub(crate) quiet: bool,
+    /// Filesystem rights the policy leaves unhandled, so allowed everywhere: only an imported
+    /// landlockconfig document written for an older ABI has any.
+    pub(crate) unhandled_fs: FsRights,
     /// For a policy bound to the paths of its arguments at one call: which.
     pub(crate) binding: Option<std::sync::Arc<Binding>>,
+    /// The directory `$CWD` stands for, for a policy bound to the directory a child process
+    /// starts in; `None`: the current directory when the policy is prepared.
+    pub(crate) cwd: Option<std::sync::Arc<Path>>,
     pub(crate) prepared: PreparationCell,
 }
 
@@ -115,7 +123,9 @@ impl Policy {
             process,
             broad,
             quiet,
+            unhandled_fs: FsRights(0),
             binding: None,
+            cwd: None,
             prepared: PreparationCell::new(),
         }
     }
@@ -222,6 +232,44 @@ impl Policy {
         self.quiet
     }
 
+    /// Whether a grant of the policy (or of its presets) names `$CWD`: what a child process
+    /// started with it needs bound to the directory it starts in.
+    pub(crate) fn names_cwd(&self) -> bool {
+        let presets = self.presets.iter().flat_map(|p| p.grants());
+        self.grants.iter().chain(presets).any(|grant| {
+            matches!(grant.path(), crate::model::GrantPath::Template(t)
+                if landlock_template::PathTemplate::parse(t)
+                    .is_ok_and(|t| t.base() == landlock_template::Base::Cwd))
+        })
+    }
+
+    /// This policy with `$CWD` standing for `dir` (absolute, as the kernel resolved it): the
+    /// policy of a child process that starts in `dir`, prepared afresh.
+    pub(crate) fn with_cwd(&self, dir: &Path) -> Policy {
+        let mut bound = self.clone();
+        bound.cwd = Some(dir.into());
+        bound
+    }
+
+    /// The filesystem rights the policy leaves unhandled, by the kernel's names: the kernel does
+    /// not restrict them, and they are allowed on every file (except `refer`, which, unhandled,
+    /// the kernel denies between directories). Only a policy imported from a landlockconfig
+    /// document that does not handle them has any ([`landlockconfig`](crate::landlockconfig)):
+    /// the policy language handles every right.
+    ///
+    /// ```
+    /// use landlock_runtime::{landlockconfig, policy};
+    ///
+    /// assert_eq!(policy!(read = "/etc").unhandled_fs_rights().count(), 0);
+    /// // Written for ABI 4, whose `abi.all` has no `ioctl_dev`.
+    /// let old = r#"{"abi": 4, "ruleset": [{"handledAccessFs": ["abi.all"]}]}"#;
+    /// let policy = landlockconfig::from_json(old, "old").unwrap().build().unwrap();
+    /// assert_eq!(policy.unhandled_fs_rights().collect::<Vec<_>>(), ["ioctl_dev"]);
+    /// ```
+    pub fn unhandled_fs_rights(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.unhandled_fs.names()
+    }
+
     /// An error of this policy.
     pub(crate) fn error(&self, kind: ErrorKind) -> Error {
         Error::new(self.origin.clone(), kind)
@@ -243,7 +291,9 @@ impl Clone for Policy {
             process: self.process,
             broad: self.broad,
             quiet: self.quiet,
+            unhandled_fs: self.unhandled_fs,
             binding: self.binding.clone(),
+            cwd: self.cwd.clone(),
             prepared: PreparationCell::new(),
         }
     }
@@ -262,6 +312,10 @@ impl fmt::Debug for Policy {
             .field("process", &self.process)
             .field("broad", &self.broad)
             .field("quiet", &self.quiet)
+            .field(
+                "unhandled_fs",
+                &self.unhandled_fs.names().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -297,6 +351,9 @@ impl fmt::Display for Policy {
         if self.grants.is_empty() && self.presets.is_empty() {
             writeln!(f, "  files    none")?;
         }
+        if !self.unhandled_fs.is_empty() {
+            writeln!(f, "  {:<8} {}", "unhandled", UnhandledFs(self.unhandled_fs))?;
+        }
         writeln!(f, "  {:<8} {}", "connect", self.connect)?;
         writeln!(f, "  {:<8} {}", "bind", self.bind)?;
         let scope = |restricted: bool| if restricted { "denied" } else { "allowed" };
@@ -328,6 +385,32 @@ impl fmt::Display for Policy {
                 ""
             }
         )
+    }
+}
+
+/// What leaving filesystem rights unhandled means, in words: the rights and that they are
+/// allowed on every file, and `refer` apart (unhandled, the kernel denies every link or rename
+/// into another directory).
+pub(crate) struct UnhandledFs(pub(crate) FsRights);
+
+impl fmt::Display for UnhandledFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let refer = FsRights::named("refer");
+        let allowed: Vec<&str> = self.0.minus(refer).names().collect();
+        if !allowed.is_empty() {
+            write!(
+                f,
+                "{} (allowed on every file: not restricted by this policy)",
+                allowed.join(", ")
+            )?;
+        }
+        if !FsRights(self.0.0 & refer.0).is_empty() {
+            if !allowed.is_empty() {
+                f.write_str(", ")?;
+            }
+            f.write_str("refer (denied everywhere: without it handled, the kernel refuses every link or rename into another directory)")?;
+        }
+        Ok(())
     }
 }
 

@@ -282,7 +282,7 @@ fn grant_path<'a>(
     preset: bool,
 ) -> Result<Option<Cow<'a, Path>>, ErrorKind> {
     match grant.path() {
-        GrantPath::Template(template) => match resolve(template)? {
+        GrantPath::Template(template) => match resolve(template, policy.cwd.as_deref())? {
             Resolved::Path(path, None) => {
                 if !preset {
                     check_written(policy, grant, &path)?;
@@ -308,6 +308,14 @@ fn grant_path<'a>(
 }
 
 fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
+    let arguments = [&policy.connect, &policy.bind].map(|p| p.arguments().first());
+    if let Some(name) = arguments.into_iter().flatten().next() {
+        return Err(ErrorKind::InvalidPolicy {
+            problems: vec![format!(
+                "the policy grants the ports of the argument `{name}`, which are known only when the function is called: it is enforced by calling the function, not on its own"
+            )],
+        });
+    }
     let abi = kernel::abi();
     let mut builder = ruleset::RulesetBuilder::new(policy, abi)?;
     let mut skipped = Vec::new();
@@ -369,8 +377,14 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
             }
         }
     }
-    let dropped = Dropped::at_abi(abi, &policy.bind, &policy.connect, policy.scopes);
-    let status = Status::new(abi, dropped, skipped);
+    let dropped = Dropped::at_abi(
+        abi,
+        &policy.bind,
+        &policy.connect,
+        policy.scopes,
+        policy.unhandled_fs,
+    );
+    let status = Status::new(abi, dropped, skipped, policy.unhandled_fs);
     if policy.strict && status.level != Level::Full {
         return Err(ErrorKind::NotFullyEnforceable { status });
     }

@@ -28,14 +28,18 @@ pub(crate) struct Variable {
     pub value: PathBuf,
 }
 
-/// Resolves `template` against the process environment.
+/// Resolves `template` against the process environment; `$CWD` is `cwd` when given (the
+/// directory a child process starts in), else the current directory.
 ///
 /// The variables are read now, once per policy: a later change of the environment does not
 /// change a prepared policy. A variable's value obeys the rules of a path written in the
 /// policy: absolute, without `.` or `..` components (the broad-grant rule is checked by the
 /// caller, which knows the class and whether the policy says `broad`). The path is given in
 /// its one spelling (`landlock_template::normalize`): repeated and trailing slashes gone.
-pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
+pub(crate) fn resolve<'a>(
+    template: &'a str,
+    cwd: Option<&Path>,
+) -> Result<Resolved<'a>, ErrorKind> {
     let parsed = PathTemplate::parse(template).map_err(|e| ErrorKind::InvalidPolicy {
         problems: vec![e.to_string()],
     })?;
@@ -65,7 +69,8 @@ pub(crate) fn resolve(template: &str) -> Result<Resolved<'_>, ErrorKind> {
         Base::Home => value(env::var_os("HOME"), "$HOME".into())?,
         Base::Env(name) => value(env::var_os(name), format!("${{{name}}}"))?,
         Base::Cwd => {
-            let cwd = env::current_dir().map_err(|source| ErrorKind::OpenPath {
+            let cwd = cwd.map(Path::to_path_buf).map_or_else(env::current_dir, Ok);
+            let cwd = cwd.map_err(|source| ErrorKind::OpenPath {
                 path: PathBuf::from("."),
                 template: template.to_owned(),
                 source,
@@ -135,18 +140,18 @@ mod tests {
     #[test]
     fn absolute_paths_are_themselves() {
         assert_eq!(
-            resolve("/etc").unwrap(),
+            resolve("/etc", None).unwrap(),
             Resolved::Path(Path::new("/etc").into(), None)
         );
         assert_eq!(
-            resolve("/etc/x?").unwrap(),
+            resolve("/etc/x?", None).unwrap(),
             Resolved::Path(Path::new("/etc/x").into(), None)
         );
     }
 
     /// The path `template` resolves to.
     fn path(template: &str) -> PathBuf {
-        match resolve(template).unwrap() {
+        match resolve(template, None).unwrap() {
             Resolved::Path(path, _) => path.into_owned(),
             other => panic!("{other:?}"),
         }
@@ -165,7 +170,7 @@ mod tests {
         // SAFETY: the variable is used by this test only.
         unsafe { env::set_var("LANDLOCK_TEST_RESOLVE_SET", "/srv/data") };
         let Resolved::Path(path, Some(variable)) =
-            resolve("${LANDLOCK_TEST_RESOLVE_SET}/in").unwrap()
+            resolve("${LANDLOCK_TEST_RESOLVE_SET}/in", None).unwrap()
         else {
             panic!("a path from a variable");
         };
@@ -176,7 +181,7 @@ mod tests {
 
     #[test]
     fn unset_variable_fails_unless_optional() {
-        let err = resolve("${LANDLOCK_TEST_RESOLVE_UNSET}/x").unwrap_err();
+        let err = resolve("${LANDLOCK_TEST_RESOLVE_UNSET}/x", None).unwrap_err();
         match err {
             ErrorKind::UnsetVariable { variable, template } => {
                 assert_eq!(variable, "${LANDLOCK_TEST_RESOLVE_UNSET}");
@@ -185,7 +190,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            resolve("${LANDLOCK_TEST_RESOLVE_UNSET}/x?").unwrap(),
+            resolve("${LANDLOCK_TEST_RESOLVE_UNSET}/x?", None).unwrap(),
             Resolved::SkippedUnset
         );
     }
@@ -215,7 +220,7 @@ mod tests {
             unsafe { env::set_var(name, value) };
             // Optional or not: a value that is set is never skipped, it is wrong.
             let template = format!("${{{name}}}/x?");
-            match resolve(&template).unwrap_err() {
+            match resolve(&template, None).unwrap_err() {
                 ErrorKind::InvalidVariable {
                     variable,
                     value: v,
@@ -234,7 +239,7 @@ mod tests {
     #[test]
     fn invalid_template_is_reported() {
         assert!(matches!(
-            resolve("etc").unwrap_err(),
+            resolve("etc", None).unwrap_err(),
             ErrorKind::InvalidPolicy { .. }
         ));
     }

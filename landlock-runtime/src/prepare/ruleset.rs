@@ -58,6 +58,8 @@ mod imp {
     /// Builds the ruleset of one policy for the running kernel.
     pub(crate) struct RulesetBuilder {
         abi: u32,
+        /// The filesystem rights the ruleset handles: a rule carries only these.
+        handled: FsRights,
         /// The created ruleset, once its port rules are added; `None` without Landlock.
         fd: Option<OwnedFd>,
         /// Files under `/proc` that rules name, for [`Ruleset`] to hold open.
@@ -74,8 +76,9 @@ mod imp {
     }
 
     impl RulesetBuilder {
-        /// Creates a ruleset handling every filesystem right the kernel has, TCP bind and
-        /// connect unless unrestricted, and the scopes unless opted out; adds the port rules.
+        /// Creates a ruleset handling every filesystem right the kernel has (but those the
+        /// policy leaves unhandled), TCP bind and connect unless unrestricted, and the scopes
+        /// unless opted out; adds the port rules.
         ///
         /// Everything asked is within what the kernel supports, and the `landlock` crate is
         /// told to treat any shortfall as an error: nothing is dropped silently here.
@@ -83,15 +86,21 @@ mod imp {
             if abi == 0 {
                 return Ok(RulesetBuilder {
                     abi,
+                    handled: FsRights::default(),
                     fd: None,
                     pinned: Vec::new(),
                 });
             }
-            let fs = BitFlags::<AccessFs>::from_bits_truncate(FsRights::supported(abi).0);
-            let mut ruleset = LandlockRuleset::default()
-                .set_compatibility(CompatLevel::HardRequirement)
-                .handle_access(fs)
-                .map_err(kernel_error("handling filesystem rights"))?;
+            // Every right the kernel has, but those the policy leaves unhandled.
+            let handled = FsRights::supported(abi).minus(policy.unhandled_fs);
+            let fs = BitFlags::<AccessFs>::from_bits_truncate(handled.0);
+            let mut ruleset =
+                LandlockRuleset::default().set_compatibility(CompatLevel::HardRequirement);
+            if !fs.is_empty() {
+                ruleset = ruleset
+                    .handle_access(fs)
+                    .map_err(kernel_error("handling filesystem rights"))?;
+            }
             let mut net = BitFlags::<AccessNet>::empty();
             if abi >= TCP_ABI {
                 if policy.bind.is_restricted() {
@@ -140,6 +149,7 @@ mod imp {
             }
             Ok(RulesetBuilder {
                 abi,
+                handled,
                 fd: created.into(),
                 pinned: Vec::new(),
             })
@@ -171,9 +181,14 @@ mod imp {
             let Some(fd) = &self.fd else {
                 return Ok(added);
             };
-            let mut rights = FsRights::of_class(class, self.abi);
+            let mut rights = FsRights(FsRights::of_class(class, self.abi).0 & self.handled.0);
             if !opened.is_dir {
                 rights = rights.for_file();
+            }
+            if rights.is_empty() {
+                // Nothing of the class is handled: the kernel restricts none of it, and takes
+                // no rule that allows nothing.
+                return Ok(added);
             }
             crate::kernel::add_path_rule(fd.as_fd(), opened.file.as_fd(), rights.0)?;
             if opened.under_proc {

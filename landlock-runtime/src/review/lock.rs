@@ -364,7 +364,8 @@ fn compare_presets(old: &Value, new: &Value, push: &mut impl FnMut(Direction, St
     }
 }
 
-/// The TCP ports of one `kind` (`connect`, `bind`): a list, or `"*"`.
+/// The TCP ports of one `kind` (`connect`, `bind`): a list (of numbers, and `<argument
+/// NAME>` for the ports an argument holds), or `"*"`.
 fn compare_ports(kind: &str, old: &Value, new: &Value, push: &mut impl FnMut(Direction, String)) {
     use Direction::{Narrowing, Widening};
     match (old, new) {
@@ -372,19 +373,23 @@ fn compare_ports(kind: &str, old: &Value, new: &Value, push: &mut impl FnMut(Dir
         (_, Value::String(_)) => push(Widening, format!("TCP {kind} is now unrestricted")),
         (Value::String(_), _) => push(Narrowing, format!("TCP {kind} is now restricted")),
         (a, b) => {
-            let ports = |v: &Value| -> Vec<u64> {
+            let ports = |v: &Value| -> Vec<String> {
                 v.as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(Value::as_u64)
+                    .filter_map(|p| match p {
+                        Value::Number(n) => Some(format!("port {n}")),
+                        Value::String(s) => Some(format!("the ports of `{s}`")),
+                        _ => None,
+                    })
                     .collect()
             };
             let (a, b) = (ports(a), ports(b));
             for p in b.iter().filter(|p| !a.contains(p)) {
-                push(Widening, format!("TCP {kind} to port {p}"));
+                push(Widening, format!("TCP {kind} to {p}"));
             }
             for p in a.iter().filter(|p| !b.contains(p)) {
-                push(Narrowing, format!("no longer TCP {kind} to port {p}"));
+                push(Narrowing, format!("no longer TCP {kind} to {p}"));
             }
         }
     }
@@ -480,6 +485,44 @@ mod tests {
                 "widening   app::f: TCP connect to port 80",
                 "widening   app::f: TCP bind is now unrestricted",
                 "widening   app::f: signals out of the sandbox are now allowed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_port_argument_added_or_removed_is_named() {
+        use crate::model::{Origin, Ports, Scopes};
+        let with = |connect: Ports| {
+            Policy::from_parts(
+                Origin::new("app::f", "f.rs", 1),
+                &[],
+                &[],
+                connect,
+                Ports::NONE,
+                Scopes::RESTRICTED,
+                false,
+                false,
+                false,
+                false,
+            )
+        };
+        let (old, new) = (
+            with(Ports::listed(&[443])),
+            with(Ports::with_arguments(&[443], &["upstream"])),
+        );
+        assert_eq!(
+            changes(old, new),
+            ["widening   app::f: TCP connect to the ports of `<argument upstream>`"]
+        );
+        let (old, new) = (
+            with(Ports::with_arguments(&[], &["upstream"])),
+            with(Ports::listed(&[443])),
+        );
+        assert_eq!(
+            changes(old, new),
+            [
+                "widening   app::f: TCP connect to port 443",
+                "narrowing  app::f: no longer TCP connect to the ports of `<argument upstream>`",
             ]
         );
     }

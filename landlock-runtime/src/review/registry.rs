@@ -74,11 +74,12 @@ impl Policy {
     /// | `file`, `line` | where the policy is declared |
     /// | `read`, `write`, `exec` | the paths of each class: templates as written, literal paths, and `<argument NAME>` for the paths of an argument |
     /// | `presets` | the names of the presets (see [`Preset`](crate::Preset)) |
-    /// | `connect`, `bind` | a list of ports, or `"*"` when unrestricted |
+    /// | `connect`, `bind` | a list of ports, then `<argument NAME>` for the ports of an argument; or `"*"` when unrestricted |
     /// | `allow_signals`, `allow_abstract_unix_sockets` | whether a scope is opened |
     /// | `strict` | whether the policy refuses to degrade |
     /// | `process` | whether it restricts every thread of the process, or the calling thread |
     /// | `quiet` | whether the kernel is asked not to log its denials |
+    /// | `unhandled_fs` | only when there are any (a policy imported from a landlockconfig document for an older ABI): the filesystem rights it leaves unhandled, which are not restricted |
     ///
     /// ```
     /// use landlock_runtime::Policy;
@@ -104,9 +105,14 @@ impl Policy {
         };
         let ports = |ports: &Ports| match ports.allowed() {
             None => json!("*"),
-            Some(list) => json!(list),
+            Some(list) => {
+                let numbers = list.iter().map(|&p| json!(p));
+                let arguments = ports.arguments().iter();
+                let arguments = arguments.map(|a| json!(format!("<argument {a}>")));
+                Value::Array(numbers.chain(arguments).collect())
+            }
         };
-        json!({
+        let mut value = json!({
             "function": self.origin().function(),
             "file": self.origin().file(),
             "line": self.origin().line(),
@@ -121,6 +127,11 @@ impl Policy {
             "strict": self.is_strict(),
             "process": self.is_process_wide(),
             "quiet": self.is_quiet(),
-        })
+        });
+        let unhandled: Vec<&str> = self.unhandled_fs_rights().collect();
+        if !unhandled.is_empty() {
+            value["unhandled_fs"] = json!(unhandled);
+        }
+        value
     }
 }

@@ -37,19 +37,27 @@ pub(super) fn document(policy: &Policy) -> Result<Document, ExportError> {
         }
     }
 
-    let named = named_fs();
+    // What the policy leaves unhandled (imported from a document for an older ABI), the
+    // document leaves unhandled too: neither handled nor allowed by a rule.
+    let named = named_fs().minus(policy.unhandled_fs);
     let mut abi = FS_RIGHTS
         .iter()
         .filter(|r| r.bit & named.0 != 0)
         .map(|r| r.abi)
         .max()
-        .expect("rights");
+        .unwrap_or(1);
     let mut net = Vec::new();
     let mut ports = Vec::new();
     for (which, item) in [
         (policy.bind(), NetItem::BindTcp),
         (policy.connect(), NetItem::ConnectTcp),
     ] {
+        if let Some(argument) = which.arguments().first() {
+            return Err(ExportError::Argument {
+                origin: policy.origin().clone(),
+                argument: argument.to_string(),
+            });
+        }
         if let Some(list) = which.allowed() {
             net.push(item);
             abi = abi.max(TCP_ABI);
@@ -84,7 +92,7 @@ pub(super) fn document(policy: &Policy) -> Result<Document, ExportError> {
             .into_iter()
             .filter(|(_, list)| !list.is_empty())
             .map(|(class, parent)| PathBeneath {
-                allowed_access: FsItem::rights_of(class_rights(class)),
+                allowed_access: FsItem::rights_of(class_rights(class).minus(policy.unhandled_fs)),
                 parent,
             })
             .collect(),
@@ -117,7 +125,7 @@ fn parent(
             });
         }
     };
-    let (path, variable) = match resolve(template) {
+    let (path, variable) = match resolve(template, policy.cwd.as_deref()) {
         Ok(Resolved::Path(path, variable)) => (path, variable),
         Ok(Resolved::SkippedUnset) => return Ok(None),
         Err(kind) => return Err(ExportError::Unresolved(policy.error(kind))),

@@ -73,17 +73,19 @@ pub(super) fn grants(
 ) -> Result<PolicyBuilder, Vec<String>> {
     let named = named_fs().0;
     let mut problems = Vec::new();
-    let unhandled = named & !config.handled_fs.0;
-    if unhandled != 0 {
+    // What the document does not handle stays allowed, as with the format's tools (a document
+    // written for ABI 4, whose `abi.all` has no `ioctl_dev`): the policy leaves it unhandled
+    // too, and nothing more. Rules and classes are compared on what is handled (a right a rule
+    // allows is handled, as the format reads it).
+    let handled = named & config.handled_fs.0;
+    let unhandled = named & !handled;
+    if handled == 0 && config.handled_net == 0 && config.scoped == 0 {
         problems.push(format!(
-            "the configuration does not handle {}: a tool that enforces it leaves {} allowed everywhere, and a policy denies every right no grant allows; add {} to `{}` (\"abi.all\" with `abi` 5 or more names every right)",
-            names(unhandled),
-            if unhandled.count_ones() == 1 { "it" } else { "them" },
-            if unhandled.count_ones() == 1 { "it" } else { "them" },
+            "the configuration handles no right (`{}`, `{}` and `scoped` are empty): it restricts nothing",
             spelling.key("handled_access_fs"),
+            spelling.key("handled_access_net"),
         ));
     }
-
     let mut paths: BTreeMap<PathBuf, PathRule> = BTreeMap::new();
     for rule in &config.rules {
         let at = spelling.entry("path_beneath", rule.entry);
@@ -122,7 +124,7 @@ pub(super) fn grants(
     // classes chosen there and above it grant.
     let mut above: Vec<(&Path, u64, u64)> = Vec::new();
     let mut chosen: Vec<(usize, &Path, &[Class])> = Vec::with_capacity(places.len());
-    let file_rights = FsRights(named).for_file().0;
+    let file_rights = FsRights(handled).for_file().0;
     let choices = Choices::new();
     for group in places.chunk_by(|(p, _), (q, _)| p == q) {
         let place: &Path = &group[0].0;
@@ -134,7 +136,7 @@ pub(super) fn grants(
         for (_, path) in group {
             let rule = &paths[*path];
             let file = is_file(path);
-            let mask = if file { file_rights } else { named };
+            let mask = if file { file_rights } else { handled };
             let own = rule.access & mask;
             // What this path's choice grants, for the paths beneath it: its rules' rights when
             // it is refused (one mistake, one message).
@@ -197,6 +199,9 @@ pub(super) fn grants(
         return Err(problems);
     }
 
+    if unhandled != 0 {
+        builder = builder.leave_unhandled(FsRights(unhandled));
+    }
     chosen.sort_unstable_by_key(|(first, ..)| *first);
     for (_, path, classes) in chosen {
         for &class in classes {

@@ -49,7 +49,7 @@
 //! written `$$`, as the format escapes it. Rights the format cannot name yet (`resolve_unix`, ABI
 //! 9; UDP, ABI 10) are not in the document: a tool enforcing it leaves them allowed, where the
 //! policy would deny them. A policy cannot be exported ([`ExportError`]) when it grants the paths
-//! of a function's argument (known only at each call), when a path is not UTF-8 (the format's
+//! or ports of a function's argument (known only at each call), when a path is not UTF-8 (the format's
 //! paths are strings), or when a template cannot be resolved here.
 //!
 //! # Several policies
@@ -83,8 +83,16 @@
 //! directory now, only the rights that apply to a file are compared (`read_file` alone on a
 //! file is `read`), as a rule on a file carries no other. Any other set of rights is refused
 //! with [`ImportError::Inexpressible`], naming the entry, the rights, and what the nearest class
-//! would grant or not; so is a document that does not handle every filesystem right the format
-//! names (a right left unhandled is allowed everywhere, which no policy says), and port 0.
+//! would grant or not; so is port 0, and a document that handles no right at all.
+//!
+//! A filesystem right the document does not handle (`ioctl_dev` in a document written for ABI
+//! 4, whose `abi.all` does not name it) is left unhandled by the policy too, and so allowed on
+//! every file, exactly as the format's tools enforce the document: classes are compared on the
+//! handled rights only, [`Policy::unhandled_fs_rights`] and the status name what is left, and
+//! an export leaves it unhandled too. Nothing else is left unhandled, and only an import can
+//! leave a right so. Any right but `ioctl_dev` and `refer` (which, unhandled, the kernel denies
+//! between directories) is then as broad as a grant on `/`, and [`build`](PolicyBuilder::build)
+//! refuses it unless [`broad`](PolicyBuilder::broad).
 //! `write_file` without `truncate`, or creating files without removing them, has no class:
 //! import never grants more than the document allows.
 //!
@@ -267,7 +275,8 @@ impl std::error::Error for ImportError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ExportError {
-    /// The policy grants the paths of a function's argument, known only at each call.
+    /// The policy grants the paths or the ports of a function's argument, known only at each
+    /// call.
     Argument {
         /// The policy's origin.
         origin: Origin,
@@ -291,7 +300,7 @@ impl fmt::Display for ExportError {
         match self {
             ExportError::Argument { origin, argument } => write!(
                 f,
-                "sandbox {origin}: cannot be written as landlockconfig: it grants the paths of the argument `{argument}`, known only when the function is called"
+                "sandbox {origin}: cannot be written as landlockconfig: it grants what the argument `{argument}` holds, known only when the function is called"
             ),
             ExportError::NotUtf8 { origin, path } => write!(
                 f,
@@ -480,7 +489,8 @@ impl Import {
     /// use landlock_runtime::landlockconfig::Import;
     ///
     /// let err = Import::new("t")
-    ///     .json(r#"{"pathBeneath": [{"allowedAccess": ["read_file"], "parent": ["/etc"]}]}"#)
+    ///     .json(r#"{"abi": 5, "ruleset": [{"handledAccessFs": ["abi.all"]}],
+    ///               "pathBeneath": [{"allowedAccess": ["write_file"], "parent": ["/etc"]}]}"#)
     ///     .unwrap_err();
     /// assert!(err.to_string().contains("no class of the policy language grants exactly that"), "{err}");
     /// ```
@@ -526,9 +536,9 @@ impl Import {
     /// std::fs::write(&path, r#"{"abi": 4, "netPort": [{"allowedAccess": ["bind_tcp"], "port": [8080]}]}"#).unwrap();
     /// let builder = Import::new("server").file(&path);
     /// std::fs::remove_file(&path).unwrap();
-    /// // A document that handles no filesystem right leaves them all allowed: no policy says that.
-    /// let err = builder.unwrap_err().to_string();
-    /// assert!(err.contains("does not handle execute, write_file"), "{err}");
+    /// // A document that handles no filesystem right leaves every file open: as broad as `/`.
+    /// let err = builder.unwrap().build().unwrap_err().to_string();
+    /// assert!(err.contains("the policy does not handle execute, write_file"), "{err}");
     /// ```
     #[track_caller]
     pub fn file(&self, path: impl AsRef<Path>) -> Result<PolicyBuilder, ImportError> {
