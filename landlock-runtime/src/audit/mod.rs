@@ -814,5 +814,23 @@ mod tests {
                 path: "/etc/hostname".into()
             }]
         );
+        // Never a preset that grants more than the denial needs: `dynamic_loader` also grants
+        // `exec` on the loaders, so a read under `/usr/lib` gets its own grant, and the loader
+        // denied `exec` gets the preset.
+        if std::path::Path::new("/usr/lib/os-release").exists() {
+            assert_eq!(
+                denial(&["read_file"], "/usr/lib/os-release").allow(),
+                [Allow::Grant {
+                    class: Class::Read,
+                    path: "/usr/lib/os-release".into()
+                }]
+            );
+        }
+        if std::path::Path::new("/lib64/ld-linux-x86-64.so.2").exists() {
+            assert_eq!(
+                denial(&["execute"], "/lib64/ld-linux-x86-64.so.2").allow(),
+                [Allow::Preset(Preset::DynamicLoader)]
+            );
+        }
     }
 }

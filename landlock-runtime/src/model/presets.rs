@@ -245,8 +245,10 @@ impl Preset {
         }
     }
 
-    /// The preset that grants `class` on `path` on this machine, if one does: the narrowest
-    /// (its grant the deepest path) when several do, the first of [`PRESETS`] between equals.
+    /// The preset that grants `class` on `path` on this machine, if one does and grants
+    /// nothing that `class` does not include (a read is never answered with `dynamic_loader`,
+    /// which also grants `exec` on the loaders): the narrowest (its grant the deepest path)
+    /// when several do, the first of [`PRESETS`] between equals.
     /// Paths are compared as the kernel names them, symbolic links resolved (`dns`'s
     /// `/etc/resolv.conf` covers the file it links to), and a preset covers only its paths
     /// that exist here, looked up once per process.
@@ -263,6 +265,10 @@ impl Preset {
     /// assert_eq!(Preset::covering("/etc/hosts", Class::Write), None);
     /// # }
     /// assert_eq!(Preset::covering("/etc/shadow", Class::Read), None);
+    /// # if std::path::Path::new("/usr/lib").exists() {
+    /// // `dynamic_loader` grants reading `/usr/lib`, and `exec` on the loaders too.
+    /// assert_eq!(Preset::covering("/usr/lib/os-release", Class::Read), None);
+    /// # }
     /// ```
     pub fn covering(path: impl AsRef<Path>, class: Class) -> Option<Preset> {
         static HERE: OnceLock<Vec<(Preset, Class, PathBuf)>> = OnceLock::new();
@@ -282,8 +288,9 @@ impl Preset {
                 .collect()
         });
         let path = canonical(path.as_ref());
+        let no_wider = |preset: Preset| preset.grants().iter().all(|g| includes(class, g.class()));
         here.iter()
-            .filter(|(_, c, p)| includes(*c, class) && path.starts_with(p))
+            .filter(|(preset, c, p)| includes(*c, class) && path.starts_with(p) && no_wider(*preset))
             // The last of the deepest is the first in PRESETS order, reversed.
             .rev()
             .max_by_key(|(_, _, p)| p.components().count())
