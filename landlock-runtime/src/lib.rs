@@ -486,12 +486,29 @@ pub mod __private {
         )
     }
 
+    pub use crate::enforce::call::{Call, FailIntoErr, FailPanics, ReturnProbe};
+
     /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.
+    /// The call runs until the value returned is dropped.
     #[track_caller]
-    pub fn enter(policy: &'static Policy) {
-        if let Err(error) = policy.enforce() {
-            panic!("{error}");
+    pub fn enter(policy: &'static Policy) -> Call {
+        match try_enter(policy) {
+            Ok(call) => call,
+            Err(error) => panic!("{error}"),
         }
+    }
+
+    /// A `#[sandbox]` function's failure, when its return value cannot hold it: a panic at
+    /// the function.
+    #[track_caller]
+    pub fn fail(error: crate::Error) -> ! {
+        panic!("{error}")
+    }
+
+    /// Enforces `policy` at function entry, or says why it cannot: for a function whose return
+    /// value holds the error (see [`ReturnProbe`]).
+    pub fn try_enter(policy: &'static Policy) -> Result<Call, crate::Error> {
+        crate::enforce::call::enter_static(policy)
     }
 
     /// Makes this process use at most Landlock ABI `abi`, as an older kernel would, for tests of
@@ -515,8 +532,30 @@ pub mod __private {
     /// Enforces `policy`, bound to the paths of its arguments, at function entry; panics (at
     /// the annotated function) if it cannot.
     #[track_caller]
-    pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) {
-        crate::enforce::arguments::enter(policy, arguments);
+    pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) -> Call {
+        match try_enter_with_arguments(policy, arguments) {
+            Ok(call) => call,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Enforces `policy`, bound to the paths of its arguments, at function entry, or says why
+    /// it cannot.
+    pub fn try_enter_with_arguments(
+        policy: &'static Policy,
+        arguments: &[Argument],
+    ) -> Result<Call, crate::Error> {
+        crate::enforce::call::enter_with_arguments(policy, arguments)
+    }
+
+    /// The body of an `own_thread` function, run on a new scoped thread sandboxed by `policy`
+    /// bound to `arguments` (none when it names no argument).
+    pub fn on_own_thread<T: Send, F: FnOnce() -> T + Send>(
+        policy: &'static Policy,
+        arguments: &[Argument],
+        f: F,
+    ) -> Result<T, crate::Error> {
+        crate::enforce::call::on_own_thread(policy, arguments, f)
     }
 
     /// The block form of a policy that names variables: bound to their paths, then run.

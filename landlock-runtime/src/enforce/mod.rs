@@ -5,11 +5,12 @@
 //! the prepared ruleset, and nothing at all when the policy is already in force on the thread.
 //! Its forms: the calling thread ([`Policy::enforce`]), every thread of the process
 //! (`all_threads`), a block on a scoped thread (`scoped`), a child process (`command`), and a
-//! function bound to its arguments (`arguments`); `explain` says which of the policies in
-//! force denies an access.
+//! function bound to its arguments (`arguments`), a sandboxed function's call (`call`);
+//! `explain` says which of the policies in force denies an access.
 
 pub(crate) mod all_threads;
 pub(crate) mod arguments;
+pub(crate) mod call;
 #[cfg(unix)]
 pub(crate) mod command;
 #[cfg(target_os = "linux")]
@@ -59,6 +60,44 @@ pub(crate) struct Entry {
     binding: Option<Arc<Binding>>,
     /// What the policy allows, path by path and port by port.
     rules: SharedRules,
+    /// For a layer a sandboxed function's call entered (`call`): how many calls run in it on
+    /// the thread that entered it, which alone writes it. `None` for a layer its thread's owner
+    /// entered (`Policy::enforce`, every thread, a block's own thread).
+    call: Option<Arc<AtomicUsize>>,
+    /// How many calls run in it on this thread (0 on a thread that inherited it).
+    running: usize,
+}
+
+impl Entry {
+    /// Whether a call entered it and no call runs in it, on this thread or on the thread that
+    /// entered it: the thread is restricted by a sandbox whose call has returned.
+    fn returned(&self) -> bool {
+        self.running == 0
+            && self
+                .call
+                .as_ref()
+                .is_some_and(|running| running.load(Ordering::Relaxed) == 0)
+    }
+
+    /// The layer, as [`in_force`] tells it.
+    fn layer(&self) -> Layer {
+        Layer {
+            returned: self.returned(),
+            ..self.layer.clone()
+        }
+    }
+
+    /// This layer on a thread that got it from the kernel, from the thread that entered it.
+    fn inherited(&self) -> Entry {
+        Entry {
+            layer: Layer {
+                inherited: true,
+                ..self.layer.clone()
+            },
+            running: 0,
+            ..self.clone()
+        }
+    }
 }
 
 /// Layers every thread of the process has: those entered on every thread at once, or while
@@ -126,13 +165,7 @@ fn add_process_layer(entry: &Entry) {
         // More than the kernel's limit cannot be in force; nothing to record.
         return;
     };
-    let entry = Box::new(Entry {
-        layer: Layer {
-            inherited: true,
-            ..entry.layer.clone()
-        },
-        ..entry.clone()
-    });
+    let entry = Box::new(entry.inherited());
     slot.store(Box::into_raw(entry), Ordering::Release);
     PROCESS_LAYERS_PUBLISHED.fetch_add(1, Ordering::AcqRel);
 }
@@ -168,11 +201,20 @@ impl Policy {
         if self.process {
             return self.enforce_all_threads();
         }
+        self.enforce_here(None).map(|(status, _)| status)
+    }
+
+    /// Enforces the policy on the calling thread; returns the status and where its layer is in
+    /// the thread's list. `call` is the running-call count of a layer a sandboxed function's
+    /// call enters, `None` for the thread's owner.
+    fn enforce_here(&self, call: Option<Arc<AtomicUsize>>) -> Result<(&Status, usize), Error> {
         let prepared = self.preparation()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
-            if let Some(layer) = layers.get(prepared.id) {
-                return Ok(prepared.outcome(layer.outcome));
+            if layers.get(prepared.id).is_some()
+                && let Some(at) = layers.layers.iter().position(|l| l.id == prepared.id)
+            {
+                return Ok((prepared.outcome(layers.layers[at].outcome), at));
             }
             let mut layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
             // Asked before restricting: the policy may deny reading /proc.
@@ -191,11 +233,12 @@ impl Policy {
                     report::line(format_args!("sandbox {} is {status}", self.origin));
                 }
             }
+            layer.call = call;
             if single {
                 add_process_layer(&layer);
             }
             layers.layers.push(layer);
-            Ok(status)
+            Ok((status, layers.layers.len() - 1))
         })
     }
 
@@ -461,11 +504,14 @@ impl Policy {
                 level: status.level,
                 abi: status.abi,
                 inherited: false,
+                returned: false,
             },
             id: prepared.id,
             outcome,
             binding: self.binding.clone(),
             rules: prepared.rules.clone(),
+            call: None,
+            running: 0,
         })
     }
 
@@ -493,7 +539,7 @@ impl Policy {
 /// assert!(layers.is_empty());
 /// ```
 pub fn in_force() -> Vec<Layer> {
-    entries().into_iter().map(|e| e.layer).collect()
+    entries().iter().map(Entry::layer).collect()
 }
 
 /// The layers in force on the calling thread, oldest first, with what enforcement knows of
@@ -535,18 +581,6 @@ pub(crate) fn denied_port_here(port: u16, bind: bool) -> Option<Layer> {
         .map(|e| e.layer)
 }
 
-/// Whether a policy bound to these argument paths is in force on the calling thread.
-pub(crate) fn has_binding(binding: &Binding) -> bool {
-    LAYERS.with(|layers| {
-        let mut layers = layers.borrow_mut();
-        layers.sync();
-        layers
-            .layers
-            .iter()
-            .any(|l| l.binding.as_deref() == Some(binding))
-    })
-}
-
 /// How many layers this library knows to be enforced on the calling thread.
 #[cfg(unix)]
 pub(crate) fn enforced_layers() -> usize {
@@ -567,13 +601,7 @@ pub(crate) fn inherit(entries: Vec<Entry>) {
         let mut mine = mine.borrow_mut();
         for entry in entries {
             if mine.find(entry.id).is_none() {
-                mine.layers.push(Entry {
-                    layer: Layer {
-                        inherited: true,
-                        ..entry.layer
-                    },
-                    ..entry
-                });
+                mine.layers.push(entry.inherited());
             }
         }
     });

@@ -116,6 +116,15 @@ pub enum ErrorKind {
         /// The kernel's limit (16).
         limit: usize,
     },
+    /// A sandboxed function was called on a thread that another sandbox still restricts,
+    /// entered by a call that has returned (a pool's thread, or a second call of a function
+    /// with other argument paths): entering would narrow the function's sandbox to what both
+    /// allow, silently. The fix: `own_thread` in the function's `#[sandbox(...)]`, which runs
+    /// its body on a thread of its own at each call, or the block form.
+    ThreadNotOwned {
+        /// The sandbox in force on the thread, whose call has returned.
+        restricted_by: Origin,
+    },
     /// A Landlock system call failed.
     Kernel {
         /// What was being done (`landlock_restrict_self`, `adding the rule for /etc`, ...).
@@ -220,6 +229,11 @@ impl fmt::Display for Error {
             ErrorKind::TooManyLayers { limit } => write!(
                 f,
                 "this thread already has {limit} Landlock layers, the kernel's limit; enter fewer different sandboxes on one thread"
+            ),
+            ErrorKind::ThreadNotOwned { restricted_by } => write!(
+                f,
+                "this thread is still restricted by sandbox {restricted_by}, entered by a call that has returned (a restriction is never lifted), so this sandbox would get only what both allow, silently; it was not entered and the function did not run. A thread a pool reuses (rayon, tokio's blocking pool) or a second call with other argument paths is not the function's own: add `own_thread` to its `#[sandbox(...)]` (and to that of `{}`), which runs the body on a thread of its own at each call, or run the work in `block::sandbox!`",
+                restricted_by.function()
             ),
             ErrorKind::Kernel { operation, source } => write!(f, "{operation} failed: {source}"),
         }

@@ -1,0 +1,197 @@
+//! A sandboxed function's call: entered on the calling thread, or on a thread of its own
+//! (`own_thread`). A layer a call entered stays on its thread after the call returns (the kernel
+//! never lifts one), so the thread is not the next sandboxed function's to narrow: its entry is
+//! refused ([`ErrorKind::ThreadNotOwned`]), unless it is the same sandbox, already exactly in
+//! force, or it is nested in a call still running.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Entry, LAYERS, ThreadLayers};
+use crate::outcome::{Error, ErrorKind};
+use crate::policy::{Argument, Binding, Policy};
+
+/// A sandboxed function's call, running on this thread until it is dropped (at the end of the
+/// function, or while unwinding).
+#[must_use = "the call runs until it is dropped"]
+pub struct Call {
+    /// Its layer's place in the thread's list; `None` for a policy on every thread, which is
+    /// the process's for the rest of its life, not the call's.
+    at: Option<usize>,
+    /// Bound to the thread it counts on.
+    _thread: PhantomData<*const ()>,
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        let Some(at) = self.at else { return };
+        // The thread-local is gone only when the thread ends, after every call on it.
+        let _ = LAYERS.try_with(|layers| {
+            if let Some(entry) = layers.borrow_mut().layers.get_mut(at) {
+                entry.running -= 1;
+                entry.publish();
+            }
+        });
+    }
+}
+
+impl Entry {
+    /// On the thread that entered this layer, tells the other threads that inherited it how
+    /// many calls run in it.
+    fn publish(&self) {
+        if let Some(running) = &self.call
+            && !self.layer.inherited
+        {
+            running.store(self.running, Ordering::Relaxed);
+        }
+    }
+}
+
+impl ThreadLayers {
+    /// The youngest layer a returned call left on this thread, other than the one at `except`.
+    fn returned_other_than(&self, except: Option<usize>) -> Option<&Entry> {
+        self.layers
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(at, entry)| Some(*at) != except && entry.returned())
+            .map(|(_, entry)| entry)
+    }
+
+    /// Starts a call in the layer at `at`.
+    fn begin(&mut self, at: usize) -> Call {
+        let entry = &mut self.layers[at];
+        entry.running += 1;
+        entry.publish();
+        Call {
+            at: Some(at),
+            _thread: PhantomData,
+        }
+    }
+}
+
+/// Enters `policy` for a call on the calling thread: `is_it` recognises its layer when it is
+/// already in force (then nothing is enforced); otherwise `bind` gives the policy bound to the
+/// call's arguments to enforce, or `None` for `policy` itself.
+fn enter(
+    policy: &Policy,
+    is_it: impl Fn(&Entry) -> bool,
+    bind: impl FnOnce() -> Result<Option<Policy>, Error>,
+) -> Result<Call, Error> {
+    if policy.process {
+        // The process's for the rest of its life: no call owns it.
+        policy.enforce_all_threads()?;
+        return Ok(Call {
+            at: None,
+            _thread: PhantomData,
+        });
+    }
+    let found = LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        let at = layers.layers.iter().position(&is_it);
+        if let Some(left) = layers.returned_other_than(at) {
+            return Err(not_owned(policy, left));
+        }
+        Ok(at.map(|at| layers.begin(at)))
+    })?;
+    if let Some(call) = found {
+        return Ok(call);
+    }
+    let running = Some(Arc::new(AtomicUsize::new(0)));
+    let at = match bind()? {
+        Some(bound) => bound.enforce_here(running)?.1,
+        None => policy.enforce_here(running)?.1,
+    };
+    Ok(LAYERS.with(|layers| layers.borrow_mut().begin(at)))
+}
+
+/// The refusal to narrow a thread that `left` restricts, whose call has returned.
+fn not_owned(policy: &Policy, left: &Entry) -> Error {
+    policy.error(ErrorKind::ThreadNotOwned {
+        restricted_by: left.layer.origin.clone(),
+    })
+}
+
+/// Enters a `#[sandbox]` function's policy at its entry.
+pub(crate) fn enter_static(policy: &'static Policy) -> Result<Call, Error> {
+    let id = policy.preparation()?.id;
+    enter(policy, |entry| entry.id == id, || Ok(None))
+}
+
+/// Enters a `#[sandbox]` function's policy bound to the paths of its arguments at its entry:
+/// the same paths already in force on the thread are not entered again.
+pub(crate) fn enter_with_arguments(
+    policy: &'static Policy,
+    arguments: &[Argument],
+) -> Result<Call, Error> {
+    let binding = Binding::new(policy, arguments);
+    enter(
+        policy,
+        |entry| entry.binding.as_deref() == Some(&binding),
+        || policy.bind_arguments(binding.clone()).map(Some),
+    )
+}
+
+/// Runs `f`, the body of an `own_thread` function, on a new scoped thread sandboxed by `policy`
+/// (bound to `arguments`): exactly its policy at each call, under those a call still running on
+/// the calling thread entered. Refused when a returned call left the calling thread
+/// restricted: the new thread would inherit that restriction.
+pub(crate) fn on_own_thread<T: Send, F: FnOnce() -> T + Send>(
+    policy: &'static Policy,
+    arguments: &[Argument],
+    f: F,
+) -> Result<T, Error> {
+    LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        match layers.returned_other_than(None) {
+            Some(left) => Err(not_owned(policy, left)),
+            None => Ok(()),
+        }
+    })?;
+    if arguments.is_empty() {
+        return policy.run(f);
+    }
+    super::arguments::run(policy, arguments, f)
+}
+
+/// What a `#[sandbox]` function's failure becomes, chosen by its return type `R`: `Err` for a
+/// `Result<T, E>` whose `E: From<Error>` ([`FailIntoErr`]), a panic otherwise ([`FailPanics`]).
+/// Autoref specialisation: the expansion calls `(&&ReturnProbe::<R>::NEW).__landlock_fail(e)`.
+#[doc(hidden)]
+pub struct ReturnProbe<R>(PhantomData<fn() -> R>);
+
+impl<R> ReturnProbe<R> {
+    #[doc(hidden)]
+    pub const NEW: ReturnProbe<R> = ReturnProbe(PhantomData);
+}
+
+/// The failure as `Err`, for a function that returns `Result<T, E>` with `E: From<Error>`.
+#[doc(hidden)]
+pub trait FailIntoErr {
+    #[doc(hidden)]
+    type Output;
+    #[doc(hidden)]
+    fn __landlock_fail(&self, error: Error) -> Self::Output;
+}
+
+impl<T, E: From<Error>> FailIntoErr for &ReturnProbe<Result<T, E>> {
+    type Output = Result<T, E>;
+    fn __landlock_fail(&self, error: Error) -> Result<T, E> {
+        Err(E::from(error))
+    }
+}
+
+/// The failure as a panic, at the annotated function, for any other function.
+#[doc(hidden)]
+pub trait FailPanics {
+    #[doc(hidden)]
+    #[track_caller]
+    fn __landlock_fail(&self, error: Error) -> ! {
+        crate::__private::fail(error)
+    }
+}
+
+impl<R> FailPanics for ReturnProbe<R> {}
