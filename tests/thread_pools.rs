@@ -133,6 +133,29 @@ fn a_pool_thread_that_a_job_left_restricted_refuses_another_sandbox() {
 }
 
 #[test]
+fn a_sandbox_that_the_layer_left_behind_allows_in_full_is_entered() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert!(pool.install(read_etc).is_ok());
+    // `count` bound to /etc gets exactly its policy under `read_etc`'s: nothing is narrowed.
+    assert_eq!(
+        pool.install(|| count(Path::new("/etc"))).unwrap(),
+        entries_in("/etc")
+    );
+    let functions: Vec<String> = pool
+        .install(in_force)
+        .iter()
+        .map(|l| l.origin.function().to_owned())
+        .collect();
+    assert_eq!(functions, ["thread_pools::read_etc", "thread_pools::count"]);
+}
+
+#[test]
 fn own_thread_gets_exactly_its_policy_at_each_call() {
     if !landlock_or_skip() {
         return;

@@ -1,15 +1,17 @@
 //! A sandboxed function's call: entered on the calling thread, or on a thread of its own
 //! (`own_thread`). A layer a call entered stays on its thread after the call returns (the kernel
 //! never lifts one), so the thread is not the next sandboxed function's to narrow: its entry is
-//! refused ([`ErrorKind::ThreadNotOwned`]), unless it is the same sandbox, already exactly in
-//! force, or it is nested in a call still running.
+//! refused ([`ErrorKind::ThreadNotOwned`]) when that layer denies something the function's
+//! policy allows. The same sandbox already in force re-enters; a call nested in one still
+//! running narrows.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Entry, LAYERS, ThreadLayers};
-use crate::outcome::{Error, ErrorKind};
+use crate::model::rules::Rules;
+use crate::outcome::{Error, ErrorKind, Level};
 use crate::policy::{Argument, Binding, Policy};
 
 /// A sandboxed function's call, running on this thread until it is dropped (at the end of the
@@ -49,13 +51,19 @@ impl Entry {
 }
 
 impl ThreadLayers {
-    /// The youngest layer a returned call left on this thread, other than the one at `except`.
-    fn returned_other_than(&self, except: Option<usize>) -> Option<&Entry> {
+    /// The youngest layer a returned call left on this thread, other than the one at `except`,
+    /// that denies something `rules` allow: under it, a policy of `rules` would be narrowed.
+    fn narrowing(&self, rules: &Rules, except: Option<usize>) -> Option<&Entry> {
         self.layers
             .iter()
             .enumerate()
             .rev()
-            .find(|(at, entry)| Some(*at) != except && entry.returned())
+            .find(|(at, entry)| {
+                Some(*at) != except
+                    && entry.returned()
+                    && entry.layer.level != Level::NotEnforced
+                    && !entry.rules.allow_all_of(rules)
+            })
             .map(|(_, entry)| entry)
     }
 
@@ -87,24 +95,40 @@ fn enter(
             _thread: PhantomData,
         });
     }
+    // Already in force: nothing to enforce.
     let found = LAYERS.with(|layers| {
         let mut layers = layers.borrow_mut();
         layers.sync();
-        let at = layers.layers.iter().position(&is_it);
-        if let Some(left) = layers.returned_other_than(at) {
+        let Some(at) = layers.layers.iter().position(&is_it) else {
+            return Ok(None);
+        };
+        if let Some(left) = layers.narrowing(&layers.layers[at].rules, Some(at)) {
             return Err(not_owned(policy, left));
         }
-        Ok(at.map(|at| layers.begin(at)))
+        Ok(Some(layers.begin(at)))
     })?;
     if let Some(call) = found {
         return Ok(call);
     }
-    let running = Some(Arc::new(AtomicUsize::new(0)));
-    let at = match bind()? {
-        Some(bound) => bound.enforce_here(running)?.1,
-        None => policy.enforce_here(running)?.1,
-    };
+    let bound = bind()?;
+    let entering = bound.as_ref().unwrap_or(policy);
+    refuse_narrowing(entering)?;
+    let (_, at) = entering.enforce_here(Some(Arc::new(AtomicUsize::new(0))))?;
     Ok(LAYERS.with(|layers| layers.borrow_mut().begin(at)))
+}
+
+/// Prepares `policy` and refuses it when a layer a returned call left on the calling thread
+/// would narrow it.
+fn refuse_narrowing(policy: &Policy) -> Result<(), Error> {
+    let rules = &policy.preparation()?.rules;
+    LAYERS.with(|layers| {
+        let mut layers = layers.borrow_mut();
+        layers.sync();
+        match layers.narrowing(rules, None) {
+            Some(left) => Err(not_owned(policy, left)),
+            None => Ok(()),
+        }
+    })
 }
 
 /// The refusal to narrow a thread that `left` restricts, whose call has returned.
@@ -135,26 +159,21 @@ pub(crate) fn enter_with_arguments(
 }
 
 /// Runs `f`, the body of an `own_thread` function, on a new scoped thread sandboxed by `policy`
-/// (bound to `arguments`): exactly its policy at each call, under those a call still running on
-/// the calling thread entered. Refused when a returned call left the calling thread
-/// restricted: the new thread would inherit that restriction.
+/// (bound to `arguments`, when it names any): exactly its policy at each call, under those of
+/// the calls still running on the calling thread. Refused when a layer a returned call left
+/// on the calling thread would narrow it: the new thread would inherit that layer.
 pub(crate) fn on_own_thread<T: Send, F: FnOnce() -> T + Send>(
     policy: &'static Policy,
     arguments: &[Argument],
     f: F,
 ) -> Result<T, Error> {
-    LAYERS.with(|layers| {
-        let mut layers = layers.borrow_mut();
-        layers.sync();
-        match layers.returned_other_than(None) {
-            Some(left) => Err(not_owned(policy, left)),
-            None => Ok(()),
-        }
-    })?;
-    if arguments.is_empty() {
-        return policy.run(f);
-    }
-    super::arguments::run(policy, arguments, f)
+    let bound = match arguments {
+        [] => None,
+        _ => Some(policy.bind_arguments(Binding::new(policy, arguments))?),
+    };
+    let entering = bound.as_ref().unwrap_or(policy);
+    refuse_narrowing(entering)?;
+    entering.run(f)
 }
 
 /// What a `#[sandbox]` function's failure becomes, chosen by its return type `R`: `Err` for a

@@ -266,6 +266,14 @@ impl Ports {
         }
     }
 
+    /// Whether these ports allow every port `other` allows.
+    pub(crate) fn allows_all_of(&self, other: &Ports) -> bool {
+        match &other.0 {
+            PortSet::Only(ports) => ports.iter().all(|&port| self.allows(port)),
+            PortSet::Any => self.0 == PortSet::Any,
+        }
+    }
+
     /// Whether the kernel must restrict this kind of access (not [`ANY`](Ports::ANY)).
     ///
     /// ```
