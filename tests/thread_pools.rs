@@ -281,6 +281,61 @@ fn nested_calls_inside_an_own_thread_call_narrow() {
     assert_eq!(io(std::fs::read_dir("/usr/share")), Ok(()));
 }
 
+/// The README's "Thread pools" example, as it is there (`the_readme_example_is_this_one`).
+mod readme {
+    // README begin
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    use landlock_runtime::sandbox;
+    use rayon::prelude::*;
+
+    /// May read `dir`, nothing else: at each call, on a thread of its own.
+    #[sandbox(read = dir, own_thread)]
+    fn count(dir: &Path) -> io::Result<usize> {
+        Ok(std::fs::read_dir(dir)?.count())
+    }
+
+    /// Counts the entries of each directory on rayon's pool, whose threads stay unrestricted.
+    pub fn count_all(dirs: &[PathBuf]) -> io::Result<Vec<usize>> {
+        dirs.par_iter().map(|dir| count(dir)).collect()
+    }
+    // README end
+}
+
+#[test]
+fn the_readme_thread_pool_example_counts_each_directory_under_its_own_sandbox() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let dirs = ["/etc", "/usr/share", "/etc", "/usr/share", "/usr/lib"];
+    let paths: Vec<_> = dirs.iter().map(std::path::PathBuf::from).collect();
+    let counts = readme::count_all(&paths).unwrap();
+    let expected: Vec<usize> = dirs.iter().map(|d| entries_in(d)).collect();
+    assert_eq!(counts, expected);
+    // rayon's global pool threads are as they were.
+    let layers = rayon::broadcast(|_| in_force().len());
+    assert!(layers.iter().all(|&n| n == 0), "{layers:?}");
+}
+
+#[test]
+fn the_readme_example_is_this_one() {
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("### Thread pools").unwrap()..];
+    let start = section.find("```rust\n").unwrap() + "```rust\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let source = include_str!("thread_pools.rs");
+    let begin = source.find("// README begin\n").unwrap() + "// README begin\n".len();
+    let end = source.find("    // README end").unwrap();
+    let here: String = source[begin..end]
+        .lines()
+        .map(|line| line.strip_prefix("    ").unwrap_or(line))
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .replace("pub fn count_all", "fn count_all");
+    assert_eq!(block, here);
+}
+
 /// The sandboxes of this program are locked in the workspace's `sandbox.lock`.
 #[test]
 fn policies_are_locked() {

@@ -9,8 +9,9 @@ use crate::model::Origin;
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
 ///
-/// When this is returned, the code the policy protects must not run: `#[sandbox]` panics with
-/// this message, the block form returns it. Nothing of the policy was enforced on the calling
+/// When this is returned, the code the policy protects must not run: `#[sandbox]` returns it as
+/// the `Err` of a function returning `Result<T, E>` with `E: From<Error>`, and panics with this
+/// message otherwise; the block form returns it. Nothing of the policy was enforced on the calling
 /// thread, with one exception: [`ErrorKind::ThreadsNotCovered`] from a `strict` policy on every
 /// thread, found once the other threads were signalled, after which the calling thread and the
 /// threads that could be reached are restricted (the process is left more restricted, never
