@@ -281,6 +281,28 @@ fn nested_calls_inside_an_own_thread_call_narrow() {
     assert_eq!(io(std::fs::read_dir("/usr/share")), Ok(()));
 }
 
+#[test]
+fn a_thread_started_after_a_call_returned_is_not_its_to_narrow() {
+    if !landlock_or_skip() {
+        return;
+    }
+    // On the only thread of a process, a call's layer is every later thread's.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_landlock-scenarios"))
+        .arg("returned-call-then-thread")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{out}");
+    // Started while the call ran: nested in it.
+    assert!(out.contains("nested: ok\n"), "{out}");
+    // Started after it returned: refused, not denied /usr/lib in silence.
+    assert!(
+        out.contains("after: sandbox `landlock_scenarios::list_usr_lib` (tests/support/scenarios.rs:")
+            && out.contains("this thread is still restricted by sandbox `landlock_scenarios::spawner` (tests/support/scenarios.rs:"),
+        "{out}"
+    );
+}
+
 /// The README's "Thread pools" example, as it is there (`the_readme_example_is_this_one`).
 mod readme {
     // README begin

@@ -555,6 +555,7 @@ pub mod __private {
 
     /// Enforces `policy` at function entry, or says why it cannot: for a function whose return
     /// value holds the error (see [`ReturnProbe`]).
+    #[inline]
     pub fn try_enter(policy: &'static Policy) -> Result<Call, crate::Error> {
         crate::enforce::call::enter_static(policy)
     }

@@ -5,47 +5,50 @@
 //! policy allows. The same sandbox already in force re-enters; a call nested in one still
 //! running narrows.
 
+use std::cell::Cell;
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Entry, LAYERS, ThreadLayers};
 use crate::model::rules::Rules;
 use crate::outcome::{Error, ErrorKind, Level};
 use crate::policy::{Argument, Binding, Policy};
 
+thread_local! {
+    /// How many sandboxed functions' calls run on this thread. Calls end in the order they
+    /// began, so a layer activated at a depth above this one belongs to a call that has
+    /// returned. Constant-initialised and without a destructor: the cheapest thread-local.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many sandboxed functions' calls run on this thread.
+#[inline]
+pub(super) fn depth() -> usize {
+    DEPTH.with(Cell::get)
+}
+
 /// A sandboxed function's call, running on this thread until it is dropped (at the end of the
 /// function, or while unwinding).
 #[must_use = "the call runs until it is dropped"]
 pub struct Call {
-    /// Its layer's place in the thread's list; `None` for a policy on every thread, which is
-    /// the process's for the rest of its life, not the call's.
-    at: Option<usize>,
+    /// Whether it counts in `DEPTH`: not for a policy on every thread, which is the process's
+    /// for the rest of its life, not the call's.
+    counted: bool,
+    /// The flag that tells the threads that inherited its layer that this call runs in it,
+    /// when it is the call that activated it.
+    shared: Option<&'static AtomicBool>,
     /// Bound to the thread it counts on.
     _thread: PhantomData<*const ()>,
 }
 
 impl Drop for Call {
+    #[inline]
     fn drop(&mut self) {
-        let Some(at) = self.at else { return };
-        // The thread-local is gone only when the thread ends, after every call on it.
-        let _ = LAYERS.try_with(|layers| {
-            if let Some(entry) = layers.borrow_mut().layers.get_mut(at) {
-                entry.running -= 1;
-                entry.publish();
-            }
-        });
-    }
-}
-
-impl Entry {
-    /// On the thread that entered this layer, tells the other threads that inherited it how
-    /// many calls run in it.
-    fn publish(&self) {
-        if let Some(running) = &self.call
-            && !self.layer.inherited
-        {
-            running.store(self.running, Ordering::Relaxed);
+        if self.counted {
+            DEPTH.with(|depth| depth.set(depth.get() - 1));
+        }
+        if let Some(shared) = self.shared {
+            shared.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -59,7 +62,8 @@ impl ThreadLayers {
             .enumerate()
             .rev()
             .find(|(at, entry)| {
-                Some(*at) != except
+                entry.by_call
+                    && Some(*at) != except
                     && entry.returned()
                     && entry.layer.level != Level::NotEnforced
                     && !entry.rules.allow_all_of(rules)
@@ -67,13 +71,22 @@ impl ThreadLayers {
             .map(|(_, entry)| entry)
     }
 
-    /// Starts a call in the layer at `at`.
-    fn begin(&mut self, at: usize) -> Call {
+    /// Starts a call in the layer at `at`, one deeper than `depth`.
+    #[inline]
+    fn begin(&mut self, at: usize, depth: usize) -> Call {
+        DEPTH.with(|d| d.set(depth + 1));
         let entry = &mut self.layers[at];
-        entry.running += 1;
-        entry.publish();
+        let mut shared = None;
+        if entry.by_call && entry.active == 0 {
+            entry.active = depth + 1;
+            if let Some(flag) = entry.shared.filter(|_| !entry.layer.inherited) {
+                flag.store(true, Ordering::Relaxed);
+                shared = Some(flag);
+            }
+        }
         Call {
-            at: Some(at),
+            counted: true,
+            shared,
             _thread: PhantomData,
         }
     }
@@ -82,6 +95,7 @@ impl ThreadLayers {
 /// Enters `policy` for a call on the calling thread: `is_it` recognises its layer when it is
 /// already in force (then nothing is enforced); otherwise `bind` gives the policy bound to the
 /// call's arguments to enforce, or `None` for `policy` itself.
+#[inline]
 fn enter(
     policy: &Policy,
     is_it: impl Fn(&Entry) -> bool,
@@ -91,21 +105,40 @@ fn enter(
         // The process's for the rest of its life: no call owns it.
         policy.enforce_all_threads()?;
         return Ok(Call {
-            at: None,
+            counted: false,
+            shared: None,
             _thread: PhantomData,
         });
     }
-    // Already in force: nothing to enforce.
+    // Already in force: nothing to enforce. One pass settles the activations of the calls
+    // that have returned, finds the layer, and sees whether a returned call may have left
+    // another, which then must not narrow it.
+    let depth = depth();
     let found = LAYERS.with(|layers| {
         let mut layers = layers.borrow_mut();
-        layers.sync();
-        let Some(at) = layers.layers.iter().position(&is_it) else {
+        let (mut at, mut others) = (None, false);
+        for (i, entry) in layers.layers.iter_mut().enumerate() {
+            if entry.active > depth {
+                entry.active = 0;
+            }
+            if at.is_none() && is_it(entry) {
+                at = Some(i);
+            } else {
+                others |= entry.by_call;
+            }
+        }
+        if at.is_none() {
+            layers.sync();
+            at = layers.layers.iter().position(&is_it);
+            others = true;
+        }
+        let Some(at) = at else {
             return Ok(None);
         };
-        if let Some(left) = layers.narrowing(&layers.layers[at].rules, Some(at)) {
+        if others && let Some(left) = layers.narrowing(&layers.layers[at].rules, Some(at)) {
             return Err(not_owned(policy, left));
         }
-        Ok(Some(layers.begin(at)))
+        Ok(Some(layers.begin(at, depth)))
     })?;
     if let Some(call) = found {
         return Ok(call);
@@ -113,8 +146,8 @@ fn enter(
     let bound = bind()?;
     let entering = bound.as_ref().unwrap_or(policy);
     refuse_narrowing(entering)?;
-    let (_, at) = entering.enforce_here(Some(Arc::new(AtomicUsize::new(0))))?;
-    Ok(LAYERS.with(|layers| layers.borrow_mut().begin(at)))
+    let (_, at) = entering.enforce_here(true)?;
+    Ok(LAYERS.with(|layers| layers.borrow_mut().begin(at, depth)))
 }
 
 /// Prepares `policy` and refuses it when a layer a returned call left on the calling thread
@@ -139,6 +172,7 @@ fn not_owned(policy: &Policy, left: &Entry) -> Error {
 }
 
 /// Enters a `#[sandbox]` function's policy at its entry.
+#[inline]
 pub(crate) fn enter_static(policy: &'static Policy) -> Result<Call, Error> {
     let id = policy.preparation()?.id;
     enter(policy, |entry| entry.id == id, || Ok(None))

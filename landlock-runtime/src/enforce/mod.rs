@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::ptr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use crate::kernel::{self, Ruleset, report};
 use crate::model::Class;
@@ -60,23 +60,27 @@ pub(crate) struct Entry {
     binding: Option<Arc<Binding>>,
     /// What the policy allows, path by path and port by port.
     rules: SharedRules,
-    /// For a layer a sandboxed function's call entered (`call`): how many calls run in it on
-    /// the thread that entered it, which alone writes it. `None` for a layer its thread's owner
-    /// entered (`Policy::enforce`, every thread, a block's own thread).
-    call: Option<Arc<AtomicUsize>>,
-    /// How many calls run in it on this thread (0 on a thread that inherited it).
-    running: usize,
+    /// Whether a sandboxed function's call entered it (`call`), rather than the thread's owner
+    /// (`Policy::enforce`, every thread, a block's own thread, a call still running on the
+    /// thread that started this one).
+    by_call: bool,
+    /// The depth (`call::DEPTH`) of the outermost call running in it on this thread; 0 when
+    /// none, or when that call has returned (told by a depth below this one, and settled at
+    /// the next call).
+    active: usize,
+    /// For a layer a call entered while its thread was the only one, which every later thread
+    /// inherits: whether a call runs in it on that thread, which alone writes it.
+    shared: Option<&'static AtomicBool>,
 }
 
 impl Entry {
-    /// Whether a call entered it and no call runs in it, on this thread or on the thread that
-    /// entered it: the thread is restricted by a sandbox whose call has returned.
+    /// Whether a call entered it and no call runs in it, on this thread or, for a layer every
+    /// later thread inherited, on the thread that entered it: the thread is restricted by a
+    /// sandbox whose call has returned.
     fn returned(&self) -> bool {
-        self.running == 0
-            && self
-                .call
-                .as_ref()
-                .is_some_and(|running| running.load(Ordering::Relaxed) == 0)
+        self.by_call
+            && !(self.active != 0 && self.active <= call::depth())
+            && !(self.layer.inherited && self.shared.is_some_and(|s| s.load(Ordering::Relaxed)))
     }
 
     /// The layer, as [`in_force`] tells it.
@@ -94,7 +98,7 @@ impl Entry {
                 inherited: true,
                 ..self.layer.clone()
             },
-            running: 0,
+            active: 0,
             ..self.clone()
         }
     }
@@ -201,13 +205,12 @@ impl Policy {
         if self.process {
             return self.enforce_all_threads();
         }
-        self.enforce_here(None).map(|(status, _)| status)
+        self.enforce_here(false).map(|(status, _)| status)
     }
 
     /// Enforces the policy on the calling thread; returns the status and where its layer is in
-    /// the thread's list. `call` is the running-call count of a layer a sandboxed function's
-    /// call enters, `None` for the thread's owner.
-    fn enforce_here(&self, call: Option<Arc<AtomicUsize>>) -> Result<(&Status, usize), Error> {
+    /// the thread's list. `by_call`: for a sandboxed function's call, not the thread's owner.
+    fn enforce_here(&self, by_call: bool) -> Result<(&Status, usize), Error> {
         let prepared = self.preparation()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
@@ -233,8 +236,13 @@ impl Policy {
                     report::line(format_args!("sandbox {} is {status}", self.origin));
                 }
             }
-            layer.call = call;
+            layer.by_call = by_call;
             if single {
+                if by_call {
+                    // One flag per layer every thread inherits, of which there are at most
+                    // `MAX_LAYERS`: kept for the life of the process, as those layers are.
+                    layer.shared = Some(Box::leak(Box::new(AtomicBool::new(false))));
+                }
                 add_process_layer(&layer);
             }
             layers.layers.push(layer);
@@ -510,8 +518,9 @@ impl Policy {
             outcome,
             binding: self.binding.clone(),
             rules: prepared.rules.clone(),
-            call: None,
-            running: 0,
+            by_call: false,
+            active: 0,
+            shared: None,
         })
     }
 
@@ -591,8 +600,22 @@ pub(crate) fn enforced_layers() -> usize {
     })
 }
 
-/// Records on the calling thread, a new one, the layers the thread that started it had: the
-/// kernel gave it those too.
+/// The layers in force on the calling thread, as a scoped thread it starts gets them: a layer of
+/// a call that still runs here is the new thread's for its life, which ends before the call
+/// returns; one a returned call left stays that.
+pub(crate) fn for_scoped_thread() -> Vec<Entry> {
+    entries()
+        .iter()
+        .map(|entry| Entry {
+            by_call: entry.returned(),
+            shared: None,
+            ..entry.inherited()
+        })
+        .collect()
+}
+
+/// Records on the calling thread, a new one, the layers the thread that started it had (see
+/// [`for_scoped_thread`]): the kernel gave it those too.
 pub(crate) fn inherit(entries: Vec<Entry>) {
     if entries.is_empty() {
         return;
@@ -601,7 +624,7 @@ pub(crate) fn inherit(entries: Vec<Entry>) {
         let mut mine = mine.borrow_mut();
         for entry in entries {
             if mine.find(entry.id).is_none() {
-                mine.layers.push(entry.inherited());
+                mine.layers.push(entry);
             }
         }
     });
