@@ -55,10 +55,15 @@ fn sandbox_error(err: &io::Error) -> &Error {
 /// the sandbox of `refused`, with the fix.
 fn assert_not_owned(err: &io::Error, refused: &str, left_by: &str) {
     let err = sandbox_error(err);
-    let ErrorKind::ThreadNotOwned { restricted_by } = err.kind() else {
+    let ErrorKind::ThreadNotOwned {
+        restricted_by,
+        same_function,
+    } = err.kind()
+    else {
         panic!("{err}");
     };
     assert_eq!(restricted_by.function(), left_by, "{err}");
+    assert_eq!(*same_function, refused == left_by, "{err}");
     assert_eq!(err.origin().function(), refused, "{err}");
     let message = err.to_string();
     assert!(
@@ -71,9 +76,15 @@ fn assert_not_owned(err: &io::Error, refused: &str, left_by: &str) {
         )),
         "{message}"
     );
+    let other = if refused == left_by {
+        String::new()
+    } else {
+        format!(" (and to that of `{left_by}`)")
+    };
     assert!(
-        message.contains("add `own_thread` to its `#[sandbox(...)]`")
-            && message.contains("`block::sandbox!`"),
+        message.ends_with(&format!(
+            "add `own_thread` to its `#[sandbox(...)]`{other}, which runs the body on a thread of its own at each call, or run the work in `block::sandbox!`"
+        )),
         "{message}"
     );
 }

@@ -168,6 +168,7 @@ fn refuse_narrowing(policy: &Policy) -> Result<(), Error> {
 fn not_owned(policy: &Policy, left: &Entry) -> Error {
     policy.error(ErrorKind::ThreadNotOwned {
         restricted_by: left.layer.origin.clone(),
+        same_function: left.layer.origin == *policy.origin(),
     })
 }
 

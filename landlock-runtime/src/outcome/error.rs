@@ -125,6 +125,8 @@ pub enum ErrorKind {
     ThreadNotOwned {
         /// The sandbox in force on the thread, whose call has returned.
         restricted_by: Origin,
+        /// Whether that is the same function's sandbox, bound to other argument paths.
+        same_function: bool,
     },
     /// A Landlock system call failed.
     Kernel {
@@ -231,11 +233,19 @@ impl fmt::Display for Error {
                 f,
                 "this thread already has {limit} Landlock layers, the kernel's limit; enter fewer different sandboxes on one thread"
             ),
-            ErrorKind::ThreadNotOwned { restricted_by } => write!(
-                f,
-                "this thread is still restricted by sandbox {restricted_by}, entered by a call that has returned (a restriction is never lifted), so this sandbox would get only what both allow, silently; it was not entered and the function did not run. A thread a pool reuses (rayon, tokio's blocking pool) or a second call with other argument paths is not the function's own: add `own_thread` to its `#[sandbox(...)]` (and to that of `{}`), which runs the body on a thread of its own at each call, or run the work in `block::sandbox!`",
-                restricted_by.function()
-            ),
+            ErrorKind::ThreadNotOwned {
+                restricted_by,
+                same_function,
+            } => {
+                write!(
+                    f,
+                    "this thread is still restricted by sandbox {restricted_by}, entered by a call that has returned (a restriction is never lifted), so this sandbox would get only what both allow, silently; it was not entered and the function did not run. A thread a pool reuses (rayon, tokio's blocking pool) or a second call with other argument paths is not the function's own: add `own_thread` to its `#[sandbox(...)]`"
+                )?;
+                if !same_function {
+                    write!(f, " (and to that of `{}`)", restricted_by.function())?;
+                }
+                f.write_str(", which runs the body on a thread of its own at each call, or run the work in `block::sandbox!`")
+            }
             ErrorKind::Kernel { operation, source } => write!(f, "{operation} failed: {source}"),
         }
     }
