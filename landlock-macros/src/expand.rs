@@ -142,7 +142,7 @@ pub(crate) fn function_body(policy: &Policy, function: &mut syn::ItemFn) {
         // The arguments' paths are taken before the body borrows or consumes the arguments.
         let body = quote! {
             let __landlock_arguments = [#(#arguments),*];
-            #[allow(unreachable_code)]
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
             match #p::on_own_thread #value (#policy_ref, &__landlock_arguments, || { #(#stmts)* }) {
                 #p::Result::Ok(__landlock_value) => __landlock_value,
                 #p::Result::Err(__landlock_error) => return #fail,
@@ -154,14 +154,14 @@ pub(crate) fn function_body(policy: &Policy, function: &mut syn::ItemFn) {
     }
     let enter = match (&returned, arguments.is_empty()) {
         (ReturnType::Path(_), true) => quote! {
-            #[allow(unreachable_code)]
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
             let __landlock_call = match #p::try_enter(#policy_ref) {
                 #p::Result::Ok(__landlock_call) => __landlock_call,
                 #p::Result::Err(__landlock_error) => return #fail,
             };
         },
         (ReturnType::Path(_), false) => quote! {
-            #[allow(unreachable_code)]
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
             let __landlock_call = match #p::try_enter_with_arguments(#policy_ref, &[#(#arguments),*]) {
                 #p::Result::Ok(__landlock_call) => __landlock_call,
                 #p::Result::Err(__landlock_error) => return #fail,
