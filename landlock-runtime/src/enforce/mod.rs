@@ -541,7 +541,10 @@ impl Policy {
 /// It lists what this library enforced on this thread, plus the policies in force on every
 /// thread of the process (entered on all threads at once, or while the process had a single
 /// thread). Layers a thread inherits otherwise (from a sandboxed thread that spawned it while
-/// other threads existed) are enforced by the kernel but not listed here.
+/// other threads existed) are enforced by the kernel but not listed here. A layer a
+/// `#[sandbox]` function's call entered, and that call has returned, says so
+/// ([`Layer::returned`]): the thread stays restricted by it, and another sandboxed function
+/// that it would narrow is refused here.
 ///
 /// ```
 /// let layers = std::thread::spawn(landlock_runtime::in_force).join().unwrap();
