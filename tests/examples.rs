@@ -92,6 +92,13 @@ fn worker_threads_restrict_only_themselves() {
         "{out}"
     );
     assert!(out.contains("main is unrestricted: true"), "{out}");
+    // A pool's threads take one job after another, each under exactly its own sandbox.
+    let entries = |dir: &str| std::fs::read_dir(dir).unwrap().count();
+    let etc = format!("pool job /etc: {} entries", entries("/etc"));
+    let share = format!("pool job /usr/share: {} entries", entries("/usr/share"));
+    assert_eq!(out.lines().filter(|l| *l == etc).count(), 2, "{out}");
+    assert_eq!(out.lines().filter(|l| *l == share).count(), 2, "{out}");
+    assert!(out.contains("pool threads are unrestricted: true"), "{out}");
 }
 
 #[test]

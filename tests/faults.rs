@@ -118,6 +118,12 @@ fn strict_panic(ran: &AtomicBool) -> Option<String> {
         })
 }
 
+#[sandbox(read = dir, strict)]
+fn strict_list(dir: &std::path::Path, ran: &AtomicBool) -> std::io::Result<usize> {
+    ran.store(true, Ordering::SeqCst);
+    Ok(std::fs::read_dir(dir)?.count())
+}
+
 /// The stderr line the library prints for a policy that is less than fully enforced.
 fn status_lines(output: &str) -> Vec<&str> {
     output
@@ -677,6 +683,36 @@ fn the_seventeenth_policy_on_a_thread_is_refused_and_the_sixteen_stay() {
                 .join()
                 .unwrap();
             });
+        },
+    );
+}
+
+#[test]
+fn at_an_older_abi_strict_is_the_err_of_a_function_returning_result() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "at_an_older_abi_strict_is_the_err_of_a_function_returning_result",
+        || {
+            // A policy bound to its arguments is prepared at each call, at the simulated ABI.
+            simulate_older_kernel(3);
+            let ran = AtomicBool::new(false);
+            let err = std::thread::scope(|s| {
+                s.spawn(|| strict_list(std::path::Path::new("/usr"), &ran))
+                    .join()
+                    .expect("an Err, not a panic")
+            })
+            .unwrap_err();
+            assert!(!ran.load(Ordering::SeqCst), "the body must not run");
+            let err = err
+                .into_inner()
+                .and_then(|e| e.downcast::<landlock_runtime::Error>().ok())
+                .expect("the sandbox's error");
+            let ErrorKind::NotFullyEnforceable { status } = err.kind() else {
+                panic!("{err}");
+            };
+            assert_eq!((status.level, status.abi), (Level::Partial, 3));
         },
     );
 }

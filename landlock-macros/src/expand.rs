@@ -2,7 +2,7 @@
 //! and one call into the runtime.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::model::{Class, GrantPath, Holds, Policy, Ports};
@@ -101,40 +101,130 @@ fn private_path_at(policy: &Policy, span: Span) -> TokenStream {
     }
 }
 
-/// The statements an annotated function starts with: the policy, then its enforcement.
+/// An annotated function's body: the policy, its enforcement at entry, then the original
+/// statements; with `own_thread`, the original statements as a closure run on a sandboxed
+/// thread of its own.
 ///
-/// They go in front of the original statements, inside the original braces: nesting the body as
-/// a block of its own would trip rustc's `unused_braces` lint on a body that only holds a value
-/// (`fn f() -> u32 { 3 }`), and move the span of a missing tail value away from the user's body.
-pub(crate) fn function_prelude(policy: &Policy, name: &syn::Ident) -> TokenStream {
+/// The enforcement goes in front of the original statements, inside the original braces:
+/// nesting the body as a block of its own would trip rustc's `unused_braces` lint on a body
+/// that only holds a value (`fn f() -> u32 { 3 }`), and move the span of a missing tail value
+/// away from the user's body. Its value, the call, lives until the function returns: a
+/// sandboxed call that has returned is how the runtime knows a thread is no longer the call's.
+///
+/// A failure is the function's `Err` when its return type is a `Result<T, E>` with
+/// `E: From<landlock_runtime::Error>` (chosen by type, through the runtime's `ReturnProbe`, so
+/// that aliases such as `io::Result<T>` count), a panic at the function otherwise.
+pub(crate) fn function_body(policy: &Policy, function: &mut syn::ItemFn) {
     let p = private_path(policy);
-    let name = name.to_string();
-    let function = quote!(::core::concat!(::core::module_path!(), "::", #name));
+    let name = function.sig.ident.to_string();
+    let origin = quote!(::core::concat!(::core::module_path!(), "::", #name));
     // Sandboxing `main` means sandboxing the program: every thread of the process, including
     // threads a library started before `main`. Other functions restrict their own thread
     // unless they ask for `process`.
     let process = policy.process.is_some() || name == "main";
-    let stat = policy_static(policy, function, process);
+    let stat = policy_static(policy, origin, process);
     // The static lives in a block of its own, so that the user's statements around it cannot
     // see it or clash with it, nor with the one of a second `#[sandbox]` on the same function.
+    let policy_ref = quote!({ #stat &__LANDLOCK_POLICY });
     let arguments = arguments(policy);
-    if arguments.is_empty() {
-        return quote! {
-            #p::enter({
-                #stat
-                &__LANDLOCK_POLICY
-            });
+    let returned = ReturnType::of(&function.sig.output);
+    let fail = match &returned {
+        ReturnType::Path(ty) => quote! {{
+            #[allow(unused_imports)]
+            use #p::{FailIntoErr as _, FailPanics as _};
+            (&&#p::ReturnProbe::<#ty>::NEW).__landlock_fail(__landlock_error)
+        }},
+        _ => quote!(#p::fail(__landlock_error)),
+    };
+    if policy.own_thread.is_some() {
+        let stmts = &function.block.stmts;
+        // The body's type, named when it can be, so that `?` in the closure knows its error.
+        let value = match &returned {
+            ReturnType::Path(ty) | ReturnType::Other(ty) => quote!(::<#ty, _>),
+            ReturnType::Unit => quote!(::<(), _>),
+            ReturnType::Unnamed => quote!(),
         };
+        // The arguments' paths are taken before the body borrows or consumes the arguments.
+        let body = quote! {
+            let __landlock_arguments = [#(#arguments),*];
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            match #p::on_own_thread #value (#policy_ref, &__landlock_arguments, || { #(#stmts)* }) {
+                #p::Result::Ok(__landlock_value) => __landlock_value,
+                #p::Result::Err(__landlock_error) => return #fail,
+            }
+        };
+        // Verbatim: the generated statements are printed as they are, never re-parsed.
+        function.block.stmts = vec![syn::Stmt::Item(syn::Item::Verbatim(body))];
+        return;
     }
-    quote! {
-        #p::enter_with_arguments(
-            {
-                #stat
-                &__LANDLOCK_POLICY
-            },
-            &[#(#arguments),*],
-        );
+    let enter = match (&returned, arguments.is_empty()) {
+        (ReturnType::Path(_), true) => quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            let __landlock_call = match #p::try_enter(#policy_ref) {
+                #p::Result::Ok(__landlock_call) => __landlock_call,
+                #p::Result::Err(__landlock_error) => return #fail,
+            };
+        },
+        (ReturnType::Path(_), false) => quote! {
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            let __landlock_call = match #p::try_enter_with_arguments(#policy_ref, &[#(#arguments),*]) {
+                #p::Result::Ok(__landlock_call) => __landlock_call,
+                #p::Result::Err(__landlock_error) => return #fail,
+            };
+        },
+        (_, true) => quote!(let __landlock_call = #p::enter(#policy_ref);),
+        (_, false) => quote! {
+            let __landlock_call = #p::enter_with_arguments(#policy_ref, &[#(#arguments),*]);
+        },
+    };
+    function
+        .block
+        .stmts
+        .insert(0, syn::Stmt::Item(syn::Item::Verbatim(enter)));
+}
+
+/// What a function returns, as far as its expansion needs to know.
+enum ReturnType {
+    /// A type named by a path (`io::Result<T>`, `Result<T, E>`, an alias, `Self`): it may be a
+    /// `Result` whose error takes the sandbox's.
+    Path(syn::Type),
+    /// Another type that can be written in the body (a tuple, a reference, `!`).
+    Other(syn::Type),
+    /// Nothing: `()`.
+    Unit,
+    /// A type that cannot be written in the body (it holds an `impl Trait`).
+    Unnamed,
+}
+
+impl ReturnType {
+    fn of(output: &syn::ReturnType) -> ReturnType {
+        let syn::ReturnType::Type(_, ty) = output else {
+            return ReturnType::Unit;
+        };
+        if holds_impl(ty.to_token_stream()) {
+            return ReturnType::Unnamed;
+        }
+        let mut inner = &**ty;
+        while let syn::Type::Paren(syn::TypeParen { elem, .. })
+        | syn::Type::Group(syn::TypeGroup { elem, .. }) = inner
+        {
+            inner = elem;
+        }
+        match inner {
+            syn::Type::Path(_) => ReturnType::Path((**ty).clone()),
+            syn::Type::Never(_) => ReturnType::Unnamed,
+            _ => ReturnType::Other((**ty).clone()),
+        }
     }
+}
+
+/// Whether a type's tokens hold `impl`, which cannot be written in an expression.
+fn holds_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(ident) => ident == "impl",
+        TokenTree::Group(group) => holds_impl(group.stream()),
+        _ => false,
+    })
 }
 
 /// For each argument a policy names, once, the expression of its paths or ports, at the call:

@@ -21,6 +21,7 @@ pub(crate) const KEYS: &[&str] = &[
     "allow_abstract_unix_sockets",
     "strict",
     "process",
+    "own_thread",
     "broad",
     "quiet",
     "crate",
@@ -32,6 +33,7 @@ pub(crate) const FLAGS: &[&str] = &[
     "allow_abstract_unix_sockets",
     "strict",
     "process",
+    "own_thread",
     "broad",
     "quiet",
 ];
@@ -109,6 +111,8 @@ pub(crate) struct Policy {
     pub allow_abstract_unix_sockets: Flag,
     pub strict: Flag,
     pub process: Flag,
+    /// `#[sandbox]` only: the body runs on a thread of its own at each call.
+    pub own_thread: Flag,
     pub broad: Flag,
     pub quiet: Flag,
     pub krate: Option<syn::Path>,
@@ -168,6 +172,7 @@ pub(crate) fn policy(items: Vec<RawItem>, errors: &mut Errors) -> Policy {
                 "allow_signals" => policy.allow_signals = flag,
                 "allow_abstract_unix_sockets" => policy.allow_abstract_unix_sockets = flag,
                 "process" => policy.process = flag,
+                "own_thread" => policy.own_thread = flag,
                 "broad" => policy.broad = flag,
                 "quiet" => policy.quiet = flag,
                 _ => policy.strict = flag,
@@ -212,6 +217,10 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("abstract_unix_sockets", "`allow_abstract_unix_sockets`"),
     ("unix_sockets", "`allow_abstract_unix_sockets`"),
     ("runtime", "`crate`"),
+    ("isolate", "`own_thread`"),
+    ("isolated", "`own_thread`"),
+    ("per_call", "`own_thread`"),
+    ("thread", "`own_thread`"),
 ];
 
 fn unknown_key(name: &str) -> String {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::{Attribute, Item, ItemFn, Stmt};
+use syn::{Attribute, Item, ItemFn};
 
 use crate::{Errors, combine, expand, model, parse, valid};
 
@@ -29,13 +29,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         check_signature(function, &mut errors);
         check_arguments(&policy, function, &mut errors);
+        check_own_thread(&policy, function, &mut errors);
     }
     match (combine(errors), function) {
         (None, Some(mut function)) => {
-            let prelude = expand::function_prelude(&policy, &function.sig.ident);
-            // Verbatim: the generated statements are printed as they are, never re-parsed.
-            let prelude = Stmt::Item(Item::Verbatim(prelude));
-            function.block.stmts.insert(0, prelude);
+            expand::function_body(&policy, &mut function);
             function.into_token_stream()
         }
         (errors, _) => {
@@ -59,6 +57,12 @@ pub(crate) fn expand_block(input: TokenStream) -> TokenStream {
         errors.push(syn::Error::new(
             span,
             "`process` does not apply to the block form: the block runs on its own sandboxed thread and never restricts its caller; to restrict every thread, put `#[sandbox(process, ...)]` on a function",
+        ));
+    }
+    if let Some(span) = policy.own_thread {
+        errors.push(syn::Error::new(
+            span,
+            "`own_thread` does not apply to the block form: the block always runs on a thread of its own, new at each run; remove `own_thread`",
         ));
     }
     match (combine(errors), body) {
@@ -95,6 +99,12 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
     let items = parse::attribute_args(input, &mut errors);
     let policy = model::policy(items, &mut errors);
     valid::check(&policy, &mut errors);
+    if let Some(span) = policy.own_thread {
+        errors.push(syn::Error::new(
+            span,
+            "`own_thread` does not apply to `policy!`: it says how a `#[sandbox]` function runs, and a policy made here is enforced where it is used (`enforce`, `run`, a child process); to run code on a sandboxed thread of its own, use `policy.run(|| ...)` or `block::sandbox!`",
+        ));
+    }
     for grant in &policy.grants {
         if let model::GrantPath::Arg(ident) = &grant.path {
             errors.push(syn::Error::new(
@@ -147,6 +157,27 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
         errors.push(syn::Error::new(
             constness.span(),
             "`#[sandbox]` cannot go on a `const fn`: enforcing a policy is a system call, which cannot run at compile time",
+        ));
+    }
+}
+
+/// Refuses `own_thread` where the body cannot run on a thread of its own: on `main` and with
+/// `process`, whose sandbox is every thread's, the caller's included.
+fn check_own_thread(policy: &model::Policy, function: &ItemFn, errors: &mut Errors) {
+    let Some(span) = policy.own_thread else {
+        return;
+    };
+    if let Some(process) = policy.process {
+        let mut error = syn::Error::new(
+            span,
+            "`own_thread` and `process` contradict each other: `process` restricts every thread of the process, the caller's included, for the rest of its life, while `own_thread` runs the body on a new thread and leaves the caller as it was; keep one",
+        );
+        error.combine(syn::Error::new(process, "`process` is here"));
+        errors.push(error);
+    } else if function.sig.ident == "main" {
+        errors.push(syn::Error::new(
+            span,
+            "`own_thread` does not apply to `main`: sandboxing `main` sandboxes the whole program, every thread of it; remove `own_thread`, or put it on a function that `main` calls",
         ));
     }
 }

@@ -40,6 +40,7 @@
 //! | `allow_abstract_unix_sockets` | opt out of the abstract unix socket scope |
 //! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 //! | `process` | restrict every thread of the process (the default on `main`) |
+//! | `own_thread` | `#[sandbox]` only: run the body on a thread of its own at each call |
 //! | `broad` | acknowledge a broad grant (`/`, write on the home directory, a home tree or a system tree, `"*"` TCP with write) |
 //! | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 //! | `crate = "path"` | where this crate is, when renamed |
@@ -116,7 +117,15 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// - On any other function: the calling thread, for the rest of its life (enforcement cannot
 ///   be undone), and the threads and processes it starts afterwards. Put it on the entry point
 ///   of a worker thread. A second call on the same thread adds nothing and costs no system
-///   call; another policy on an already sandboxed thread adds a layer, and both apply.
+///   call. A call nested in another sandboxed call adds a layer, and both apply.
+/// - A thread that a returned call left restricted (a pool's thread, a second call with other
+///   argument paths) is never narrowed silently: a sandbox whose rules that layer does not
+///   allow in full is refused, the body unrun, with [`ErrorKind::ThreadNotOwned`], which names
+///   both sandboxes and the fix.
+/// - With `own_thread`: a new scoped thread at each call runs the body, sandboxed by exactly
+///   this policy (under those of calls still running on the caller), as the block form does;
+///   the caller's thread is left as it was. The arguments and the value cross threads (they
+///   must be `Send`); `return` and `?` work as in any body. For a function a pool runs.
 /// - With parameters named in the policy (`read = input`): at each call, bound to the paths
 ///   the arguments hold, with the same rules as written paths.
 /// - Not on an `async fn` (a compile error: a task moves between threads). For tokio, write it
@@ -135,8 +144,43 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// let _lines = worker.join().unwrap();
 /// ```
 ///
-/// When the policy cannot be enforced, the function panics at entry with the error's message,
-/// before its body runs; use [`block::sandbox!`] or [`Policy::run`] to get a `Result` instead.
+/// On a pool's threads, which run one job after another, each call gets a thread of its own:
+///
+/// ```
+/// use std::{io, path::Path};
+/// use landlock_runtime::sandbox;
+///
+/// #[sandbox(read = dir, own_thread)]
+/// fn count(dir: &Path) -> io::Result<usize> {
+///     Ok(std::fs::read_dir(dir)?.count())
+/// }
+///
+/// // Each call, with its own paths, gets exactly its policy; this thread stays unrestricted.
+/// for dir in ["/etc", "/usr", "/etc"] {
+///     let _ = count(Path::new(dir));
+/// }
+/// assert!(landlock_runtime::in_force().is_empty());
+/// ```
+///
+/// When the policy cannot be enforced, the body does not run. A function that returns
+/// `Result<T, E>` with `E: From<`[`Error`]`>` (`io::Result<T>`, `Box<dyn Error>`, your own error
+/// type, through any alias; `main` too) returns the failure as `Err(E::from(error))`; the
+/// choice is made by the return type. Any other function (an `E` without that `From`, a return
+/// type with `impl Trait` in it) panics at entry with the error's message.
+///
+/// ```
+/// use std::{io, path::Path};
+/// use landlock_runtime::{Error, ErrorKind, sandbox};
+///
+/// #[sandbox(read = dir)]
+/// fn count(dir: &Path) -> io::Result<usize> {
+///     Ok(std::fs::read_dir(dir)?.count())
+/// }
+///
+/// let err = count(Path::new("/no/such/dir")).unwrap_err();
+/// let err = err.get_ref().and_then(|e| e.downcast_ref::<Error>()).unwrap();
+/// assert!(matches!(err.kind(), ErrorKind::MissingPath { .. }));
+/// ```
 ///
 /// # The policy language
 ///
@@ -155,6 +199,7 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
 /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+/// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
 /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
 /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
@@ -180,9 +225,10 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 ///
 /// A policy is prepared once per process, on first use: variables read, paths opened, the
 /// ruleset built. If that fails (a mandatory path that does not exist, an unset variable, a
-/// `strict` policy the kernel cannot meet) or enforcement fails (the kernel's limit of 16
-/// layers), nothing is enforced and the protected code does not run: the error ([`Error`])
-/// names the policy's function, source location and cause. A policy the kernel enforces only
+/// bad or broad argument path, a `strict` policy the kernel cannot meet) or enforcement fails
+/// (the kernel's limit of 16 layers, a thread another sandbox would narrow), nothing is
+/// enforced and the protected code does not run: the error ([`Error`]) names the policy's
+/// function, source location and cause, as the function's `Err` or its panic (above). A policy the kernel enforces only
 /// in part (an older kernel; no Landlock) is enforced as far as it goes, and one line on
 /// standard error says what is not, once per policy; `strict` makes that an error instead.
 pub use landlock_macros::sandbox;
@@ -239,6 +285,7 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
 /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
 /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+/// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
 /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
 /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
 /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
@@ -400,6 +447,7 @@ pub mod block {
     /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
     /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
     /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
+    /// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
     /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
     /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`](crate::denials)) |
     /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
@@ -503,12 +551,30 @@ pub mod __private {
         )
     }
 
+    pub use crate::enforce::call::{Call, FailIntoErr, FailPanics, ReturnProbe};
+
     /// Enforces `policy` at function entry; panics (at the annotated function) if it cannot.
+    /// The call runs until the value returned is dropped.
     #[track_caller]
-    pub fn enter(policy: &'static Policy) {
-        if let Err(error) = policy.enforce() {
-            panic!("{error}");
+    pub fn enter(policy: &'static Policy) -> Call {
+        match try_enter(policy) {
+            Ok(call) => call,
+            Err(error) => panic!("{error}"),
         }
+    }
+
+    /// A `#[sandbox]` function's failure, when its return value cannot hold it: a panic at
+    /// the function.
+    #[track_caller]
+    pub fn fail(error: crate::Error) -> ! {
+        panic!("{error}")
+    }
+
+    /// Enforces `policy` at function entry, or says why it cannot: for a function whose return
+    /// value holds the error (see [`ReturnProbe`]).
+    #[inline]
+    pub fn try_enter(policy: &'static Policy) -> Result<Call, crate::Error> {
+        crate::enforce::call::enter_static(policy)
     }
 
     /// Makes this process use at most Landlock ABI `abi`, as an older kernel would, for tests of
@@ -532,8 +598,30 @@ pub mod __private {
     /// Enforces `policy`, bound to the paths of its arguments, at function entry; panics (at
     /// the annotated function) if it cannot.
     #[track_caller]
-    pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) {
-        crate::enforce::arguments::enter(policy, arguments);
+    pub fn enter_with_arguments(policy: &'static Policy, arguments: &[Argument]) -> Call {
+        match try_enter_with_arguments(policy, arguments) {
+            Ok(call) => call,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// Enforces `policy`, bound to the paths of its arguments, at function entry, or says why
+    /// it cannot.
+    pub fn try_enter_with_arguments(
+        policy: &'static Policy,
+        arguments: &[Argument],
+    ) -> Result<Call, crate::Error> {
+        crate::enforce::call::enter_with_arguments(policy, arguments)
+    }
+
+    /// The body of an `own_thread` function, run on a new scoped thread sandboxed by `policy`
+    /// bound to `arguments` (none when it names no argument).
+    pub fn on_own_thread<T: Send, F: FnOnce() -> T + Send>(
+        policy: &'static Policy,
+        arguments: &[Argument],
+        f: F,
+    ) -> Result<T, crate::Error> {
+        crate::enforce::call::on_own_thread(policy, arguments, f)
     }
 
     /// The block form of a policy that names variables: bound to their paths, then run.

@@ -40,6 +40,7 @@ fn main() {
         Some("zombie-main") => zombie_main(),
         Some("zombie-main-rings") => zombie_main_rings(),
         Some("single-thread-scope") => single_thread_scope(),
+        Some("returned-call-then-thread") => returned_call_then_thread(),
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
@@ -797,4 +798,35 @@ fn forged_denials(dir: &str) {
     let denied = std::fs::read_to_string(format!("{dir}/done")).unwrap();
     println!("forged: {}", denied.trim());
     assert_eq!(open_errno(DENIED), libc::EACCES);
+}
+
+/// May read /etc and /usr/share; starts a thread that calls `list_usr_share` while it runs.
+#[landlock_runtime::sandbox(read = ["/etc", "/usr/share"])]
+fn spawner() -> std::io::Result<usize> {
+    thread::spawn(list_usr_share).join().unwrap()
+}
+
+#[landlock_runtime::sandbox(read = "/usr/share")]
+fn list_usr_share() -> std::io::Result<usize> {
+    Ok(std::fs::read_dir("/usr/share")?.count())
+}
+
+#[landlock_runtime::sandbox(read = "/usr/lib")]
+fn list_usr_lib() -> std::io::Result<usize> {
+    Ok(std::fs::read_dir("/usr/lib")?.count())
+}
+
+/// A sandboxed call on the only thread, which every later thread inherits: a thread it starts
+/// while it runs is inside it (a sandbox entered there narrows, as nesting does); a thread
+/// started after it returned is not its to narrow. Prints `nested: ...` and `after: ...`.
+fn returned_call_then_thread() {
+    let show = |r: std::io::Result<usize>| match r {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    println!("nested: {}", show(spawner()));
+    println!(
+        "after: {}",
+        show(thread::spawn(list_usr_lib).join().unwrap())
+    );
 }

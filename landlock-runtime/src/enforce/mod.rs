@@ -5,11 +5,12 @@
 //! the prepared ruleset, and nothing at all when the policy is already in force on the thread.
 //! Its forms: the calling thread ([`Policy::enforce`]), every thread of the process
 //! (`all_threads`), a block on a scoped thread (`scoped`), a child process (`command`), and a
-//! function bound to its arguments (`arguments`); `explain` says which of the policies in
-//! force denies an access.
+//! function bound to its arguments (`arguments`), a sandboxed function's call (`call`);
+//! `explain` says which of the policies in force denies an access.
 
 pub(crate) mod all_threads;
 pub(crate) mod arguments;
+pub(crate) mod call;
 #[cfg(unix)]
 pub(crate) mod command;
 #[cfg(target_os = "linux")]
@@ -21,7 +22,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::ptr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use crate::kernel::{self, Ruleset, report};
 use crate::model::Class;
@@ -59,6 +60,48 @@ pub(crate) struct Entry {
     binding: Option<Arc<Binding>>,
     /// What the policy allows, path by path and port by port.
     rules: SharedRules,
+    /// Whether a sandboxed function's call entered it (`call`), rather than the thread's owner
+    /// (`Policy::enforce`, every thread, a block's own thread, a call still running on the
+    /// thread that started this one).
+    by_call: bool,
+    /// The depth (`call::DEPTH`) of the outermost call running in it on this thread; 0 when
+    /// none, or when that call has returned (told by a depth below this one, and settled at
+    /// the next call).
+    active: usize,
+    /// For a layer a call entered while its thread was the only one, which every later thread
+    /// inherits: whether a call runs in it on that thread, which alone writes it.
+    shared: Option<&'static AtomicBool>,
+}
+
+impl Entry {
+    /// Whether a call entered it and no call runs in it, on this thread or, for a layer every
+    /// later thread inherited, on the thread that entered it: the thread is restricted by a
+    /// sandbox whose call has returned.
+    fn returned(&self) -> bool {
+        self.by_call
+            && !(self.active != 0 && self.active <= call::depth())
+            && !(self.layer.inherited && self.shared.is_some_and(|s| s.load(Ordering::Relaxed)))
+    }
+
+    /// The layer, as [`in_force`] tells it.
+    fn layer(&self) -> Layer {
+        Layer {
+            returned: self.returned(),
+            ..self.layer.clone()
+        }
+    }
+
+    /// This layer on a thread that got it from the kernel, from the thread that entered it.
+    fn inherited(&self) -> Entry {
+        Entry {
+            layer: Layer {
+                inherited: true,
+                ..self.layer.clone()
+            },
+            active: 0,
+            ..self.clone()
+        }
+    }
 }
 
 /// Layers every thread of the process has: those entered on every thread at once, or while
@@ -126,13 +169,7 @@ fn add_process_layer(entry: &Entry) {
         // More than the kernel's limit cannot be in force; nothing to record.
         return;
     };
-    let entry = Box::new(Entry {
-        layer: Layer {
-            inherited: true,
-            ..entry.layer.clone()
-        },
-        ..entry.clone()
-    });
+    let entry = Box::new(entry.inherited());
     slot.store(Box::into_raw(entry), Ordering::Release);
     PROCESS_LAYERS_PUBLISHED.fetch_add(1, Ordering::AcqRel);
 }
@@ -168,11 +205,19 @@ impl Policy {
         if self.process {
             return self.enforce_all_threads();
         }
+        self.enforce_here(false).map(|(status, _)| status)
+    }
+
+    /// Enforces the policy on the calling thread; returns the status and where its layer is in
+    /// the thread's list. `by_call`: for a sandboxed function's call, not the thread's owner.
+    fn enforce_here(&self, by_call: bool) -> Result<(&Status, usize), Error> {
         let prepared = self.preparation()?;
         LAYERS.with(|layers| {
             let mut layers = layers.borrow_mut();
-            if let Some(layer) = layers.get(prepared.id) {
-                return Ok(prepared.outcome(layer.outcome));
+            if layers.get(prepared.id).is_some()
+                && let Some(at) = layers.layers.iter().position(|l| l.id == prepared.id)
+            {
+                return Ok((prepared.outcome(layers.layers[at].outcome), at));
             }
             let mut layer = self.check_room(&layers, prepared, &prepared.status, 0)?;
             // Asked before restricting: the policy may deny reading /proc.
@@ -191,11 +236,17 @@ impl Policy {
                     report::line(format_args!("sandbox {} is {status}", self.origin));
                 }
             }
+            layer.by_call = by_call;
             if single {
+                if by_call {
+                    // One flag per layer every thread inherits, of which there are at most
+                    // `MAX_LAYERS`: kept for the life of the process, as those layers are.
+                    layer.shared = Some(Box::leak(Box::new(AtomicBool::new(false))));
+                }
                 add_process_layer(&layer);
             }
             layers.layers.push(layer);
-            Ok(status)
+            Ok((status, layers.layers.len() - 1))
         })
     }
 
@@ -463,11 +514,15 @@ impl Policy {
                 level: status.level,
                 abi: status.abi,
                 inherited: false,
+                returned: false,
             },
             id: prepared.id,
             outcome,
             binding: self.binding.clone(),
             rules: prepared.rules.clone(),
+            by_call: false,
+            active: 0,
+            shared: None,
         })
     }
 
@@ -488,14 +543,17 @@ impl Policy {
 /// It lists what this library enforced on this thread, plus the policies in force on every
 /// thread of the process (entered on all threads at once, or while the process had a single
 /// thread). Layers a thread inherits otherwise (from a sandboxed thread that spawned it while
-/// other threads existed) are enforced by the kernel but not listed here.
+/// other threads existed) are enforced by the kernel but not listed here. A layer a
+/// `#[sandbox]` function's call entered, and that call has returned, says so
+/// ([`Layer::returned`]): the thread stays restricted by it, and another sandboxed function
+/// that it would narrow is refused here.
 ///
 /// ```
 /// let layers = std::thread::spawn(landlock_runtime::in_force).join().unwrap();
 /// assert!(layers.is_empty());
 /// ```
 pub fn in_force() -> Vec<Layer> {
-    entries().into_iter().map(|e| e.layer).collect()
+    entries().iter().map(Entry::layer).collect()
 }
 
 /// The layers in force on the calling thread, oldest first, with what enforcement knows of
@@ -537,18 +595,6 @@ pub(crate) fn denied_port_here(port: u16, bind: bool) -> Option<Layer> {
         .map(|e| e.layer)
 }
 
-/// Whether a policy bound to these argument paths is in force on the calling thread.
-pub(crate) fn has_binding(binding: &Binding) -> bool {
-    LAYERS.with(|layers| {
-        let mut layers = layers.borrow_mut();
-        layers.sync();
-        layers
-            .layers
-            .iter()
-            .any(|l| l.binding.as_deref() == Some(binding))
-    })
-}
-
 /// How many layers this library knows to be enforced on the calling thread.
 #[cfg(unix)]
 pub(crate) fn enforced_layers() -> usize {
@@ -559,8 +605,22 @@ pub(crate) fn enforced_layers() -> usize {
     })
 }
 
-/// Records on the calling thread, a new one, the layers the thread that started it had: the
-/// kernel gave it those too.
+/// The layers in force on the calling thread, as a scoped thread it starts gets them: a layer of
+/// a call that still runs here is the new thread's for its life, which ends before the call
+/// returns; one a returned call left stays that.
+pub(crate) fn for_scoped_thread() -> Vec<Entry> {
+    entries()
+        .iter()
+        .map(|entry| Entry {
+            by_call: entry.returned(),
+            shared: None,
+            ..entry.inherited()
+        })
+        .collect()
+}
+
+/// Records on the calling thread, a new one, the layers the thread that started it had (see
+/// [`for_scoped_thread`]): the kernel gave it those too.
 pub(crate) fn inherit(entries: Vec<Entry>) {
     if entries.is_empty() {
         return;
@@ -569,13 +629,7 @@ pub(crate) fn inherit(entries: Vec<Entry>) {
         let mut mine = mine.borrow_mut();
         for entry in entries {
             if mine.find(entry.id).is_none() {
-                mine.layers.push(Entry {
-                    layer: Layer {
-                        inherited: true,
-                        ..entry.layer
-                    },
-                    ..entry
-                });
+                mine.layers.push(entry);
             }
         }
     });

@@ -39,7 +39,7 @@ impl Policy {
         }
         // The new thread inherits the caller's Landlock layers from the kernel; it is told
         // which, so that re-entering one of them there is a no-op and the layer count is right.
-        let inherited = super::entries();
+        let inherited = super::for_scoped_thread();
         thread::scope(|scope| {
             let sandboxed = scope.spawn(|| {
                 super::inherit(inherited);

@@ -280,6 +280,17 @@ impl Ports {
         }
     }
 
+    /// Whether these ports allow every port `other` allows; not known (`false`) while `other`
+    /// names arguments, whose ports are known only at a call.
+    pub(crate) fn allows_all_of(&self, other: &Ports) -> bool {
+        match &other.0 {
+            PortSet::Only(ports, arguments) => {
+                arguments.is_empty() && ports.iter().all(|&port| self.allows(port))
+            }
+            PortSet::Any => self.0 == PortSet::Any,
+        }
+    }
+
     /// Whether the kernel must restrict this kind of access (not [`ANY`](Ports::ANY)).
     ///
     /// ```

@@ -290,7 +290,9 @@ impl Preset {
         let path = canonical(path.as_ref());
         let no_wider = |preset: Preset| preset.grants().iter().all(|g| includes(class, g.class()));
         here.iter()
-            .filter(|(preset, c, p)| includes(*c, class) && path.starts_with(p) && no_wider(*preset))
+            .filter(|(preset, c, p)| {
+                includes(*c, class) && path.starts_with(p) && no_wider(*preset)
+            })
             // The last of the deepest is the first in PRESETS order, reversed.
             .rev()
             .max_by_key(|(_, _, p)| p.components().count())

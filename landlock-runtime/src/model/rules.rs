@@ -69,6 +69,18 @@ pub(crate) struct Rules {
 
 pub(crate) type SharedRules = Arc<Rules>;
 
+impl Rules {
+    /// Whether these rules allow everything `other` allows: a layer of them adds nothing to
+    /// `other`'s, and a thread under both gets exactly `other`.
+    pub(crate) fn allow_all_of(&self, other: &Rules) -> bool {
+        other.fs.iter().all(|g| covers(&self.fs, &g.path, g.class))
+            && self.connect.allows_all_of(&other.connect)
+            && self.bind.allows_all_of(&other.bind)
+            && (other.scopes.signals || !self.scopes.signals)
+            && (other.scopes.abstract_unix_sockets || !self.scopes.abstract_unix_sockets)
+    }
+}
+
 /// Whether a class grants what `wanted` needs (`read` is in every class).
 pub(crate) fn includes(class: Class, wanted: Class) -> bool {
     class == wanted || wanted == Class::Read

@@ -9,8 +9,9 @@ use crate::model::Origin;
 
 /// A policy that could not be enforced: the cause, and the policy's origin.
 ///
-/// When this is returned, the code the policy protects must not run: `#[sandbox]` panics with
-/// this message, the block form returns it. Nothing of the policy was enforced on the calling
+/// When this is returned, the code the policy protects must not run: `#[sandbox]` returns it as
+/// the `Err` of a function returning `Result<T, E>` with `E: From<Error>`, and panics with this
+/// message otherwise; the block form returns it. Nothing of the policy was enforced on the calling
 /// thread, with one exception: [`ErrorKind::ThreadsNotCovered`] from a `strict` policy on every
 /// thread, found once the other threads were signalled, after which the calling thread and the
 /// threads that could be reached are restricted (the process is left more restricted, never
@@ -126,6 +127,17 @@ pub enum ErrorKind {
     TooManyLayers {
         /// The kernel's limit (16).
         limit: usize,
+    },
+    /// A sandboxed function was called on a thread that another sandbox still restricts,
+    /// entered by a call that has returned (a pool's thread, or a second call of a function
+    /// with other argument paths): entering would narrow the function's sandbox to what both
+    /// allow, silently. The fix: `own_thread` in the function's `#[sandbox(...)]`, which runs
+    /// its body on a thread of its own at each call, or the block form.
+    ThreadNotOwned {
+        /// The sandbox in force on the thread, whose call has returned.
+        restricted_by: Origin,
+        /// Whether that is the same function's sandbox, bound to other argument paths.
+        same_function: bool,
     },
     /// A Landlock system call failed.
     Kernel {
@@ -252,6 +264,19 @@ impl fmt::Display for Error {
                 f,
                 "this thread already has {limit} Landlock layers, the kernel's limit; enter fewer different sandboxes on one thread"
             ),
+            ErrorKind::ThreadNotOwned {
+                restricted_by,
+                same_function,
+            } => {
+                write!(
+                    f,
+                    "this thread is still restricted by sandbox {restricted_by}, entered by a call that has returned (a restriction is never lifted), so this sandbox would get only what both allow, silently; it was not entered and the function did not run. A thread a pool reuses (rayon, tokio's blocking pool) or a second call with other argument paths is not the function's own: add `own_thread` to its `#[sandbox(...)]`"
+                )?;
+                if !same_function {
+                    write!(f, " (and to that of `{}`)", restricted_by.function())?;
+                }
+                f.write_str(", which runs the body on a thread of its own at each call, or run the work in `block::sandbox!`")
+            }
             ErrorKind::Kernel { operation, source } => write!(f, "{operation} failed: {source}"),
         }
     }

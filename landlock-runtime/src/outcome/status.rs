@@ -520,6 +520,11 @@ pub struct Layer {
     /// process when it entered the policy, or one that enforced it on every thread (`false`:
     /// this thread's own enforcement).
     pub inherited: bool,
+    /// Whether a `#[sandbox]` function's call entered it, and that call has returned: the
+    /// thread stays restricted by it (a restriction is never lifted), and another sandboxed
+    /// function is refused entry here rather than narrowed by it silently
+    /// ([`ErrorKind::ThreadNotOwned`](crate::ErrorKind::ThreadNotOwned)).
+    pub returned: bool,
 }
 
 impl fmt::Display for Uncovered {
@@ -594,6 +599,9 @@ impl fmt::Display for Layer {
         write!(f, "sandbox {}: {}", self.origin, self.level)?;
         if self.abi > 0 {
             write!(f, " (Landlock ABI {})", self.abi)?;
+        }
+        if self.returned {
+            f.write_str(", left by a call that has returned")?;
         }
         Ok(())
     }
