@@ -278,10 +278,47 @@ fn could_become_broad(draft: &Draft<'_>) -> bool {
 /// or normalised template.
 type Key<'a> = (bool, Cow<'a, str>);
 
+/// Up to this many grants, [`class_conflicts`] scans the earlier grants of each, which
+/// allocates nothing (a policy written by hand has a few grants, and a thread that builds one
+/// pays for each allocation); past it, a map keeps the check in `n log n`.
+const SCANNED: usize = 16;
+
 /// Each template or argument granted again under a class that says nothing more, at its second
-/// occurrence. Each path keeps the first grant of each class: the earliest that conflicts is
-/// among them, so that a policy of many paths is checked in `n log n`.
+/// occurrence.
 fn class_conflicts<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
+    if draft.grants.len() <= SCANNED {
+        class_conflicts_scanned(draft)
+    } else {
+        class_conflicts_mapped(draft)
+    }
+}
+
+/// [`class_conflicts`] by a scan of the earlier grants of each: the first that conflicts.
+fn class_conflicts_scanned<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
+    let mut problems = Vec::new();
+    for (grant, g) in draft.grants.iter().enumerate() {
+        let Some(key) = g.path.key() else {
+            continue;
+        };
+        let earlier = draft.grants[..grant].iter().enumerate().find_map(|(i, e)| {
+            let conflict = class_conflict(e.class, g.class)?;
+            (e.path.key().as_ref() == Some(&key)).then_some((i, conflict))
+        });
+        if let Some((first, conflict)) = earlier {
+            problems.push(Problem::ClassConflict {
+                first,
+                grant,
+                conflict,
+            });
+        }
+    }
+    problems
+}
+
+/// [`class_conflicts`] through a map: each path keeps the first grant of each class, among
+/// which is the earliest that conflicts, so that a policy of many paths is checked in
+/// `n log n`.
+fn class_conflicts_mapped<'a>(draft: &Draft<'a>) -> Vec<Problem<'a>> {
     let mut problems = Vec::new();
     let mut firsts: BTreeMap<Key<'_>, Vec<(&str, usize)>> = BTreeMap::new();
     for (grant, g) in draft.grants.iter().enumerate() {
@@ -382,6 +419,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_scan_and_the_map_find_the_same_conflicts() {
+        let classes = ["read", "write", "exec"];
+        let paths = ["/a", "/a/", "//a", "/b", "/b?", "$TMP/x", "${D}"];
+        // Every mix of a few classes and spellings, small enough for either way.
+        let mut found = 0;
+        for seed in 0..200usize {
+            let grants: Vec<Grant<'_>> = (0..12)
+                .map(|i| {
+                    let n = seed.wrapping_mul(31).wrapping_add(i * 7) ^ (seed >> 3);
+                    Grant::template(classes[n % 3], paths[(n / 3) % paths.len()])
+                })
+                .chain([0, 1].map(|_| Grant {
+                    class: "read",
+                    path: GrantPath::Argument("dir"),
+                }))
+                .collect();
+            let d = draft(grants);
+            let scanned = class_conflicts_scanned(&d);
+            assert_eq!(scanned, class_conflicts_mapped(&d), "{seed}");
+            found += scanned.len();
+        }
+        assert!(found > 200, "{found}");
     }
 
     #[test]
