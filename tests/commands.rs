@@ -372,3 +372,42 @@ fn a_cwd_policy_not_bound_to_the_childs_directory_does_not_start_it() {
     std::fs::remove_dir_all(a).unwrap();
     std::fs::remove_dir_all(b).unwrap();
 }
+
+/// `Command` opens `/dev/null` for `Stdio::null()` before it forks: a sandbox in force on the
+/// calling thread that denies it fails the spawn, and the error says so rather than blame
+/// `exec`.
+#[test]
+fn a_spawn_denied_dev_null_by_the_callers_sandbox_says_so() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let child = leak(
+        Policy::builder("tests::child")
+            .exec("/usr/bin")
+            .preset(Preset::DynamicLoader)
+            .build()
+            .unwrap(),
+    );
+    let caller = Policy::builder("tests::caller")
+        .read("/usr")
+        .exec("/usr/bin")
+        .preset(Preset::DynamicLoader)
+        .build()
+        .unwrap();
+    let msg = std::thread::spawn(move || {
+        caller.enforce().unwrap();
+        Command::new("/usr/bin/true")
+            .sandbox(child)
+            .output()
+            .unwrap_err()
+            .to_string()
+    })
+    .join()
+    .unwrap();
+    assert!(
+        msg.contains("starting `/usr/bin/true` was denied")
+            && msg.contains("denies opening `/dev/null`")
+            && msg.contains("preset = \"devices\""),
+        "{msg}"
+    );
+}

@@ -293,6 +293,18 @@ impl Sandbox {
         } else {
             None
         };
+        // Before it forks, `Command` opens `/dev/null` for each `Stdio::null()` (`output()` and
+        // `status()` give it to standard input): a sandbox in force on this thread that denies
+        // it fails the spawn with EACCES, before the program's own policy matters.
+        let null_denied = error.raw_os_error() == Some(EACCES)
+            && caller.is_none()
+            && ["read", "write"].iter().any(|&how| {
+                std::fs::OpenOptions::new()
+                    .read(how == "read")
+                    .write(how == "write")
+                    .open("/dev/null")
+                    .is_err_and(|e| e.raw_os_error() == Some(EACCES))
+            });
         let program = program.to_string_lossy();
         let message = if error.raw_os_error() == Some(E2BIG) {
             format!(
@@ -306,6 +318,9 @@ impl Sandbox {
                     caller.path.display(),
                     caller.path.display(),
                     caller.origin
+                ),
+                None if null_denied => format!(
+                    "sandbox {origin}: starting `{program}` was denied ({error}) before it started: a sandbox in force on the calling thread denies opening `/dev/null`, which `Command` opens for each `Stdio::null()` (`output()` and `status()` give it to standard input); grant it there (`preset = \"devices\"`), or give the command other standard streams (`Stdio::piped()`, `Stdio::inherit()`)"
                 ),
                 None => format!(
                     "sandbox {origin}: starting `{program}` was denied ({error}): the policy must grant `exec` on the program, and, for a dynamically linked program, its loader and libraries (`preset = \"dynamic_loader\"`; `landlock_runtime::exec::dependencies` lists them); a sandbox in force on the calling thread must allow them too, since the program inherits it"
