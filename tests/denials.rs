@@ -536,12 +536,7 @@ fn a_learning_file_becomes_the_changes_to_review() {
     let file = std::env::temp_dir().join(format!("landlock-learn-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&file);
     run_scenario(&[("LANDLOCK_SANDBOX_LEARN", file.to_str().unwrap())], None);
-    let changes: Vec<String> = denials::suggestions(&file)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    std::fs::remove_file(&file).unwrap();
+    let changes = suggested(&file);
     assert_eq!(
         changes,
         ["widening   scenarios::denials: grants read on `/etc/hostname`"]
@@ -581,12 +576,7 @@ fn a_denied_resolver_file_is_answered_with_the_dns_preset() {
             "every denial is a resolver file's: {err}"
         );
     }
-    let changes: Vec<String> = denials::suggestions(&file)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    std::fs::remove_file(&file).unwrap();
+    let changes = suggested(&file);
     assert_eq!(
         changes,
         ["widening   scenarios::resolve: adds preset `dns`"]
@@ -669,16 +659,22 @@ fn the_variables_print_and_record_no_denial_another_process_causes() {
             && lines[0].ends_with(": allow it with read = \"/etc/hostname\""),
         "{err}"
     );
-    let changes: Vec<String> = denials::suggestions(&file)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    std::fs::remove_file(&file).unwrap();
+    let changes = suggested(&file);
     assert_eq!(
         changes,
         ["widening   scenarios::forged: grants read on `/etc/hostname`"]
     );
     let said = forger.stop();
     assert!(said.ends_with(": 40 of 40 denied\n"), "{said}");
+}
+
+/// What `denials::suggestions` makes of the learning file `file`, as text; the file is removed.
+fn suggested(file: &std::path::Path) -> Vec<String> {
+    let changes = denials::suggestions(file)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    std::fs::remove_file(file).unwrap();
+    changes
 }

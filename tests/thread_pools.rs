@@ -125,10 +125,7 @@ fn a_pool_thread_that_a_job_left_restricted_refuses_another_sandbox() {
     if !landlock_or_skip() {
         return;
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
+    let pool = one_thread_pool();
     assert!(pool.install(read_etc).is_ok());
     let err = pool.install(list_usr_share).unwrap_err();
     assert_not_owned(
@@ -148,10 +145,7 @@ fn a_sandbox_that_the_layer_left_behind_allows_in_full_is_entered() {
     if !landlock_or_skip() {
         return;
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
+    let pool = one_thread_pool();
     assert!(pool.install(read_etc).is_ok());
     // `count` bound to /etc gets exactly its policy under `read_etc`'s: nothing is narrowed.
     assert_eq!(
@@ -191,10 +185,7 @@ fn own_thread_on_a_pool_leaves_the_pool_threads_unrestricted() {
     if !landlock_or_skip() {
         return;
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
+    let pool = one_thread_pool();
     for _ in 0..2 {
         assert!(pool.install(read_etc_on_own_thread).is_ok());
         assert_eq!(
@@ -373,4 +364,12 @@ fn the_readme_example_is_this_one() {
 #[test]
 fn policies_are_locked() {
     landlock_runtime::assert_policies_locked!("sandbox.lock");
+}
+
+/// A rayon pool of one thread: each job after the first runs on the thread the first left.
+fn one_thread_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
 }
