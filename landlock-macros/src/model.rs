@@ -7,7 +7,7 @@ use quote::{ToTokens, quote};
 use syn::{Expr, ExprLit, Lit, LitInt, LitStr, Token};
 
 use crate::Errors;
-use crate::parse::RawItem;
+use crate::parse::{FLAGS, RawItem};
 
 /// Every key of the policy language, in the order the documentation gives them.
 pub(crate) const KEYS: &[&str] = &[
@@ -27,16 +27,6 @@ pub(crate) const KEYS: &[&str] = &[
     "crate",
 ];
 
-/// The keys written alone, without a value.
-pub(crate) const FLAGS: &[&str] = &[
-    "allow_signals",
-    "allow_abstract_unix_sockets",
-    "strict",
-    "process",
-    "own_thread",
-    "broad",
-    "quiet",
-];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Class {

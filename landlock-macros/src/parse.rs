@@ -9,7 +9,18 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Lit, Token};
 
 use crate::Errors;
-use crate::model::FLAGS;
+
+/// The keys written alone, without a value: after one, the syntax expects `,` (or the end),
+/// not `=`. The model gives each its meaning.
+pub(crate) const FLAGS: &[&str] = &[
+    "allow_signals",
+    "allow_abstract_unix_sockets",
+    "strict",
+    "process",
+    "own_thread",
+    "broad",
+    "quiet",
+];
 
 /// One `key` or `key = value` of a policy.
 pub(crate) struct RawItem {
