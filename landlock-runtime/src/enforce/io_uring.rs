@@ -35,7 +35,7 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 
-use super::all_threads::read_ids;
+use super::all_threads::listing::read_ids;
 use crate::outcome::IoUring;
 
 /// What `/proc/thread-self/fd/N` links to for an io_uring instance, and what

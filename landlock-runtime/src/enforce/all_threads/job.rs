@@ -1,0 +1,327 @@
+//! One all-threads job: its rounds, each signalling the threads it reaches and collecting
+//! their answers, within the deadline.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::DEADLINE;
+use super::census::{Outcome, Target, ThreadOrder};
+use super::listing::{Blocked, blocks, blocks_as_chosen, is_exit_mask, task_status, thread_cpu};
+use super::signal::{
+    BOARD, FD_BITS, JobLock, PENDING, RUNNING, SLOTS, Slot, close_retired, futex_wait,
+    parse_answer, read_counter, signal, state, tgkill,
+};
+use crate::enforce::io_uring::{IoThread, io_thread};
+use crate::outcome::Uncovered;
+
+/// How often the waiting thread looks at the threads that have not answered.
+pub(super) const POLL: Duration = Duration::from_millis(1);
+
+/// One enforcement on every other thread: the job lock, the job's own duplicate of the ruleset
+/// descriptor and its descriptor of the thread id counter, the signal, and the generation of
+/// the round being run.
+pub(super) struct Job {
+    pub(super) fd: Option<OwnedFd>,
+    /// The `SQPOLL` threads that the rings of the process name.
+    pub(super) sq_threads: Vec<i32>,
+    pub(super) counter: Option<OwnedFd>,
+    pub(super) flags: u32,
+    pub(super) signal: i32,
+    pub(super) generation: u32,
+    pub(super) deadline: Instant,
+    pub(super) _lock: JobLock,
+}
+
+impl Job {
+    pub(super) fn start(
+        ruleset: BorrowedFd<'_>,
+        flags: u32,
+        sq_threads: &[i32],
+    ) -> io::Result<Job> {
+        let signal = signal()?;
+        let lock = JobLock::acquire();
+        close_retired();
+        let fd = ruleset.try_clone_to_owned()?;
+        if fd.as_raw_fd() >= 1 << FD_BITS || flags >= 1 << (32 - FD_BITS) {
+            return Err(io::Error::other(
+                "the ruleset's descriptor number is too large to publish",
+            ));
+        }
+        // Without the counter the job still works, with a round for every new thread.
+        let counter = open_counter();
+        BOARD.counter.store(
+            counter.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+            Ordering::SeqCst,
+        );
+        Ok(Job {
+            fd: Some(fd),
+            sq_threads: sq_threads.to_vec(),
+            counter,
+            flags,
+            signal,
+            generation: 0,
+            deadline: Instant::now() + DEADLINE,
+            _lock: lock,
+        })
+    }
+
+    pub(super) fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// The thread id counter now.
+    pub(super) fn read_counter(&self) -> Option<u32> {
+        read_counter(self.counter.as_ref()?.as_raw_fd())
+    }
+
+    /// Starts a round: a new generation, a slot per target tagged with it, then the
+    /// generation and the descriptor published together.
+    pub(super) fn publish(&mut self, round: &[Target]) {
+        self.generation = BOARD
+            .generation
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+            .max(1);
+        let pending = state(self.generation, PENDING);
+        for (slot, target) in BOARD.slots.iter().zip(round) {
+            slot.tid.store(target.listed.tid, Ordering::Relaxed);
+            slot.state.store(pending, Ordering::Release);
+        }
+        let fd = self.fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()) as u32;
+        BOARD.current.store(
+            u64::from(self.generation) << 32 | u64::from(self.flags << FD_BITS | fd),
+            Ordering::SeqCst,
+        );
+    }
+
+    pub(super) fn signal(&self, round: &mut [Target]) {
+        for target in round.iter_mut() {
+            match tgkill(target.listed.tid, self.signal) {
+                Ok(()) => {}
+                // ESRCH counts as an exit only when /proc confirms it.
+                Err(libc::ESRCH) => {
+                    target.outcome = match task_status(target.listed.id) {
+                        None => Outcome::Exited,
+                        Some(s) if s.finished => Outcome::Finished,
+                        Some(_) => Outcome::Uncovered(Uncovered::NotSignalled(libc::ESRCH)),
+                    }
+                }
+                Err(e) => target.outcome = Outcome::Uncovered(Uncovered::NotSignalled(e)),
+            }
+        }
+    }
+
+    /// Waits until every target of the round has answered, is gone, or blocks the signal on
+    /// purpose, or until the deadline. Threads being born or exiting are waited for.
+    pub(super) fn wait(&self, round: &mut [Target], order: &mut ThreadOrder) {
+        let mut looked = Instant::now();
+        loop {
+            // Read before looking, so that an answer arriving in between ends the sleep.
+            let answers = BOARD.answers.load(Ordering::Acquire);
+            self.take_answers(round);
+            let waiting = round
+                .iter()
+                .any(|t| matches!(t.outcome, Outcome::Pending { .. }));
+            if !waiting || self.past_deadline() {
+                return;
+            }
+            futex_wait(&BOARD.answers, answers, POLL);
+            if looked.elapsed() >= POLL {
+                self.take_answers(round);
+                let before = order.count(self.read_counter());
+                let mut seen = [false; SLOTS];
+                for ((slot, target), seen) in
+                    BOARD.slots.iter().zip(round.iter_mut()).zip(&mut seen)
+                {
+                    if !self.is_answering(slot) {
+                        let cpu = thread_cpu(target.listed.tid);
+                        self.look_at(target, cpu);
+                        if matches!(target.outcome, Outcome::Pending { .. }) {
+                            target.look_idle(cpu, before);
+                            *seen = true;
+                        }
+                    }
+                }
+                // Often enough to see the counter wrap, and not miss it going round twice;
+                // and after the looks, for what they found.
+                let after = order.count(self.read_counter());
+                for (target, _) in round.iter_mut().zip(seen).filter(|&(_, seen)| seen) {
+                    target.looked(after);
+                }
+                looked = Instant::now();
+            }
+        }
+    }
+
+    /// Moves the answers of this round's slots into their targets.
+    pub(super) fn take_answers(&self, round: &mut [Target]) {
+        for (slot, target) in BOARD.slots.iter().zip(round.iter_mut()) {
+            let state = slot.state.load(Ordering::Acquire);
+            if !matches!(target.outcome, Outcome::Pending { .. })
+                || state >> 32 != u64::from(self.generation)
+            {
+                continue;
+            }
+            match state as u32 {
+                PENDING | RUNNING => {}
+                result => {
+                    let (errno, counter) = parse_answer(result);
+                    target.outcome = if errno == 0 {
+                        Outcome::Restricted { counter }
+                    } else {
+                        Outcome::Uncovered(Uncovered::Failed(errno))
+                    };
+                }
+            }
+        }
+    }
+
+    /// Whether the slot's thread is in its handler for this round, restricting itself.
+    pub(super) fn is_answering(&self, slot: &Slot) -> bool {
+        slot.state.load(Ordering::Acquire) == state(self.generation, RUNNING)
+    }
+
+    /// Looks at a thread that has not answered and is not answering, whose processor time is
+    /// now `cpu`: gone, finished, being born or exiting (waited for), or blocking the signal
+    /// with a mask of its own. A thread that ran no code since the last look has changed
+    /// neither its mask nor its state of its own: what was seen then stands.
+    pub(super) fn look_at(&self, target: &mut Target, cpu: Option<Duration>) {
+        let Outcome::Pending { blocked } = target.outcome else {
+            return;
+        };
+        let unchanged = cpu.is_some() && cpu == target.cpu;
+        let status = match target.seen {
+            Some(seen) if unchanged => seen,
+            _ => {
+                let Some(status) = task_status(target.listed.id) else {
+                    target.outcome = Outcome::Exited;
+                    return;
+                };
+                status
+            }
+        };
+        target.seen = Some(status);
+        if !target.io_checked && blocks(status.blocked, self.signal) {
+            // An io_uring thread blocks every signal for good, and never answers. One not
+            // started yet has no name of its own: looked at again.
+            target.io_checked = true;
+            match io_thread(target.listed.id, &self.sq_threads) {
+                Some(IoThread::Worker) => {
+                    target.outcome = Outcome::IoWorker;
+                    return;
+                }
+                Some(IoThread::Unnamed) if cpu == Some(Duration::ZERO) => {
+                    target.io_checked = false;
+                    return;
+                }
+                Some(IoThread::SqPoll | IoThread::Unnamed) => {
+                    target.outcome = Outcome::Uncovered(Uncovered::IoUringSqPoll);
+                    return;
+                }
+                None => {}
+            }
+        }
+        if target.exiting.is_none() && is_exit_mask(status.blocked) {
+            // The counter's place is filled in after this look (see `wait`).
+            target.exiting = Some(None);
+        }
+        target.outcome = if status.finished {
+            Outcome::Finished
+        } else if !blocks_as_chosen(&status, self.signal) {
+            // The signal is on its way, or the mask is glibc's for a thread being born (the
+            // signal comes when it is lifted) or exiting (the thread is gone soon).
+            Outcome::Pending { blocked: None }
+        } else {
+            let tid = target.listed.tid;
+            let blocked = blocked.unwrap_or_else(|| Blocked::new(tid));
+            if blocked.on_purpose(tid, &status) {
+                Outcome::Uncovered(Uncovered::BlocksSignal)
+            } else {
+                Outcome::Pending {
+                    blocked: Some(blocked),
+                }
+            }
+        };
+    }
+
+    /// Ends the round: the answers that came, and, for each thread still pending (the
+    /// deadline passed), whether it is gone, blocks the signal, or did not answer. A thread
+    /// still in its handler did not answer in time: whether it will be restricted is not
+    /// known, so it is not counted as restricted.
+    pub(super) fn collect(&self, round: &mut [Target]) {
+        let answering: Vec<bool> = BOARD
+            .slots
+            .iter()
+            .zip(round.iter())
+            .map(|(slot, _)| self.is_answering(slot))
+            .collect();
+        BOARD.current.store(0, Ordering::SeqCst);
+        self.take_answers(round);
+        for (target, answering) in round.iter_mut().zip(answering) {
+            if let Outcome::Pending { .. } = target.outcome {
+                let status = task_status(target.listed.id);
+                target.seen = status;
+                target.outcome = match status {
+                    None => Outcome::Exited,
+                    Some(s) if s.finished => Outcome::Finished,
+                    Some(s) if !answering && blocks_as_chosen(&s, self.signal) => {
+                        Outcome::Uncovered(Uncovered::BlocksSignal)
+                    }
+                    Some(_) => Outcome::Uncovered(Uncovered::NoAnswer),
+                };
+            }
+        }
+    }
+}
+
+/// Opens the thread id counter of this process's PID namespace (the file reads the namespace
+/// of the thread that reads it).
+pub(super) fn open_counter() -> Option<OwnedFd> {
+    // SAFETY: a constant C string and flags; the descriptor is owned below.
+    let fd = unsafe {
+        libc::open(
+            c"/proc/sys/kernel/ns_last_pid".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: a descriptor just returned by open, owned by nobody else.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        BOARD.current.store(0, Ordering::SeqCst);
+        BOARD.counter.store(-1, Ordering::SeqCst);
+        // A handler that read the published words before they were cleared may still be about
+        // to use the descriptors: keep them open for it rather than let their numbers be
+        // reused.
+        let handlers = BOARD.running.load(Ordering::SeqCst) != 0;
+        for fd in [self.fd.take(), self.counter.take()].into_iter().flatten() {
+            if handlers {
+                retire(fd);
+            }
+        }
+    }
+}
+
+/// Keeps `fd` open for a handler that may still use it, until a later job finds no handler
+/// running.
+pub(super) fn retire(fd: OwnedFd) {
+    let raw = fd.as_raw_fd();
+    for slot in &BOARD.retired {
+        if slot
+            .compare_exchange(-1, raw, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            std::mem::forget(fd);
+            return;
+        }
+    }
+    // No room: leave it open for good rather than risk its number being reused.
+    std::mem::forget(fd);
+}
