@@ -27,7 +27,6 @@ pub(crate) const KEYS: &[&str] = &[
     "crate",
 ];
 
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Class {
     Read,
