@@ -41,6 +41,8 @@ pub(crate) struct Opened {
     pub(crate) under_proc: bool,
     /// Where the path leads, when it went through a symbolic link: what the rule grants.
     pub(crate) followed: Option<PathBuf>,
+    /// Its metadata, when the open had to read it (a path through a link).
+    pub(crate) metadata: Option<std::fs::Metadata>,
 }
 
 impl Opened {
@@ -50,6 +52,7 @@ impl Opened {
             is_dir,
             under_proc: is_under_proc(location),
             followed: None,
+            metadata: None,
         }
     }
 }
@@ -87,10 +90,19 @@ pub(crate) fn open(path: &Path) -> io::Result<Opened> {
         Err(e) if is_symlink_or_unsupported(&e) => {}
         Err(e) => return Err(e),
     }
+    // Nothing there even when every link is followed: the walk, which follows only some
+    // (and then to the same place), could find nothing either. One `stat` instead of a walk
+    // for each optional path that is missing (the loaders of other architectures).
+    if let Err(e) = std::fs::metadata(path)
+        && e.raw_os_error() == Some(libc::ENOENT)
+    {
+        return Err(e);
+    }
     let (file, location) = walk(path)?;
-    let is_dir = file.metadata()?.is_dir();
-    let mut opened = Opened::new(file, is_dir, &location);
+    let metadata = file.metadata()?;
+    let mut opened = Opened::new(file, metadata.is_dir(), &location);
     opened.followed = (location != path).then_some(location);
+    opened.metadata = Some(metadata);
     Ok(opened)
 }
 
@@ -531,6 +543,14 @@ mod tests {
         let plain = open(&dir.join("plain")).unwrap();
         assert_eq!(plain.followed.as_deref(), Some(&*dir.join("real/sub")));
         assert!(plain.is_dir);
+        // Missing beyond a link: not found, however many links lead there.
+        for missing in ["plain/missing", "trusted/missing/deeper"] {
+            assert_eq!(
+                open(&dir.join(missing)).unwrap_err().kind(),
+                io::ErrorKind::NotFound,
+                "{missing}"
+            );
+        }
         // Trusted while the user owns it; refused once nobody does.
         assert!(open(&dir.join("trusted")).is_ok());
         std::os::unix::fs::lchown(dir.join("mid"), Some(65534), Some(65534)).unwrap();
