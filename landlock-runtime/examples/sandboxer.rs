@@ -41,7 +41,11 @@ fn main() {
         let Some(paths) = std::env::var_os(variable) else {
             fail(format!("{variable} is not set"))
         };
-        for path in paths.as_bytes().split(|&b| b == b':').filter(|p| !p.is_empty()) {
+        for path in paths
+            .as_bytes()
+            .split(|&b| b == b':')
+            .filter(|p| !p.is_empty())
+        {
             let path = std::ffi::OsStr::from_bytes(path);
             let fd = PathFd::new(path)
                 .unwrap_or_else(|e| fail(format!("{variable}: {}: {e}", path.display())));

@@ -2203,7 +2203,10 @@ fn a_run_that_watches_denials_keeps_the_runner_as_the_parent() {
         assert!(status.success(), "{options:?} {variable:?}: {status:?}");
         let pids: Vec<&str> = line.split_whitespace().collect();
         let runner = runner.id().to_string();
-        assert_ne!(pids[0], runner, "{options:?} {variable:?}: the program's pid");
+        assert_ne!(
+            pids[0], runner,
+            "{options:?} {variable:?}: the program's pid"
+        );
         assert_eq!(pids[1], runner, "{options:?} {variable:?}: its parent");
     }
     let ran = sandbox_run(&["--log-denials", "--", "sh", "-c", "kill -TERM $$"]);

@@ -123,7 +123,11 @@ fn syscalls(command: Command) -> Option<u64> {
         return None;
     }
     // The last line: `100.00 ... CALLS [ERRORS] total`.
-    let total = text?.lines().rev().find(|l| l.trim_end().ends_with("total"))?.to_owned();
+    let total = text?
+        .lines()
+        .rev()
+        .find(|l| l.trim_end().ends_with("total"))?
+        .to_owned();
     let words: Vec<&str> = total.split_whitespace().collect();
     // percent, seconds, usecs/call, calls, [errors], "total"
     words.get(3)?.parse().ok()
