@@ -411,3 +411,96 @@ fn a_spawn_denied_dev_null_by_the_callers_sandbox_says_so() {
         "{msg}"
     );
 }
+
+/// Set when this test binary is run again as the process that `exec`s: the directory of its
+/// tree, and what it does first (`plain`, or `watching` denials).
+const EXEC_CHILD: &str = "LANDLOCK_TEST_EXEC_CHILD";
+
+/// The `exec` half of the tests below, in the test binary run again: `exec`s the probe under
+/// `probe_policy`, after watching denials when asked; prints why it did not and exits 99.
+fn exec_child() -> Option<std::process::Output> {
+    if let Some(value) = std::env::var_os(EXEC_CHILD) {
+        let value = value.into_string().unwrap();
+        let (what, dir) = value.split_once(':').unwrap();
+        let dir = PathBuf::from(dir);
+        let _watcher = (what == "watching")
+            .then(|| landlock_runtime::denials::watch().expect("denials can be watched"));
+        let policy = leak(probe_policy(&dir));
+        let input = dir.join("in/a.txt");
+        let error = Command::new(PROBE)
+            .args(["read", input.to_str().unwrap(), "read", "/etc/hostname"])
+            .sandbox(policy)
+            .exec();
+        // Not confined: it was refused before anything was restricted.
+        let unconfined = std::fs::read("/etc/hostname").is_ok();
+        println!(
+            "not replaced ({:?}, unconfined {unconfined}): {error}",
+            error.kind()
+        );
+        std::process::exit(99);
+    }
+    None
+}
+
+/// Runs this test binary again as the process that `exec`s, in `dir`, `what` first.
+fn run_exec_child(test: &str, what: &str, dir: &Path) -> std::process::Output {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(EXEC_CHILD, format!("{what}:{}", dir.display()))
+        .output()
+        .unwrap()
+}
+
+/// `exec` restricts this process and replaces it with the program, confined: the program gets
+/// exactly what the policy grants.
+#[test]
+fn exec_replaces_the_process_with_the_confined_program() {
+    const TEST: &str = "exec_replaces_the_process_with_the_confined_program";
+    if !landlock_or_skip() || exec_child().is_some() {
+        return;
+    }
+    let dir = tree("exec");
+    let output = run_exec_child(TEST, "plain", &dir);
+    let input = dir.join("in/a.txt");
+    // After the test harness's own lines, the probe's: it is what this process became.
+    let expected = format!(
+        "... read {}: ok\nread /etc/hostname: errno {}\n",
+        input.display(),
+        libc::EACCES
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).ends_with(&expected),
+        "{output:?}"
+    );
+    assert!(output.status.success(), "{output:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// While this process watches denials, `exec` would end the watcher: it refuses, before
+/// restricting anything.
+#[test]
+fn exec_refuses_while_denials_are_watched() {
+    const TEST: &str = "exec_refuses_while_denials_are_watched";
+    if !landlock_or_skip() || exec_child().is_some() {
+        return;
+    }
+    if let Err(why) = landlock_runtime::denials::watch() {
+        assert!(
+            std::env::var_os("AUDIT_REQUIRED").is_none_or(|v| v != "1"),
+            "AUDIT_REQUIRED=1 but {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = tree("exec-watching");
+    let output = run_exec_child(TEST, "watching", &dir);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(99), "{output:?}");
+    assert!(
+        stdout.contains("not replaced (Unsupported, unconfined true): sandbox `tests::probe`")
+            && stdout
+                .contains("this process watches denials, and the watcher would end with `exec`"),
+        "{output:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -45,7 +45,10 @@ Exit statuses (as env(1) and timeout(1) use them):
   128+N    the program was ended by signal N
   other    the program's own status
   With --learn: 0 when the learned policy is verified, 1 when it is not (125, 126, 127 as above).
-  SIGTERM, SIGINT, SIGHUP and SIGQUIT sent to the runner are passed on to the program.
+  A plain run restricts the runner and execs PROGRAM in its place: a signal sent to the runner
+  is the program's, and a program ended by signal N ends it by N (128+N in a shell). With
+  --log-denials or --learn the runner stays as the program's parent: it passes SIGTERM,
+  SIGINT, SIGHUP and SIGQUIT on, and exits 128+N.
 
 Examples:
   sandbox_run --read /etc -- cat /etc/hostname

@@ -7,9 +7,12 @@
 //! sandbox_run --read /etc -- cat /etc/hostname
 //! ```
 //!
-//! The policy is the one of [`landlock_runtime::Policy`], built at run time from the options;
-//! the program is started with [`landlock_runtime::SandboxCommandExt`], so this runner itself is
-//! never restricted. `sandbox_run --help` lists every option and the exit statuses. The one
+//! The policy is the one of [`landlock_runtime::Policy`], built at run time from the options.
+//! A plain run restricts the runner and `exec`s the program
+//! ([`landlock_runtime::SandboxedCommand::exec`]): the runner becomes the program, as the
+//! `landlock` crate's sandboxer does. A run that watches denials (`--log-denials`,
+//! `--learn`) starts the program as a child with [`landlock_runtime::SandboxCommandExt`], and
+//! the runner, never restricted, stays as its parent. `sandbox_run --help` lists every option and the exit statuses. The one
 //! public item is [`main_with`], the whole program.
 
 mod cli;
@@ -142,6 +145,14 @@ fn run(options: &Options) -> Result<u8, Failure> {
     if options.print_policy {
         print_out(&plan.report(policy))?;
         return Ok(0);
+    }
+    if !options.log_denials {
+        // Nothing needs the runner once the program runs: it becomes the program. Returns
+        // only when it cannot (the program did not start, or denials are watched through the
+        // library's variables, which need the runner to stay).
+        if let Some(failure) = plan.exec(policy) {
+            return Err(failure);
+        }
     }
     // Dropped after the run, on every path: the denials still on their way are printed.
     let _printer = if options.log_denials {
@@ -372,6 +383,24 @@ impl Plan {
             .wait(child)
             .map(Ok)
             .map_err(|e| Failure::Setup(format!("waiting for the program: {e}")))
+    }
+
+    /// Restricts this process with `policy` and replaces it with the program: a plain run,
+    /// which needs no supervision. Returns why the program did not start (126 for an exec the
+    /// kernel denied, with what the policy lacks), or `None` when this process must stay to
+    /// watch denials, before anything is restricted.
+    fn exec(&self, policy: &'static Policy) -> Option<Failure> {
+        let mut command = self.command(false);
+        let error = command.sandbox(policy).exec();
+        if error.kind() == std::io::ErrorKind::Unsupported {
+            return None;
+        }
+        Some(messages::spawn_failure(
+            &error,
+            &self.program,
+            policy,
+            self.explicit,
+        ))
     }
 
     /// What `--print-policy` prints: the policy, the automatic grants, the paths as resolved

@@ -66,20 +66,18 @@ impl Program {
     pub(crate) fn find(program: &OsStr, search: Option<&OsStr>) -> Result<Program, Failure> {
         let shown = program.to_string_lossy();
         let path = if program.as_bytes().contains(&b'/') {
-            let path = std::path::absolute(Path::new(program))
-                .map_err(|e| Failure::NotFound(format!("`{shown}`: {e}")))?;
-            if !path.exists() {
-                return Err(Failure::NotFound(format!("`{shown}` not found")));
-            }
-            path
+            std::path::absolute(Path::new(program))
+                .map_err(|e| Failure::NotFound(format!("`{shown}`: {e}")))?
         } else {
             in_path(program, std::env::var_os("PATH").as_deref())?
         };
         check_executable(&path, &shown)?;
         let mut interpreters: Vec<Interpreter> = Vec::new();
         let mut script = path.clone();
+        // The start of the file the kernel starts last, read once each.
+        let mut head = Head::of(&script);
         while interpreters.len() < INTERPRETER_DEPTH {
-            let Some(line) = shebang(&script) else { break };
+            let Some(line) = head.shebang() else { break };
             let Some(named) = interpreter_of(&line) else {
                 break;
             };
@@ -94,6 +92,7 @@ impl Program {
                 path: named.clone(),
                 named: Named::Shebang,
             });
+            head = Head::of(&named);
             script = named;
             let Some(name) = env_program(&line) else {
                 continue;
@@ -110,16 +109,18 @@ impl Program {
                 path: found.clone(),
                 named: Named::Env,
             });
+            head = Head::of(&found);
             script = found;
         }
-        if interpreters.is_empty() && !is_elf(&script) {
+        // What the kernel finally starts: the last interpreter, or the program.
+        let mut elf = head.is_elf();
+        if interpreters.is_empty() && !elf {
             interpreters.push(Interpreter {
                 path: SHELL.into(),
                 named: Named::Shell,
             });
+            elf = Head::of(Path::new(SHELL)).is_elf();
         }
-        // What the kernel finally starts: the last interpreter, or the program.
-        let elf = is_elf(interpreters.last().map_or(&path, |i| &i.path));
         Ok(Program {
             path,
             interpreters,
@@ -155,16 +156,24 @@ fn in_path(program: &OsStr, search: Option<&OsStr>) -> Result<PathBuf, Failure> 
 
 /// Whether the file has an execute bit (root may run a file with any of them).
 fn executable(path: &Path) -> bool {
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata().is_ok_and(|m| has_execute_bit(&m))
 }
 
-/// 126 for what can never be executed, sandbox or not.
+/// Whether it is a file with an execute bit.
+fn has_execute_bit(metadata: &std::fs::Metadata) -> bool {
+    metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+}
+
+/// 127 for what does not exist, 126 for what can never be executed, sandbox or not: one
+/// `stat`.
 fn check_executable(path: &Path, shown: &str) -> Result<(), Failure> {
-    if path.is_dir() {
+    let Ok(metadata) = path.metadata() else {
+        return Err(Failure::NotFound(format!("`{shown}` not found")));
+    };
+    if metadata.is_dir() {
         return Err(Failure::CannotExecute(format!("`{shown}` is a directory")));
     }
-    if !executable(path) {
+    if !has_execute_bit(&metadata) {
         return Err(Failure::CannotExecute(format!(
             "`{shown}`: permission denied: not executable (chmod +x it, or run its interpreter)"
         )));
@@ -172,12 +181,30 @@ fn check_executable(path: &Path, shown: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The `#!` line of `path`, without `#!`, if it is a script.
-fn shebang(path: &Path) -> Option<Vec<u8>> {
-    let mut head = [0u8; 256];
-    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
-    let line = head[..n].strip_prefix(b"#!")?;
-    Some(line.split(|&b| b == b'\n').next()?.to_vec())
+/// The first bytes of a file (none when it cannot be read): enough for its `#!` line and
+/// its ELF header.
+struct Head(Vec<u8>);
+
+impl Head {
+    fn of(path: &Path) -> Head {
+        let mut head = vec![0u8; 256];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        head.truncate(n);
+        Head(head)
+    }
+
+    /// The `#!` line, without `#!`, if it is a script.
+    fn shebang(&self) -> Option<Vec<u8>> {
+        let line = self.0.strip_prefix(b"#!")?;
+        Some(line.split(|&b| b == b'\n').next()?.to_vec())
+    }
+
+    /// Whether it is an ELF file.
+    fn is_elf(&self) -> bool {
+        self.0.starts_with(b"\x7fELF")
+    }
 }
 
 /// The interpreter a `#!` line names.
@@ -201,15 +228,6 @@ fn env_program(line: &[u8]) -> Option<&OsStr> {
     words
         .find(|w| !w.starts_with(b"-") && !w.contains(&b'='))
         .map(OsStr::from_bytes)
-}
-
-/// Whether `path` is an ELF file.
-fn is_elf(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == *b"\x7fELF"
 }
 
 /// The `PATH` the program gets: `--env PATH=...` when set, else this runner's (unless

@@ -1,4 +1,5 @@
-//! Running the program as a supervisor: the signals that ask the runner to stop (`SIGTERM`,
+//! Running the program as a supervisor, where the runner must stay after the program starts
+//! (denials watched; a plain run `exec`s the program instead): the signals that ask the runner to stop (`SIGTERM`,
 //! `SIGINT`, `SIGHUP`, `SIGQUIT`) are passed on to the program, and the runner ends with the
 //! program's status, so that `kill RUNNER` never leaves the program behind.
 //!

@@ -456,8 +456,13 @@ fn every_exit_status() {
             .contains("`no-such-program-here` not found in PATH"),
         "{ran:?}"
     );
-    let ran = sandbox_run(&["--", "sh", "-c", "kill -TERM $$"]);
-    assert_eq!(ran.status, Some(128 + 15), "{ran:?}");
+    // A program killed by signal N: the shell's 128+N (see a_plain_run_keeps_every_exit_status).
+    let killed = format!(
+        "{} -- sh -c 'kill -TERM $$'; echo $?",
+        env!("CARGO_BIN_EXE_sandbox_run")
+    );
+    let ran = outcome(Command::new("sh").args(["-c", &killed]));
+    assert_eq!(ran.stdout, "143\n", "{ran:?}");
     assert_eq!(sandbox_run(&["--read"]).status, Some(125));
     assert_eq!(sandbox_run(&[]).status, Some(125));
 }
@@ -2087,6 +2092,125 @@ fn signals_to_the_runner_are_passed_on_to_the_program() {
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "got TERM\n");
+}
+
+/// The first line `child` writes on its standard output.
+fn first_line(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
+/// A plain run needs nothing from the runner once the program runs: the runner restricts
+/// itself and becomes the program, as the `landlock` crate's sandboxer does. The program has
+/// the runner's process id, so a signal sent to the runner is the program's, and its parent
+/// sees the program end as it ends.
+#[test]
+fn a_plain_run_becomes_the_program() {
+    use std::os::unix::process::ExitStatusExt;
+    if !landlock() {
+        return;
+    }
+    let script = "echo $$; while :; do sleep 0.1; done";
+    let mut runner = Command::new(env!("CARGO_BIN_EXE_sandbox_run"))
+        .args(["--exec", "/usr/bin", "--", "sh", "-c", script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first_line(&mut runner);
+    let kill = Command::new("kill")
+        .args(["-TERM", &runner.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = runner.wait().unwrap();
+    assert_eq!(pid.trim(), runner.id().to_string(), "the program's own pid");
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    // The program is sandboxed: it cannot read what it was not granted.
+    let ran = sandbox_run(&["--exec", "/usr/bin", "--", "cat", "/etc/hostname"]);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(ran.stderr.contains("Permission denied"), "{ran:?}");
+}
+
+/// The statuses of a plain run: 125, 126 and 127 are the runner's, decided before the program
+/// starts or when the kernel refuses to start it (the runner, restricted then, still says
+/// why); a program killed by signal N ends the process by N, which a shell reports as 128+N.
+#[test]
+fn a_plain_run_keeps_every_exit_status() {
+    if !landlock() {
+        return;
+    }
+    let d = Dir::new("plain-statuses");
+    let runner = env!("CARGO_BIN_EXE_sandbox_run");
+    let shell = |line: &str| {
+        let ran = outcome(Command::new("sh").args(["-c", line]));
+        assert_eq!(ran.status, Some(0), "{ran:?}");
+        ran.stdout.trim().to_owned()
+    };
+    assert_eq!(
+        shell(&format!("{runner} -- sh -c 'kill -TERM $$'; echo $?")),
+        "143"
+    );
+    assert_eq!(
+        shell(&format!("{runner} -- sh -c 'kill -KILL $$'; echo $?")),
+        "137"
+    );
+    assert_eq!(shell(&format!("{runner} -- sh -c 'exit 7'; echo $?")), "7");
+    let ran = sandbox_run(&["--explicit", "--", "/usr/bin/true"]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(
+        ran.stderr.contains(
+            "starting `/usr/bin/true` was denied by the sandbox: add --exec /usr/bin/true (the program)"
+        ),
+        "{ran:?}"
+    );
+    let ran = sandbox_run(&["--", &d.path("")]);
+    assert_eq!(ran.status, Some(126), "{ran:?}");
+    assert!(ran.stderr.contains("is a directory"), "{ran:?}");
+    let ran = sandbox_run(&["--", &d.path("missing")]);
+    assert_eq!(ran.status, Some(127), "{ran:?}");
+    let ran = sandbox_run(&["--read", &d.path("missing"), "--", "true"]);
+    assert_eq!(ran.status, Some(125), "{ran:?}");
+}
+
+/// Where denials are watched the runner must stay: it is the program's parent, reads the
+/// kernel's records after the program ends, and passes signals on (128+N for a signal). So
+/// with `--log-denials`, and with the library's `LANDLOCK_SANDBOX_DENIALS` in its environment.
+#[test]
+fn a_run_that_watches_denials_keeps_the_runner_as_the_parent() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let script = "echo $$ $PPID";
+    for (options, variable) in [
+        (&["--log-denials"][..], None),
+        (&[][..], Some(("LANDLOCK_SANDBOX_DENIALS", "stderr"))),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sandbox_run"));
+        command
+            .args(options)
+            .args(["--exec", "/usr/bin", "--", "sh", "-c", script])
+            .stdout(std::process::Stdio::piped());
+        if let Some((key, value)) = variable {
+            command.env(key, value);
+        }
+        let mut runner = command.spawn().unwrap();
+        let line = first_line(&mut runner);
+        let status = runner.wait().unwrap();
+        assert!(status.success(), "{options:?} {variable:?}: {status:?}");
+        let pids: Vec<&str> = line.split_whitespace().collect();
+        let runner = runner.id().to_string();
+        assert_ne!(
+            pids[0], runner,
+            "{options:?} {variable:?}: the program's pid"
+        );
+        assert_eq!(pids[1], runner, "{options:?} {variable:?}: its parent");
+    }
+    let ran = sandbox_run(&["--log-denials", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(ran.status, Some(128 + 15), "{ran:?}");
 }
 
 /// A signal that stops the runner while it learns stops the learning: the program gets it, and

@@ -7,7 +7,12 @@
 //! cargo run --release -p landlock-runtime --example bench_quick -- compile # compile cost only
 //! cargo run --release -p landlock-runtime --example bench_quick -- threads # every thread,
 //!                                                                          # also under churn
+//! cargo run --release -p landlock-runtime --example bench_quick -- runner  # sandbox_run vs
+//!                                                                          # the sandboxer
 //! ```
+//!
+//! The runner part needs `cargo build --release -p sandbox-run` and
+//! `cargo build --release -p landlock-runtime --example sandboxer` first (see `runner.rs`).
 //!
 //! Enforcement: the cases take turns, one short timing each (one iteration for a case on a
 //! fresh thread), in an order that rotates from round to round, for a few seconds. A machine
@@ -20,6 +25,8 @@ mod all_threads;
 #[path = "../../benches/cases/mod.rs"]
 mod cases;
 mod compile_cost;
+#[cfg(target_os = "linux")]
+mod runner;
 
 use std::time::{Duration, Instant};
 
@@ -44,10 +51,10 @@ fn main() {
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     if let Some(other) = args
         .iter()
-        .find(|a| !["runtime", "threads", "compile"].contains(&a.as_str()))
+        .find(|a| !["runtime", "threads", "runner", "compile"].contains(&a.as_str()))
     {
         eprintln!(
-            "unknown argument `{other}`: expected `runtime`, `threads`, `compile`, or nothing (all)"
+            "unknown argument `{other}`: expected `runtime`, `threads`, `runner`, `compile`, or nothing (all)"
         );
         std::process::exit(2);
     }
@@ -60,6 +67,13 @@ fn main() {
         && let Err(why) = all_threads::run().and_then(|()| all_threads::run_churn())
     {
         eprintln!("every-thread enforcement: {why}");
+        std::process::exit(1);
+    }
+    #[cfg(target_os = "linux")]
+    if wants("runner")
+        && let Err(why) = runner::run()
+    {
+        eprintln!("sandbox_run against the sandboxer: {why}");
         std::process::exit(1);
     }
     if wants("compile")

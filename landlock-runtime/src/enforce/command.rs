@@ -520,6 +520,49 @@ impl SandboxedCommand<'_> {
         self.start(Command::output)
     }
 
+    /// [`CommandExt::exec`](std::os::unix::process::CommandExt::exec): restricts the calling
+    /// thread with the policy and replaces this process with the program, as the `landlock`
+    /// crate's `sandboxer` example does; the program keeps this process's id, so a signal
+    /// sent to it reaches the program, and its parent sees the program's own status. Returns
+    /// only on failure, with an error that names the policy.
+    ///
+    /// Before anything is restricted, it fails as [`spawn`](SandboxedCommand::spawn) does when
+    /// the policy cannot be prepared, and with [`io::ErrorKind::Unsupported`] while this
+    /// process watches denials ([`denials::watch`](crate::denials::watch) or the
+    /// `LANDLOCK_SANDBOX_*` variables): the watcher would end with `exec`, and the program's
+    /// denials go unreported; start the program as a child then. When `exec` itself fails
+    /// (the kernel denied it, the program is missing), the calling thread stays restricted.
+    ///
+    /// As in a child, the process is restricted with `prctl` and `landlock_restrict_self`
+    /// only; no io_uring instance is looked for, as for a child: a ring of this process
+    /// stays reachable by the program only through a descriptor without `O_CLOEXEC`, which
+    /// a spawned child would inherit too (`exec` closes the others).
+    ///
+    /// ```no_run
+    /// use std::process::Command;
+    /// use landlock_runtime::{SandboxCommandExt, policy};
+    ///
+    /// let policy = policy!(exec = "/usr/bin/env", preset = "dynamic_loader");
+    /// let error = Command::new("/usr/bin/env").arg("-i").sandbox(policy).exec();
+    /// // Reached only when the program could not be started.
+    /// eprintln!("{error}");
+    /// ```
+    pub fn exec(&mut self) -> io::Error {
+        #[cfg(target_os = "linux")]
+        if crate::audit::marking() {
+            return io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "sandbox {}: not replacing this process with `{}`: this process watches denials, and the watcher would end with `exec`; start the program as a child instead",
+                    self.sandbox.policy.origin(),
+                    self.command.get_program().to_string_lossy()
+                ),
+            );
+        }
+        self.start(|command| Err::<(), _>(std::os::unix::process::CommandExt::exec(command)))
+            .unwrap_err()
+    }
+
     /// The policy confining the command.
     ///
     /// ```

@@ -41,6 +41,8 @@ pub(crate) struct Opened {
     pub(crate) under_proc: bool,
     /// Where the path leads, when it went through a symbolic link: what the rule grants.
     pub(crate) followed: Option<PathBuf>,
+    /// Its metadata, when the open had to read it (a path through a link).
+    pub(crate) metadata: Option<std::fs::Metadata>,
 }
 
 impl Opened {
@@ -50,6 +52,7 @@ impl Opened {
             is_dir,
             under_proc: is_under_proc(location),
             followed: None,
+            metadata: None,
         }
     }
 }
@@ -87,10 +90,19 @@ pub(crate) fn open(path: &Path) -> io::Result<Opened> {
         Err(e) if is_symlink_or_unsupported(&e) => {}
         Err(e) => return Err(e),
     }
+    // Nothing there even when every link is followed: the walk, which follows only some
+    // (and then to the same place), could find nothing either. One `stat` instead of a walk
+    // for each optional path that is missing (the loaders of other architectures).
+    if let Err(e) = std::fs::metadata(path)
+        && e.raw_os_error() == Some(libc::ENOENT)
+    {
+        return Err(e);
+    }
     let (file, location) = walk(path)?;
-    let is_dir = file.metadata()?.is_dir();
-    let mut opened = Opened::new(file, is_dir, &location);
+    let metadata = file.metadata()?;
+    let mut opened = Opened::new(file, metadata.is_dir(), &location);
     opened.followed = (location != path).then_some(location);
+    opened.metadata = Some(metadata);
     Ok(opened)
 }
 
@@ -130,6 +142,12 @@ fn with_cstr<T>(bytes: &[u8], f: impl FnOnce(&CStr) -> io::Result<T>) -> io::Res
 }
 
 fn openat2_no_symlinks(path: &Path, flags: libc::c_int) -> io::Result<File> {
+    openat2_no_symlinks_at(libc::AT_FDCWD, path, flags)
+}
+
+/// `openat2(dir, path, O_PATH | flags, RESOLVE_NO_SYMLINKS)`: fails with `ELOOP` when any
+/// component of `path`, the last included, is a symlink.
+fn openat2_no_symlinks_at(dir: libc::c_int, path: &Path, flags: libc::c_int) -> io::Result<File> {
     with_cstr(path.as_os_str().as_bytes(), |path| {
         // SAFETY: open_how is plain data; zeroed, then the fields the kernel reads are set.
         let mut how: libc::open_how = unsafe { std::mem::zeroed() };
@@ -139,7 +157,7 @@ fn openat2_no_symlinks(path: &Path, flags: libc::c_int) -> io::Result<File> {
         let fd = unsafe {
             libc::syscall(
                 libc::SYS_openat2,
-                libc::AT_FDCWD,
+                dir,
                 path.as_ptr(),
                 &how as *const libc::open_how,
                 std::mem::size_of::<libc::open_how>(),
@@ -200,10 +218,18 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
     let euid = unsafe { libc::geteuid() };
     let mut dir = root()?;
     let mut at = PathBuf::from("/");
-    let mut pending: Vec<PathBuf> = vec![path.to_owned()];
+    // From `/`, opened above: `path` is absolute.
+    let mut pending: Vec<PathBuf> = vec![path.strip_prefix("/").unwrap_or(path).to_owned()];
     let mut links = 0;
+    let mut just_followed = false;
     // `pending` is a stack of paths still to walk, the innermost link's target on top.
     while let Some(next) = pending.pop() {
+        if std::mem::take(&mut just_followed) {
+            // After a trusted link, the rest in one call when it has no link either.
+            if let Some(found) = rest_without_links(&dir, &at, &next, &pending)? {
+                return Ok(found);
+            }
+        }
         let mut components = next.components();
         let Some(component) = components.next() else {
             continue;
@@ -240,10 +266,48 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
                     return Err(planted(&at, name, &target, meta.uid(), euid, &why));
                 }
                 pending.push(target);
+                just_followed = true;
             }
         }
     }
     Ok((dir, at))
+}
+
+/// The rest of a walk at `dir` (where `at` is), `next` then what `pending` still holds, opened
+/// in one `openat2(RESOLVE_NO_SYMLINKS)`; `None` when it has a symlink (or `..`, which the
+/// walk follows on the inode, not the text), or the kernel has no `openat2`: the walk goes on.
+fn rest_without_links(
+    dir: &File,
+    at: &Path,
+    next: &Path,
+    pending: &[PathBuf],
+) -> io::Result<Option<(File, PathBuf)>> {
+    let mut rest = next.to_owned();
+    for later in pending.iter().rev() {
+        rest.push(later);
+    }
+    if rest
+        .components()
+        .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
+    {
+        return Ok(None);
+    }
+    match openat2_no_symlinks_at(dir.as_raw_fd(), &rest, 0) {
+        // An absolute `rest` (a link's absolute target) starts again from `/`.
+        Ok(file) => {
+            let mut location = at.to_owned();
+            for component in rest.components() {
+                match component {
+                    Component::RootDir => location = PathBuf::from("/"),
+                    Component::Normal(name) => location.push(name),
+                    _ => {}
+                }
+            }
+            Ok(Some((file, location)))
+        }
+        Err(e) if is_symlink_or_unsupported(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Why a symlink owned by `owner`, in a directory owned by `dir_owner` with `dir_mode`, may have
@@ -457,6 +521,44 @@ mod tests {
         assert_eq!(
             open(&dir.join("loop")).unwrap_err().raw_os_error(),
             Some(libc::ELOOP)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// After a trusted link, the rest is opened in one call only when it has no link: a link
+    /// further on is still checked, and another user's is refused.
+    #[test]
+    fn a_foreign_link_after_a_trusted_one_is_still_refused() {
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: giving a link to another user needs root");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("landlock-open-chain-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::os::unix::fs::symlink("mid/sub", dir.join("trusted")).unwrap();
+        std::os::unix::fs::symlink("real", dir.join("mid")).unwrap();
+        std::os::unix::fs::symlink("real/sub", dir.join("plain")).unwrap();
+        // The rest after `plain` has no link: opened in one call, and where it leads is told.
+        let plain = open(&dir.join("plain")).unwrap();
+        assert_eq!(plain.followed.as_deref(), Some(&*dir.join("real/sub")));
+        assert!(plain.is_dir);
+        // Missing beyond a link: not found, however many links lead there.
+        for missing in ["plain/missing", "trusted/missing/deeper"] {
+            assert_eq!(
+                open(&dir.join(missing)).unwrap_err().kind(),
+                io::ErrorKind::NotFound,
+                "{missing}"
+            );
+        }
+        // Trusted while the user owns it; refused once nobody does.
+        assert!(open(&dir.join("trusted")).is_ok());
+        std::os::unix::fs::lchown(dir.join("mid"), Some(65534), Some(65534)).unwrap();
+        let refused = open(&dir.join("trusted")).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+        assert!(
+            refused.to_string().contains("mid` is a symbolic link to"),
+            "{refused}"
         );
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -173,7 +173,10 @@ mod imp {
             let added = Added {
                 followed: opened.followed.clone(),
                 file: if identify {
-                    Some(FileId::of(&opened.file.metadata()?))
+                    Some(match &opened.metadata {
+                        Some(metadata) => FileId::of(metadata),
+                        None => FileId::of(&opened.file.metadata()?),
+                    })
                 } else {
                     None
                 },
