@@ -369,7 +369,7 @@ pub mod denials {
     //! bounded wait passes first, it says so, and what was read is not known to be complete.
 
     pub use crate::audit::{
-        Access, Allow, Attribution, Denial, Object, Reparent, WatchError, Watcher, Waker,
+        Access, Allow, Attribution, Denial, Object, Reparent, Waker, WatchError, Watcher,
         enable_audit, watch,
     };
     pub use crate::enforce::explain::{Explanation, explain, explain_bind, explain_connect};

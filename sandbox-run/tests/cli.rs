@@ -1012,7 +1012,8 @@ fn learning_a_denial_just_before_the_program_exits_exports_a_config_that_runs() 
     let (took, ran) = median_of_three(&["--learn", "--", "sh", "-c", &script], &d.0);
     assert_eq!(ran.status, Some(0), "{ran:?}");
     assert!(
-        ran.stdout.contains("run 1: 1 denials, status 2: 1 grants added")
+        ran.stdout
+            .contains("run 1: 1 denials, status 2: 1 grants added")
             && ran.stdout.contains("(without sandbox: 0): verified"),
         "{ran:?}"
     );
@@ -1024,8 +1025,8 @@ fn learning_a_denial_just_before_the_program_exits_exports_a_config_that_runs() 
 
     let exported = learning(&["--export", "json"], &command, &d.0);
     assert_eq!(exported.status, Some(0), "{exported:?}");
-    let document: serde_json::Value = serde_json::from_str(&exported.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {exported:?}"));
+    let document: serde_json::Value =
+        serde_json::from_str(&exported.stdout).unwrap_or_else(|e| panic!("{e}: {exported:?}"));
     assert!(document.is_object(), "{exported:?}");
     assert!(exported.stdout.contains(&secret), "{exported:?}");
     // The report of the learning goes to standard error: standard output is the document.
@@ -1573,7 +1574,14 @@ fn options_that_would_ignore_one_another_are_refused() {
     for args in [
         &["--learn", "--print-policy", "--", "true"][..],
         &["--learn", "--log-denials", "--", "true"],
-        &["--learn", "--print-policy", "--export", "json", "--", "true"],
+        &[
+            "--learn",
+            "--print-policy",
+            "--export",
+            "json",
+            "--",
+            "true",
+        ],
         &["--print-policy", "--log-denials", "--", "true"],
         &["--suggest", "/nonexistent.jsonl", "--", "true"],
         &["--suggest", "/nonexistent.jsonl", "--learn"],

@@ -6,9 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::Arc;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::record::{self, EOE, LANDLOCK_ACCESS, LANDLOCK_DOMAIN, SYSCALL};
@@ -932,6 +932,63 @@ mod tests {
         assert!(d.to_string().ends_with(&format!(
             "denied read_file on /etc/hostname (pid {pid}, /tmp/trial): allow it with read = \"/etc/hostname\""
         )));
+    }
+
+    /// The marker's records (recognised by its pid alone, from the domain's record) end a
+    /// catch-up at once: every event still open is then whole and yielded, without its end
+    /// record or a wait; the marker's own denial never is, nor are its later records.
+    #[test]
+    fn the_marker_s_records_end_the_wait_and_are_never_a_denial() {
+        let (pid, uid) = me();
+        let marker = 4_000_000;
+        let mut w = watcher_without_socket();
+        // Before the marker is known, a record of its pid is another process's.
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.428:2): domain=1b00e40cf status=allocated mode=enforcing pid={marker} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(!w.caught_up);
+        w.marker = Some(marker);
+        // A denial of this process outside a system call: no end record comes.
+        w.record(
+            LANDLOCK_ACCESS,
+            r#"audit(1796054362.428:3): domain=1b00e40ce blockers=fs.read_file path="/etc/hostname" dev="vda" ino=611"#,
+        );
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.428:3): domain=1b00e40ce status=allocated mode=enforcing pid={pid} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(w.ready.is_empty());
+        w.record(
+            LANDLOCK_ACCESS,
+            &format!(
+                r#"audit(1796054362.429:4): domain=1b00e40d0 blockers=scope.signal opid={pid} ocomm="trial""#
+            ),
+        );
+        assert!(!w.caught_up);
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.429:4): domain=1b00e40d0 status=allocated mode=enforcing pid={marker} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(w.caught_up);
+        w.record(
+            SYSCALL,
+            &format!(
+                r#"audit(1796054362.429:4): arch=c000003e syscall=62 success=no exit=-1 ppid={pid} pid={marker} auid=4294967295 uid={uid} gid=0 euid={uid} comm="trial" exe="/tmp/trial" key=(null)"#
+            ),
+        );
+        w.record(EOE, "audit(1796054362.429:4): ");
+        let seen: Vec<Denial> = w.ready.drain(..).collect();
+        assert_eq!(seen.len(), 1, "{seen:#?}");
+        assert_eq!(seen[0].object, Object::Path("/etc/hostname".into()));
+        assert_eq!(seen[0].pid, Some(pid as i32));
+        assert!(w.events.is_empty());
     }
 
     #[test]
