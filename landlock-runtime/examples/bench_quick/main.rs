@@ -7,6 +7,8 @@
 //! cargo run --release -p landlock-runtime --example bench_quick -- compile # compile cost only
 //! cargo run --release -p landlock-runtime --example bench_quick -- threads # every thread,
 //!                                                                          # also under churn
+//! cargo run --release -p landlock-runtime --example bench_quick -- denials # the runner's
+//!                                    # --log-denials and --learn (root, audit, sandbox_run built)
 //! ```
 //!
 //! Enforcement: the cases take turns, one short timing each (one iteration for a case on a
@@ -20,6 +22,8 @@ mod all_threads;
 #[path = "../../benches/cases/mod.rs"]
 mod cases;
 mod compile_cost;
+#[cfg(target_os = "linux")]
+mod runner_denials;
 
 use std::time::{Duration, Instant};
 
@@ -44,10 +48,10 @@ fn main() {
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     if let Some(other) = args
         .iter()
-        .find(|a| !["runtime", "threads", "compile"].contains(&a.as_str()))
+        .find(|a| !["runtime", "threads", "compile", "denials"].contains(&a.as_str()))
     {
         eprintln!(
-            "unknown argument `{other}`: expected `runtime`, `threads`, `compile`, or nothing (all)"
+            "unknown argument `{other}`: expected `runtime`, `threads`, `compile`, `denials`, or nothing (all)"
         );
         std::process::exit(2);
     }
@@ -61,6 +65,13 @@ fn main() {
     {
         eprintln!("every-thread enforcement: {why}");
         std::process::exit(1);
+    }
+    #[cfg(target_os = "linux")]
+    if wants("denials")
+        && let Err(why) = runner_denials::run()
+    {
+        // Skipped rather than failed: the runner may not be built, or watching not allowed.
+        println!("the runner's denial options skipped: {why}\n");
     }
     if wants("compile")
         && let Err(why) = compile_cost::run(BUILDS)
