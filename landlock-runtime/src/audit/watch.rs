@@ -478,7 +478,9 @@ impl Watcher {
     /// it (the child is reaped only afterwards, so that no other process has that pid
     /// meanwhile). Those records are recognised by that pid alone and are never yielded as a
     /// denial. Typically a millisecond or two, instead of waiting a fixed time for records that
-    /// may never come.
+    /// may never come. The timeout passes when the kernel does not log that denial: this
+    /// process in a domain restricted with `LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF`, audit's
+    /// rate limit reached, or records lost ([`Watcher::lost`]).
     ///
     /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
     ///
