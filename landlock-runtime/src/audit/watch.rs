@@ -148,7 +148,7 @@ fn audit_request(kind: u16, status: Option<[u32; 11]>) -> io::Result<[u32; 11]> 
     let mut buffer = vec![0u8; 8192];
     let mut answer = None;
     for _ in 0..4 {
-        let n = receive(&socket, &mut buffer)?;
+        let n = receive(&socket, &mut buffer, 0)?;
         let Some((kind, payload)) = message_of(&buffer[..n]) else {
             continue;
         };
@@ -231,7 +231,8 @@ fn set_timeout(socket: &OwnedFd, timeout: Duration) -> io::Result<()> {
     Ok(())
 }
 
-fn receive(socket: &OwnedFd, buffer: &mut [u8]) -> io::Result<usize> {
+/// One datagram from `socket`, with the `flags` of recv(2).
+fn receive(socket: &OwnedFd, buffer: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
     loop {
         // SAFETY: a writable buffer of the length passed.
         let n = unsafe {
@@ -239,7 +240,7 @@ fn receive(socket: &OwnedFd, buffer: &mut [u8]) -> io::Result<usize> {
                 socket.as_raw_fd(),
                 buffer.as_mut_ptr().cast(),
                 buffer.len(),
-                0,
+                flags,
             )
         };
         if n >= 0 {
@@ -592,14 +593,12 @@ impl Watcher {
             unsafe { libc::read(self.wake.as_raw_fd(), count.as_mut_ptr().cast(), 8) };
             self.woken = true;
         }
-        // Take what is there without waiting again.
-        if fds[0].revents & libc::POLLIN == 0
-            || set_timeout(&self.socket, Duration::from_micros(1)).is_err()
-        {
+        if fds[0].revents & libc::POLLIN == 0 {
             return;
         }
         loop {
-            let n = match receive(&self.socket, &mut self.buffer) {
+            // What is there, without waiting again (a receive timeout would wait a clock tick).
+            let n = match receive(&self.socket, &mut self.buffer, libc::MSG_DONTWAIT) {
                 Ok(n) => n,
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
                     self.lost += 1;
