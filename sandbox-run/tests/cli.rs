@@ -730,6 +730,55 @@ fn a_denial_just_before_the_program_exits_is_reported_without_a_fixed_wait() {
     assert!(took < std::time::Duration::from_millis(250), "{took:?}");
 }
 
+/// The runner, started so that the kernel logs no denial of a domain created beneath it
+/// (`landlock_restrict_self(-1, LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF)`, which root may
+/// make without a ruleset): neither the program's denials nor the record the runner causes to
+/// know the stream has caught up ever come.
+fn sandbox_run_unlogged(args: &[&str], dir: &Path) -> Ran {
+    use std::os::unix::process::CommandExt;
+    const LOG_SUBDOMAINS_OFF: libc::c_uint = 4;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sandbox_run"));
+    command.args(args).current_dir(dir);
+    // SAFETY: between fork and exec the closure makes one raw system call on integers.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::syscall(libc::SYS_landlock_restrict_self, -1, LOG_SUBDOMAINS_OFF) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    };
+    outcome(&mut command)
+}
+
+/// When the records do not catch up within the bound, the runner says that denials may be
+/// missing, and a learned policy is not verified: nothing is claimed complete.
+#[test]
+fn when_the_records_do_not_catch_up_denials_may_be_missing_and_nothing_is_verified() {
+    if !landlock() || !audit() {
+        return;
+    }
+    let d = Dir::new("unlogged");
+    let secret = d.file("secret", "s\n");
+    // Denied, and ends with 0 all the same: only the denial tells that a grant is missing.
+    let script = format!("<{secret}; true");
+    let ran = sandbox_run_unlogged(&["--log-denials", "--", "sh", "-c", &script], &d.0);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert!(denial_lines(&ran.stderr).is_empty(), "{ran:?}");
+    assert!(
+        ran.stderr.contains("sandbox_run: the kernel's audit records did not catch up within 2 s of the program's end: denials may be missing"),
+        "{ran:?}"
+    );
+    let ran = sandbox_run_unlogged(&["--learn", "--", "sh", "-c", &script], &d.0);
+    assert_eq!(ran.status, Some(1), "{ran:?}");
+    assert!(
+        ran.stdout.contains("run 1: 0 denials, status 0: 0 grants added, 0 covered by them (the kernel's audit records did not catch up within 2 s of the program's end: denials may be missing)")
+            && ran.stdout.contains("final run: the kernel's audit records did not catch up")
+            && ran.stdout.contains("final run: 0 denials a grant could allow, status 0 (without sandbox: 0): NOT verified"),
+        "{ran:?}"
+    );
+}
+
 /// Resolving a name without `--preset dns`: the resolver's files are denied, and each is
 /// answered with the preset, by `--log-denials` as by learning, never with `--read` per file.
 #[test]
