@@ -438,7 +438,8 @@ impl fmt::Debug for Watcher {
 }
 
 impl Watcher {
-    /// The next denial, or `None` if none came within `timeout`.
+    /// The next denial, or `None` if none came within `timeout`, or at once when a [`Waker`]
+    /// of this watcher woke it ([`Watcher::waker`]).
     ///
     /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
     ///
