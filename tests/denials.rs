@@ -359,6 +359,55 @@ fn a_child_started_while_denials_are_watched_has_its_denials_after_exec_logged()
     );
 }
 
+/// Once a sandboxed child has ended, `catch_up` reads every one of its denials, its last act
+/// included, with no further wait: its denial is among those already read. The record it
+/// causes to know so is never one of them.
+#[test]
+fn catching_up_reads_a_child_s_last_denial_and_never_its_own_record() {
+    if !full_landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "catching_up_reads_a_child_s_last_denial_and_never_its_own_record",
+        || {
+            let Some(mut watcher) = watcher_or_skip() else {
+                return;
+            };
+            let child: &'static Policy = Box::leak(Box::new(
+                Policy::builder("app::last")
+                    .exec("/usr/bin/cat")
+                    .preset(Preset::DynamicLoader)
+                    .build()
+                    .unwrap(),
+            ));
+            // `cat`'s last act before its message and exit is the denied open.
+            let status = Command::new("/usr/bin/cat")
+                .arg(DENIED)
+                .sandbox(child)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(1), "cat was denied");
+            assert!(watcher.catch_up(Duration::from_secs(5)), "caught up");
+            let seen: Vec<_> =
+                std::iter::from_fn(|| watcher.next_timeout(Duration::ZERO)).collect();
+            let me = std::process::id() as i32;
+            assert!(
+                seen.iter().any(|d| d.object == Object::Path(DENIED.into())
+                    && d.sandbox.as_ref().map(|a| a.origin.function()) == Some("app::last")),
+                "{seen:#?}"
+            );
+            assert!(
+                !seen.iter().any(
+                    |d| matches!(d.object, Object::Process { pid, .. } if pid == me)
+                        || d.accesses.contains(&Access::Signal)
+                ),
+                "{seen:#?}"
+            );
+        },
+    );
+}
+
 #[test]
 fn a_quiet_sandbox_is_not_logged_and_a_loud_one_is() {
     if !full_landlock_or_skip() {

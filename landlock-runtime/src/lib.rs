@@ -361,10 +361,16 @@ pub mod denials {
     //! this process or such a child: exact, with any number of sandboxes in one process, on
     //! every thread, and in child processes. Sandboxes enforced before watching started are
     //! reported without a site.
+    //!
+    //! **The end of a program's denials.** The kernel writes a denial's records in the denied
+    //! call, so a program that has ended has nothing more on its way than what is queued for
+    //! readers. [`Watcher::catch_up`] reads up to a record it causes itself after that (a
+    //! throwaway child's denial, known by its pid), rather than waiting a fixed time; when its
+    //! bounded wait passes first, it says so, and what was read is not known to be complete.
 
     pub use crate::audit::{
-        Access, Allow, Attribution, Denial, Object, Reparent, WatchError, Watcher, enable_audit,
-        watch,
+        Access, Allow, Attribution, Denial, Object, Reparent, Waker, WatchError, Watcher,
+        enable_audit, watch,
     };
     pub use crate::enforce::explain::{Explanation, explain, explain_bind, explain_connect};
     pub use crate::review::learn::{LearnedChange, suggestions};

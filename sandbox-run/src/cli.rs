@@ -35,7 +35,8 @@ Policy files:
   --config takes a landlockconfig file (JSON or TOML, the Landlock project's format, as island
   and llconfig read it); the other options add to what it grants, and the same checks apply.
   --export json|toml prints the policy the options give (automatic grants included) in that
-  format, for those tools.
+  format, for those tools; with --learn, the learned policy (the learning's report then goes
+  to standard error).
 
 Exit statuses (as env(1) and timeout(1) use them):
   125      the sandbox could not be set up (a bad option, a missing path, --strict on an older
@@ -135,7 +136,8 @@ pub(crate) struct Options {
     pub print_policy: bool,
 
     /// Print the policy as a landlockconfig document (json or toml), and exit without running
-    #[arg(long, value_name = "FORMAT", value_parser = ["json", "toml"], conflicts_with_all = ["learn", "print_policy", "log_denials"])]
+    /// (with --learn: the learned policy, after learning)
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "toml"], conflicts_with_all = ["print_policy", "log_denials"])]
     pub export: Option<String>,
 
     /// Print the program's denials as they happen (needs root: CAP_AUDIT_READ; and audit on)

@@ -6,14 +6,19 @@ use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use landlock_runtime::denials::{Access, Allow, Denial, Object, Reparent, Watcher};
+use landlock_runtime::denials::{Access, Allow, Denial, Object, Reparent, Waker, Watcher};
 
 use crate::grants::quote;
 
-/// How long the denials of a program that just ended may still take to arrive.
-pub(crate) const DRAIN: Duration = Duration::from_millis(300);
+/// How long the audit records of a program that just ended may take to catch up
+/// ([`Watcher::catch_up`]: a millisecond or two, normally) before the runner says that its
+/// denials may be missing, rather than claim them complete.
+pub(crate) const CATCH_UP: Duration = Duration::from_secs(2);
+
+/// What the runner says when the audit records did not catch up within [`CATCH_UP`].
+pub(crate) const MAY_BE_MISSING: &str = "the kernel's audit records did not catch up within 2 s of the program's end: denials may be missing";
 
 /// Why a file of one process cannot be granted, in the words `--log-denials` and `--learn`
 /// share.
@@ -40,11 +45,12 @@ pub(crate) fn per_process(path: &Path) -> bool {
         })
 }
 
-/// A thread that prints the program's denials as they happen, until dropped: then it waits
-/// for the denials still on their way ([`DRAIN`]), on every path out of a run, a failed
-/// start included.
+/// A thread that prints the program's denials as they happen, until dropped: then it reads
+/// up to the end of the program's denials ([`Watcher::catch_up`]), on every path out of a run,
+/// a failed start included.
 pub(crate) struct Printer {
     stop: Arc<AtomicBool>,
+    waker: Waker,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -53,33 +59,35 @@ impl Printer {
     pub(crate) fn start(mut watcher: Watcher) -> Printer {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let waker = watcher.waker();
         let thread = std::thread::spawn(move || {
             let mut seen = BTreeSet::new();
-            let mut quiet_since = None;
-            loop {
-                match watcher.next_timeout(Duration::from_millis(50)) {
-                    Some(denial) if ours(&denial) => {
-                        quiet_since = None;
-                        if seen.insert(denial.to_string()) {
-                            // One write, so that the line does not interleave with the
-                            // program's own output on the same standard error.
-                            let text = format!("sandbox_run: {}\n", line(&denial));
-                            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-                        }
-                    }
-                    Some(_) => {}
-                    None if stopping.load(Ordering::Acquire) => {
-                        let since = *quiet_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() >= DRAIN {
-                            return;
-                        }
-                    }
-                    None => {}
+            let mut print = |denial: Denial| {
+                if ours(&denial) && seen.insert(denial.to_string()) {
+                    // One write, so that the line does not interleave with the program's own
+                    // output on the same standard error.
+                    let text = format!("sandbox_run: {}\n", line(&denial));
+                    let _ = std::io::stderr().lock().write_all(text.as_bytes());
                 }
+            };
+            // The waker ends the wait once the stop is asked.
+            while !stopping.load(Ordering::Acquire) {
+                if let Some(denial) = watcher.next_timeout(Duration::from_secs(3600)) {
+                    print(denial);
+                }
+            }
+            let complete = watcher.catch_up(CATCH_UP);
+            while let Some(denial) = watcher.next_timeout(Duration::ZERO) {
+                print(denial);
+            }
+            if !complete {
+                let text = format!("sandbox_run: {MAY_BE_MISSING}\n");
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
         });
         Printer {
             stop,
+            waker,
             thread: Some(thread),
         }
     }
@@ -88,6 +96,7 @@ impl Printer {
 impl Drop for Printer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
+        self.waker.wake();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

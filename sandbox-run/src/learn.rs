@@ -44,16 +44,16 @@ use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use landlock_runtime::denials::{Access, Denial, Object, Watcher};
 use landlock_runtime::{Class, Policy, Preset};
 
 use crate::cli::Options;
-use crate::denials::{DRAIN, PER_PROCESS, ours, per_process};
+use crate::denials::{CATCH_UP, MAY_BE_MISSING, PER_PROCESS, ours, per_process};
 use crate::grants::{Grants, Target, quote};
 use crate::supervise::Supervisor;
-use crate::{Automatic, Failure, Plan, messages, print_out};
+use crate::{Automatic, Failure, Plan, export, messages, print_out};
 
 /// Runs at most, without counting the run without sandbox and the final check.
 const ROUNDS: usize = 12;
@@ -123,6 +123,8 @@ struct Findings {
     impossible: BTreeSet<String>,
     /// Directories granted for the files in them (`--learn-directories`), in words.
     widened: BTreeSet<String>,
+    /// Whether the run's denials may be missing: the audit records did not catch up.
+    incomplete: bool,
 }
 
 /// Whether a grant of `class` allows what `wanted` needs.
@@ -329,16 +331,11 @@ impl Session<'_> {
             Ok(status) => Ended::Status(status),
             Err(message) => Ended::NotStarted(message),
         };
-        let mut denials: Vec<Denial> = Vec::new();
-        let mut last = Instant::now();
-        while last.elapsed() < DRAIN {
-            if let Some(denial) = self.watcher.next_timeout(Duration::from_millis(50))
-                && ours(&denial)
-            {
-                last = Instant::now();
-                denials.push(denial);
-            }
-        }
+        // Every denial of the run is read once the records catch up with its end.
+        let complete = self.watcher.catch_up(CATCH_UP);
+        let denials: Vec<Denial> = std::iter::from_fn(|| self.watcher.next_timeout(Duration::ZERO))
+            .filter(ours)
+            .collect();
         // What each denial needs, as the library reads it (a side of a link or rename needs
         // less than the kernel lists).
         let needs: Vec<Vec<Access>> = denials.iter().map(Denial::needs).collect();
@@ -347,7 +344,8 @@ impl Session<'_> {
             .zip(&denials)
             .map(|(needs, d)| (needs.as_slice(), &d.object))
             .collect();
-        let findings = narrowest(&denied, self.directories);
+        let mut findings = narrowest(&denied, self.directories);
+        findings.incomplete = !complete;
         Ok((ended, denials.len(), findings))
     }
 
@@ -467,9 +465,10 @@ struct Check {
 }
 
 impl Check {
-    /// No denial a grant could allow, and the same end as without a sandbox.
+    /// No denial a grant could allow (all of the run's denials read), and the same end as
+    /// without a sandbox.
     fn verified(&self) -> bool {
-        self.last.items.is_empty() && self.ended == self.reference
+        self.last.items.is_empty() && !self.last.incomplete && self.ended == self.reference
     }
 }
 
@@ -489,14 +488,9 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
     };
     let mut learning = session.learn()?;
     if !learning.settled {
-        let (_, broad) = session.policy(&learning.learned)?;
-        let mut out = learning.report(None);
-        out.push_str(&render(
-            &grants_with(&session.base, &learning.learned),
-            broad,
-            plan,
-        ));
-        print_out(&out)?;
+        let (policy, broad) = session.policy(&learning.learned)?;
+        let report = learning.report(None);
+        session.print(&report, &learning.learned, policy, broad, options)?;
         return Ok(NOT_VERIFIED);
     }
     // The status to get back: given, or from a run without sandbox. That run comes after the
@@ -519,14 +513,33 @@ pub(crate) fn learn(plan: &Plan, options: &Options) -> Result<u8, Failure> {
         last,
         broad,
     };
-    let mut out = learning.report(Some(&check));
-    out.push_str(&render(
-        &grants_with(&session.base, &learning.learned),
-        check.broad,
-        plan,
-    ));
-    print_out(&out)?;
+    let report = learning.report(Some(&check));
+    session.print(&report, &learning.learned, policy, check.broad, options)?;
     Ok(if check.verified() { 0 } else { NOT_VERIFIED })
+}
+
+impl Session<'_> {
+    /// Prints the learning's `report` and the learned policy (the items `learned`, built as
+    /// `policy`): as `#[sandbox(...)]`, `policy!(...)` and options, after the report on
+    /// standard output; or, with `--export`, as a landlockconfig document alone on standard
+    /// output, the report on standard error.
+    fn print(
+        &self,
+        report: &str,
+        learned: &BTreeSet<Item>,
+        policy: &Policy,
+        broad: bool,
+        options: &Options,
+    ) -> Result<(), Failure> {
+        let Some(format) = &options.export else {
+            let mut out = report.to_owned();
+            out.push_str(&render(&grants_with(&self.base, learned), broad, self.plan));
+            return print_out(&out);
+        };
+        let document = export(policy, format, &self.plan.program.path)?;
+        let _ = std::io::stderr().lock().write_all(report.as_bytes());
+        print_out(&document)
+    }
 }
 
 impl Session<'_> {
@@ -550,8 +563,13 @@ impl Session<'_> {
             let covered = learning.learned.difference(&next).count();
             let _ = writeln!(
                 learning.runs,
-                "run {round}: {denials} denials, status {}: {added} grants added, {covered} covered by them",
-                ended.shown()
+                "run {round}: {denials} denials, status {}: {added} grants added, {covered} covered by them{}",
+                ended.shown(),
+                if found.incomplete {
+                    format!(" ({MAY_BE_MISSING})")
+                } else {
+                    String::new()
+                }
             );
             if next == learning.learned {
                 // No denial, or only denials that no grant (or no acceptable grant) allows.
@@ -605,6 +623,9 @@ impl Learning {
         }
         if let Ended::NotStarted(why) = &check.ended {
             let _ = writeln!(out, "the final run did not start: {why}");
+        }
+        if check.last.incomplete {
+            let _ = writeln!(out, "final run: {MAY_BE_MISSING}");
         }
         let _ = writeln!(
             out,

@@ -178,7 +178,11 @@ fn run(options: &Options) -> Result<u8, Failure> {
 }
 
 /// The policy as a landlockconfig document in `format` (`json` or `toml`).
-fn export(policy: &Policy, format: &str, program: &std::path::Path) -> Result<String, Failure> {
+pub(crate) fn export(
+    policy: &Policy,
+    format: &str,
+    program: &std::path::Path,
+) -> Result<String, Failure> {
     let text = match format {
         "toml" => landlockconfig::to_toml(policy).map(|text| {
             // The runner's own source location means nothing to the reader: the program does.

@@ -9,6 +9,8 @@
 //!                                                                          # also under churn
 //! cargo run --release -p landlock-runtime --example bench_quick -- runner  # sandbox_run vs
 //!                                                                          # the sandboxer
+//! cargo run --release -p landlock-runtime --example bench_quick -- denials # the runner's
+//!                                    # --log-denials and --learn (root, audit, sandbox_run built)
 //! ```
 //!
 //! The runner part needs `cargo build --release -p sandbox-run` and
@@ -27,6 +29,8 @@ mod cases;
 mod compile_cost;
 #[cfg(target_os = "linux")]
 mod runner;
+#[cfg(target_os = "linux")]
+mod runner_denials;
 
 use std::time::{Duration, Instant};
 
@@ -51,10 +55,10 @@ fn main() {
     let wants = |part: &str| args.is_empty() || args.iter().any(|a| a == part);
     if let Some(other) = args
         .iter()
-        .find(|a| !["runtime", "threads", "runner", "compile"].contains(&a.as_str()))
+        .find(|a| !["runtime", "threads", "runner", "compile", "denials"].contains(&a.as_str()))
     {
         eprintln!(
-            "unknown argument `{other}`: expected `runtime`, `threads`, `runner`, `compile`, or nothing (all)"
+            "unknown argument `{other}`: expected `runtime`, `threads`, `runner`, `compile`, `denials`, or nothing (all)"
         );
         std::process::exit(2);
     }
@@ -75,6 +79,13 @@ fn main() {
     {
         eprintln!("sandbox_run against the sandboxer: {why}");
         std::process::exit(1);
+    }
+    #[cfg(target_os = "linux")]
+    if wants("denials")
+        && let Err(why) = runner_denials::run()
+    {
+        // Skipped rather than failed: the runner may not be built, or watching not allowed.
+        println!("the runner's denial options skipped: {why}\n");
     }
     if wants("compile")
         && let Err(why) = compile_cost::run(BUILDS)

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
 use crate::model::{Class, Origin, Preset};
 
-pub use watch::{WatchError, Watcher, enable_audit, watch};
+pub use watch::{Waker, WatchError, Watcher, enable_audit, watch};
 
 pub(crate) use auto::start_if_asked;
 

@@ -8,6 +8,7 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::record::{self, EOE, LANDLOCK_ACCESS, LANDLOCK_DOMAIN, SYSCALL};
@@ -147,7 +148,7 @@ fn audit_request(kind: u16, status: Option<[u32; 11]>) -> io::Result<[u32; 11]> 
     let mut buffer = vec![0u8; 8192];
     let mut answer = None;
     for _ in 0..4 {
-        let n = receive(&socket, &mut buffer)?;
+        let n = receive(&socket, &mut buffer, 0)?;
         let Some((kind, payload)) = message_of(&buffer[..n]) else {
             continue;
         };
@@ -230,7 +231,8 @@ fn set_timeout(socket: &OwnedFd, timeout: Duration) -> io::Result<()> {
     Ok(())
 }
 
-fn receive(socket: &OwnedFd, buffer: &mut [u8]) -> io::Result<usize> {
+/// One datagram from `socket`, with the `flags` of recv(2).
+fn receive(socket: &OwnedFd, buffer: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
     loop {
         // SAFETY: a writable buffer of the length passed.
         let n = unsafe {
@@ -238,7 +240,7 @@ fn receive(socket: &OwnedFd, buffer: &mut [u8]) -> io::Result<usize> {
                 socket.as_raw_fd(),
                 buffer.as_mut_ptr().cast(),
                 buffer.len(),
-                0,
+                flags,
             )
         };
         if n >= 0 {
@@ -321,6 +323,10 @@ pub fn watch() -> Result<Watcher, WatchError> {
     super::start_marking();
     Ok(Watcher {
         socket,
+        wake: Arc::new(event_fd().map_err(WatchError::Io)?),
+        woken: false,
+        marker: None,
+        caught_up: false,
         buffer: vec![0u8; 64 * 1024],
         events: HashMap::new(),
         domains: HashMap::new(),
@@ -407,6 +413,14 @@ struct Event {
 /// ```
 pub struct Watcher {
     socket: OwnedFd,
+    /// An eventfd a [`Waker`] writes to: it ends a wait of [`Watcher::next_timeout`].
+    wake: Arc<OwnedFd>,
+    /// Whether a [`Waker`] ended the current wait.
+    woken: bool,
+    /// The pid of the child [`Watcher::catch_up`] started to be denied, until it is reaped.
+    marker: Option<i32>,
+    /// Whether the records of that child's denial came.
+    caught_up: bool,
     buffer: Vec<u8>,
     events: HashMap<u64, Event>,
     domains: HashMap<u64, DomainInfo>,
@@ -424,7 +438,8 @@ impl fmt::Debug for Watcher {
 }
 
 impl Watcher {
-    /// The next denial, or `None` if none came within `timeout`.
+    /// The next denial, or `None` if none came within `timeout`, or at once when a [`Waker`]
+    /// of this watcher woke it ([`Watcher::waker`]).
     ///
     /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
     ///
@@ -444,12 +459,90 @@ impl Watcher {
                 return Some(denial);
             }
             let now = Instant::now();
-            if now >= deadline {
+            if now >= deadline || std::mem::take(&mut self.woken) {
                 return None;
             }
             let wait = (deadline - now).min(EVENT_WAIT);
             self.read(wait);
             self.flush_old();
+        }
+    }
+
+    /// Reads until every audit record the kernel wrote before this call has been read, or
+    /// `timeout` has passed: `true` in the first case, `false` in the second (then denials
+    /// may still be on their way: what was read is not known to be complete). The denials read
+    /// meanwhile are returned by the next calls of [`Watcher::next_timeout`].
+    ///
+    /// For the denials of a program that has ended: they are all in the stream before the one
+    /// record this call causes. It starts a throwaway child process that restricts itself and
+    /// is denied signalling this process once; the kernel writes that denial's records in the
+    /// denied call, after every record written before, and names the child by the pid it gave
+    /// it (the child is reaped only afterwards, so that no other process has that pid
+    /// meanwhile). Those records are recognised by that pid alone and are never yielded as a
+    /// denial. Typically a millisecond or two, instead of waiting a fixed time for records that
+    /// may never come. The timeout passes when the kernel does not log that denial: this
+    /// process in a domain restricted with `LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF`, audit's
+    /// rate limit reached, or records lost ([`Watcher::lost`]).
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let mut watcher = landlock_runtime::denials::watch()?;
+    /// // ... a sandboxed program runs and ends ...
+    /// let complete = watcher.catch_up(Duration::from_secs(1));
+    /// while let Some(denial) = watcher.next_timeout(Duration::ZERO) {
+    ///     println!("{denial}");
+    /// }
+    /// if !complete {
+    ///     eprintln!("the audit records did not catch up: some denials may be missing");
+    /// }
+    /// # Ok::<(), landlock_runtime::denials::WatchError>(())
+    /// ```
+    pub fn catch_up(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        self.caught_up = false;
+        let marker = crate::kernel::provoke_denial().ok();
+        self.marker = marker;
+        loop {
+            let now = Instant::now();
+            if self.caught_up || now >= deadline {
+                break;
+            }
+            self.read((deadline - now).min(EVENT_WAIT));
+            self.flush_old();
+        }
+        if let Some(pid) = marker {
+            crate::kernel::reap(pid);
+        }
+        // A wake that came meanwhile is left for the next wait.
+        self.marker = None;
+        std::mem::take(&mut self.caught_up)
+    }
+
+    /// A handle that ends the current (or next) wait of [`Watcher::next_timeout`] from another
+    /// thread, which then returns `None` at once.
+    ///
+    /// Not run here: watching denials needs `CAP_AUDIT_READ` and the kernel's audit.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let mut watcher = landlock_runtime::denials::watch()?;
+    /// let waker = watcher.waker();
+    /// let printer = std::thread::spawn(move || {
+    ///     while let Some(denial) = watcher.next_timeout(Duration::from_secs(3600)) {
+    ///         println!("{denial}");
+    ///     }
+    /// });
+    /// waker.wake();
+    /// printer.join().unwrap();
+    /// # Ok::<(), landlock_runtime::denials::WatchError>(())
+    /// ```
+    pub fn waker(&self) -> Waker {
+        Waker {
+            fd: self.wake.clone(),
         }
     }
 
@@ -474,14 +567,39 @@ impl Watcher {
         self.lost
     }
 
-    /// Reads the records that come within `wait`.
+    /// Reads the records that come within `wait`, or until a [`Waker`] wakes the watcher.
     fn read(&mut self, wait: Duration) {
         super::children::refresh();
-        if set_timeout(&self.socket, wait.max(Duration::from_millis(1))).is_err() {
+        let mut fds = [
+            libc::pollfd {
+                fd: self.socket.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: self.wake.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        let millis = wait.as_millis().clamp(1, libc::c_int::MAX as u128) as libc::c_int;
+        // SAFETY: poll reads and writes the two `pollfd`s of the array passed.
+        if unsafe { libc::poll(fds.as_mut_ptr(), 2, millis) } <= 0 {
+            return;
+        }
+        if fds[1].revents & libc::POLLIN != 0 {
+            let mut count = [0u8; 8];
+            // SAFETY: reading an eventfd writes its 8-byte count into the buffer passed (and
+            // resets it); the descriptor is non-blocking.
+            unsafe { libc::read(self.wake.as_raw_fd(), count.as_mut_ptr().cast(), 8) };
+            self.woken = true;
+        }
+        if fds[0].revents & libc::POLLIN == 0 {
             return;
         }
         loop {
-            let n = match receive(&self.socket, &mut self.buffer) {
+            // What is there, without waiting again (a receive timeout would wait a clock tick).
+            let n = match receive(&self.socket, &mut self.buffer, libc::MSG_DONTWAIT) {
                 Ok(n) => n,
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
                     self.lost += 1;
@@ -494,11 +612,7 @@ impl Watcher {
             };
             let text = String::from_utf8_lossy(payload).into_owned();
             self.record(kind, &text);
-            if !self.ready.is_empty() {
-                return;
-            }
-            // Drain what is there without waiting again.
-            if set_timeout(&self.socket, Duration::from_micros(1)).is_err() {
+            if !self.ready.is_empty() || self.caught_up {
                 return;
             }
         }
@@ -531,6 +645,10 @@ impl Watcher {
                     Some("allocated") => {}
                     _ => return,
                 }
+                if record::number::<i32>(fields, "pid").is_some_and(|pid| self.is_marker(pid)) {
+                    self.marker_seen(stamp.serial);
+                    return;
+                }
                 // The domain is ours only by the kernel's word: its creator's pid and uid, taken
                 // when it restricted itself. Only then does its thread name (which any process
                 // can choose) say which of our policies it is.
@@ -556,6 +674,10 @@ impl Watcher {
                 );
             }
             SYSCALL => {
+                if record::number::<i32>(fields, "pid").is_some_and(|pid| self.is_marker(pid)) {
+                    self.marker_seen(stamp.serial);
+                    return;
+                }
                 if let Some(event) = self.events.get_mut(&stamp.serial) {
                     event.pid = record::number(fields, "pid");
                     event.uid = record::number(fields, "uid");
@@ -568,6 +690,26 @@ impl Watcher {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether `pid`, from a kernel's record, is the child [`Watcher::catch_up`] started.
+    fn is_marker(&self, pid: i32) -> bool {
+        self.marker == Some(pid)
+    }
+
+    /// The records of the marker's denial came (event `serial`): every record written before
+    /// it has been read, so every event still open is whole. The marker's own event is
+    /// dropped: it is never a denial.
+    fn marker_seen(&mut self, serial: u64) {
+        self.events.remove(&serial);
+        self.caught_up = true;
+        let mut open: Vec<u64> = self.events.keys().copied().collect();
+        open.sort_unstable();
+        for serial in open {
+            if let Some(event) = self.events.remove(&serial) {
+                self.finish(event);
+            }
         }
     }
 
@@ -647,6 +789,45 @@ impl Watcher {
     }
 }
 
+/// Ends a wait of the [`Watcher`] it came from ([`Watcher::waker`]).
+///
+/// ```no_run
+/// let watcher = landlock_runtime::denials::watch()?;
+/// let waker = watcher.waker();
+/// std::thread::spawn(move || waker.wake());
+/// # Ok::<(), landlock_runtime::denials::WatchError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Waker {
+    fd: Arc<OwnedFd>,
+}
+
+impl Waker {
+    /// Ends the watcher's current wait, or its next one if it is not waiting now.
+    ///
+    /// ```no_run
+    /// let watcher = landlock_runtime::denials::watch()?;
+    /// watcher.waker().wake();
+    /// # Ok::<(), landlock_runtime::denials::WatchError>(())
+    /// ```
+    pub fn wake(&self) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writing to an eventfd reads the 8-byte count from the buffer passed.
+        unsafe { libc::write(self.fd.as_raw_fd(), one.as_ptr().cast(), 8) };
+    }
+}
+
+/// A non-blocking eventfd, for a [`Waker`].
+fn event_fd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd takes two integers and returns a new descriptor or -1.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor the kernel just returned, owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// The object of an access record.
 fn object(accesses: &[Access], fields: &str) -> Object {
     match accesses.first() {
@@ -696,6 +877,10 @@ mod tests {
         super::super::start_owning().unwrap();
         Watcher {
             socket: netlink_socket().unwrap(),
+            wake: Arc::new(event_fd().unwrap()),
+            woken: false,
+            marker: None,
+            caught_up: false,
             buffer: Vec::new(),
             events: HashMap::new(),
             domains: HashMap::new(),
@@ -749,6 +934,63 @@ mod tests {
         assert!(d.to_string().ends_with(&format!(
             "denied read_file on /etc/hostname (pid {pid}, /tmp/trial): allow it with read = \"/etc/hostname\""
         )));
+    }
+
+    /// The marker's records (recognised by its pid alone, from the domain's record) end a
+    /// catch-up at once: every event still open is then whole and yielded, without its end
+    /// record or a wait; the marker's own denial never is, nor are its later records.
+    #[test]
+    fn the_marker_s_records_end_the_wait_and_are_never_a_denial() {
+        let (pid, uid) = me();
+        let marker = 4_000_000;
+        let mut w = watcher_without_socket();
+        // Before the marker is known, a record of its pid is another process's.
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.428:2): domain=1b00e40cf status=allocated mode=enforcing pid={marker} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(!w.caught_up);
+        w.marker = Some(marker);
+        // A denial of this process outside a system call: no end record comes.
+        w.record(
+            LANDLOCK_ACCESS,
+            r#"audit(1796054362.428:3): domain=1b00e40ce blockers=fs.read_file path="/etc/hostname" dev="vda" ino=611"#,
+        );
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.428:3): domain=1b00e40ce status=allocated mode=enforcing pid={pid} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(w.ready.is_empty());
+        w.record(
+            LANDLOCK_ACCESS,
+            &format!(
+                r#"audit(1796054362.429:4): domain=1b00e40d0 blockers=scope.signal opid={pid} ocomm="trial""#
+            ),
+        );
+        assert!(!w.caught_up);
+        w.record(
+            LANDLOCK_DOMAIN,
+            &format!(
+                r#"audit(1796054362.429:4): domain=1b00e40d0 status=allocated mode=enforcing pid={marker} uid={uid} exe="/tmp/trial" comm="trial""#
+            ),
+        );
+        assert!(w.caught_up);
+        w.record(
+            SYSCALL,
+            &format!(
+                r#"audit(1796054362.429:4): arch=c000003e syscall=62 success=no exit=-1 ppid={pid} pid={marker} auid=4294967295 uid={uid} gid=0 euid={uid} comm="trial" exe="/tmp/trial" key=(null)"#
+            ),
+        );
+        w.record(EOE, "audit(1796054362.429:4): ");
+        let seen: Vec<Denial> = w.ready.drain(..).collect();
+        assert_eq!(seen.len(), 1, "{seen:#?}");
+        assert_eq!(seen[0].object, Object::Path("/etc/hostname".into()));
+        assert_eq!(seen[0].pid, Some(pid as i32));
+        assert!(w.events.is_empty());
     }
 
     #[test]

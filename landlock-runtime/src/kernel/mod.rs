@@ -14,7 +14,7 @@ pub(crate) const MAX_KNOWN_ABI: u32 = 10;
 mod imp {
     use std::fs::File;
     use std::io;
-    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::MAX_KNOWN_ABI;
@@ -170,6 +170,74 @@ mod imp {
                 libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
             )
         };
+    }
+
+    /// `LANDLOCK_SCOPE_SIGNAL`: a domain's processes may signal only processes in it (ABI 6).
+    const SCOPE_SIGNAL: u64 = 2;
+
+    /// `struct landlock_ruleset_attr` of `include/uapi/linux/landlock.h` (ABI 6 and later).
+    #[repr(C)]
+    struct RulesetAttr {
+        handled_access_fs: u64,
+        handled_access_net: u64,
+        scoped: u64,
+    }
+
+    /// Starts a throwaway child that is denied once, on purpose, and exits: it restricts itself
+    /// with a ruleset that only scopes signals, then asks to signal this process (signal 0,
+    /// which delivers nothing), which its new domain denies. Returns the child's pid; the
+    /// child is left unreaped, so that no other process can have that pid until the caller
+    /// reaps it ([`reap`]).
+    ///
+    /// The kernel writes the denial's audit records synchronously, in the denied call, after
+    /// every record written before this function was called; the records name the child by
+    /// the pid the kernel gave it. So seeing them tells a reader of the audit stream that it has
+    /// read everything written before. Between `fork` and `_exit` the child makes raw system
+    /// calls on integers only.
+    pub(crate) fn provoke_denial() -> io::Result<i32> {
+        let attr = RulesetAttr {
+            handled_access_fs: 0,
+            handled_access_net: 0,
+            scoped: SCOPE_SIGNAL,
+        };
+        // SAFETY: the kernel reads one `landlock_ruleset_attr` of the size passed, which lives
+        // until the call returns.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_create_ruleset,
+                &attr as *const RulesetAttr,
+                std::mem::size_of::<RulesetAttr>(),
+                0 as libc::c_uint,
+            )
+        };
+        let fd = i32::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a descriptor the kernel just returned, owned by nothing else.
+        let ruleset = unsafe { OwnedFd::from_raw_fd(fd) };
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: the child runs only async-signal-safe code (raw system calls on integers,
+        // then `_exit`), as a child of a multithreaded process must.
+        match unsafe { libc::fork() } {
+            -1 => Err(io::Error::last_os_error()),
+            0 => {
+                if restrict_thread(ruleset.as_raw_fd(), 0, None).is_ok() {
+                    // SAFETY: kill(2) with signal 0 only checks; it has no memory effects.
+                    unsafe { libc::kill(parent, 0) };
+                }
+                // SAFETY: ends the child at once, without running the parent's exit handlers.
+                unsafe { libc::_exit(0) }
+            }
+            pid => Ok(pid),
+        }
+    }
+
+    /// Waits for the child `pid` that [`provoke_denial`] started, and reaps it.
+    pub(crate) fn reap(pid: i32) {
+        let mut status = 0;
+        // SAFETY: waitpid writes one int; `pid` is this process's own unreaped child.
+        while unsafe { libc::waitpid(pid, &mut status, 0) } == -1 && errno() == libc::EINTR {}
     }
 
     /// `LANDLOCK_RULE_PATH_BENEATH`.
