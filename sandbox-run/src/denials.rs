@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use landlock_runtime::denials::{Access, Allow, Denial, Object, Reparent, Waker, Watcher};
 
-use crate::grants::quote;
+use crate::shell::quote;
 
 /// How long the audit records of a program that just ended may take to catch up
 /// ([`Watcher::catch_up`]: a millisecond or two, normally) before the runner says that its

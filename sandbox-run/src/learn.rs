@@ -51,7 +51,8 @@ use landlock_runtime::{Class, Policy, Preset};
 
 use crate::cli::Options;
 use crate::denials::{CATCH_UP, MAY_BE_MISSING, PER_PROCESS, ours, per_process};
-use crate::grants::{Grants, Target, quote};
+use crate::grants::{Grants, Target};
+use crate::shell::quote;
 use crate::supervise::Supervisor;
 use crate::{Automatic, Failure, Plan, export, messages, print_out};
 

@@ -21,6 +21,7 @@ mod grants;
 mod learn;
 mod messages;
 mod program;
+mod shell;
 mod suggest;
 mod supervise;
 
@@ -36,8 +37,9 @@ use landlock_runtime::{
 };
 
 use cli::Options;
-use grants::{Grants, Target, quote};
+use grants::{Grants, Target};
 use program::Program;
+use shell::quote;
 use supervise::Supervisor;
 
 /// The runner's own failures, and the status each exits with.

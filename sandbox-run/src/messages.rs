@@ -119,7 +119,7 @@ pub(crate) fn missing_to_start(program: &Program, policy: &Policy) -> Vec<String
             };
             missing.push(format!(
                 "--exec {} ({what})",
-                crate::grants::quote(path.as_os_str())
+                crate::shell::quote(path.as_os_str())
             ));
         }
     }
