@@ -261,7 +261,7 @@ fn a_nested_call_that_returned_does_not_narrow_the_next_one_silently() {
     .unwrap();
 }
 
-/// The pattern of the README's "Thread pools": a function a pool runs asks for a thread of its
+/// The pattern of the guide's "Thread pools" (landlock-runtime/docs/threads.md): a function a pool runs asks for a thread of its
 /// own at each call, and a nested sandboxed call inside it narrows, as nesting does.
 #[sandbox(read = dir, own_thread)]
 fn count_then_nested(dir: &Path) -> io::Result<(usize, Outcome)> {
@@ -305,9 +305,10 @@ fn a_thread_started_after_a_call_returned_is_not_its_to_narrow() {
     );
 }
 
-/// The README's "Thread pools" example, as it is there (`the_readme_example_is_this_one`).
-mod readme {
-    // README begin
+/// The guide's "Thread pools" example (landlock-runtime/docs/threads.md), as it is there
+/// (`the_guide_example_is_this_one`).
+mod reference {
+    // guide begin
     use std::io;
     use std::path::{Path, PathBuf};
 
@@ -324,17 +325,17 @@ mod readme {
     pub fn count_all(dirs: &[PathBuf]) -> io::Result<Vec<usize>> {
         dirs.par_iter().map(|dir| count(dir)).collect()
     }
-    // README end
+    // guide end
 }
 
 #[test]
-fn the_readme_thread_pool_example_counts_each_directory_under_its_own_sandbox() {
+fn the_guide_thread_pool_example_counts_each_directory_under_its_own_sandbox() {
     if !landlock_or_skip() {
         return;
     }
     let dirs = ["/etc", "/usr/share", "/etc", "/usr/share", "/usr/lib"];
     let paths: Vec<_> = dirs.iter().map(std::path::PathBuf::from).collect();
-    let counts = readme::count_all(&paths).unwrap();
+    let counts = reference::count_all(&paths).unwrap();
     let expected: Vec<usize> = dirs.iter().map(|d| entries_in(d)).collect();
     assert_eq!(counts, expected);
     // rayon's global pool threads are as they were.
@@ -343,14 +344,14 @@ fn the_readme_thread_pool_example_counts_each_directory_under_its_own_sandbox() 
 }
 
 #[test]
-fn the_readme_example_is_this_one() {
-    let readme = include_str!("../README.md");
-    let section = &readme[readme.find("### Thread pools").unwrap()..];
+fn the_guide_example_is_this_one() {
+    let guide = include_str!("../landlock-runtime/docs/threads.md");
+    let section = &guide[guide.find("## Thread pools").unwrap()..];
     let start = section.find("```rust\n").unwrap() + "```rust\n".len();
     let block = &section[start..start + section[start..].find("```").unwrap()];
     let source = include_str!("thread_pools.rs");
-    let begin = source.find("// README begin\n").unwrap() + "// README begin\n".len();
-    let end = source.find("    // README end").unwrap();
+    let begin = source.find("// guide begin\n").unwrap() + "// guide begin\n".len();
+    let end = source.find("    // guide end").unwrap();
     let here: String = source[begin..end]
         .lines()
         .map(|line| line.strip_prefix("    ").unwrap_or(line))

@@ -26,28 +26,25 @@
 //! The same policies can be built at run time with [`Policy::builder`], enforced on the calling
 //! thread with [`Policy::enforce`], or on a scoped thread with [`Policy::run`].
 //!
+//! # The guide
+//!
+//! The reference is the [`guide`], one page each, the same text as the repository's
+//! `landlock-runtime/docs/`: [the policy language](guide::policy_language) (every item, in one
+//! table; paths and variables; broad grants; the rights of each class),
+//! [run-time semantics](guide::semantics), [thread and process scope](guide::scope),
+//! [threads, async and thread pools](guide::threads), [child processes and
+//! presets](guide::child_processes), [paths known at run time](guide::run_time_paths),
+//! [the runner](guide::runner), [finding and fixing denials](guide::denials),
+//! [review and lock files](guide::review), [landlockconfig](guide::landlockconfig),
+//! [the threat model and its limits](guide::threat_model), and
+//! [performance and how it is measured](guide::performance).
+//!
 //! # The policy language
 //!
-//! | item | meaning |
-//! | --- | --- |
-//! | `read = PATHS` | read files and list directories beneath each path |
-//! | `write = PATHS` | `read`, plus create, write, truncate, remove, rename and link within and between write-granted trees |
-//! | `exec = PATHS` | `read`, plus execute |
-//! | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
-//! | `bind = PORTS` | TCP bind to these ports; `"*"` likewise |
-//! | `preset = NAMES` | add a named bundle of optional paths ([`Preset`]) |
-//! | `allow_signals` | opt out of the signal scope: allow signals to processes outside the sandbox |
-//! | `allow_abstract_unix_sockets` | opt out of the abstract unix socket scope |
-//! | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
-//! | `process` | restrict every thread of the process (the default on `main`) |
-//! | `own_thread` | `#[sandbox]` only: run the body on a thread of its own at each call |
-//! | `broad` | acknowledge a broad grant (`/`, write on the home directory, a home tree or a system tree, `"*"` TCP with write) |
-//! | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
-//! | `crate = "path"` | where this crate is, when renamed |
-//!
-//! `PATHS` is a string, a list of strings, or the name of a parameter of the annotated function
-//! (its paths are granted at each call); `PORTS` an integer, the name of a parameter (its
-//! ports are granted at each call), a list of them, or `"*"`.
+//! `#[sandbox(...)]`, `block::sandbox!(... => expr)` and `policy!(...)` take the same items:
+//! `read`, `write`, `exec` (paths), `connect`, `bind` (TCP ports), `preset`, `allow_signals`,
+//! `allow_abstract_unix_sockets`, `strict`, `process`, `own_thread`, `broad`, `quiet` and
+//! `crate`; [the guide's table](guide::policy_language) says what each does.
 //! A path is absolute or starts with `$TMP`, `$HOME`, `$CWD`, `$EXE_DIR` or `${NAME}` (any
 //! environment variable); a trailing `?` makes it optional (skipped when missing).
 //! Everything not granted is denied.
@@ -93,6 +90,7 @@ mod review;
 
 #[cfg(target_os = "linux")]
 pub mod exec;
+pub mod guide;
 
 pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 #[doc(inline)]
@@ -185,41 +183,11 @@ pub use enforce::{MAX_LAYERS, in_force, kernel_abi};
 /// # The policy language
 ///
 /// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
-/// comma-separated, in any order, each at most once:
-///
-/// | item | meaning |
-/// | --- | --- |
-/// | `read = PATHS` | read files and list directories beneath each path |
-/// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
-/// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
-/// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
-/// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
-/// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`]) |
-/// | `allow_signals` | allow signals to processes outside the sandbox |
-/// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
-/// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
-/// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-/// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
-/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
-/// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
-/// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
-///
-/// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
-/// the name of a parameter of the annotated function (in the block form, any variable in scope)
-/// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
-/// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
-/// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
-/// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
-/// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
-/// refused then), a list of them, or `"*"`.
-/// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
-/// `devices`, `cpu_info`.
-///
-/// Everything not granted is denied, as far as the running kernel can enforce it: every
-/// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
-/// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+/// comma-separated, in any order, each at most once: `read`, `write`, `exec`, `connect`, `bind`,
+/// `preset`, `allow_signals`, `allow_abstract_unix_sockets`, `strict`, `process`, `own_thread`,
+/// `broad`, `quiet`, `crate`. The table of [the policy language](crate::guide::policy_language)
+/// says what each grants, and what paths, ports and preset names it takes. Every mistake is a
+/// compile error under the token that is wrong.
 ///
 /// # What failure does
 ///
@@ -271,41 +239,11 @@ pub use enforce::command::{SandboxCommandExt, SandboxedCommand};
 /// # The policy language
 ///
 /// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
-/// comma-separated, in any order, each at most once:
-///
-/// | item | meaning |
-/// | --- | --- |
-/// | `read = PATHS` | read files and list directories beneath each path |
-/// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
-/// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
-/// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
-/// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
-/// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`]) |
-/// | `allow_signals` | allow signals to processes outside the sandbox |
-/// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
-/// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
-/// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-/// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
-/// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
-/// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`]) |
-/// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
-///
-/// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
-/// the name of a parameter of the annotated function (in the block form, any variable in scope)
-/// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
-/// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
-/// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-/// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
-/// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-/// `.` or `..` components; repeated and trailing slashes are one spelling (`//etc/` is `/etc`). `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
-/// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
-/// refused then), a list of them, or `"*"`.
-/// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
-/// `devices`, `cpu_info`.
-///
-/// Everything not granted is denied, as far as the running kernel can enforce it: every
-/// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
-/// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+/// comma-separated, in any order, each at most once: `read`, `write`, `exec`, `connect`, `bind`,
+/// `preset`, `allow_signals`, `allow_abstract_unix_sockets`, `strict`, `process`, `own_thread`,
+/// `broad`, `quiet`, `crate`. The table of [the policy language](crate::guide::policy_language)
+/// says what each grants, and what paths, ports and preset names it takes. Every mistake is a
+/// compile error under the token that is wrong.
 ///
 /// # What failure does
 ///
@@ -439,41 +377,11 @@ pub mod block {
     /// # The policy language
     ///
     /// The same items in all three forms (`#[sandbox]`, `block::sandbox!`, `policy!`),
-    /// comma-separated, in any order, each at most once:
-    ///
-    /// | item | meaning |
-    /// | --- | --- |
-    /// | `read = PATHS` | read files and list directories beneath each path |
-    /// | `write = PATHS` | `read`, plus create, write, truncate, remove, and rename or link within and between write-granted trees; never execute |
-    /// | `exec = PATHS` | `read`, plus execute; a path under both `write` and `exec` gets both |
-    /// | `connect = PORTS` | TCP connect to these ports; `"*"` leaves TCP connect unrestricted |
-    /// | `bind = PORTS` | TCP bind to these ports; `"*"` leaves TCP bind unrestricted |
-    /// | `preset = NAMES` | add named, documented bundles of optional paths ([`Preset`](crate::Preset)) |
-    /// | `allow_signals` | allow signals to processes outside the sandbox |
-    /// | `allow_abstract_unix_sockets` | allow connecting to abstract unix sockets outside the sandbox |
-    /// | `strict` | fail instead of degrading when the kernel cannot enforce all of the policy |
-    /// | `process` | restrict every thread of the process, not only the calling one (the default on `main`; refused in the block form) |
-    /// | `own_thread` | `#[sandbox]` only: run the body on a new thread at each call, sandboxed by exactly this policy, and leave the caller's thread as it was (refused on `main`, with `process`, in the block form and in `policy!`) |
-    /// | `broad` | acknowledge a broad grant: any class on `/`, `write` on `$HOME` (or the path that is the home directory when it runs), `/home`, `/root`, `/usr` or `/etc`, in any spelling (`//etc/` is `/etc`), `"*"` TCP beside `write`; required for one, refused without one |
-    /// | `quiet` | ask the kernel not to log this sandbox's denials ([`denials`](crate::denials)) |
-    /// | `crate = "path"` | where this crate is, when it is renamed or re-exported |
-    ///
-    /// `PATHS` is one path or a list (`["/etc", "$TMP"]`); each is a string, a *path template*, or
-    /// the name of a parameter of the annotated function (in the block form, any variable in scope)
-    /// whose paths are granted at each call (`&Path`, `PathBuf`, `&str`, `String`, a `Vec`, a slice,
-    /// an array or an `Option` of those). A template is an absolute path, or starts with `$TMP` (the
-    /// temporary directory), `$HOME`, `$CWD` (the current directory when the policy is first
-    /// prepared; for a child process, the directory it starts in), `$EXE_DIR` (the running executable's directory) or `${NAME}` (any environment
-    /// variable), followed by `/...`; a trailing `?` makes it optional (skipped when missing). No
-    /// `.` or `..` components. `PORTS` is an integer from 1 to 65535, the name of a parameter (in the block form, a
-    /// variable) whose TCP ports (`u16`, or a collection of them) are granted at each call (port 0
-    /// refused then), a list of them, or `"*"`.
-    /// `NAMES` is one preset name or a list: `dynamic_loader`, `locale`, `dns`, `tls_roots`,
-    /// `devices`, `cpu_info`.
-    ///
-    /// Everything not granted is denied, as far as the running kernel can enforce it: every
-    /// filesystem right the kernel knows, TCP bind and connect, signals and abstract unix sockets
-    /// out of the sandbox. Every mistake is a compile error under the token that is wrong.
+    /// comma-separated, in any order, each at most once: `read`, `write`, `exec`, `connect`, `bind`,
+    /// `preset`, `allow_signals`, `allow_abstract_unix_sockets`, `strict`, `process`, `own_thread`,
+    /// `broad`, `quiet`, `crate`. The table of [the policy language](crate::guide::policy_language)
+    /// says what each grants, and what paths, ports and preset names it takes. Every mistake is a
+    /// compile error under the token that is wrong.
     ///
     /// # What failure does
     ///
