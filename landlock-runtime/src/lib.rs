@@ -6,9 +6,8 @@
 //!
 //! #[sandbox(read = "/etc", write = "$TMP")]
 //! fn main() {
-//!     // From here on this process can read /etc, read and write the temporary directory,
+//!     // From here on, this process can read /etc, read and write the temporary directory,
 //!     // and nothing else: no other file, no TCP, no signal or abstract unix socket out.
-//!     let _ = std::fs::read_to_string("/etc/hostname");
 //! }
 //! ```
 //!
