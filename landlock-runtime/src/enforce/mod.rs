@@ -293,7 +293,7 @@ impl Policy {
     ///
     /// From Landlock ABI 8 the kernel does it in one call. Before, the calling thread has
     /// every other thread restrict itself with the same prepared ruleset from a signal
-    /// handler, then restricts itself (see the README for the corner cases). Threads that could
+    /// handler, then restricts itself (see the guide's `scope` page for the corner cases). Threads that could
     /// not be restricted are listed in the status, which is then partial, and on standard
     /// error; a `strict` policy fails instead: before restricting anything when a thread is
     /// known in advance to be out of reach (it blocks the signal, or `/proc` does not describe

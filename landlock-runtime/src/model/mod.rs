@@ -16,7 +16,8 @@ pub use rules::GrantedPath;
 
 /// What a path grant allows beneath the path.
 ///
-/// The README's rights table gives the exact Landlock rights of each class at each ABI.
+/// The rights table of [the policy language](crate::guide::policy_language#rights-per-class-per-landlock-abi)
+/// gives the exact Landlock rights of each class at each ABI.
 ///
 /// ```
 /// use landlock_runtime::Class;
@@ -51,7 +52,7 @@ impl Class {
 
     /// The Landlock filesystem rights this class grants beneath a directory, on a kernel at
     /// Landlock ABI `abi`, by the kernel's names (`LANDLOCK_ACCESS_FS_*` in lower case, without
-    /// the prefix), in the kernel's bit order: the README's rights table, for one ABI. A rule on
+    /// the prefix), in the kernel's bit order: the guide's rights table, for one ABI. A rule on
     /// a file carries only the rights that apply to files.
     ///
     /// This is a stable table: a right is added when a kernel adds it (to `write`, unless it

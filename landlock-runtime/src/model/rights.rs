@@ -2,7 +2,8 @@
 //!
 //! Rights are kept as the kernel's own bit values (`LANDLOCK_ACCESS_FS_*`), so the table is
 //! platform independent, testable anywhere, and converts to the `landlock` crate's flags with
-//! no mapping. The README's rights table is this module, written out.
+//! no mapping. The rights table of the guide's policy language (`guide::policy_language`) is this
+//! module, written out.
 
 use super::Class;
 

@@ -79,7 +79,7 @@
 //!   restricted, each with why; the others are counted as restricted (they answered), started
 //!   restricted (by a restricted thread), or exited.
 //!
-//! What cannot be done from user space is documented in the README's threat model: a process
+//! What cannot be done from user space is documented in the guide's threat model: a process
 //! forked during the job by a thread not yet restricted is not restricted, and cannot be seen;
 //! a thread that such a thread starts and that exits before the next listing is never seen
 //! either, and a thread it starts in turn after its starter's window closed is taken for one
