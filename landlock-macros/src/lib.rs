@@ -1,7 +1,9 @@
 //! The `#[sandbox]` attribute and `block::sandbox!` macro of landlock-sandbox.
 //!
 //! Use them through `landlock_runtime`, which re-exports them and documents the policy
-//! language. Each macro goes parse -> typed model -> validate -> expand, one module each; every
+//! language in its guide
+//! ([`landlock_runtime::guide::policy_language`](https://docs.rs/landlock-runtime/latest/landlock_runtime/guide/policy_language/index.html)).
+//! Each macro goes parse -> typed model -> validate -> expand, one module each; every
 //! mistake is reported at once, under the token that is wrong, and the user's item is still
 //! emitted.
 
