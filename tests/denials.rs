@@ -318,20 +318,7 @@ fn a_child_started_while_denials_are_watched_has_its_denials_after_exec_logged()
             let Some(mut watcher) = watcher_or_skip() else {
                 return;
             };
-            let child: &'static Policy = Box::leak(Box::new(
-                Policy::builder("app::child")
-                    .exec("/usr/bin/cat")
-                    .preset(Preset::DynamicLoader)
-                    .build()
-                    .unwrap(),
-            ));
-            let status = Command::new("/usr/bin/cat")
-                .arg(DENIED)
-                .sandbox(child)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert_eq!(status.code(), Some(1), "cat was denied");
+            cat_denied_under("app::child");
             // The kernel does not log a domain's denials after exec unless asked: the runtime
             // asks, since denials are watched; the child's domain is marked as its policy's.
             let mut found = None;
@@ -373,21 +360,8 @@ fn catching_up_reads_a_child_s_last_denial_and_never_its_own_record() {
             let Some(mut watcher) = watcher_or_skip() else {
                 return;
             };
-            let child: &'static Policy = Box::leak(Box::new(
-                Policy::builder("app::last")
-                    .exec("/usr/bin/cat")
-                    .preset(Preset::DynamicLoader)
-                    .build()
-                    .unwrap(),
-            ));
             // `cat`'s last act before its message and exit is the denied open.
-            let status = Command::new("/usr/bin/cat")
-                .arg(DENIED)
-                .sandbox(child)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert_eq!(status.code(), Some(1), "cat was denied");
+            cat_denied_under("app::last");
             assert!(watcher.catch_up(Duration::from_secs(5)), "caught up");
             let seen: Vec<_> =
                 std::iter::from_fn(|| watcher.next_timeout(Duration::ZERO)).collect();
@@ -726,4 +700,23 @@ fn suggested(file: &std::path::Path) -> Vec<String> {
         .collect();
     std::fs::remove_file(file).unwrap();
     changes
+}
+
+/// Runs `cat` on the denied file as a child confined by a policy named `name` (`cat` and its
+/// loader only), and checks that it was denied.
+fn cat_denied_under(name: &str) {
+    let child: &'static Policy = Box::leak(Box::new(
+        Policy::builder(name)
+            .exec("/usr/bin/cat")
+            .preset(Preset::DynamicLoader)
+            .build()
+            .unwrap(),
+    ));
+    let status = Command::new("/usr/bin/cat")
+        .arg(DENIED)
+        .sandbox(child)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "cat was denied");
 }
