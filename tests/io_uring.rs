@@ -499,6 +499,49 @@ fn open_descriptors() -> Vec<i32> {
         .collect()
 }
 
+/// A forked child holds copies of its parent's look descriptors, which describe the parent:
+/// its look never reads them as its own. Under a sandbox that denies `/proc` it cannot open its
+/// own, and says it could not look rather than claim everything.
+#[test]
+fn a_forked_child_does_not_look_through_its_parents_descriptors() {
+    if !landlock_or_skip() {
+        return;
+    }
+    in_child(
+        "a_forked_child_does_not_look_through_its_parents_descriptors",
+        || {
+            let outer = usr("io_uring::outer");
+            let inner = Policy::builder("io_uring::inner")
+                .read("/usr/share")
+                .build()
+                .unwrap();
+            thread::spawn(move || {
+                assert_eq!(outer.enforce().unwrap().level, Level::Full);
+                // SAFETY: fork; the child enforces, and leaves with _exit, never returning.
+                let pid = unsafe { libc::fork() };
+                if pid == 0 {
+                    let status = inner.enforce().unwrap();
+                    let not_looked = status.level == Level::Partial
+                        && matches!(status.io_uring[..], [IoUring::NotLooked(_)]);
+                    // SAFETY: ends the child without running the parent's exit handlers.
+                    unsafe { libc::_exit(if not_looked { 0 } else { 1 }) };
+                }
+                let mut status = 0;
+                // SAFETY: waits for our own child.
+                assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+                assert!(libc::WIFEXITED(status), "{status:#x}");
+                assert_eq!(
+                    libc::WEXITSTATUS(status),
+                    0,
+                    "the child claimed to have looked"
+                );
+            })
+            .join()
+            .unwrap();
+        },
+    );
+}
+
 /// A program may close the descriptors the look holds and reuse their numbers: a later look
 /// under a sandbox that denies `/proc` then cannot look and says so, and the program's files
 /// under those numbers are left open.
