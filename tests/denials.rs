@@ -522,6 +522,32 @@ fn denials_on_standard_error_on_request_once_each() {
     );
 }
 
+/// At exit the watcher reads until the kernel's records have caught up, by a throwaway child
+/// that is denied once; when no child can start, it says that denials may be missing, after
+/// printing the one that came.
+#[test]
+fn at_exit_the_variable_says_when_the_records_did_not_catch_up() {
+    if !full_landlock_or_skip() || watcher_or_skip().is_none() {
+        return;
+    }
+    let (_, err) = run_scenario_with(
+        &["denials-then-no-child"],
+        &[("LANDLOCK_SANDBOX_DENIALS", "stderr")],
+        None,
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("denied read_file on /etc/hostname"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[1],
+        "landlock-sandbox: LANDLOCK_SANDBOX_DENIALS/LANDLOCK_SANDBOX_LEARN: the kernel's audit \
+         records did not catch up before exit; denials of the last moments may be missing"
+    );
+}
+
 #[test]
 fn without_the_variables_nothing_runs() {
     if !landlock_or_skip() {

@@ -8,6 +8,7 @@
 pub mod forger;
 pub mod hold;
 pub mod mounts;
+pub mod seccomp;
 
 use std::ffi::CString;
 use std::fmt;

@@ -17,6 +17,8 @@ use landlock_runtime::Policy;
 mod hold;
 #[path = "mounts.rs"]
 mod mounts;
+#[path = "seccomp.rs"]
+mod seccomp;
 
 /// A file no policy here grants.
 const DENIED: &str = "/etc/hostname";
@@ -44,6 +46,7 @@ fn main() {
         Some("tid-reuse") => tid_reuse(),
         Some("optional-home") => optional_home(),
         Some("denials") => denials(),
+        Some("denials-then-no-child") => denials_then_no_child(),
         Some("resolve") => resolve(),
         Some("link-denial") => link_denial(&args[1]),
         Some("forged-denials") => forged_denials(&args[1]),
@@ -713,6 +716,28 @@ fn optional_home() {
             Err(e) => println!("{key}: error: {e}"),
         }
     }
+}
+
+/// `LANDLOCK_SANDBOX_DENIALS` at exit when the audit records cannot be known to have caught up:
+/// one denial, then no thread of the process can start a child (a seccomp filter on every
+/// thread), so the watcher's catch-up at exit has no throwaway child to be denied. Prints
+/// nothing; the test reads standard error.
+fn denials_then_no_child() {
+    let policy = Policy::builder("scenarios::denials_then_no_child")
+        .read("/usr")
+        .build()
+        .unwrap();
+    policy.enforce().unwrap();
+    assert_eq!(open_errno(DENIED), libc::EACCES);
+    seccomp::fail_system_calls(
+        &[
+            libc::SYS_clone,
+            libc::SYS_clone3,
+            libc::SYS_fork,
+            libc::SYS_vfork,
+        ],
+        libc::EAGAIN,
+    );
 }
 
 /// A sandboxed program that is denied the same file twice and exits at once, as a program that

@@ -4,7 +4,9 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 use super::Denial;
 use crate::kernel::report;
@@ -17,33 +19,30 @@ pub(crate) const LEARN_VARIABLE: &str = "LANDLOCK_SANDBOX_LEARN";
 /// 0: not looked at yet; 1: nothing asked; 2: being started or started.
 static STATE: AtomicU8 = AtomicU8::new(0);
 
-/// When the watcher last took a record, in milliseconds of `CLOCK_MONOTONIC`.
-static LAST_RECORD: AtomicU64 = AtomicU64::new(0);
+/// At exit: 0 while the program runs; 1 once exit asked the watcher to catch up; 2 once it has
+/// (or has given up).
+static EXIT: AtomicU8 = AtomicU8::new(0);
 
-fn now_millis() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
-}
+/// What wakes the watcher thread from its wait, for the exit handler.
+static WAKER: OnceLock<super::Waker> = OnceLock::new();
+
+/// How long the watcher waits, at exit, for the audit records to catch up.
+const CATCH_UP: Duration = Duration::from_millis(500);
 
 /// At exit: the kernel reports a denial a moment after it happens, and a program often exits
-/// right after one (it failed on it). Waits until no denial has come for `QUIET` (counted from
-/// the exit at least), at most `MOST`, so that those are printed too.
+/// right after one (it failed on it). Asks the watcher thread to read until the stream has
+/// caught up ([`Watcher::catch_up`](super::Watcher::catch_up): one throwaway child denied once,
+/// a millisecond or two) and to print what came, and waits for it, at most a little longer
+/// than the watcher's own limit.
 extern "C" fn drain_at_exit() {
-    const QUIET: u64 = 60;
-    const MOST: u64 = 400;
-    let start = now_millis();
-    loop {
-        let now = now_millis();
-        let last = LAST_RECORD.load(Ordering::Acquire).max(start);
-        if now.saturating_sub(last) >= QUIET || now - start >= MOST {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+    let Some(waker) = WAKER.get() else {
+        return;
+    };
+    EXIT.store(1, Ordering::Release);
+    waker.wake();
+    let deadline = Instant::now() + CATCH_UP + Duration::from_millis(100);
+    while EXIT.load(Ordering::Acquire) != 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -104,34 +103,54 @@ pub(crate) fn start_if_asked() {
             return;
         }
     };
-    LAST_RECORD.store(now_millis(), Ordering::Release);
-    // SAFETY: registers a function that takes no argument and returns; it only reads atomics,
-    // the clock, and sleeps.
-    unsafe { libc::atexit(drain_at_exit) };
+    let waker = watcher.waker();
     let spawned = std::thread::Builder::new()
         .name("landlock-denials".into())
         .spawn(move || {
             let mut seen = HashSet::new();
             let mut learn = learn;
-            for denial in &mut watcher {
-                LAST_RECORD.store(now_millis(), Ordering::Release);
-                // The watcher yields only this process's denials and those of the child
-                // processes it started with a sandbox.
-                if !seen.insert(key(&denial)) {
-                    continue;
+            // The watcher yields only this process's denials and those of the child processes
+            // it started with a sandbox.
+            let mut take = |denial: &Denial| {
+                if !seen.insert(key(denial)) {
+                    return;
                 }
                 if print {
                     report::line(format_args!("{denial}"));
                 }
                 if let Some(file) = learn.as_mut() {
-                    let _ = writeln!(file, "{}", super::learning_file::line(&denial));
+                    let _ = writeln!(file, "{}", super::learning_file::line(denial));
+                }
+            };
+            loop {
+                match watcher.next_timeout(Duration::from_secs(3600)) {
+                    Some(denial) => take(&denial),
+                    None if EXIT.load(Ordering::Acquire) == 1 => break,
+                    None => {}
                 }
             }
+            let complete = watcher.catch_up(CATCH_UP);
+            while let Some(denial) = watcher.next_timeout(Duration::ZERO) {
+                take(&denial);
+            }
+            if !complete {
+                report::line(format_args!(
+                    "{DENIALS_VARIABLE}/{LEARN_VARIABLE}: the kernel's audit records did not \
+                     catch up before exit; denials of the last moments may be missing"
+                ));
+            }
+            EXIT.store(2, Ordering::Release);
         });
-    if let Err(e) = spawned {
-        report::line(format_args!(
+    match spawned {
+        Ok(_) => {
+            let _ = WAKER.set(waker);
+            // SAFETY: registers a function that takes no argument and returns; it only reads
+            // and writes atomics, writes to an eventfd, reads the clock and sleeps.
+            unsafe { libc::atexit(drain_at_exit) };
+        }
+        Err(e) => report::line(format_args!(
             "{DENIALS_VARIABLE}: cannot start the watcher thread: {e}"
-        ));
+        )),
     }
 }
 
