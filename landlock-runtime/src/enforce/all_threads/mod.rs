@@ -219,6 +219,7 @@ pub(crate) fn restrict_other_threads(
     let mut listing = listing;
     let mut first = true;
     loop {
+        job.beat();
         census.look_again(|| job.read_counter());
         let sorted = census.sort(&listing, me, first);
         if sorted.targets.is_empty() && listing.complete {
