@@ -22,6 +22,11 @@ use crate::outcome::Uncovered;
 /// How often the waiting thread looks at the threads that have not answered.
 pub(super) const POLL: Duration = Duration::from_millis(1);
 
+/// How long the threads left in a round may all sleep with the signal blocked before the
+/// threads waiting in their handlers are let go: a thread being born or exiting that waits for
+/// a lock usually gets it from a thread that is not waiting, within microseconds.
+pub(super) const LOCK_GRACE: Duration = Duration::from_millis(10);
+
 /// One enforcement on every other thread: the job lock, the job's own duplicate of the ruleset
 /// descriptor and its descriptor of the thread id counter, the signal, and the generation of
 /// the round being run.
@@ -160,6 +165,8 @@ impl Job {
     /// purpose, or until the deadline. Threads being born or exiting are waited for.
     pub(super) fn wait(&mut self, round: &mut [Target], order: &mut ThreadOrder) {
         let mut looked = Instant::now();
+        // Since when the threads left have all slept with the signal blocked.
+        let mut sleeping_since: Option<Instant> = None;
         loop {
             // Read before looking, so that an answer arriving in between ends the sleep.
             let answers = BOARD.answers.load(Ordering::Acquire);
@@ -196,8 +203,14 @@ impl Job {
                 }
                 looked = Instant::now();
                 // The threads that answered wait while a thread of the round needs a
-                // processor to answer; not while those left may need a lock one of them holds.
-                self.set_park(round.iter().any(|t| self.needs_a_processor(t)));
+                // processor to answer; not once those left have slept for `LOCK_GRACE` with
+                // the signal blocked: they may need a lock one of the waiting threads holds.
+                if round.iter().any(|t| self.needs_a_processor(t)) {
+                    sleeping_since = None;
+                    self.set_park(true);
+                } else if sleeping_since.get_or_insert_with(Instant::now).elapsed() >= LOCK_GRACE {
+                    self.set_park(false);
+                }
             }
         }
     }
