@@ -103,20 +103,16 @@ impl Job {
         }
     }
 
-    /// Whether a target that has not answered waits only for a processor or for the kernel,
-    /// not for a lock that a thread waiting in its handler may hold: the signal can reach it,
-    /// it has never run, or it is runnable or in an uninterruptible wait. A thread that sleeps
-    /// with the signal blocked (being born or exiting, in the C library) may wait for one.
+    /// Whether a target that has not answered (or is answering) waits for a processor or for
+    /// the kernel: it is runnable, has never run, or is in an uninterruptible wait (for the
+    /// process's memory map, say, which a runnable thread holds). One that sleeps (being born
+    /// or exiting in the C library, or held in its handler) may wait for a lock, or a reply,
+    /// that a thread waiting in its handler owes it.
     pub(super) fn needs_a_processor(&self, target: &Target) -> bool {
-        if !matches!(target.outcome, Outcome::Pending { .. }) {
-            return false;
-        }
-        target.seen.is_none_or(|s| {
-            !blocks(s.blocked, self.signal)
-                || target.cpu == Some(Duration::ZERO)
-                || s.runnable
-                || s.uninterruptible
-        })
+        matches!(target.outcome, Outcome::Pending { .. })
+            && target.seen.is_none_or(|s| {
+                s.runnable || s.uninterruptible || target.cpu == Some(Duration::ZERO)
+            })
     }
 
     /// The thread id counter now.
@@ -193,6 +189,9 @@ impl Job {
                             target.look_idle(cpu, before);
                             *seen = true;
                         }
+                    } else if let Some(status) = task_status(target.listed.id) {
+                        // Only for `needs_a_processor`: held in its handler, or running it.
+                        target.seen = Some(status);
                     }
                 }
                 // Often enough to see the counter wrap, and not miss it going round twice;
