@@ -112,9 +112,11 @@ fn threads(strict: bool) {
     println!("threads: {:?}", waiting.finish());
 }
 
-/// A program that keeps starting threads: 12 threads sleeping, 12 blocked in `read`, 12 busy,
-/// and 12 that each start a short-lived thread every half millisecond; with `blocker`, one more
-/// that blocks every signal. Then a process-scope policy (`strict` with `strict`). Prints
+/// A program that keeps starting threads: 12 threads sleeping, 12 blocked in `read` on a pipe,
+/// 12 busy, and 12 that each start a short-lived thread every half millisecond (joined; with
+/// `detached`, left to end on their own, each making an allocation of its own, so that many
+/// are being born and exiting at once); with `blocker`, one more that blocks every signal. Then
+/// a process-scope policy (`strict` with `strict`). Prints
 /// `status:` (or `error:`), `elapsed_ms:`, `uncovered:` (the reasons given), `free:` (how many
 /// of the 48 threads could open `DENIED` afterwards, a spawner counting also for a thread it
 /// starts then) and, with `blocker`, `blocker:` (the errno it got; 0 when it could).
@@ -125,6 +127,7 @@ fn churn(args: &[String]) {
 
     let strict = args.iter().any(|a| a == "strict");
     let blocker = args.iter().any(|a| a == "blocker");
+    let detached = args.iter().any(|a| a == "detached");
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads: Vec<thread::JoinHandle<i32>> = Vec::new();
     for _ in 0..12 {
@@ -138,7 +141,7 @@ fn churn(args: &[String]) {
     }
     let mut writers = Vec::new();
     for _ in 0..12 {
-        let (mut reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (mut reader, writer) = std::io::pipe().unwrap();
         writers.push(writer);
         threads.push(thread::spawn(move || {
             let _ = reader.read(&mut [0u8]);
@@ -161,7 +164,10 @@ fn churn(args: &[String]) {
         let stop = stop.clone();
         threads.push(thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                thread::spawn(|| std::hint::black_box(1)).join().unwrap();
+                let short = thread::spawn(|| std::hint::black_box(vec![1u8; 4096]).len());
+                if !detached {
+                    short.join().unwrap();
+                }
                 thread::sleep(Duration::from_micros(500));
             }
             // A thread started now has what its starter has.

@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use super::DEADLINE;
 use super::census::{Outcome, Target, ThreadOrder};
-use super::listing::{Blocked, blocks, blocks_as_chosen, is_exit_mask, task_status, thread_cpu};
+use super::listing::{
+    Blocked, Listed, TaskStatus, blocks, blocks_as_chosen, in_exit_call, is_exit_mask, task_status,
+    thread_cpu,
+};
 use super::signal::{
-    BOARD, FD_BITS, JobLock, PENDING, RUNNING, SLOTS, Slot, close_retired, futex_wait,
+    BOARD, FD_BITS, JobLock, PENDING, RUNNING, SLOTS, Slot, close_retired, futex_wait, futex_wake,
     parse_answer, read_counter, signal, state, tgkill,
 };
 use crate::enforce::io_uring::{IoThread, io_thread};
@@ -18,6 +21,11 @@ use crate::outcome::Uncovered;
 
 /// How often the waiting thread looks at the threads that have not answered.
 pub(super) const POLL: Duration = Duration::from_millis(1);
+
+/// How long the threads left in a round may all sleep with the signal blocked before the
+/// threads waiting in their handlers are let go: a thread being born or exiting that waits for
+/// a lock usually gets it from a thread that is not waiting, within microseconds.
+pub(super) const LOCK_GRACE: Duration = Duration::from_millis(10);
 
 /// One enforcement on every other thread: the job lock, the job's own duplicate of the ruleset
 /// descriptor and its descriptor of the thread id counter, the signal, and the generation of
@@ -30,6 +38,8 @@ pub(super) struct Job {
     pub(super) flags: u32,
     pub(super) signal: i32,
     pub(super) generation: u32,
+    /// The threads that answered in this job: their ids here and in `/proc`.
+    pub(super) answered: Vec<(i32, i32)>,
     pub(super) deadline: Instant,
     pub(super) _lock: JobLock,
 }
@@ -51,6 +61,7 @@ impl Job {
         }
         // Without the counter the job still works, with a round for every new thread.
         let counter = open_counter();
+        BOARD.park.store(1, Ordering::Release);
         BOARD.counter.store(
             counter.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
             Ordering::SeqCst,
@@ -62,6 +73,7 @@ impl Job {
             flags,
             signal,
             generation: 0,
+            answered: Vec::new(),
             deadline: Instant::now() + DEADLINE,
             _lock: lock,
         })
@@ -69,6 +81,38 @@ impl Job {
 
     pub(super) fn past_deadline(&self) -> bool {
         Instant::now() >= self.deadline
+    }
+
+    /// Tells the threads waiting in their handlers that the job gets on.
+    pub(super) fn beat(&self) {
+        BOARD.beat.fetch_add(1, Ordering::Release);
+    }
+
+    /// Asks the threads that answered in this job to wait in their handlers, or lets them go.
+    /// When it asks again, those let go that are runnable (they compete for a processor) are
+    /// sent the signal once more: their handler, with nothing to answer, waits.
+    pub(super) fn set_park(&self, on: bool) {
+        if on {
+            if BOARD.park.swap(1, Ordering::AcqRel) == 0 {
+                for &(tid, _) in &self.answered {
+                    let _ = tgkill(tid, self.signal);
+                }
+            }
+        } else if BOARD.park.swap(0, Ordering::AcqRel) != 0 {
+            futex_wake(&BOARD.park);
+        }
+    }
+
+    /// Whether a target that has not answered (or is answering) waits for a processor or for
+    /// the kernel: it is runnable, has never run, or is in an uninterruptible wait (for the
+    /// process's memory map, say, which a runnable thread holds). One that sleeps (being born
+    /// or exiting in the C library, or held in its handler) may wait for a lock, or a reply,
+    /// that a thread waiting in its handler owes it.
+    pub(super) fn needs_a_processor(&self, target: &Target) -> bool {
+        matches!(target.outcome, Outcome::Pending { .. })
+            && target.seen.is_none_or(|s| {
+                s.runnable || s.uninterruptible || target.cpu == Some(Duration::ZERO)
+            })
     }
 
     /// The thread id counter now.
@@ -115,8 +159,10 @@ impl Job {
 
     /// Waits until every target of the round has answered, is gone, or blocks the signal on
     /// purpose, or until the deadline. Threads being born or exiting are waited for.
-    pub(super) fn wait(&self, round: &mut [Target], order: &mut ThreadOrder) {
+    pub(super) fn wait(&mut self, round: &mut [Target], order: &mut ThreadOrder) {
         let mut looked = Instant::now();
+        // Since when the threads left have all slept with the signal blocked.
+        let mut sleeping_since: Option<Instant> = None;
         loop {
             // Read before looking, so that an answer arriving in between ends the sleep.
             let answers = BOARD.answers.load(Ordering::Acquire);
@@ -127,6 +173,7 @@ impl Job {
             if !waiting || self.past_deadline() {
                 return;
             }
+            self.beat();
             futex_wait(&BOARD.answers, answers, POLL);
             if looked.elapsed() >= POLL {
                 self.take_answers(round);
@@ -142,6 +189,9 @@ impl Job {
                             target.look_idle(cpu, before);
                             *seen = true;
                         }
+                    } else if let Some(status) = task_status(target.listed.id) {
+                        // Only for `needs_a_processor`: held in its handler, or running it.
+                        target.seen = Some(status);
                     }
                 }
                 // Often enough to see the counter wrap, and not miss it going round twice;
@@ -151,12 +201,21 @@ impl Job {
                     target.looked(after);
                 }
                 looked = Instant::now();
+                // The threads that answered wait while a thread of the round needs a
+                // processor to answer; not once those left have slept for `LOCK_GRACE` with
+                // the signal blocked: they may need a lock one of the waiting threads holds.
+                if round.iter().any(|t| self.needs_a_processor(t)) {
+                    sleeping_since = None;
+                    self.set_park(true);
+                } else if sleeping_since.get_or_insert_with(Instant::now).elapsed() >= LOCK_GRACE {
+                    self.set_park(false);
+                }
             }
         }
     }
 
     /// Moves the answers of this round's slots into their targets.
-    pub(super) fn take_answers(&self, round: &mut [Target]) {
+    pub(super) fn take_answers(&mut self, round: &mut [Target]) {
         for (slot, target) in BOARD.slots.iter().zip(round.iter_mut()) {
             let state = slot.state.load(Ordering::Acquire);
             if !matches!(target.outcome, Outcome::Pending { .. })
@@ -169,6 +228,7 @@ impl Job {
                 result => {
                     let (errno, counter) = parse_answer(result);
                     target.outcome = if errno == 0 {
+                        self.answered.push((target.listed.tid, target.listed.id));
                         Outcome::Restricted { counter }
                     } else {
                         Outcome::Uncovered(Uncovered::Failed(errno))
@@ -227,7 +287,7 @@ impl Job {
             // The counter's place is filled in after this look (see `wait`).
             target.exiting = Some(None);
         }
-        target.outcome = if status.finished {
+        target.outcome = if status.finished || self.exiting_for_good(target.listed, &status, cpu) {
             Outcome::Finished
         } else if !blocks_as_chosen(&status, self.signal) {
             // The signal is on its way, or the mask is glibc's for a thread being born (the
@@ -246,11 +306,32 @@ impl Job {
         };
     }
 
+    /// Whether a thread whose status, read after its processor time was `cpu`, is `status` is
+    /// inside `exit` (or `exit_group`) for good: it cannot reach the job's signal (the C
+    /// library blocks signals before it exits), no tracer or seccomp filter could stop the
+    /// call on its way in, and it ran no code between the reads, so that all three held at
+    /// once. The kernel's `do_exit` never returns to user space: such a thread runs no code of
+    /// its own again, as a thread gone (a thread waiting in it for the process's memory map,
+    /// behind threads that wait for a processor, may take seconds to go).
+    pub(super) fn exiting_for_good(
+        &self,
+        listed: Listed,
+        status: &TaskStatus,
+        cpu: Option<Duration>,
+    ) -> bool {
+        cpu.is_some()
+            && blocks(status.blocked, self.signal)
+            && !status.traced
+            && !status.filtered
+            && in_exit_call(listed.id)
+            && thread_cpu(listed.tid) == cpu
+    }
+
     /// Ends the round: the answers that came, and, for each thread still pending (the
     /// deadline passed), whether it is gone, blocks the signal, or did not answer. A thread
     /// still in its handler did not answer in time: whether it will be restricted is not
     /// known, so it is not counted as restricted.
-    pub(super) fn collect(&self, round: &mut [Target]) {
+    pub(super) fn collect(&mut self, round: &mut [Target]) {
         let answering: Vec<bool> = BOARD
             .slots
             .iter()
@@ -261,11 +342,14 @@ impl Job {
         self.take_answers(round);
         for (target, answering) in round.iter_mut().zip(answering) {
             if let Outcome::Pending { .. } = target.outcome {
+                let cpu = thread_cpu(target.listed.tid);
                 let status = task_status(target.listed.id);
                 target.seen = status;
                 target.outcome = match status {
                     None => Outcome::Exited,
-                    Some(s) if s.finished => Outcome::Finished,
+                    Some(s) if s.finished || self.exiting_for_good(target.listed, &s, cpu) => {
+                        Outcome::Finished
+                    }
                     Some(s) if !answering && blocks_as_chosen(&s, self.signal) => {
                         Outcome::Uncovered(Uncovered::BlocksSignal)
                     }
@@ -295,6 +379,7 @@ pub(super) fn open_counter() -> Option<OwnedFd> {
 
 impl Drop for Job {
     fn drop(&mut self) {
+        self.set_park(false);
         BOARD.current.store(0, Ordering::SeqCst);
         BOARD.counter.store(-1, Ordering::SeqCst);
         // A handler that read the published words before they were cleared may still be about

@@ -24,6 +24,12 @@ pub(super) struct TaskStatus {
     pub(super) finished: bool,
     /// `R`: running, or waiting for a processor.
     pub(super) runnable: bool,
+    /// `D`: in an uninterruptible wait in the kernel, which a signal does not end.
+    pub(super) uninterruptible: bool,
+    /// Traced (`TracerPid` not 0), or a tracer is not ruled out (no `TracerPid`).
+    pub(super) traced: bool,
+    /// Under a seccomp filter (`Seccomp` not 0), or one is not ruled out (no `Seccomp`).
+    pub(super) filtered: bool,
     /// The signals it blocks (`SigBlk`), a bit per signal from 1.
     pub(super) blocked: u64,
     /// Its id in this process's own PID namespace: the last of `NSpid` (None without it).
@@ -45,6 +51,7 @@ pub(super) fn parse_status(text: &str) -> Option<TaskStatus> {
     // One pass over the lines: the job reads a status at each look at each waiting thread.
     let (mut state, mut blocked, mut ns, mut voluntary, mut involuntary) =
         (None, None, None, None, None);
+    let (mut traced, mut filtered) = (true, true);
     for line in text.lines() {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -54,6 +61,8 @@ pub(super) fn parse_status(text: &str) -> Option<TaskStatus> {
             "State" => state = Some(value),
             "SigBlk" => blocked = u64::from_str_radix(value, 16).ok(),
             "NSpid" => ns = Some(value),
+            "TracerPid" => traced = value != "0",
+            "Seccomp" => filtered = value != "0",
             "voluntary_ctxt_switches" => voluntary = value.parse::<u64>().ok(),
             "nonvoluntary_ctxt_switches" => involuntary = value.parse::<u64>().ok(),
             _ => {}
@@ -70,11 +79,24 @@ pub(super) fn parse_status(text: &str) -> Option<TaskStatus> {
     Some(TaskStatus {
         finished: state.starts_with('Z') || state.starts_with('X'),
         runnable: state.starts_with('R'),
+        uninterruptible: state.starts_with('D'),
+        traced,
+        filtered,
         blocked: blocked?,
         tid: ns.last().copied(),
         namespaces: ns.len(),
         switches: voluntary.zip(involuntary),
     })
+}
+
+/// Whether the thread listed as `id` is inside `exit` or `exit_group`, by the system call
+/// `/proc` says it is blocked in (the kernel reads it only while the thread is off its
+/// processor; "running" otherwise).
+pub(super) fn in_exit_call(id: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/self/task/{id}/syscall"))
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<libc::c_long>().ok())
+        .is_some_and(|nr| nr == libc::SYS_exit || nr == libc::SYS_exit_group)
 }
 
 /// The processor time thread `tid` (of this process) has had, to the nanosecond, including

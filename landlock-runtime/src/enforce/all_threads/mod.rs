@@ -72,6 +72,20 @@
 //!   default disposition would kill it.
 //! - **Fork**: the job lock records the owning process; a child forked while a job ran in its
 //!   parent takes the lock over, with the descriptors it inherited from the job.
+//! - **Only answers count**, never a signal merely pending: the kernel delivers it at the
+//!   thread's next return to user space, but with the dispositions and pending signals of
+//!   then, which any thread may change after the job (a lower-numbered signal aimed at the
+//!   thread whose handler blocks ours, `SIG_IGN` on ours), and a system call in progress may
+//!   restore a mask that blocks it or consume it.
+//! - **Answers in time under load**: the threads that answered wait in their handlers
+//!   ([`signal::park`]) while a thread of the round needs a processor or the kernel to answer,
+//!   so that busy threads and threads starting others leave the processors to it. The wait
+//!   ends with the job, when every thread left in the round has slept for [`job::LOCK_GRACE`]
+//!   (it may need a lock or a reply a waiting thread owes it; those let go are signalled again
+//!   when the job next asks), or when the job has not got on for [`signal::PARK`] (it may
+//!   need such a lock).
+//! - **A thread inside `exit`** (or `exit_group`), with no tracer nor seccomp filter, counts
+//!   as exited: the kernel's `do_exit` never returns to user space.
 //! - **Bounded in time**: each job stops after [`DEADLINE`]; the threads still there that did
 //!   not answer by then are reported, and so are the new threads that one of them may have
 //!   started.
@@ -86,8 +100,9 @@
 //! started restricted.
 //!
 //! The parts, each depending only on those before it:
-//! - `signal`: the signal, its handler and what they share (the board of slots, the published
-//!   round, the descriptors a late handler may still use). The async-signal-safe part.
+//! - `signal`: the signal, its handler (which answers, then waits while the job asks) and what
+//!   they share (the board of slots, the published round, the descriptors a late handler may
+//!   still use). The async-signal-safe part.
 //! - `listing`: the threads of the process, and what `/proc` says of each (state, masks,
 //!   processor time).
 //! - `census`: what a job knows of each thread across rounds, and the windows of thread ids
@@ -219,6 +234,7 @@ pub(crate) fn restrict_other_threads(
     let mut listing = listing;
     let mut first = true;
     loop {
+        job.beat();
         census.look_again(|| job.read_counter());
         let sorted = census.sort(&listing, me, first);
         if sorted.targets.is_empty() && listing.complete {

@@ -47,6 +47,12 @@ pub(super) struct Board {
     pub(super) owner: AtomicI32,
     /// The last generation given out.
     pub(super) generation: AtomicU32,
+    /// 1 while the job asks the threads that answered to wait in their handlers, leaving the
+    /// processors to the threads that have not answered yet; the futex word they wait on.
+    pub(super) park: AtomicU32,
+    /// Bumped by the job as it gets on: a thread waiting in its handler goes on waiting only
+    /// while this changes (the job might be waiting for a lock the thread holds).
+    pub(super) beat: AtomicU32,
     /// The policy id the current job's threads carry as their name while they restrict
     /// themselves (0: none), for attributing denials.
     pub(super) mark: AtomicU64,
@@ -76,6 +82,8 @@ pub(super) static BOARD: Board = Board {
     retired: [FREE; RETIRED],
     owner: AtomicI32::new(0),
     generation: AtomicU32::new(0),
+    park: AtomicU32::new(0),
+    beat: AtomicU32::new(0),
     mark: AtomicU64::new(0),
 };
 
@@ -101,7 +109,8 @@ pub(super) fn parse_answer(result: u32) -> (i32, Option<u32>) {
 
 /// Runs in the interrupted thread: restricts it with the published ruleset if the current
 /// round has a slot for it, and answers in that slot with the thread id counter it read first.
-/// Only atomics and raw, async-signal-safe system calls; `errno` is preserved.
+/// Then, while the job asks for it, waits ([`park`]). Only atomics and raw, async-signal-safe
+/// system calls; `errno` is preserved.
 pub(super) extern "C" fn handler(_: libc::c_int) {
     let saved = errno();
     BOARD.running.fetch_add(1, Ordering::SeqCst);
@@ -150,8 +159,33 @@ pub(super) extern "C" fn handler(_: libc::c_int) {
         }
     }
     BOARD.running.fetch_sub(1, Ordering::SeqCst);
+    // Restricted (or sent back by the job to wait again): the processor is better left to the
+    // threads that have not answered. No descriptor is used from here on.
+    park();
     // SAFETY: __errno_location returns a valid pointer to this thread's errno.
     unsafe { *libc::__errno_location() = saved };
+}
+
+/// How long a thread waits in its handler at a time while the job asks it to: if the job has
+/// not got on meanwhile, the thread goes back to its own code.
+pub(super) const PARK: Duration = Duration::from_millis(100);
+
+/// Waits in the handler while the job asks for it ([`Board::park`]) and gets on
+/// ([`Board::beat`]), [`PARK`] at a time. The job ends the wait when it ends, or when the
+/// threads it waits for may need a lock that a waiting thread holds; a waiting thread that the
+/// job needs (it holds a lock the job waits for: the C library's allocator's, say) stops the
+/// job's beat and so goes back to its code within [`PARK`]. A futex wait: async-signal-safe.
+pub(super) fn park() {
+    loop {
+        let beat = BOARD.beat.load(Ordering::Acquire);
+        if BOARD.park.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        futex_wait(&BOARD.park, 1, PARK);
+        if BOARD.beat.load(Ordering::Acquire) == beat {
+            return;
+        }
+    }
 }
 
 /// Reads the thread id counter through `fd` (an open `ns_last_pid`): one `pread` into the
@@ -297,6 +331,7 @@ impl JobLock {
                         // Forked mid-job: the parent's handlers do not run here, and the
                         // descriptors it kept for them are this process's own copies.
                         BOARD.current.store(0, Ordering::SeqCst);
+                        BOARD.park.store(0, Ordering::SeqCst);
                         BOARD.running.store(0, Ordering::SeqCst);
                         close_retired();
                         return JobLock;

@@ -32,6 +32,39 @@ fn status_lines_are_read() {
 }
 
 #[test]
+fn a_tracer_or_a_seccomp_filter_is_ruled_out_only_by_its_line() {
+    let free = "State:\tD (disk sleep)\nSigBlk:\t0\nTracerPid:\t0\nSeccomp:\t0\n";
+    let s = parse_status(free).unwrap();
+    assert!(s.uninterruptible && !s.traced && !s.filtered);
+    let held = "State:\tt (tracing stop)\nSigBlk:\t0\nTracerPid:\t4242\nSeccomp:\t2\n";
+    let s = parse_status(held).unwrap();
+    assert!(!s.uninterruptible && s.traced && s.filtered);
+    // Without the lines (a kernel without seccomp), neither is ruled out.
+    let s = parse_status("State:\tS (sleeping)\nSigBlk:\t0\n").unwrap();
+    assert!(s.traced && s.filtered);
+}
+
+#[test]
+fn a_thread_is_in_exit_only_when_proc_says_so() {
+    // A thread asleep in another call (here `read`, on a pipe no one writes to yet).
+    let (mut reader, mut writer) = std::io::pipe().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let sleeper = std::thread::spawn(move || {
+        tx.send(gettid()).unwrap();
+        std::io::Read::read(&mut reader, &mut [0u8]).unwrap()
+    });
+    let tid = rx.recv().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(!in_exit_call(tid));
+    // The calling thread is running: `/proc` says so rather than name a call.
+    assert!(!in_exit_call(gettid()));
+    std::io::Write::write_all(&mut writer, b"x").unwrap();
+    assert_eq!(sleeper.join().unwrap(), 1);
+    // Gone: nothing to read.
+    assert!(!in_exit_call(tid));
+}
+
+#[test]
 fn answers_carry_the_errno_and_the_counter() {
     for (errno, counter) in [
         (0, Some(0)),
