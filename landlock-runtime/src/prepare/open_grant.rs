@@ -261,10 +261,14 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
                 if links > MAX_LINKS {
                     return Err(io::Error::from_raw_os_error(libc::ELOOP));
                 }
-                let parent = dir.metadata()?;
                 let target = read_link(&entry)?;
-                if let Some(why) = untrusted(meta.uid(), euid, parent.uid(), parent.mode()) {
-                    return Err(planted(&at, name, &target, meta.uid(), euid, &why));
+                // The user's own link is followed wherever it is: the directory it is in
+                // matters, and is read, only for anyone else's.
+                if meta.uid() != euid {
+                    let parent = dir.metadata()?;
+                    if let Some(why) = untrusted(meta.uid(), euid, parent.uid(), parent.mode()) {
+                        return Err(planted(&at, name, &target, meta.uid(), euid, &why));
+                    }
                 }
                 pending.push(target);
                 just_followed = true;
