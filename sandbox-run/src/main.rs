@@ -9,8 +9,10 @@
 //! `/dev/null` (so that no descriptor the runner opens becomes a standard stream, to be
 //! written to or handed to the program as one), and `SIGPIPE` is ignored (a closed pipe is an
 //! error, not a signal; the program gets the default back at `exec`, as before). A panic still
-//! ends the runner with status 101. What it no longer does: a stack overflow of the main thread
-//! is a plain `SIGSEGV`, without the message, and a panic names the thread `<unnamed>`.
+//! ends the runner with status 101. What it no longer does: a stack overflow in the runner (its
+//! main thread, or the threads it starts when it watches denials, which get no alternate signal
+//! stack either) is a plain `SIGSEGV`, without the message, and a panic on the main thread names
+//! it `<unnamed>`.
 // Built for its unit tests, the binary is the test harness's, with the harness's `main`.
 #![cfg_attr(not(test), no_main)]
 
