@@ -416,3 +416,34 @@ fn the_cpu_info_preset_keeps_its_proc_files_after_the_kernel_drops_its_dentry_ca
     }
     assert_eq!(policy.run(read_proc_files).expect("enforced"), readable);
 }
+
+// a path both written and in a preset
+
+/// `read = "/lib"` beside the loader preset, which reads `/lib` too: preparation makes the rule
+/// once (the preset's `/lib` is the written grant's again), and still records both grants;
+/// the paths of the preset after it are granted as before.
+#[test]
+fn a_path_both_written_and_in_a_preset_is_granted_once_and_recorded_for_each() {
+    if !landlock_or_skip() {
+        return;
+    }
+    let list_lib = || io(std::fs::read_dir("/lib"));
+    let read_cache = || io(std::fs::read("/etc/ld.so.cache"));
+    let policy = policy!(read = "/lib", preset = "dynamic_loader");
+    let outcomes = policy
+        .run(|| (list_lib(), read_cache()))
+        .expect("sandbox enforced");
+    assert_eq!(outcomes, (Ok(()), Ok(())));
+    let granted = policy.granted().expect("prepared");
+    let lib: Vec<_> = granted
+        .iter()
+        .filter(|g| g.path() == Path::new("/lib"))
+        .map(|g| g.class())
+        .collect();
+    assert_eq!(lib, [landlock_runtime::Class::Read; 2], "{granted:?}");
+    // The control: the same calls under a sandbox that grants nothing.
+    let denied = policy!()
+        .run(|| (list_lib(), read_cache()))
+        .expect("sandbox enforced");
+    assert_eq!(denied, (Err(EACCES), Err(EACCES)));
+}

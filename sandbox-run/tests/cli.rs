@@ -2,6 +2,7 @@
 //! the kernel's exact answers from inside the command; and a share of landrun's own test suite,
 //! translated to these options.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -415,6 +416,37 @@ fn variables_in_paths_come_from_the_runners_environment() {
 }
 
 // --- Exit statuses and messages -----------------------------------------------------------
+
+/// Started with its standard input and error closed, the runner opens `/dev/null` on them
+/// before anything else, as the start of a Rust program does: no descriptor of its own becomes
+/// a standard stream, and the program gets both on `/dev/null`.
+#[test]
+fn closed_standard_descriptors_are_opened_on_dev_null() {
+    if !landlock() {
+        return;
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sandbox_run"));
+    command.args([
+        "--exec",
+        "/usr/bin",
+        "--",
+        "sh",
+        "-c",
+        "readlink /proc/self/fd/0 /proc/self/fd/2",
+    ]);
+    // SAFETY: close is async-signal-safe; it closes the child's descriptors 0 and 2, between
+    // fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(0);
+            libc::close(2);
+            Ok(())
+        })
+    };
+    let ran = outcome(&mut command);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert_eq!(ran.stdout, "/dev/null\n/dev/null\n", "{ran:?}");
+}
 
 #[test]
 fn every_exit_status() {

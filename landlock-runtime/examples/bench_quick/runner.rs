@@ -5,14 +5,17 @@
 //! Then each is run once under `strace -f -c`, when there is one, for its system calls.
 //!
 //! Both binaries are found beside this one's directory (`target/release/sandbox_run`,
-//! `target/release/examples/sandboxer`), or where `SANDBOX_RUN` and `SANDBOXER` say.
+//! `target/release/examples/sandboxer`), or where `SANDBOX_RUN` and `SANDBOXER` say. With
+//! `SANDBOX_RUN_BEFORE` naming another build of the runner (an earlier commit's), that one
+//! takes its turn in the same rounds, and its ratio to the floor is printed beside.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// Rounds of the two runs.
-const ROUNDS: usize = 60;
+/// Rounds of the runs: enough that a machine whose load changes from second to second (other
+/// builds) still gives the same median to a few hundredths.
+const ROUNDS: usize = 200;
 /// `--read` and `--exec` of the runner; the sandboxer's `LL_FS_RO` (which includes execute).
 const READ: &str = "/usr,/lib,/lib64,/etc";
 const EXEC: &str = "/usr/bin";
@@ -43,11 +46,20 @@ pub fn run() -> Result<(), String> {
         examples.join("sandboxer"),
         "cargo build --release -p landlock-runtime --example sandboxer",
     )?;
-    let runner_command = || {
-        let mut c = Command::new(&runner);
+    let before = match std::env::var_os("SANDBOX_RUN_BEFORE") {
+        Some(path) => Some(find(
+            "SANDBOX_RUN_BEFORE",
+            PathBuf::from(path),
+            "cargo build --release -p sandbox-run (at an earlier commit)",
+        )?),
+        None => None,
+    };
+    let command_of = |runner: &Path| {
+        let mut c = Command::new(runner);
         c.args(["--read", READ, "--exec", EXEC, "--", "/bin/true"]);
         c
     };
+    let runner_command = || command_of(&runner);
     let floor_command = || {
         let mut c = Command::new(&floor);
         c.env("LL_FS_RO", format!("{}:{EXEC}", READ.replace(',', ":")))
@@ -65,23 +77,32 @@ pub fn run() -> Result<(), String> {
         }
         Ok(took)
     };
+    // The commands of a round: this runner, the floor, and the earlier runner if given.
+    let mut commands: Vec<Box<dyn Fn() -> Command>> =
+        vec![Box::new(runner_command), Box::new(floor_command)];
+    if let Some(before) = &before {
+        commands.push(Box::new(move || command_of(before)));
+    }
     // Warm-up: the binaries and the program in the page cache.
     for _ in 0..5 {
-        time(runner_command())?;
-        time(floor_command())?;
+        for command in &commands {
+            time(command())?;
+        }
     }
-    let (mut ours, mut floors, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    // times[i]: the runs of commands[i]; ratios[i]: each round's run of it over the floor's.
+    let mut times = vec![Vec::new(); commands.len()];
+    let mut ratios = vec![Vec::new(); commands.len()];
     for round in 0..ROUNDS {
-        let (a, b) = if round % 2 == 0 {
-            let a = time(runner_command())?;
-            (a, time(floor_command())?)
-        } else {
-            let b = time(floor_command())?;
-            (time(runner_command())?, b)
-        };
-        ours.push(a);
-        floors.push(b);
-        ratios.push(a / b);
+        let mut took = vec![0.0; commands.len()];
+        // The order rotates, so that no command always runs first or after the same one.
+        for k in 0..commands.len() {
+            let i = (round + k) % commands.len();
+            took[i] = time(commands[i]())?;
+        }
+        for (i, t) in took.iter().enumerate() {
+            times[i].push(*t);
+            ratios[i].push(t / took[1]);
+        }
     }
     let median = |values: &[f64]| super::cases::median(values.iter().copied()).unwrap_or(f64::NAN);
     println!(
@@ -89,13 +110,26 @@ pub fn run() -> Result<(), String> {
     );
     println!(
         "  sandbox_run {:.2} ms, sandboxer {:.2} ms (medians): {:.2}x (median of each round's ratio; goal <= 1.15x)",
-        median(&ours),
-        median(&floors),
-        median(&ratios)
+        median(&times[0]),
+        median(&times[1]),
+        median(&ratios[0])
     );
+    if let Some(before) = &before {
+        println!(
+            "  {} (SANDBOX_RUN_BEFORE), in the same rounds: {:.2} ms, {:.2}x",
+            before.display(),
+            median(&times[2]),
+            median(&ratios[2])
+        );
+    }
     match (syscalls(runner_command()), syscalls(floor_command())) {
         (Some(a), Some(b)) => println!("  system calls (strace -f -c): {a} against {b}"),
         _ => println!("  system calls: not counted (no `strace` here)"),
+    }
+    if let Some(before) = &before
+        && let Some(n) = syscalls(command_of(before))
+    {
+        println!("  system calls of SANDBOX_RUN_BEFORE: {n}");
     }
     Ok(())
 }

@@ -55,16 +55,18 @@ const PF_IO_WORKER: u64 = 0x10;
 pub(crate) fn instances(may_open: bool) -> Option<Vec<IoUring>> {
     let mut found = Vec::new();
     let mut inodes = Vec::new();
+    // SAFETY: getpid has no arguments and cannot fail.
+    let pid = unsafe { libc::getpid() };
     // One look at a time uses the held descriptors (a listing moves the directory's offset):
     // a look while another runs, or in a child forked while one ran, opens its own.
     let mut slot = HELD.try_lock().ok();
     let held = slot
         .as_deref_mut()
-        .and_then(|slot| Held::current(slot, may_open));
+        .and_then(|slot| Held::current(slot, may_open, pid));
     if held.is_none() && !may_open {
         return None;
     }
-    let looked = descriptors(held, may_open, &mut found, &mut inodes)
+    let looked = descriptors(held, may_open, pid, &mut found, &mut inodes)
         .and_then(|()| mapped(held, may_open, &mut found, &inodes));
     match looked {
         Ok(()) => {}
@@ -97,10 +99,9 @@ static HELD: std::sync::Mutex<Option<Held>> = std::sync::Mutex::new(None);
 
 impl Held {
     /// The held descriptors, checked, or opened now; `None` when they cannot be (a sandbox in
-    /// force here denies `/proc`, or there is none), and the look opens its own.
-    fn current(slot: &mut Option<Held>, may_open: bool) -> Option<&Held> {
-        // SAFETY: getpid has no arguments and cannot fail.
-        let pid = unsafe { libc::getpid() };
+    /// force here denies `/proc`, or there is none), and the look opens its own. `pid` is the
+    /// calling process's.
+    fn current(slot: &mut Option<Held>, may_open: bool, pid: i32) -> Option<&Held> {
         if let Some(held) = slot.take() {
             let Held {
                 pid: opener,
@@ -204,10 +205,12 @@ const THREAD_SELF: Place = Place {
 /// The descriptors of io_uring instances, and the inodes of those instances: through
 /// `/proc/self/fd` (held, or opened now) when the main thread's table is the calling thread's
 /// all along (asked of the kernel, `kcmp`, after the look: a table a thread no longer shares is
-/// never shared again), through `/proc/thread-self/fd` otherwise.
+/// never shared again), through `/proc/thread-self/fd` otherwise. `pid` is the calling
+/// process's.
 fn descriptors(
     held: Option<&Held>,
     may_open: bool,
+    pid: i32,
     found: &mut Vec<IoUring>,
     inodes: &mut Vec<u64>,
 ) -> io::Result<()> {
@@ -227,7 +230,7 @@ fn descriptors(
         }),
         None => descriptors_in(SELF, &mut fast_found, &mut fast_inodes),
     };
-    if listed.is_ok() && same_table_as_main() {
+    if listed.is_ok() && same_table_as_main(pid) {
         found.append(&mut fast_found);
         inodes.append(&mut fast_inodes);
         return Ok(());
@@ -247,16 +250,26 @@ fn rewind(dir: &OwnedFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether the main thread's descriptor table is the calling thread's (`kcmp`); `false` when
-/// the kernel cannot say (no `kcmp`, or a filter refuses it).
-fn same_table_as_main() -> bool {
+/// Whether the main thread's descriptor table is the calling thread's, `pid` being the calling
+/// process: the main thread's own is; another thread's, as the kernel says (`kcmp`), and
+/// `false` when it cannot say (no `kcmp`, or a filter refuses it).
+fn same_table_as_main(pid: i32) -> bool {
     const KCMP_FILES: libc::c_long = 2;
-    // SAFETY: getpid and gettid have no arguments; kcmp compares two tasks' tables and writes
-    // nothing.
+    // SAFETY: gettid has no arguments.
+    let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+    if tid == libc::c_long::from(pid) {
+        return true;
+    }
+    // SAFETY: kcmp compares two tasks' tables and writes nothing.
     unsafe {
-        let pid = libc::getpid() as libc::c_long;
-        let tid = libc::syscall(libc::SYS_gettid);
-        libc::syscall(libc::SYS_kcmp, pid, tid, KCMP_FILES, 0, 0) == 0
+        libc::syscall(
+            libc::SYS_kcmp,
+            libc::c_long::from(pid),
+            tid,
+            KCMP_FILES,
+            0,
+            0,
+        ) == 0
     }
 }
 
@@ -818,7 +831,8 @@ mod tests {
         let found = std::thread::spawn(|| {
             // SAFETY: unshare of the calling thread's descriptor table, a copy of the shared one.
             assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
-            assert!(!same_table_as_main());
+            // SAFETY: getpid has no arguments and cannot fail.
+            assert!(!same_table_as_main(unsafe { libc::getpid() }));
             let ring = ring()?;
             Some((ring.as_raw_fd(), descriptor_fds(&instances(true).unwrap())))
         })
@@ -827,7 +841,9 @@ mod tests {
         if let Some((ring, found)) = found {
             assert!(found.contains(&ring), "ring {ring} not in {found:?}");
         }
-        assert!(same_table_as_main());
+        // SAFETY: getpid has no arguments and cannot fail.
+        let pid = unsafe { libc::getpid() };
+        assert!(same_table_as_main(pid));
     }
 
     #[test]

@@ -328,6 +328,8 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
     let written = policy.grants.iter().map(|g| (g, None));
     // Read once, when a grant is first held to them.
     let mut places = None;
+    // How many of `resolved` come from the written grants, which come first.
+    let mut written_resolved = 0;
     for (grant, from_preset) in written.chain(presets) {
         let preset = from_preset.is_some();
         let skip = |reason| Skipped {
@@ -339,6 +341,18 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
             skipped.push(skip(SkipReason::VariableUnset));
             continue;
         };
+        // A preset's path that a written grant of the same class granted already, spelt the
+        // same (`--read /lib` and the loader preset's `/lib`): its rule and its checks are the
+        // written one's again, and opening it again through its links costs a dozen system
+        // calls. Recorded all the same.
+        if preset
+            && resolved[..written_resolved].iter().any(|g: &GrantedPath| {
+                g.class() == grant.class() && g.path().as_os_str() == path.as_os_str()
+            })
+        {
+            resolved.push(GrantedPath::new(recorded(grant, path), grant.class()));
+            continue;
+        }
         // A preset's paths are reviewed with the preset.
         let identify = !policy.broad && !preset;
         match builder.add_path(&path, grant.class(), identify) {
@@ -351,6 +365,9 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
                     check_file(policy, grant, &path, file, places)?;
                 }
                 resolved.push(GrantedPath::new(recorded(grant, path), grant.class()));
+                if !preset {
+                    written_resolved = resolved.len();
+                }
             }
             // An optional path that is missing, or that this process cannot open, would grant
             // nothing: skipped, and said so.
