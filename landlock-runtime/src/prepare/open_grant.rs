@@ -66,12 +66,67 @@ fn is_under_proc(path: &Path) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
 }
 
+/// The symbolic links one preparation has checked and followed: where each is (the links of
+/// its directories resolved) and where it leads, as read then. A grant that goes through one
+/// of them again (`/lib` granted, then the loader's `/lib/...`; the loaders of other
+/// architectures) is resolved with the target read and checked the first time, without opening
+/// and reading the link again: the link is read once per preparation, and a link changed
+/// between the two grants is the race that a link changed between one grant's check and its
+/// rule already is. Only a link that passed the check is remembered, and the check depends on
+/// the link and the user preparing the policy alone, not on the grant: a grant through it
+/// would pass again. What a grant leads to (the broad-grant rule) is still checked for each
+/// grant, on where it leads.
+#[derive(Debug)]
+pub(crate) struct CheckedLinks {
+    /// The user preparing the policy, whom the links are checked for (read once).
+    euid: u32,
+    /// Each link's location, and its target as read.
+    links: Vec<(PathBuf, PathBuf)>,
+}
+
+impl CheckedLinks {
+    /// None yet, for a preparation by the effective user.
+    pub(crate) fn new() -> CheckedLinks {
+        CheckedLinks {
+            // SAFETY: geteuid cannot fail.
+            euid: unsafe { libc::geteuid() },
+            links: Vec::new(),
+        }
+    }
+
+    /// The target of the checked link `name` in the directory at `at`.
+    fn target(&self, at: &Path, name: &OsStr) -> Option<&Path> {
+        self.links
+            .iter()
+            .find(|(link, _)| link.parent() == Some(at) && link.file_name() == Some(name))
+            .map(|(_, target)| target.as_path())
+    }
+
+    /// `path` with the checked link it goes through replaced by where the link leads, with no
+    /// `..` (which the walk follows on the inode); `None` when it goes through none.
+    fn substitute(&self, path: &Path) -> Option<PathBuf> {
+        let (link, target) = self.links.iter().find(|(link, _)| path.starts_with(link))?;
+        let rest = path.strip_prefix(link).ok()?;
+        let mut location = link.parent()?.to_owned();
+        for component in target.components().chain(rest.components()) {
+            match component {
+                Component::RootDir => location = PathBuf::from("/"),
+                Component::Normal(name) => location.push(name),
+                Component::CurDir => {}
+                Component::ParentDir | Component::Prefix(_) => return None,
+            }
+        }
+        Some(location)
+    }
+}
+
 /// Opens `path` with `O_PATH` for a rule.
 ///
 /// One `openat2(RESOLVE_NO_SYMLINKS)` when the path has no symlink (the common case, and as
-/// cheap as a plain open); otherwise a walk, one component at a time, that follows only
-/// symlinks that pass the rule above.
-pub(crate) fn open(path: &Path) -> io::Result<Opened> {
+/// cheap as a plain open), or none but links `links` has checked already (opened where they
+/// lead); otherwise a walk, one component at a time, that follows only symlinks that pass the
+/// rule above, and remembers them in `links`.
+pub(crate) fn open(path: &Path, links: &mut CheckedLinks) -> io::Result<Opened> {
     // Resolution makes every path absolute; a relative one would be opened from the current
     // directory by one call and from `/` by the walk.
     if !path.is_absolute() {
@@ -80,30 +135,43 @@ pub(crate) fn open(path: &Path) -> io::Result<Opened> {
             "not an absolute path",
         ));
     }
-    match openat2_no_symlinks(path, libc::O_DIRECTORY) {
-        Ok(dir) => return Ok(Opened::new(dir, true, path)),
-        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
-            Ok(file) => return Ok(Opened::new(file, false, path)),
-            Err(e) if is_symlink_or_unsupported(&e) => {}
-            Err(e) => return Err(e),
-        },
-        Err(e) if is_symlink_or_unsupported(&e) => {}
-        Err(e) => return Err(e),
+    let substituted = links.substitute(path);
+    let first = substituted.as_deref().unwrap_or(path);
+    if let Some(mut opened) = open_without_links(first)? {
+        opened.followed = substituted;
+        return Ok(opened);
     }
     // Nothing there even when every link is followed: the walk, which follows only some
     // (and then to the same place), could find nothing either. One `stat` instead of a walk
-    // for each optional path that is missing (the loaders of other architectures).
-    if let Err(e) = std::fs::metadata(path)
+    // for each optional path that is missing (the loaders of other architectures, when their
+    // directory is not a checked link).
+    if substituted.is_none()
+        && let Err(e) = std::fs::metadata(path)
         && e.raw_os_error() == Some(libc::ENOENT)
     {
         return Err(e);
     }
-    let (file, location) = walk(path)?;
+    let (file, location) = walk(first, substituted.is_some(), links)?;
     let metadata = file.metadata()?;
     let mut opened = Opened::new(file, metadata.is_dir(), &location);
     opened.followed = (location != path).then_some(location);
     opened.metadata = Some(metadata);
     Ok(opened)
+}
+
+/// `path` opened in one `openat2(RESOLVE_NO_SYMLINKS)`, as a directory or not; `None` when
+/// it has a symlink or the kernel has no `openat2`.
+fn open_without_links(path: &Path) -> io::Result<Option<Opened>> {
+    match openat2_no_symlinks(path, libc::O_DIRECTORY) {
+        Ok(dir) => Ok(Some(Opened::new(dir, true, path))),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
+            Ok(file) => Ok(Some(Opened::new(file, false, path))),
+            Err(e) if is_symlink_or_unsupported(&e) => Ok(None),
+            Err(e) => Err(e),
+        },
+        Err(e) if is_symlink_or_unsupported(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// ELOOP: a symlink on the path; ENOSYS: no `openat2` (Linux before 5.6); EAGAIN: the
@@ -213,21 +281,42 @@ fn root() -> io::Result<File> {
 }
 
 /// Walks `path` one component at a time from `/`, following only trusted symlinks; returns
-/// the file and where it is, its symlinks resolved.
-fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
-    // SAFETY: geteuid cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    let mut dir = root()?;
-    let mut at = PathBuf::from("/");
-    // From `/`, opened above: `path` is absolute.
-    let mut pending: Vec<PathBuf> = vec![path.strip_prefix("/").unwrap_or(path).to_owned()];
+/// the file and where it is, its symlinks resolved. With `from_parent` (a path whose checked
+/// link was replaced by its target, and is likely to have a link only at its end), the
+/// directory it is in is first opened in one `openat2(RESOLVE_NO_SYMLINKS)`, from which the
+/// walk starts when it has no link.
+fn walk(path: &Path, from_parent: bool, checked: &mut CheckedLinks) -> io::Result<(File, PathBuf)> {
+    let euid = checked.euid;
+    let parent = path
+        .parent()
+        .filter(|_| from_parent)
+        .zip(path.file_name())
+        .filter(|(parent, _)| parent.parent().is_some());
+    let opened_parent = match parent {
+        Some((parent, name)) => match openat2_no_symlinks(parent, libc::O_DIRECTORY) {
+            Ok(dir) => Some((dir, parent.to_owned(), PathBuf::from(name))),
+            Err(e) if is_symlink_or_unsupported(&e) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let (mut dir, mut at, first) = match opened_parent {
+        Some(start) => start,
+        // From `/`: `path` is absolute.
+        None => (
+            root()?,
+            PathBuf::from("/"),
+            path.strip_prefix("/").unwrap_or(path).to_owned(),
+        ),
+    };
+    let mut pending: Vec<PathBuf> = vec![first];
     let mut links = 0;
     let mut just_followed = false;
     // `pending` is a stack of paths still to walk, the innermost link's target on top.
     while let Some(next) = pending.pop() {
         if std::mem::take(&mut just_followed) {
             // After a trusted link, the rest in one call when it has no link either.
-            if let Some(found) = rest_without_links(&dir, &at, &next, &pending)? {
+            if let Some(found) = rest_without_links(&dir, &at, &next, &pending, checked)? {
                 return Ok(found);
             }
         }
@@ -250,6 +339,16 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
                 at.pop();
             }
             Component::Normal(name) => {
+                // A link checked already in this preparation: followed as it was read then.
+                if let Some(target) = checked.target(&at, name) {
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(io::Error::from_raw_os_error(libc::ELOOP));
+                    }
+                    pending.push(target.to_owned());
+                    just_followed = true;
+                    continue;
+                }
                 let entry = open_entry(&dir, name)?;
                 let meta = entry.metadata()?;
                 if !meta.file_type().is_symlink() {
@@ -270,6 +369,7 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
                         return Err(planted(&at, name, &target, meta.uid(), euid, &why));
                     }
                 }
+                checked.links.push((at.join(name), target.clone()));
                 pending.push(target);
                 just_followed = true;
             }
@@ -281,15 +381,22 @@ fn walk(path: &Path) -> io::Result<(File, PathBuf)> {
 /// The rest of a walk at `dir` (where `at` is), `next` then what `pending` still holds, opened
 /// in one `openat2(RESOLVE_NO_SYMLINKS)`; `None` when it has a symlink (or `..`, which the
 /// walk follows on the inode, not the text), or the kernel has no `openat2`: the walk goes on.
+/// An absolute rest that goes through a link checked already is opened where that leads.
 fn rest_without_links(
     dir: &File,
     at: &Path,
     next: &Path,
     pending: &[PathBuf],
+    checked: &CheckedLinks,
 ) -> io::Result<Option<(File, PathBuf)>> {
     let mut rest = next.to_owned();
     for later in pending.iter().rev() {
         rest.push(later);
+    }
+    if rest.is_absolute()
+        && let Some(substituted) = checked.substitute(&rest)
+    {
+        rest = substituted;
     }
     if rest
         .components()
@@ -412,6 +519,11 @@ fn user_name(uid: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Opens `path` in a preparation of its own.
+    fn open(path: &Path) -> io::Result<Opened> {
+        super::open(path, &mut CheckedLinks::new())
+    }
 
     #[test]
     fn a_link_is_trusted_when_its_owner_is_the_user_or_root_outside_others_directories() {
@@ -565,6 +677,59 @@ mod tests {
             refused.to_string().contains("mid` is a symbolic link to"),
             "{refused}"
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Within one preparation, a link checked once is followed as it was read then, without
+    /// being read again; what lies beyond it is checked as on a first walk.
+    #[test]
+    fn a_checked_link_is_followed_as_read_and_what_lies_beyond_is_still_checked() {
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } != 0 {
+            eprintln!("skipped: giving a link to another user needs root");
+            return;
+        }
+        let dir =
+            std::env::temp_dir().join(format!("landlock-open-checked-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::fs::create_dir_all(dir.join("other/sub")).unwrap();
+        std::fs::write(dir.join("real/sub/file"), "").unwrap();
+        std::os::unix::fs::symlink("real", dir.join("lib")).unwrap();
+        std::os::unix::fs::symlink("sub/file", dir.join("real/own")).unwrap();
+        std::os::unix::fs::symlink("sub", dir.join("real/foreign")).unwrap();
+        std::os::unix::fs::lchown(dir.join("real/foreign"), Some(65534), Some(65534)).unwrap();
+        let mut links = CheckedLinks::new();
+        let first = super::open(&dir.join("lib"), &mut links).unwrap();
+        assert_eq!(first.followed.as_deref(), Some(&*dir.join("real")));
+        assert_eq!(links.links, [(dir.join("lib"), PathBuf::from("real"))]);
+        // Changed after its check: the preparation keeps to what it checked.
+        std::fs::remove_file(dir.join("lib")).unwrap();
+        std::os::unix::fs::symlink("other", dir.join("lib")).unwrap();
+        let sub = super::open(&dir.join("lib/sub"), &mut links).unwrap();
+        assert_eq!(sub.followed.as_deref(), Some(&*dir.join("real/sub")));
+        // Missing beyond it: not found.
+        let missing = super::open(&dir.join("lib/missing"), &mut links).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        // A link beyond it: walked and checked, the user's own followed, another's refused.
+        let own = super::open(&dir.join("lib/own"), &mut links).unwrap();
+        assert_eq!(own.followed.as_deref(), Some(&*dir.join("real/sub/file")));
+        assert!(!own.is_dir);
+        let refused = super::open(&dir.join("lib/foreign"), &mut links).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
+        assert!(
+            refused
+                .to_string()
+                .contains("foreign` is a symbolic link to"),
+            "{refused}"
+        );
+        // `..` after it, followed on the inode by the walk, which goes through it as read too.
+        let up = super::open(&dir.join("lib/sub/.."), &mut links).unwrap();
+        let real = std::fs::metadata(dir.join("real")).unwrap();
+        let up = up.file.metadata().unwrap();
+        assert_eq!((up.dev(), up.ino()), (real.dev(), real.ino()));
+        // A new preparation reads it again.
+        let again = open(&dir.join("lib/sub")).unwrap();
+        assert_eq!(again.followed.as_deref(), Some(&*dir.join("other/sub")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

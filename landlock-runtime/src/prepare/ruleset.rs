@@ -52,6 +52,7 @@ mod imp {
     use crate::model::rights::{FsRights, SCOPES_ABI, TCP_ABI};
     use crate::outcome::ErrorKind;
     use crate::policy::Policy;
+    use crate::prepare::open_grant::CheckedLinks;
 
     use super::{Added, FileId};
 
@@ -64,6 +65,8 @@ mod imp {
         fd: Option<OwnedFd>,
         /// Files under `/proc` that rules name, for [`Ruleset`] to hold open.
         pinned: Vec<File>,
+        /// The symbolic links this preparation's paths went through, checked.
+        links: CheckedLinks,
     }
 
     /// Maps an error of the `landlock` crate; the operation's name becomes a `String` only
@@ -89,6 +92,7 @@ mod imp {
                     handled: FsRights::default(),
                     fd: None,
                     pinned: Vec::new(),
+                    links: CheckedLinks::new(),
                 });
             }
             // Every right the kernel has, but those the policy leaves unhandled.
@@ -152,6 +156,7 @@ mod imp {
                 handled,
                 fd: created.into(),
                 pinned: Vec::new(),
+                links: CheckedLinks::new(),
             })
         }
 
@@ -169,7 +174,7 @@ mod imp {
             // open tells the file type, so a rule costs one `stat` only when asked which file
             // it lands on, and none otherwise (see `kernel::add_path_rule`); a symlink another
             // user could have planted is refused (see open_grant).
-            let opened = crate::prepare::open_grant::open(path)?;
+            let opened = crate::prepare::open_grant::open(path, &mut self.links)?;
             let added = Added {
                 followed: opened.followed.clone(),
                 file: if identify {
