@@ -96,18 +96,43 @@ impl CheckedLinks {
 
     /// The target of the checked link `name` in the directory at `at`.
     fn target(&self, at: &Path, name: &OsStr) -> Option<&Path> {
+        // By bytes, as `is_under_proc`: comparing components costs more than the open saved.
+        let at = at.as_os_str().as_bytes();
+        let at = if at == b"/" { &b""[..] } else { at };
+        let name = name.as_bytes();
         self.links
             .iter()
-            .find(|(link, _)| link.parent() == Some(at) && link.file_name() == Some(name))
+            .find(|(link, _)| {
+                let link = link.as_os_str().as_bytes();
+                link.len() == at.len() + 1 + name.len()
+                    && link.starts_with(at)
+                    && link[at.len()] == b'/'
+                    && link.ends_with(name)
+            })
             .map(|(_, target)| target.as_path())
     }
 
     /// `path` with the checked link it goes through replaced by where the link leads, with no
     /// `..` (which the walk follows on the inode); `None` when it goes through none.
     fn substitute(&self, path: &Path) -> Option<PathBuf> {
-        let (link, target) = self.links.iter().find(|(link, _)| path.starts_with(link))?;
-        let rest = path.strip_prefix(link).ok()?;
-        let mut location = link.parent()?.to_owned();
+        let bytes = path.as_os_str().as_bytes();
+        // A link's location is made of its components, one `/` before each: `path` goes
+        // through it when it starts with those bytes, then a `/` or its end.
+        let (link, target) = self.links.iter().find(|(link, _)| {
+            let link = link.as_os_str().as_bytes();
+            bytes.starts_with(link) && bytes.get(link.len()).is_none_or(|&b| b == b'/')
+        })?;
+        let link = link.as_os_str().as_bytes();
+        let mut rest = &bytes[link.len()..];
+        while let [b'/', after @ ..] = rest {
+            rest = after;
+        }
+        let rest = Path::new(OsStr::from_bytes(rest));
+        let parent = match link.iter().rposition(|&b| b == b'/')? {
+            0 => &b"/"[..],
+            i => &link[..i],
+        };
+        let mut location = PathBuf::from(OsStr::from_bytes(parent));
         for component in target.components().chain(rest.components()) {
             match component {
                 Component::RootDir => location = PathBuf::from("/"),
@@ -137,19 +162,24 @@ pub(crate) fn open(path: &Path, links: &mut CheckedLinks) -> io::Result<Opened> 
     }
     let substituted = links.substitute(path);
     let first = substituted.as_deref().unwrap_or(path);
-    if let Some(mut opened) = open_without_links(first)? {
-        opened.followed = substituted;
-        return Ok(opened);
-    }
-    // Nothing there even when every link is followed: the walk, which follows only some
-    // (and then to the same place), could find nothing either. One `stat` instead of a walk
-    // for each optional path that is missing (the loaders of other architectures, when their
-    // directory is not a checked link).
-    if substituted.is_none()
-        && let Err(e) = std::fs::metadata(path)
-        && e.raw_os_error() == Some(libc::ENOENT)
-    {
-        return Err(e);
+    match open_without_links(first)? {
+        Ok(mut opened) => {
+            opened.followed = substituted;
+            return Ok(opened);
+        }
+        // A link beyond the checked ones: there is something to walk to.
+        Err(Unopened::Link) if substituted.is_some() => {}
+        // Nothing there even when every link is followed: the walk, which follows only some
+        // (and then to the same place), could find nothing either. One `stat` instead of a
+        // walk for each optional path that is missing (the loaders of other architectures,
+        // when no checked link leads to them).
+        Err(_) => {
+            if let Err(e) = std::fs::metadata(path)
+                && e.raw_os_error() == Some(libc::ENOENT)
+            {
+                return Err(e);
+            }
+        }
     }
     let (file, location) = walk(first, substituted.is_some(), links)?;
     let metadata = file.metadata()?;
@@ -159,18 +189,28 @@ pub(crate) fn open(path: &Path, links: &mut CheckedLinks) -> io::Result<Opened> 
     Ok(opened)
 }
 
-/// `path` opened in one `openat2(RESOLVE_NO_SYMLINKS)`, as a directory or not; `None` when
-/// it has a symlink or the kernel has no `openat2`.
-fn open_without_links(path: &Path) -> io::Result<Option<Opened>> {
+/// Why [`open_without_links`] did not open a path.
+enum Unopened {
+    /// It has a symbolic link.
+    Link,
+    /// The kernel has no `openat2`, or asks to retry.
+    Unsupported,
+}
+
+/// `path` opened in one `openat2(RESOLVE_NO_SYMLINKS)`, as a directory or not.
+fn open_without_links(path: &Path) -> io::Result<Result<Opened, Unopened>> {
+    let unopened = |e: io::Error| match e.raw_os_error() {
+        Some(libc::ELOOP) => Ok(Err(Unopened::Link)),
+        _ if is_symlink_or_unsupported(&e) => Ok(Err(Unopened::Unsupported)),
+        _ => Err(e),
+    };
     match openat2_no_symlinks(path, libc::O_DIRECTORY) {
-        Ok(dir) => Ok(Some(Opened::new(dir, true, path))),
+        Ok(dir) => Ok(Ok(Opened::new(dir, true, path))),
         Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => match openat2_no_symlinks(path, 0) {
-            Ok(file) => Ok(Some(Opened::new(file, false, path))),
-            Err(e) if is_symlink_or_unsupported(&e) => Ok(None),
-            Err(e) => Err(e),
+            Ok(file) => Ok(Ok(Opened::new(file, false, path))),
+            Err(e) => unopened(e),
         },
-        Err(e) if is_symlink_or_unsupported(&e) => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => unopened(e),
     }
 }
 
@@ -707,6 +747,13 @@ mod tests {
         std::os::unix::fs::symlink("other", dir.join("lib")).unwrap();
         let sub = super::open(&dir.join("lib/sub"), &mut links).unwrap();
         assert_eq!(sub.followed.as_deref(), Some(&*dir.join("real/sub")));
+        // Spelt with a doubled `/`, the same; a name it begins is another path.
+        let doubled = super::open(&dir.join("lib//sub"), &mut links).unwrap();
+        assert_eq!(doubled.followed.as_deref(), Some(&*dir.join("real/sub")));
+        std::fs::create_dir_all(dir.join("libx/sub")).unwrap();
+        let libx = super::open(&dir.join("libx/sub"), &mut links).unwrap();
+        assert_eq!(libx.followed, None);
+        assert!(libx.is_dir);
         // Missing beyond it: not found.
         let missing = super::open(&dir.join("lib/missing"), &mut links).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
