@@ -7,7 +7,8 @@
 //! Both binaries are found beside this one's directory (`target/release/sandbox_run`,
 //! `target/release/examples/sandboxer`), or where `SANDBOX_RUN` and `SANDBOXER` say. With
 //! `SANDBOX_RUN_BEFORE` naming another build of the runner (an earlier commit's), that one
-//! takes its turn in the same rounds, and its ratio to the floor is printed beside.
+//! takes its turn in the same rounds, and its ratio to the floor is printed beside. Each is
+//! run from a copy made at the start, the same way for all (see `run`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -54,14 +55,37 @@ pub fn run() -> Result<(), String> {
         )?),
         None => None,
     };
+    // Each binary is timed from a copy made here, the same way for all: how a file came into
+    // the page cache changes how fast it starts. Written by the linker, the runner started
+    // 0.1x to 0.2x slower here than a copy of the same bytes (in larger pages, fewer faults).
+    let copies = std::env::temp_dir().join(format!("bench-quick-runner-{}", std::process::id()));
+    std::fs::create_dir_all(&copies).map_err(|e| format!("{}: {e}", copies.display()))?;
+    let copy = |path: &Path, name: &str| {
+        let to = copies.join(name);
+        std::fs::copy(path, &to)
+            .map(|_| to)
+            .map_err(|e| format!("copying `{}`: {e}", path.display()))
+    };
+    let (runner, floor) = (copy(&runner, "sandbox_run")?, copy(&floor, "sandboxer")?);
+    let before = match before {
+        Some(before) => Some(copy(&before, "sandbox_run_before")?),
+        None => None,
+    };
+    let result = compare(&runner, &floor, before.as_deref());
+    let _ = std::fs::remove_dir_all(&copies);
+    result
+}
+
+/// Times `runner`, `floor` and `before` in turns, and prints their ratios and system calls.
+fn compare(runner: &Path, floor: &Path, before: Option<&Path>) -> Result<(), String> {
     let command_of = |runner: &Path| {
         let mut c = Command::new(runner);
         c.args(["--read", READ, "--exec", EXEC, "--", "/bin/true"]);
         c
     };
-    let runner_command = || command_of(&runner);
+    let runner_command = || command_of(runner);
     let floor_command = || {
-        let mut c = Command::new(&floor);
+        let mut c = Command::new(floor);
         c.env("LL_FS_RO", format!("{}:{EXEC}", READ.replace(',', ":")))
             .env("LL_FS_RW", "")
             .arg("/bin/true");
@@ -80,7 +104,7 @@ pub fn run() -> Result<(), String> {
     // The commands of a round: this runner, the floor, and the earlier runner if given.
     let mut commands: Vec<Box<dyn Fn() -> Command>> =
         vec![Box::new(runner_command), Box::new(floor_command)];
-    if let Some(before) = &before {
+    if let Some(before) = before {
         commands.push(Box::new(move || command_of(before)));
     }
     // Warm-up: the binaries and the program in the page cache.
@@ -114,10 +138,9 @@ pub fn run() -> Result<(), String> {
         median(&times[1]),
         median(&ratios[0])
     );
-    if let Some(before) = &before {
+    if before.is_some() {
         println!(
-            "  {} (SANDBOX_RUN_BEFORE), in the same rounds: {:.2} ms, {:.2}x",
-            before.display(),
+            "  SANDBOX_RUN_BEFORE, in the same rounds: {:.2} ms, {:.2}x",
             median(&times[2]),
             median(&ratios[2])
         );
@@ -126,7 +149,7 @@ pub fn run() -> Result<(), String> {
         (Some(a), Some(b)) => println!("  system calls (strace -f -c): {a} against {b}"),
         _ => println!("  system calls: not counted (no `strace` here)"),
     }
-    if let Some(before) = &before
+    if let Some(before) = before
         && let Some(n) = syscalls(command_of(before))
     {
         println!("  system calls of SANDBOX_RUN_BEFORE: {n}");
