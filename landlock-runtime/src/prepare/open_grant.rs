@@ -132,10 +132,15 @@ impl CheckedLinks {
             0 => &b"/"[..],
             i => &link[..i],
         };
-        let mut location = PathBuf::from(OsStr::from_bytes(parent));
+        // Room for all of it at once: growing it component by component costs more.
+        let target_len = target.as_os_str().len();
+        let mut location =
+            PathBuf::with_capacity(parent.len() + target_len + rest.as_os_str().len() + 2);
+        location.push(OsStr::from_bytes(parent));
         for component in target.components().chain(rest.components()) {
             match component {
-                Component::RootDir => location = PathBuf::from("/"),
+                // Pushing `/` starts it again, in the room it has.
+                Component::RootDir => location.push("/"),
                 Component::Normal(name) => location.push(name),
                 Component::CurDir => {}
                 Component::ParentDir | Component::Prefix(_) => return None,
