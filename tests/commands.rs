@@ -489,7 +489,7 @@ fn exec_refuses_while_denials_are_watched() {
             std::env::var_os("AUDIT_REQUIRED").is_none_or(|v| v != "1"),
             "AUDIT_REQUIRED=1 but {why}"
         );
-        eprintln!("skipped: {why}");
+        support::say_skipped(&format!("{why}"));
         return;
     }
     let dir = tree("exec-watching");
