@@ -365,7 +365,7 @@ fn a_thread_blocked_in_poll_is_restricted_and_its_poll_is_interrupted() {
     }
     if landlock_runtime::kernel_abi() >= 8 {
         // The kernel restricts every thread at once: no signal, nothing interrupted.
-        support::say_skipped(&format!("this kernel restricts all threads without a signal (ABI 8)"));
+        support::say_skipped("this kernel restricts all threads without a signal (ABI 8)");
         return;
     }
     in_child(

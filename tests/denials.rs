@@ -534,7 +534,11 @@ fn without_the_variables_nothing_runs() {
         .lines()
         .map(|l| l.split_once(") is ").map_or(l, |(_, status)| status))
         .collect();
-    let expected = if abi >= 6 { vec![] } else { vec![status_at(abi)] };
+    let expected = if abi >= 6 {
+        vec![]
+    } else {
+        vec![status_at(abi)]
+    };
     assert_eq!(said, expected, "{err}");
     assert!(
         out.contains("threads: 1\n") && out.contains("netlink_sockets: 0\n"),

@@ -76,59 +76,62 @@ fn strict_body(ran: &AtomicBool) {
 #[test]
 fn strict_runs_only_where_the_kernel_enforces_all_of_it() {
     let abi = kernel_abi();
-    let Some(output) = in_child("strict_runs_only_where_the_kernel_enforces_all_of_it", || {
-        // The runtime form: refused with the status, the body not run.
-        let policy = Policy::builder("kernels::strict")
-            .read("/usr")
-            .strict()
-            .build()
-            .unwrap();
-        let ran = AtomicBool::new(false);
-        let result = policy.run(|| ran.store(true, Ordering::SeqCst));
-        if abi >= 6 {
-            result.unwrap();
-            assert!(ran.load(Ordering::SeqCst));
-        } else {
-            let err = result.unwrap_err();
-            let ErrorKind::NotFullyEnforceable { status } = err.kind() else {
-                panic!("{err}");
-            };
-            assert!(!ran.load(Ordering::SeqCst), "the body must not run");
-            assert_eq!(status.abi, abi);
-            assert_eq!(
-                status.level,
-                if abi == 0 {
-                    Level::NotEnforced
-                } else {
-                    Level::Partial
-                }
-            );
-        }
-        // The attribute: a panic that names what the kernel cannot enforce.
-        let ran = AtomicBool::new(false);
-        let panicked = std::thread::scope(|s| s.spawn(|| strict_body(&ran)).join())
-            .err()
-            .map(|payload| {
-                payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .unwrap_or_default()
-            });
-        match panicked {
-            None => assert!(abi >= 6 && ran.load(Ordering::SeqCst)),
-            Some(message) => {
-                assert!(abi < 6, "{message}");
+    let Some(output) = in_child(
+        "strict_runs_only_where_the_kernel_enforces_all_of_it",
+        || {
+            // The runtime form: refused with the status, the body not run.
+            let policy = Policy::builder("kernels::strict")
+                .read("/usr")
+                .strict()
+                .build()
+                .unwrap();
+            let ran = AtomicBool::new(false);
+            let result = policy.run(|| ran.store(true, Ordering::SeqCst));
+            if abi >= 6 {
+                result.unwrap();
+                assert!(ran.load(Ordering::SeqCst));
+            } else {
+                let err = result.unwrap_err();
+                let ErrorKind::NotFullyEnforceable { status } = err.kind() else {
+                    panic!("{err}");
+                };
                 assert!(!ran.load(Ordering::SeqCst), "the body must not run");
-                let what = status_at(abi);
-                assert!(
-                    message.contains(&format!(
-                        "strict policy, but the kernel cannot enforce all of it: {what}; "
-                    )),
-                    "{message}"
+                assert_eq!(status.abi, abi);
+                assert_eq!(
+                    status.level,
+                    if abi == 0 {
+                        Level::NotEnforced
+                    } else {
+                        Level::Partial
+                    }
                 );
             }
-        }
-    }) else {
+            // The attribute: a panic that names what the kernel cannot enforce.
+            let ran = AtomicBool::new(false);
+            let panicked = std::thread::scope(|s| s.spawn(|| strict_body(&ran)).join())
+                .err()
+                .map(|payload| {
+                    payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .unwrap_or_default()
+                });
+            match panicked {
+                None => assert!(abi >= 6 && ran.load(Ordering::SeqCst)),
+                Some(message) => {
+                    assert!(abi < 6, "{message}");
+                    assert!(!ran.load(Ordering::SeqCst), "the body must not run");
+                    let what = status_at(abi);
+                    assert!(
+                        message.contains(&format!(
+                            "strict policy, but the kernel cannot enforce all of it: {what}; "
+                        )),
+                        "{message}"
+                    );
+                }
+            }
+        },
+    ) else {
         return;
     };
     // Refused, not degraded: no status line.
@@ -140,25 +143,28 @@ fn strict_runs_only_where_the_kernel_enforces_all_of_it() {
 #[test]
 fn a_quiet_policy_is_enforced_as_far_as_the_kernel_goes() {
     let abi = kernel_abi();
-    in_child("a_quiet_policy_is_enforced_as_far_as_the_kernel_goes", || {
-        let t = Tree::new("kernels-quiet");
-        let policy = Policy::builder("kernels::quiet")
-            .read(t.path("in"))
-            .quiet()
-            .build()
-            .unwrap();
-        let (inside, outside) = policy
-            .run(|| {
-                (
-                    opened(&t.at("in/a.txt"), libc::O_RDONLY),
-                    opened(&t.at("outside/secret.txt"), libc::O_RDONLY),
-                )
-            })
-            .unwrap();
-        assert_eq!(inside, Ok(()));
-        assert_eq!(outside, if abi >= 1 { Err(EACCES) } else { Ok(()) });
-        assert_eq!(policy.status().unwrap().abi, abi);
-    });
+    in_child(
+        "a_quiet_policy_is_enforced_as_far_as_the_kernel_goes",
+        || {
+            let t = Tree::new("kernels-quiet");
+            let policy = Policy::builder("kernels::quiet")
+                .read(t.path("in"))
+                .quiet()
+                .build()
+                .unwrap();
+            let (inside, outside) = policy
+                .run(|| {
+                    (
+                        opened(&t.at("in/a.txt"), libc::O_RDONLY),
+                        opened(&t.at("outside/secret.txt"), libc::O_RDONLY),
+                    )
+                })
+                .unwrap();
+            assert_eq!(inside, Ok(()));
+            assert_eq!(outside, if abi >= 1 { Err(EACCES) } else { Ok(()) });
+            assert_eq!(policy.status().unwrap().abi, abi);
+        },
+    );
 }
 
 /// Before ABI 7 the kernel writes no record of a denial: watching says so, naming the ABI,
@@ -178,7 +184,9 @@ fn denial_watching_says_where_the_kernel_cannot_report() {
         "this kernel has no Landlock, and denials are reported from Landlock ABI 7 (Linux 6.15)"
             .to_owned()
     } else {
-        format!("this kernel has Landlock ABI {abi}, and denials are reported from ABI 7 (Linux 6.15)")
+        format!(
+            "this kernel has Landlock ABI {abi}, and denials are reported from ABI 7 (Linux 6.15)"
+        )
     };
     assert!(
         matches!(err, landlock_runtime::denials::WatchError::Unsupported(ref why) if *why == expected),

@@ -93,7 +93,8 @@ fn threads_listed_by_a_proc_of_an_ancestor_pid_namespace_are_reached() {
         }
         let status = value(&out, "status");
         assert!(
-            status.starts_with(&status_at(kernel_abi())) && status.contains("; 3 other threads restricted"),
+            status.starts_with(&status_at(kernel_abi()))
+                && status.contains("; 3 other threads restricted"),
             "{mode}: {out}"
         );
         assert_eq!(value(&out, "main"), "13", "{mode}: {out}");
@@ -863,7 +864,8 @@ fn a_zombie_main_thread_counts_as_exited_at_once() {
     let out = scenario(&[], &["zombie-main"]);
     let status = value(&out, "status");
     assert!(
-        status.starts_with(&status_at(kernel_abi())) && status.contains("; 0 other threads restricted"),
+        status.starts_with(&status_at(kernel_abi()))
+            && status.contains("; 0 other threads restricted"),
         "{out}"
     );
     let elapsed: u64 = value(&out, "elapsed_ms").parse().unwrap();

@@ -637,7 +637,11 @@ fn the_runner_answers_as_this_kernel_enforces() {
         .filter_map(|l| l.strip_prefix("landlock-sandbox: sandbox `sandbox_run` ("))
         .map(|rest| rest.split_once(") is ").map_or(rest, |(_, said)| said))
         .collect();
-    let expected = if abi >= 6 { vec![] } else { vec![status_at(abi)] };
+    let expected = if abi >= 6 {
+        vec![]
+    } else {
+        vec![status_at(abi)]
+    };
     assert_eq!(said, expected, "{ran:?}");
 
     let strict = sandbox_run(&["--strict", "--read", "/etc", "--", "cat", "/etc/hostname"]);
@@ -2549,7 +2553,7 @@ fn watching_denials_as_nobody_says_it_needs_root() {
         return;
     }
     let Ok(setpriv) = Command::new("setpriv").arg("--version").output() else {
-        say_skipped(&format!("no setpriv"));
+        say_skipped("no setpriv");
         return;
     };
     assert!(setpriv.status.success());
@@ -2614,7 +2618,7 @@ fn root() -> bool {
         std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
         "LANDLOCK_REQUIRED=1 but this test needs root"
     );
-    say_skipped(&format!("this test needs root"));
+    say_skipped("this test needs root");
     false
 }
 

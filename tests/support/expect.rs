@@ -10,10 +10,7 @@ use std::io::Write as _;
 /// Says on standard error, past the test harness's capture, that the current test is skipped
 /// and why: `SKIPPED <test>: <why>`, the line `kernels/run` counts.
 pub fn say_skipped(why: &str) {
-    let test = std::thread::current()
-        .name()
-        .unwrap_or("a test")
-        .to_owned();
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
@@ -37,7 +34,6 @@ pub fn kernel_abi() -> u32 {
     }
     running
 }
-
 
 /// The status, as its line says it, of a policy at `abi` that handles every class (everything
 /// not granted is denied, as in any policy but one that opts out of a scope) and grants no

@@ -224,11 +224,7 @@ pub fn in_child(name: &str, scenario: impl FnOnce()) -> Option<String> {
 }
 
 /// [`in_child`], with the environment variables `vars` set in the child.
-pub fn in_child_with(
-    name: &str,
-    vars: &[(&str, &str)],
-    scenario: impl FnOnce(),
-) -> Option<String> {
+pub fn in_child_with(name: &str, vars: &[(&str, &str)], scenario: impl FnOnce()) -> Option<String> {
     if is_child(name) {
         scenario();
         return None;
@@ -354,8 +350,10 @@ pub fn attempt_everything(name: &str) -> (Attempts, landlock_runtime::Status) {
             ioctl_dev: open(Path::new("/dev/null"), libc::O_RDONLY).and_then(|fd| {
                 let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
                 // SAFETY: TCGETS writes a termios into memory that is large enough for one.
-                check(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCGETS, termios.as_mut_ptr()) }
-                    .into())
+                check(
+                    unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCGETS, termios.as_mut_ptr()) }
+                        .into(),
+                )
             }),
             tcp_bind: io(TcpListener::bind("127.0.0.1:0")),
             tcp_connect: io(TcpStream::connect(("127.0.0.1", port))),
