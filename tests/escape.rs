@@ -595,7 +595,7 @@ fn a_pathname_unix_socket_is_reachable_before_abi_9() {
         return;
     }
     if landlock_runtime::kernel_abi() >= 9 {
-        eprintln!("skipped: this kernel restricts pathname unix sockets (ABI 9)");
+        support::say_skipped("this kernel restricts pathname unix sockets (ABI 9)");
         return;
     }
     let t = Tree::new("pathname-socket");
@@ -616,7 +616,7 @@ fn mounting_is_denied_even_to_root() {
     }
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: not root, mount would be denied anyway");
+        support::say_skipped("not root, mount would be denied anyway");
         return;
     }
     let t = Tree::new("mount");

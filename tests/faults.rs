@@ -7,9 +7,6 @@
 //! must touch nothing else, and the library must not have asked the kernel anything before
 //! the scenario changes what the kernel answers. Restricted code runs on threads of its own.
 
-use std::net::{TcpListener, TcpStream};
-use std::os::linux::net::SocketAddrExt;
-use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use landlock_runtime::__private::simulate_older_kernel;
@@ -228,46 +225,10 @@ fn a_failing_restrict_self_fails_closed() {
 
 // --- An older kernel --------------------------------------------------------------------------
 
-/// Everything the scenarios at an older ABI try from inside the sandbox.
-#[derive(Debug, PartialEq, Eq)]
-struct Attempts {
-    read_outside: Outcome,
-    truncate_read_only: Outcome,
-    tcp_bind: Outcome,
-    tcp_connect: Outcome,
-    signal_outside: Outcome,
-    abstract_unix_outside: Outcome,
-}
-
-/// Runs the attempts under a best-effort policy (read `in`, write `out`, no TCP, both scopes)
-/// prepared at the simulated ABI; returns them and the policy's status.
+/// Runs `support::attempt_everything` under a policy prepared at the simulated ABI.
 fn attempt_at_simulated_abi(abi: u32) -> (Attempts, landlock_runtime::Status) {
     simulate_older_kernel(abi);
-    let t = Tree::new(&format!("faults-abi{abi}"));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let outside = Sleeper::start();
-    let name = format!("landlock-faults-abi{abi}-{}", std::process::id());
-    let address = SocketAddr::from_abstract_name(name).unwrap();
-    let _unix = UnixListener::bind_addr(&address).unwrap();
-    let policy = Policy::builder("faults::older")
-        .read(t.path("in"))
-        .write(t.path("out"))
-        .build()
-        .unwrap();
-    let a = t.at("in/a.txt");
-    let attempts = policy
-        .run(|| Attempts {
-            read_outside: opened(&t.at("outside/secret.txt"), libc::O_RDONLY),
-            // SAFETY: a valid C string.
-            truncate_read_only: check(unsafe { libc::truncate(cstr(&a).as_ptr(), 0) }.into()),
-            tcp_bind: io(TcpListener::bind("127.0.0.1:0")),
-            tcp_connect: io(TcpStream::connect(("127.0.0.1", port))),
-            signal_outside: kill(outside.pid(), 0),
-            abstract_unix_outside: io(UnixStream::connect_addr(&address)),
-        })
-        .unwrap();
-    (attempts, policy.status().unwrap().clone())
+    attempt_everything(&format!("faults-abi{abi}"))
 }
 
 #[test]
@@ -293,6 +254,8 @@ fn at_abi_3_best_effort_enforces_what_it_can() {
                 read_outside: Err(EACCES),
                 // truncate is handled from ABI 3: still EACCES in the read-only tree.
                 truncate_read_only: Err(EACCES),
+                // ioctl_dev is not handled before ABI 5: the device answers.
+                ioctl_dev: Err(ENOTTY),
                 // TCP is not handled before ABI 4: bind and connect are allowed.
                 tcp_bind: Ok(()),
                 tcp_connect: Ok(()),
@@ -334,6 +297,8 @@ fn at_abi_5_only_the_scopes_are_dropped() {
             Attempts {
                 read_outside: Err(EACCES),
                 truncate_read_only: Err(EACCES),
+                // ioctl_dev is handled from ABI 5: the device is never asked.
+                ioctl_dev: Err(EACCES),
                 // TCP is handled from ABI 4 and no port is granted: EACCES.
                 tcp_bind: Err(EACCES),
                 tcp_connect: Err(EACCES),

@@ -15,6 +15,7 @@
 //! | [`landlockconfig`] | the Landlock project's configuration format, out and in |
 //! | [`threat_model`] | what a sandbox guarantees, and where that guarantee ends |
 //! | [`performance`] | what a sandbox costs, and how it is measured |
+//! | [`kernels`] | the kernels the tests run on: which ABIs real kernels verify, which are simulated |
 
 // The pages link to each other by reference-style links whose targets, at the bottom of each
 // file, are the other Markdown files, as the repository shows them. Here the same labels are
@@ -36,7 +37,8 @@ macro_rules! links {
          [review]: crate::guide::review\n\
          [landlockconfig]: crate::guide::landlockconfig\n\
          [threat-model]: crate::guide::threat_model\n\
-         [performance]: crate::guide::performance\n\n"
+         [performance]: crate::guide::performance\n\
+         [kernels]: crate::guide::kernels\n\n"
     };
 }
 
@@ -87,3 +89,7 @@ pub mod threat_model {}
 #[doc = links!()]
 #[doc = include_str!("../docs/performance.md")]
 pub mod performance {}
+
+#[doc = links!()]
+#[doc = include_str!("../docs/kernels.md")]
+pub mod kernels {}

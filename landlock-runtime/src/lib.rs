@@ -35,8 +35,9 @@
 //! presets](guide::child_processes), [paths known at run time](guide::run_time_paths),
 //! [the runner](guide::runner), [finding and fixing denials](guide::denials),
 //! [review and lock files](guide::review), [landlockconfig](guide::landlockconfig),
-//! [the threat model and its limits](guide::threat_model), and
-//! [performance and how it is measured](guide::performance).
+//! [the threat model and its limits](guide::threat_model),
+//! [performance and how it is measured](guide::performance), and
+//! [the kernels the tests run on](guide::kernels).
 //!
 //! # The policy language
 //!

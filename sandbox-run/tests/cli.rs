@@ -6,6 +6,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../tests/support/expect.rs"]
+mod expect;
+use expect::{kernel_abi, say_skipped, status_at};
 #[path = "../../tests/support/forger.rs"]
 // The forger the workspace's tests share; the runner's tests drive it from the command.
 #[allow(dead_code)]
@@ -58,7 +61,7 @@ impl std::fmt::Debug for Ran {
 /// Whether the kernel has Landlock with TCP and scopes (ABI 6), which these tests assert.
 /// Otherwise skipped, or failed under `LANDLOCK_REQUIRED=1`.
 fn landlock() -> bool {
-    let abi = landlock_runtime::kernel_abi();
+    let abi = kernel_abi();
     if abi >= 6 {
         return true;
     }
@@ -66,7 +69,7 @@ fn landlock() -> bool {
         std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
         "LANDLOCK_REQUIRED=1 but the kernel has Landlock ABI {abi}"
     );
-    eprintln!("skipped: Landlock ABI {abi} < 6");
+    say_skipped(&format!("Landlock ABI {abi} < 6"));
     false
 }
 
@@ -80,7 +83,7 @@ fn audit() -> bool {
                 std::env::var_os("AUDIT_REQUIRED").is_none_or(|v| v != "1"),
                 "AUDIT_REQUIRED=1 but {why}"
             );
-            eprintln!("skipped: {why}");
+            say_skipped(&format!("{why}"));
             false
         }
     }
@@ -644,6 +647,57 @@ fn on_an_older_kernel_the_status_line_says_what_is_not_enforced() {
         said,
         "partly enforced (Landlock ABI 2): not enforced: filesystem rights truncate, ioctl_dev, TCP bind, TCP connect, signal scope, abstract unix socket scope"
     );
+}
+
+/// On the running kernel, whichever it is (`kernels/run` runs this on real kernels without
+/// Landlock, at ABI 2 and at ABI 6): a plain run runs and says what the kernel does not
+/// enforce; `--strict` exits 125 unless the kernel enforces all of it; `--log-denials` exits
+/// 125 before ABI 7, which is the first to report denials, and says so.
+#[test]
+fn the_runner_answers_as_this_kernel_enforces() {
+    let abi = kernel_abi();
+    let ran = sandbox_run(&["--read", "/etc", "--", "cat", "/etc/hostname"]);
+    assert_eq!(ran.status, Some(0), "{ran:?}");
+    assert_eq!(
+        ran.stdout,
+        std::fs::read_to_string("/etc/hostname").unwrap(),
+        "{ran:?}"
+    );
+    let said: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("landlock-sandbox: sandbox `sandbox_run` ("))
+        .map(|rest| rest.split_once(") is ").map_or(rest, |(_, said)| said))
+        .collect();
+    let expected = if abi >= 6 {
+        vec![]
+    } else {
+        vec![status_at(abi)]
+    };
+    assert_eq!(said, expected, "{ran:?}");
+
+    let strict = sandbox_run(&["--strict", "--read", "/etc", "--", "cat", "/etc/hostname"]);
+    if abi >= 6 {
+        assert_eq!(strict.status, Some(0), "{strict:?}");
+    } else {
+        assert_eq!(strict.status, Some(125), "{strict:?}");
+        assert_eq!(strict.stdout, "", "the program must not run: {strict:?}");
+        assert!(strict.stderr.contains(&status_at(abi)), "{strict:?}");
+    }
+
+    if abi < 7 {
+        let watched = sandbox_run(&["--log-denials", "--read", "/etc", "--", "true"]);
+        assert_eq!(watched.status, Some(125), "{watched:?}");
+        let why = if abi == 0 {
+            "this kernel has no Landlock, and denials are reported from Landlock ABI 7 (Linux 6.15)"
+                .to_owned()
+        } else {
+            format!(
+                "this kernel has Landlock ABI {abi}, and denials are reported from ABI 7 (Linux 6.15)"
+            )
+        };
+        assert!(watched.stderr.contains(&why), "{watched:?}");
+    }
 }
 
 #[test]
@@ -2531,7 +2585,7 @@ fn watching_denials_as_nobody_says_it_needs_root() {
         return;
     }
     let Ok(setpriv) = Command::new("setpriv").arg("--version").output() else {
-        eprintln!("skipped: no setpriv");
+        say_skipped("no setpriv");
         return;
     };
     assert!(setpriv.status.success());
@@ -2548,10 +2602,21 @@ fn watching_denials_as_nobody_says_it_needs_root() {
             && stderr.contains("sandbox_run")
             && out.status.code() != Some(125)
         {
-            eprintln!("skipped: nobody cannot run the test binary here: {stderr}");
+            say_skipped(&format!("nobody cannot run the test binary here: {stderr}"));
             return;
         }
         assert_eq!(out.status.code(), Some(125), "{option}: {stderr}");
+        let abi = kernel_abi();
+        if abi < 7 {
+            // What is missing first is the kernel's reporting, whoever asks.
+            assert!(
+                stderr.contains(&format!(
+                    "this kernel has Landlock ABI {abi}, and denials are reported from ABI 7"
+                )),
+                "{option}: {stderr}"
+            );
+            continue;
+        }
         assert!(
             stderr.contains(&format!(
                 "{option} reads the kernel's audit records, which needs root"
@@ -2585,7 +2650,7 @@ fn root() -> bool {
         std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
         "LANDLOCK_REQUIRED=1 but this test needs root"
     );
-    eprintln!("skipped: this test needs root");
+    say_skipped("this test needs root");
     false
 }
 
@@ -3407,7 +3472,7 @@ fn a_config_for_an_older_abi_leaves_what_it_does_not_handle_allowed_and_nothing_
     assert!(
         ran.stdout.contains(&format!(
             "the kernel: fully enforced (Landlock ABI {}); not restricted by the policy: ioctl_dev",
-            landlock_runtime::kernel_abi()
+            kernel_abi()
         )),
         "{ran:?}"
     );

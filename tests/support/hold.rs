@@ -95,6 +95,11 @@ pub fn try_next_held(listener: &OwnedFd, timeout: Duration) -> Option<Held> {
         if ready <= 0 {
             continue;
         }
+        // Ready without a notification: no thread is left under the filter (the held one has
+        // exited), so none can come. Linux 6.1 would then wait in the RECV below for ever.
+        if poll.revents & libc::POLLIN == 0 {
+            return None;
+        }
         // SAFETY: zeroed is a valid seccomp_notif, as the kernel requires it to be on entry.
         let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
         // SAFETY: the ioctl fills the struct passed.

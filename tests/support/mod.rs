@@ -5,10 +5,14 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod expect;
 pub mod forger;
 pub mod hold;
 pub mod mounts;
 pub mod seccomp;
+
+#[allow(unused_imports)]
+pub use expect::{kernel_abi, level_at, say_skipped, status_at};
 
 use std::ffi::CString;
 use std::fmt;
@@ -27,6 +31,7 @@ pub const EACCES: Errno = Errno(libc::EACCES);
 pub const EPERM: Errno = Errno(libc::EPERM);
 pub const EXDEV: Errno = Errno(libc::EXDEV);
 pub const ENOENT: Errno = Errno(libc::ENOENT);
+pub const ENOTTY: Errno = Errno(libc::ENOTTY);
 
 impl fmt::Debug for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -38,6 +43,7 @@ impl fmt::Debug for Errno {
             libc::EINVAL => "EINVAL",
             libc::EBADF => "EBADF",
             libc::ECONNREFUSED => "ECONNREFUSED",
+            libc::ENOTTY => "ENOTTY",
             _ => "errno",
         };
         write!(f, "{name} ({})", self.0)
@@ -122,19 +128,21 @@ impl Drop for Sleeper {
 
 /// Skips a test that cannot run here: says `why` and returns `false`. Under
 /// `LANDLOCK_REQUIRED=1` (as CI sets, where every test must really run) it fails instead.
+/// The line goes straight to standard error, past the test harness's capture, as `SKIPPED
+/// <test>: <why>`, which `kernels/run` counts.
 pub fn skip(why: &str) -> bool {
     assert!(
         std::env::var_os("LANDLOCK_REQUIRED").is_none_or(|v| v != "1"),
         "LANDLOCK_REQUIRED=1 but {why}"
     );
-    eprintln!("skipped: {why}");
+    say_skipped(why);
     false
 }
 
 /// Whether the kernel has at least Landlock ABI `abi`. Skips (returns false) otherwise, or
 /// fails under `LANDLOCK_REQUIRED=1`, as CI sets.
 pub fn landlock_at_least(abi: u32) -> bool {
-    let running = landlock_runtime::kernel_abi();
+    let running = kernel_abi();
     running >= abi
         || skip(&format!(
             "this test needs Landlock ABI {abi}, the kernel has {running}"
@@ -213,6 +221,11 @@ impl Drop for Tree {
 /// The parent decides whether to run it at all: nothing here asks the kernel anything, so a
 /// scenario can change what the kernel answers before the library first asks.
 pub fn in_child(name: &str, scenario: impl FnOnce()) -> Option<String> {
+    in_child_with(name, &[], scenario)
+}
+
+/// [`in_child`], with the environment variables `vars` set in the child.
+pub fn in_child_with(name: &str, vars: &[(&str, &str)], scenario: impl FnOnce()) -> Option<String> {
     if is_child(name) {
         scenario();
         return None;
@@ -220,6 +233,7 @@ pub fn in_child(name: &str, scenario: impl FnOnce()) -> Option<String> {
     let output = Command::new(std::env::current_exe().unwrap())
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env("LANDLOCK_TEST_CHILD", name)
+        .envs(vars.iter().copied())
         .output()
         .unwrap();
     let text = format!(
@@ -244,7 +258,7 @@ pub fn is_child(name: &str) -> bool {
 /// Whether this kernel has Landlock. Without it, a test fails under `LANDLOCK_REQUIRED=1` (as
 /// CI runs), and otherwise says it is skipped: call it first and return when it says `false`.
 pub fn landlock_or_skip() -> bool {
-    landlock_runtime::kernel_abi() > 0 || skip("this kernel has no Landlock")
+    kernel_abi() > 0 || skip("this kernel has no Landlock")
 }
 
 /// A watcher of the kernel's Landlock denials, started before anything is enforced. Without
@@ -258,7 +272,7 @@ pub fn watcher_or_skip() -> Option<landlock_runtime::denials::Watcher> {
                 std::env::var_os("AUDIT_REQUIRED").is_none_or(|v| v != "1"),
                 "AUDIT_REQUIRED=1 but denials cannot be watched: {why}"
             );
-            eprintln!("skipped: {why}");
+            say_skipped(&why.to_string());
             None
         }
     }
@@ -285,4 +299,68 @@ pub fn denials_of_this_process(
         }
     }
     seen
+}
+
+/// Everything a best-effort policy is tried on from inside its sandbox, one system call each:
+/// the answer of each class Landlock added over its ABIs.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Attempts {
+    /// Open a file of no granted tree (ABI 1).
+    pub read_outside: Outcome,
+    /// Truncate a file of the read-only tree (ABI 3).
+    pub truncate_read_only: Outcome,
+    /// `TCGETS` on `/dev/null`, opened for reading (ABI 5): the device answers ENOTTY.
+    pub ioctl_dev: Outcome,
+    /// TCP bind and connect, no port granted (ABI 4).
+    pub tcp_bind: Outcome,
+    pub tcp_connect: Outcome,
+    /// A signal (0, a probe) to a process outside the sandbox (ABI 6).
+    pub signal_outside: Outcome,
+    /// Connecting to an abstract unix socket outside the sandbox (ABI 6).
+    pub abstract_unix_outside: Outcome,
+}
+
+/// Tries every class under a best-effort policy named `name`, on a thread of its own: read a
+/// `Tree`'s `in` and `/dev/null`, write its `out`, no TCP, both scopes. Returns the answers
+/// and the policy's status.
+pub fn attempt_everything(name: &str) -> (Attempts, landlock_runtime::Status) {
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+
+    let t = Tree::new(name);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let outside = Sleeper::start();
+    let address =
+        SocketAddr::from_abstract_name(format!("landlock-{name}-{}", std::process::id())).unwrap();
+    let _unix = UnixListener::bind_addr(&address).unwrap();
+    let policy = Policy::builder(name)
+        .read(t.path("in"))
+        .read("/dev/null")
+        .write(t.path("out"))
+        .build()
+        .unwrap();
+    let a = t.at("in/a.txt");
+    let attempts = policy
+        .run(|| Attempts {
+            read_outside: opened(&t.at("outside/secret.txt"), libc::O_RDONLY),
+            // SAFETY: a valid C string.
+            truncate_read_only: check(unsafe { libc::truncate(cstr(&a).as_ptr(), 0) }.into()),
+            ioctl_dev: open(Path::new("/dev/null"), libc::O_RDONLY).and_then(|fd| {
+                let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+                // SAFETY: TCGETS writes a termios into memory that is large enough for one.
+                check(
+                    unsafe { libc::ioctl(fd.as_raw_fd(), libc::TCGETS, termios.as_mut_ptr()) }
+                        .into(),
+                )
+            }),
+            tcp_bind: io(TcpListener::bind("127.0.0.1:0")),
+            tcp_connect: io(TcpStream::connect(("127.0.0.1", port))),
+            signal_outside: kill(outside.pid(), 0),
+            abstract_unix_outside: io(UnixStream::connect_addr(&address)),
+        })
+        .unwrap();
+    (attempts, policy.status().unwrap().clone())
 }

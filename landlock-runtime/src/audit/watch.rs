@@ -282,11 +282,19 @@ fn message_of(datagram: &[u8]) -> Option<(u16, &[u8])> {
 /// # Ok::<(), landlock_runtime::denials::WatchError>(())
 /// ```
 pub fn watch() -> Result<Watcher, WatchError> {
-    if crate::kernel::abi() < 7 {
-        return Err(WatchError::Unsupported(format!(
-            "this kernel has Landlock ABI {}, and denials are reported from ABI 7 (Linux 6.15)",
-            crate::kernel::abi()
-        )));
+    match crate::kernel::abi() {
+        0 => {
+            return Err(WatchError::Unsupported(
+                "this kernel has no Landlock, and denials are reported from Landlock ABI 7 (Linux 6.15)"
+                    .into(),
+            ));
+        }
+        abi @ 1..7 => {
+            return Err(WatchError::Unsupported(format!(
+                "this kernel has Landlock ABI {abi}, and denials are reported from ABI 7 (Linux 6.15)"
+            )));
+        }
+        _ => {}
     }
     initial_pid_namespace()?;
     let socket = netlink_socket().map_err(|e| match e.raw_os_error() {

@@ -13,7 +13,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use landlock_runtime::{Policy, PolicyBuilder, kernel_abi};
+use landlock_runtime::{Policy, PolicyBuilder};
+
+#[path = "../../../tests/support/expect.rs"]
+mod expect;
+pub use expect::{kernel_abi, say_skipped};
 use tempfile::TempDir;
 
 /// Whether the kernel has Landlock. When it has not, the test must return at once: this
@@ -33,9 +37,7 @@ pub fn abi_or_skip(min: u32, feature: &str) -> bool {
     if std::env::var_os("LANDLOCK_REQUIRED").is_some_and(|v| v == "1") {
         panic!("{why}, and LANDLOCK_REQUIRED=1");
     }
-    let test = std::thread::current().name().unwrap_or("a test").to_owned();
-    // Straight to the stream, past libtest's capture, so that the skip is seen.
-    let _ = writeln!(io::stderr(), "SKIPPED {test}: {why}");
+    say_skipped(&why);
     false
 }
 
