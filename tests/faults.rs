@@ -63,14 +63,7 @@ fn strict_body(ran: &AtomicBool) {
 
 /// Calls `strict_body` on a thread of its own; the panic message, if it panicked.
 fn strict_panic(ran: &AtomicBool) -> Option<String> {
-    std::thread::scope(|s| s.spawn(|| strict_body(ran)).join())
-        .err()
-        .map(|payload| {
-            payload
-                .downcast_ref::<String>()
-                .cloned()
-                .unwrap_or_default()
-        })
+    panic_of(|| strict_body(ran))
 }
 
 #[sandbox(read = dir, strict)]
@@ -204,14 +197,7 @@ fn a_failing_restrict_self_fails_closed() {
         // would, for instance, under a seccomp policy of a container runtime).
         fail_system_calls(&[libc::SYS_landlock_restrict_self], libc::EPERM);
         let ran = AtomicBool::new(false);
-        let message = std::thread::scope(|s| s.spawn(|| best_effort(&ran)).join())
-            .err()
-            .map(|payload| {
-                payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+        let message = panic_of(|| best_effort(&ran))
             .expect("best effort is not a licence to run unrestricted: it must panic");
         assert!(!ran.load(Ordering::SeqCst), "the body must not run");
         assert!(

@@ -108,14 +108,7 @@ fn strict_runs_only_where_the_kernel_enforces_all_of_it() {
             }
             // The attribute: a panic that names what the kernel cannot enforce.
             let ran = AtomicBool::new(false);
-            let panicked = std::thread::scope(|s| s.spawn(|| strict_body(&ran)).join())
-                .err()
-                .map(|payload| {
-                    payload
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .unwrap_or_default()
-                });
+            let panicked = panic_of(|| strict_body(&ran));
             match panicked {
                 None => assert!(abi >= 6 && ran.load(Ordering::SeqCst)),
                 Some(message) => {

@@ -364,3 +364,16 @@ pub fn attempt_everything(name: &str) -> (Attempts, landlock_runtime::Status) {
         .unwrap();
     (attempts, policy.status().unwrap().clone())
 }
+
+/// Runs `f` on a scoped thread of its own (a sandbox it enforces stays there); the message it
+/// panicked with, if it panicked (empty for a payload that is not a `String`).
+pub fn panic_of<T: Send>(f: impl FnOnce() -> T + Send) -> Option<String> {
+    std::thread::scope(|s| s.spawn(f).join())
+        .err()
+        .map(|payload| {
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_default()
+        })
+}
