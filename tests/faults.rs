@@ -189,7 +189,7 @@ fn without_landlock_strict_refuses_and_the_body_does_not_run() {
 
 #[test]
 fn a_failing_restrict_self_fails_closed() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(1) {
         return;
     }
     in_child("a_failing_restrict_self_fails_closed", || {
@@ -219,7 +219,7 @@ fn attempt_at_simulated_abi(abi: u32) -> (Attempts, landlock_runtime::Status) {
 
 #[test]
 fn at_abi_3_best_effort_enforces_what_it_can() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(3) {
         return;
     }
     let Some(output) = in_child("at_abi_3_best_effort_enforces_what_it_can", || {
@@ -268,7 +268,7 @@ fn at_abi_3_best_effort_enforces_what_it_can() {
 
 #[test]
 fn at_abi_5_only_the_scopes_are_dropped() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(5) {
         return;
     }
     let Some(output) = in_child("at_abi_5_only_the_scopes_are_dropped", || {
@@ -310,7 +310,7 @@ fn at_abi_5_only_the_scopes_are_dropped() {
 
 #[test]
 fn at_abi_2_truncate_is_not_enforced() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(2) {
         return;
     }
     in_child("at_abi_2_truncate_is_not_enforced", || {
@@ -328,7 +328,7 @@ fn at_abi_2_truncate_is_not_enforced() {
 
 #[test]
 fn at_older_abis_strict_refuses_and_the_body_does_not_run() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(5) {
         return;
     }
     in_child(
@@ -376,7 +376,7 @@ fn at_older_abis_strict_refuses_and_the_body_does_not_run() {
 /// `Status::skipped`, each with its preset.
 #[test]
 fn an_older_kernel_s_status_leaves_out_the_presets_missing_paths() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(2) {
         return;
     }
     in_child(
@@ -412,7 +412,7 @@ fn an_older_kernel_s_status_leaves_out_the_presets_missing_paths() {
 
 #[test]
 fn a_path_deleted_and_recreated_after_preparation_is_a_new_inode_and_denied() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(1) {
         return;
     }
     in_child(
@@ -423,7 +423,7 @@ fn a_path_deleted_and_recreated_after_preparation_is_a_new_inode_and_denied() {
             std::fs::write(t.at("moved/m.txt"), "m").unwrap();
             let policy = t.builder().read(t.path("moved")).build().unwrap();
             // Prepared: every path resolved and opened, the rules added to the ruleset.
-            assert_eq!(policy.prepare().unwrap().level, Level::Full);
+            assert_eq!(policy.prepare().unwrap().level, level_at(kernel_abi()));
             // Then, before any thread enforces it: in/ deleted and made again at the same
             // path, with the same content; moved/ renamed.
             std::fs::remove_dir_all(t.at("in")).unwrap();
@@ -451,7 +451,7 @@ fn a_path_deleted_and_recreated_after_preparation_is_a_new_inode_and_denied() {
 
 #[test]
 fn an_environment_variable_changed_after_preparation_is_not_seen() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(1) {
         return;
     }
     in_child(
@@ -505,7 +505,7 @@ fn an_environment_variable_changed_after_preparation_is_not_seen() {
 
 #[test]
 fn the_seventeenth_policy_on_a_thread_is_refused_and_the_sixteen_stay() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(1) {
         return;
     }
     in_child(
@@ -598,7 +598,7 @@ fn the_seventeenth_policy_on_a_thread_is_refused_and_the_sixteen_stay() {
 
 #[test]
 fn at_an_older_abi_strict_is_the_err_of_a_function_returning_result() {
-    if !full_landlock_or_skip() {
+    if !landlock_at_least(3) {
         return;
     }
     in_child(
