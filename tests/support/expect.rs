@@ -11,7 +11,10 @@ use std::io::Write as _;
 /// and why: `SKIPPED <test>: <why>`, the line `kernels/run` counts.
 pub fn say_skipped(why: &str) {
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    // One write for the whole line: tests running at once on other threads write to the same
+    // descriptor, and a line in pieces is not counted by `kernels/init`.
+    let line = format!("SKIPPED {test}: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// The Landlock ABI of the running kernel (0: none). When `LANDLOCK_EXPECT_ABI` is set (a
