@@ -6,6 +6,7 @@
 //! of their own (`support::in_child`); those that need a `main` thread of their own, a main
 //! thread that exits first, or a PID namespace run the `landlock-scenarios` helper.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::mpsc;
 use std::thread;
@@ -599,6 +600,47 @@ fn a_path_that_is_the_home_directory_is_as_broad_as_home() {
     );
 }
 
+/// A test's tree is removed without going through what is mounted beneath it: a test that binds
+/// a system directory there and fails before unmounting it must not remove the system's files
+/// with its tree. Shown with a directory of the test's own, bound writable.
+#[test]
+fn a_tree_is_removed_without_going_through_a_mount_beneath_it() {
+    if !root_or_skip("bind-mounting") {
+        return;
+    }
+    in_child(
+        "a_tree_is_removed_without_going_through_a_mount_beneath_it",
+        || {
+            let kept = Tree::new("bound-source");
+            let t = Tree::new("bound-beneath");
+            support::mounts::own_mount_namespace();
+            std::fs::create_dir_all(t.at("in/bound")).unwrap();
+            let source = std::ffi::CString::new(kept.path("in")).unwrap();
+            let target = std::ffi::CString::new(t.path("in/bound")).unwrap();
+            // SAFETY: mount on C strings that outlive the call, and null pointers.
+            let mounted = unsafe {
+                libc::mount(
+                    source.as_ptr(),
+                    target.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND,
+                    std::ptr::null(),
+                )
+            };
+            assert_eq!(mounted, 0, "{}", std::io::Error::last_os_error());
+            assert!(t.at("in/bound/a.txt").exists());
+            let root = t.root.clone();
+            drop(t);
+            assert!(!root.exists(), "the tree is removed");
+            assert_eq!(
+                std::fs::read_to_string(kept.at("in/a.txt")).unwrap(),
+                "granted",
+                "what was bound beneath it is not"
+            );
+        },
+    );
+}
+
 /// A second name of a broad place, that no link on the granted path gives away: the home
 /// reached through the link `HOME` is, and a system tree bind-mounted elsewhere. The rule lands
 /// on the place's inode, so the place's rule applies, told by the inode (device and number).
@@ -645,21 +687,11 @@ fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
         if !root_or_skip("bind-mounting /etc") {
             return;
         }
-        // In a mount namespace of this process's own, /etc bound beneath the tree.
+        // In a mount namespace of this process's own, /etc bound beneath the tree, read-only
+        // (and detached before the tree is removed, see `Tree`).
         support::mounts::own_mount_namespace();
         std::fs::create_dir_all(t.at("etc")).unwrap();
-        let bound = std::ffi::CString::new(t.path("etc")).unwrap();
-        // SAFETY: mount on C strings that outlive the call, and null pointers.
-        let mounted = unsafe {
-            libc::mount(
-                c"/etc".as_ptr(),
-                bound.as_ptr(),
-                std::ptr::null(),
-                libc::MS_BIND,
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(mounted, 0, "{}", std::io::Error::last_os_error());
+        support::mounts::bind_read_only(Path::new("/etc"), &t.at("etc"));
         let err = prepare(
             Policy::builder("t")
                 .write_path(t.at("etc"))
@@ -672,8 +704,34 @@ fn a_second_name_of_a_broad_place_is_as_broad_as_it() {
                 && err.contains("lets the code rewrite all of `/etc`"),
             "{err}"
         );
-        // SAFETY: umount on a C string that outlives the call.
-        unsafe { libc::umount(bound.as_ptr()) };
+        // Read beside it in one policy, the write is still held to the trees (they are read
+        // for the first write grant, `/` alone for the other classes).
+        let err = prepare(
+            Policy::builder("t")
+                .read_path(t.at("home"))
+                .write_path(t.at("etc"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains(&format!("`{}` is `/etc` by another name", t.path("etc"))),
+            "{err}"
+        );
+        // `/` bound beneath the tree: as broad as `/` for every class, read included.
+        std::fs::create_dir_all(t.at("root")).unwrap();
+        support::mounts::bind_read_only(Path::new("/"), &t.at("root"));
+        for policy in [
+            Policy::builder("t").read_path(t.at("root")).build(),
+            Policy::builder("t").exec_path(t.at("root")).build(),
+            Policy::builder("t").write_path(t.at("root")).build(),
+        ] {
+            let err = prepare(policy.unwrap()).unwrap_err();
+            assert!(
+                err.contains(&format!("`{}` is `/` by another name", t.path("root"))),
+                "{err}"
+            );
+        }
     });
 }
 

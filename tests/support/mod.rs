@@ -225,8 +225,14 @@ impl Tree {
 }
 
 impl Drop for Tree {
+    /// Removes the tree, never through a mount: a test that mounts beneath it (a bind of
+    /// `/etc`, or of `/`) and fails before it unmounts leaves the mount there, and removing the
+    /// tree through it would remove the system's own files. What is mounted beneath the tree
+    /// is detached first; when something cannot be, the tree is left in place.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+        if mounts::detach_beneath(&self.root) {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
     }
 }
 

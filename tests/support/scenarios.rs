@@ -15,6 +15,8 @@ use landlock_runtime::Policy;
 // The holds only; the rest of the module serves the tests.
 #[allow(dead_code)]
 mod hold;
+// Shared with the tests, which also remove their trees and bind through it.
+#[allow(dead_code)]
 #[path = "mounts.rs"]
 mod mounts;
 #[path = "seccomp.rs"]
