@@ -17,7 +17,7 @@ use once_cell::race::OnceBox;
 
 use crate::kernel::{self, report};
 use crate::model::rules::{GrantedPath, Rules, SharedRules};
-use crate::model::{FsGrant, GrantPath};
+use crate::model::{Class, FsGrant, GrantPath};
 use crate::outcome::{Dropped, Error, ErrorKind, Level, SkipReason, Skipped, Status};
 use crate::policy::{Outcomes, Policy, Preparation, next_id};
 use resolve::{Resolved, Variable, resolve};
@@ -185,26 +185,35 @@ fn name_it(why: BroadGrant, place: &Path) -> String {
     }
 }
 
-/// The places a grant must not reach unacknowledged, by the file each is ([`FileId`]): `/`,
-/// the system and home trees of `landlock_template::BROAD_WRITE`, and the home directory
-/// (`HOME`'s value, through any link it is), each with its path. A place that does not exist
-/// is left out.
+/// The places a grant of `class` must not reach unacknowledged, by the file each is
+/// ([`FileId`]): `/` for every class; for `write`, the system and home trees of
+/// `landlock_template::BROAD_WRITE` too, and the home directory (`HOME`'s value, through any
+/// link it is), each with its path. A place that does not exist is left out.
 ///
-/// `/` and the trees are read once per process (without a lock, so that a `fork` meanwhile
-/// leaves none held): they are the machine's, and a preparation after the first pays only for
-/// the home directory, whose value the environment may change (nothing when it is one of the
-/// trees, as root's `/root` is).
-fn broad_places() -> BroadPlaces {
+/// `/` and the trees are read once per process, `/` for the first grant identified and the
+/// trees for the first `write` grant (without a lock, so that a `fork` meanwhile leaves none
+/// held): they are the machine's, and a policy that writes nothing never reads the trees. A
+/// preparation after the first pays only for the home directory of a `write` grant, whose
+/// value the environment may change (nothing when it is one of the trees, as root's `/root`
+/// is).
+fn broad_places(class: Class) -> BroadPlaces {
+    static ROOT: OnceBox<Option<(FileId, PathBuf)>> = OnceBox::new();
     static TREES: OnceBox<Vec<(FileId, PathBuf)>> = OnceBox::new();
     let identify = |place: PathBuf| Some((FileId::of(&std::fs::metadata(&place).ok()?), place));
+    let root = ROOT.get_or_init(|| Box::new(identify(PathBuf::from("/"))));
+    if class != Class::Write {
+        return BroadPlaces {
+            root: root.as_ref(),
+            trees: &[],
+            home: None,
+        };
+    }
     let trees = TREES.get_or_init(|| {
-        let trees = landlock_template::BROAD_WRITE
-            .iter()
-            .filter(|tree| tree.starts_with('/'))
-            .map(PathBuf::from);
         Box::new(
-            std::iter::once(PathBuf::from("/"))
-                .chain(trees)
+            landlock_template::BROAD_WRITE
+                .iter()
+                .filter(|tree| tree.starts_with('/'))
+                .map(PathBuf::from)
                 .filter_map(identify)
                 .collect(),
         )
@@ -213,24 +222,33 @@ fn broad_places() -> BroadPlaces {
     // is kept: after a symbolic link, the kernel resolves it elsewhere than the text says.)
     let is_tree = |home: &str| {
         let spelt = landlock_template::normalize(home, DotDot::Keep);
-        trees.iter().any(|(_, tree)| tree.as_os_str() == &*spelt)
+        spelt == "/" || trees.iter().any(|(_, tree)| tree.as_os_str() == &*spelt)
     };
     let home = crate::policy::home()
         .filter(|home| home.starts_with('/') && !is_tree(home))
         .map(PathBuf::from)
         .and_then(identify);
-    BroadPlaces { trees, home }
+    BroadPlaces {
+        root: root.as_ref(),
+        trees,
+        home,
+    }
 }
 
-/// What [`broad_places`] found: the process's trees, borrowed, and the home directory.
+/// What [`broad_places`] found for one class: `/`, the process's trees, borrowed, and the home
+/// directory.
 struct BroadPlaces {
+    root: Option<&'static (FileId, PathBuf)>,
     trees: &'static [(FileId, PathBuf)],
     home: Option<(FileId, PathBuf)>,
 }
 
 impl BroadPlaces {
     fn iter(&self) -> impl Iterator<Item = &(FileId, PathBuf)> {
-        self.trees.iter().chain(self.home.as_ref())
+        self.root
+            .into_iter()
+            .chain(self.trees)
+            .chain(self.home.as_ref())
     }
 }
 
@@ -326,8 +344,10 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
         .iter()
         .flat_map(|p| p.grants().iter().map(|g| (g, Some(*p))));
     let written = policy.grants.iter().map(|g| (g, None));
-    // Read once, when a grant is first held to them.
-    let mut places = None;
+    // Read once, when a grant of a class is first held to them: those of `write` (`/` and the
+    // trees), those of the other classes (`/`).
+    let mut write_places = None;
+    let mut other_places = None;
     // How many of `resolved` come from the written grants, which come first.
     let mut written_resolved = 0;
     for (grant, from_preset) in written.chain(presets) {
@@ -355,13 +375,18 @@ fn prepare(policy: &Policy) -> Result<Preparation, ErrorKind> {
         }
         // A preset's paths are reviewed with the preset.
         let identify = !policy.broad && !preset;
-        match builder.add_path(&path, grant.class(), identify) {
+        match builder.add_path(&path, grant.class(), identify, grant.is_optional()) {
             Ok(added) => {
                 if let Some(followed) = &added.followed {
                     check_followed(policy, grant, followed)?;
                 }
                 if let Some(file) = added.file {
-                    let places = places.get_or_insert_with(broad_places);
+                    let class = grant.class();
+                    let places = match class {
+                        Class::Write => &mut write_places,
+                        Class::Read | Class::Exec => &mut other_places,
+                    };
+                    let places = places.get_or_insert_with(|| broad_places(class));
                     check_file(policy, grant, &path, file, places)?;
                 }
                 resolved.push(GrantedPath::new(recorded(grant, path), grant.class()));

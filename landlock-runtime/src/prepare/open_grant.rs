@@ -155,8 +155,11 @@ impl CheckedLinks {
 /// One `openat2(RESOLVE_NO_SYMLINKS)` when the path has no symlink (the common case, and as
 /// cheap as a plain open), or none but links `links` has checked already (opened where they
 /// lead); otherwise a walk, one component at a time, that follows only symlinks that pass the
-/// rule above, and remembers them in `links`.
-pub(crate) fn open(path: &Path, links: &mut CheckedLinks) -> io::Result<Opened> {
+/// rule above, and remembers them in `links`. A path through no checked link that is missing
+/// even when every link on it is followed fails with `ENOENT`, whatever the walk found on the
+/// way: for an `optional` path, which is skipped when missing, one `stat` says so before any
+/// walk; for another, the `stat` is made only when the walk fails.
+pub(crate) fn open(path: &Path, links: &mut CheckedLinks, optional: bool) -> io::Result<Opened> {
     // Resolution makes every path absolute; a relative one would be opened from the current
     // directory by one call and from `/` by the walk.
     if !path.is_absolute() {
@@ -177,21 +180,35 @@ pub(crate) fn open(path: &Path, links: &mut CheckedLinks) -> io::Result<Opened> 
         // Nothing there even when every link is followed: the walk, which follows only some
         // (and then to the same place), could find nothing either. One `stat` instead of a
         // walk for each optional path that is missing (the loaders of other architectures,
-        // when no checked link leads to them).
-        Err(_) => {
-            if let Err(e) = std::fs::metadata(path)
-                && e.raw_os_error() == Some(libc::ENOENT)
-            {
-                return Err(e);
-            }
-        }
+        // when no checked link leads to them). A path that must be there is walked at once:
+        // it is, unless the policy is wrong.
+        Err(_) if optional => missing(path)?,
+        Err(_) => {}
     }
-    let (file, location) = walk(first, substituted.is_some(), links)?;
+    let (file, location) = match walk(first, substituted.is_some(), links) {
+        Ok(walked) => walked,
+        // Asked only where no checked link was substituted: where one was, the walk went
+        // where the link led when checked, which the `stat` would not.
+        Err(e) => {
+            if substituted.is_none() {
+                missing(path)?;
+            }
+            return Err(e);
+        }
+    };
     let metadata = file.metadata()?;
     let mut opened = Opened::new(file, metadata.is_dir(), &location);
     opened.followed = (location != path).then_some(location);
     opened.metadata = Some(metadata);
     Ok(opened)
+}
+
+/// `ENOENT` when `path` is missing even when every symbolic link on it is followed.
+fn missing(path: &Path) -> io::Result<()> {
+    match std::fs::metadata(path) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Why [`open_without_links`] did not open a path.
@@ -566,8 +583,24 @@ mod tests {
     use super::*;
 
     /// Opens `path` in a preparation of its own.
+    /// `path` opened as a path that must be there, after checking that an optional one, which
+    /// is looked up another way when it may be missing, opens or fails alike.
     fn open(path: &Path) -> io::Result<Opened> {
-        super::open(path, &mut CheckedLinks::new())
+        let optional = super::open(path, &mut CheckedLinks::new(), true);
+        let required = super::open(path, &mut CheckedLinks::new(), false);
+        match (&optional, &required) {
+            (Ok(a), Ok(b)) => assert_eq!((a.is_dir, &a.followed), (b.is_dir, &b.followed)),
+            (Err(a), Err(b)) => assert_eq!(
+                (a.kind(), a.raw_os_error()),
+                (b.kind(), b.raw_os_error()),
+                "{a} / {b}"
+            ),
+            _ => panic!(
+                "{}: optional {optional:?}, required {required:?}",
+                path.display()
+            ),
+        }
+        required
     }
 
     #[test]
@@ -722,6 +755,13 @@ mod tests {
             refused.to_string().contains("mid` is a symbolic link to"),
             "{refused}"
         );
+        // Missing beyond the refused link: not found, as it would be with the link trusted,
+        // whether the path is optional (asked before any walk) or not (asked when the walk
+        // fails on the link).
+        assert_eq!(
+            open(&dir.join("trusted/missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -744,29 +784,29 @@ mod tests {
         std::os::unix::fs::symlink("sub", dir.join("real/foreign")).unwrap();
         std::os::unix::fs::lchown(dir.join("real/foreign"), Some(65534), Some(65534)).unwrap();
         let mut links = CheckedLinks::new();
-        let first = super::open(&dir.join("lib"), &mut links).unwrap();
+        let first = super::open(&dir.join("lib"), &mut links, false).unwrap();
         assert_eq!(first.followed.as_deref(), Some(&*dir.join("real")));
         assert_eq!(links.links, [(dir.join("lib"), PathBuf::from("real"))]);
         // Changed after its check: the preparation keeps to what it checked.
         std::fs::remove_file(dir.join("lib")).unwrap();
         std::os::unix::fs::symlink("other", dir.join("lib")).unwrap();
-        let sub = super::open(&dir.join("lib/sub"), &mut links).unwrap();
+        let sub = super::open(&dir.join("lib/sub"), &mut links, false).unwrap();
         assert_eq!(sub.followed.as_deref(), Some(&*dir.join("real/sub")));
         // Spelt with a doubled `/`, the same; a name it begins is another path.
-        let doubled = super::open(&dir.join("lib//sub"), &mut links).unwrap();
+        let doubled = super::open(&dir.join("lib//sub"), &mut links, false).unwrap();
         assert_eq!(doubled.followed.as_deref(), Some(&*dir.join("real/sub")));
         std::fs::create_dir_all(dir.join("libx/sub")).unwrap();
-        let libx = super::open(&dir.join("libx/sub"), &mut links).unwrap();
+        let libx = super::open(&dir.join("libx/sub"), &mut links, false).unwrap();
         assert_eq!(libx.followed, None);
         assert!(libx.is_dir);
         // Missing beyond it: not found.
-        let missing = super::open(&dir.join("lib/missing"), &mut links).unwrap_err();
+        let missing = super::open(&dir.join("lib/missing"), &mut links, false).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
         // A link beyond it: walked and checked, the user's own followed, another's refused.
-        let own = super::open(&dir.join("lib/own"), &mut links).unwrap();
+        let own = super::open(&dir.join("lib/own"), &mut links, false).unwrap();
         assert_eq!(own.followed.as_deref(), Some(&*dir.join("real/sub/file")));
         assert!(!own.is_dir);
-        let refused = super::open(&dir.join("lib/foreign"), &mut links).unwrap_err();
+        let refused = super::open(&dir.join("lib/foreign"), &mut links, false).unwrap_err();
         assert_eq!(refused.kind(), io::ErrorKind::PermissionDenied);
         assert!(
             refused
@@ -775,7 +815,7 @@ mod tests {
             "{refused}"
         );
         // `..` after it, followed on the inode by the walk, which goes through it as read too.
-        let up = super::open(&dir.join("lib/sub/.."), &mut links).unwrap();
+        let up = super::open(&dir.join("lib/sub/.."), &mut links, false).unwrap();
         let real = std::fs::metadata(dir.join("real")).unwrap();
         let up = up.file.metadata().unwrap();
         assert_eq!((up.dev(), up.ino()), (real.dev(), real.ino()));

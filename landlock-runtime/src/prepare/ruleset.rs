@@ -169,12 +169,13 @@ mod imp {
             path: &Path,
             class: Class,
             identify: bool,
+            optional: bool,
         ) -> io::Result<Added> {
             // O_PATH: the rule needs a reference to the inode, not the right to read it. The
             // open tells the file type, so a rule costs one `stat` only when asked which file
             // it lands on, and none otherwise (see `kernel::add_path_rule`); a symlink another
             // user could have planted is refused (see open_grant).
-            let opened = crate::prepare::open_grant::open(path, &mut self.links)?;
+            let opened = crate::prepare::open_grant::open(path, &mut self.links, optional)?;
             let added = Added {
                 followed: opened.followed.clone(),
                 file: if identify {
@@ -233,7 +234,13 @@ mod imp {
             Ok(RulesetBuilder)
         }
 
-        pub(crate) fn add_path(&mut self, path: &Path, _: Class, _: bool) -> io::Result<Added> {
+        pub(crate) fn add_path(
+            &mut self,
+            path: &Path,
+            _: Class,
+            _: bool,
+            _: bool,
+        ) -> io::Result<Added> {
             std::fs::metadata(path).map(|_| Added {
                 followed: None,
                 file: None,
