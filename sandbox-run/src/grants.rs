@@ -56,6 +56,18 @@ pub(crate) struct Grants {
     pub ignore_missing: bool,
     /// `--config`: the landlockconfig file the policy starts from, made absolute.
     pub config: Option<PathBuf>,
+    /// The parts of values split at their commas, each with its option and whole value: a
+    /// part must exist (unless `--ignore-missing`), which the preparation checks as it opens
+    /// it, and a missing one is named with the value it came from.
+    pub split: Vec<SplitPart>,
+}
+
+/// One part of a value of a path option that was split at its commas.
+#[derive(Clone, Debug)]
+pub(crate) struct SplitPart {
+    option: &'static str,
+    value: OsString,
+    path: PathBuf,
 }
 
 impl Grants {
@@ -80,7 +92,7 @@ impl Grants {
         ];
         for (values, option, classes) in lists {
             for value in values {
-                for target in targets(option, value, options.ignore_missing)? {
+                for target in targets(option, value, options.ignore_missing, &mut grants.split)? {
                     for &class in classes {
                         match &target {
                             Found::Grant(target) => grants.add_path(class, target.clone()),
@@ -152,7 +164,7 @@ impl Grants {
         let policy: &'static Policy = Box::leak(Box::new(policy));
         policy
             .prepare()
-            .map_err(|e| Failure::Setup(crate::messages::library_error(&e)))?;
+            .map_err(|e| Failure::Setup(self.prepare_error(&e)))?;
         Ok(policy)
     }
 
@@ -162,7 +174,23 @@ impl Grants {
     pub(crate) fn refused_when_prepared(&self) -> Option<String> {
         let policy = self.builder().ok()?.build().ok()?;
         let refused = policy.prepare().err()?;
-        Some(crate::messages::library_error(&refused))
+        Some(self.prepare_error(&refused))
+    }
+
+    /// The library's refusal to prepare, for the command line: a missing part of a value
+    /// split at its commas is named with the value, and why it was split.
+    fn prepare_error(&self, error: &landlock_runtime::Error) -> String {
+        if let landlock_runtime::ErrorKind::MissingPath { path, .. } = error.kind()
+            && let Some(part) = self.split.iter().find(|part| &part.path == path)
+        {
+            return format!(
+                "{} {}: `{}` does not exist (no file has the whole name, so the value was split at its commas); create it, or use --ignore-missing to skip it",
+                part.option,
+                quote(&part.value),
+                path.display()
+            );
+        }
+        crate::messages::library_error(error)
     }
 
     /// Whether these grants build a policy only with `broad`: they hold a broad grant.
@@ -359,9 +387,16 @@ enum Found {
 /// The targets of one value of a path option. A value is taken whole when it names a path
 /// that exists (a file may have a comma in its name), and as a comma-separated list otherwise;
 /// then each part must exist, unless `--ignore-missing`, so that a part is never granted in
-/// place of the whole. A template is taken whole when it resolves to a path that exists here.
-/// Under `--ignore-missing`, a template is made optional (a trailing `?`).
-fn targets(option: &str, value: &OsStr, ignore_missing: bool) -> Result<Vec<Found>, Failure> {
+/// place of the whole: the preparation, which opens each path, says when one does not, and
+/// the parts are added to `split` for the message. A template is taken whole when it resolves
+/// to a path that exists here. Under `--ignore-missing`, a template is made optional (a
+/// trailing `?`), and a path that does not exist is left out.
+fn targets(
+    option: &'static str,
+    value: &OsStr,
+    ignore_missing: bool,
+    split_parts: &mut Vec<SplitPart>,
+) -> Result<Vec<Found>, Failure> {
     let parts: Vec<&OsStr> = if !value.as_bytes().contains(&b',') || exists(value)? {
         vec![value]
     } else {
@@ -399,20 +434,20 @@ fn targets(option: &str, value: &OsStr, ignore_missing: bool) -> Result<Vec<Foun
         let path = std::path::absolute(Path::new(part))
             .map(|path| one_spelling(&path))
             .map_err(|e| Failure::Setup(format!("{option} {}: {e}", quote(part))))?;
-        if path.exists() {
-            found.push(Found::Grant(Target::Literal(path)));
-        } else if ignore_missing {
+        if ignore_missing && !path.exists() {
             found.push(Found::Missing(path));
-        } else if split {
-            return Err(Failure::Setup(format!(
-                "{option} {}: `{}` does not exist (no file has the whole name, so the value was split at its commas); create it, or use --ignore-missing to skip it",
-                quote(value),
-                path.display()
-            )));
-        } else {
-            // The library says it, as it says it of a template.
-            found.push(Found::Grant(Target::Literal(path)));
+            continue;
         }
+        // A path that does not exist: the library says so when it prepares the policy, as it
+        // says it of a template.
+        if split {
+            split_parts.push(SplitPart {
+                option,
+                value: value.to_owned(),
+                path: path.clone(),
+            });
+        }
+        found.push(Found::Grant(Target::Literal(path)));
     }
     Ok(found)
 }

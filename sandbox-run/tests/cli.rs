@@ -1801,9 +1801,10 @@ fn a_comma_is_part_of_a_path_when_that_path_exists() {
     let ran = sandbox_run_in(&["--read", "a,nope", "--", "cat", "a"], Some(&d.0));
     assert_eq!(ran.status, Some(125), "{ran:?}");
     assert!(
-        ran.stderr
-            .contains(&format!("`{}` does not exist", d.path("nope")))
-            && ran.stderr.contains("--ignore-missing"),
+        ran.stderr.contains(&format!(
+            "--read 'a,nope': `{}` does not exist (no file has the whole name, so the value was split at its commas)",
+            d.path("nope")
+        )) && ran.stderr.contains("--ignore-missing"),
         "{ran:?}"
     );
     let ran = sandbox_run_in(
