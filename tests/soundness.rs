@@ -615,19 +615,7 @@ fn a_tree_is_removed_without_going_through_a_mount_beneath_it() {
             let t = Tree::new("bound-beneath");
             support::mounts::own_mount_namespace();
             std::fs::create_dir_all(t.at("in/bound")).unwrap();
-            let source = std::ffi::CString::new(kept.path("in")).unwrap();
-            let target = std::ffi::CString::new(t.path("in/bound")).unwrap();
-            // SAFETY: mount on C strings that outlive the call, and null pointers.
-            let mounted = unsafe {
-                libc::mount(
-                    source.as_ptr(),
-                    target.as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_BIND,
-                    std::ptr::null(),
-                )
-            };
-            assert_eq!(mounted, 0, "{}", std::io::Error::last_os_error());
+            support::mounts::bind(&kept.at("in"), &t.at("in/bound"));
             assert!(t.at("in/bound/a.txt").exists());
             let root = t.root.clone();
             drop(t);

@@ -82,38 +82,45 @@ fn unescape(field: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Binds `source` on `target`, read-only, in the calling thread's mount namespace (see
-/// [`own_mount_namespace`]): read-only, so that nothing done through `target` (a test's tree
-/// removed with the bind still in place) can change `source`. Panics if the kernel refuses.
-pub fn bind_read_only(source: &Path, target: &Path) {
+/// Binds `source` on `target` in the calling thread's mount namespace (see
+/// [`own_mount_namespace`]). Panics if the kernel refuses.
+pub fn bind(source: &Path, target: &Path) {
     let source = CString::new(source.as_os_str().as_bytes()).unwrap();
     let target = CString::new(target.as_os_str().as_bytes()).unwrap();
-    // SAFETY: mount on C strings that outlive the calls, and null pointers, which the kernel
+    // SAFETY: mount on C strings that outlive the call, and null pointers, which the kernel
     // reads as none.
-    unsafe {
-        assert_eq!(
-            libc::mount(
-                source.as_ptr(),
-                target.as_ptr(),
-                std::ptr::null(),
-                libc::MS_BIND,
-                std::ptr::null(),
-            ),
-            0,
-            "bind: {}",
-            std::io::Error::last_os_error()
-        );
-        assert_eq!(
-            libc::mount(
-                std::ptr::null(),
-                target.as_ptr(),
-                std::ptr::null(),
-                libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
-                std::ptr::null(),
-            ),
-            0,
-            "read-only: {}",
-            std::io::Error::last_os_error()
-        );
-    }
+    let bound = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(bound, 0, "bind: {}", std::io::Error::last_os_error());
+}
+
+/// Binds `source` on `target`, read-only, as [`bind`]: read-only, so that nothing done through
+/// `target` (a test's tree removed with the bind still in place) can change `source`.
+pub fn bind_read_only(source: &Path, target: &Path) {
+    bind(source, target);
+    let target = CString::new(target.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mount on a C string that outlives the call, and null pointers, which the kernel
+    // reads as none.
+    let remounted = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(
+        remounted,
+        0,
+        "read-only: {}",
+        std::io::Error::last_os_error()
+    );
 }
