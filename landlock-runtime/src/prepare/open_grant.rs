@@ -78,8 +78,9 @@ fn is_under_proc(path: &Path) -> bool {
 /// grant, on where it leads.
 #[derive(Debug)]
 pub(crate) struct CheckedLinks {
-    /// The user preparing the policy, whom the links are checked for (read once).
-    euid: u32,
+    /// The user preparing the policy, whom the links are checked for: read once, when the
+    /// first path with a link on it is walked (most preparations have none).
+    euid: Option<u32>,
     /// Each link's location, and its target as read.
     links: Vec<(PathBuf, PathBuf)>,
 }
@@ -88,10 +89,15 @@ impl CheckedLinks {
     /// None yet, for a preparation by the effective user.
     pub(crate) fn new() -> CheckedLinks {
         CheckedLinks {
-            // SAFETY: geteuid cannot fail.
-            euid: unsafe { libc::geteuid() },
+            euid: None,
             links: Vec::new(),
         }
+    }
+
+    /// The user preparing the policy.
+    fn euid(&mut self) -> u32 {
+        // SAFETY: geteuid cannot fail.
+        *self.euid.get_or_insert_with(|| unsafe { libc::geteuid() })
     }
 
     /// The target of the checked link `name` in the directory at `at`.
@@ -348,7 +354,7 @@ fn root() -> io::Result<File> {
 /// directory it is in is first opened in one `openat2(RESOLVE_NO_SYMLINKS)`, from which the
 /// walk starts when it has no link.
 fn walk(path: &Path, from_parent: bool, checked: &mut CheckedLinks) -> io::Result<(File, PathBuf)> {
-    let euid = checked.euid;
+    let euid = checked.euid();
     let parent = path
         .parent()
         .filter(|_| from_parent)

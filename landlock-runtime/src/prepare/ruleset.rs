@@ -33,6 +33,22 @@ impl FileId {
             ino: metadata.ino(),
         }
     }
+
+    /// The file `fd` is open on, by one `fstat`: it asks the kernel for the basic fields only,
+    /// where `std::fs::File::metadata` asks `statx` for all of them.
+    pub(crate) fn of_fd(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<FileId> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat on a descriptor borrowed for the call, into a struct of its size.
+        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(FileId {
+            dev: st.st_dev,
+            ino: st.st_ino,
+        })
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -181,7 +197,7 @@ mod imp {
                 file: if identify {
                     Some(match &opened.metadata {
                         Some(metadata) => FileId::of(metadata),
-                        None => FileId::of(&opened.file.metadata()?),
+                        None => FileId::of_fd(opened.file.as_fd())?,
                     })
                 } else {
                     None
