@@ -588,9 +588,9 @@ fn user_name(uid: u32) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Opens `path` in a preparation of its own.
-    /// `path` opened as a path that must be there, after checking that an optional one, which
-    /// is looked up another way when it may be missing, opens or fails alike.
+    /// `path` opened in a preparation of its own, as a path that must be there, after checking
+    /// that an optional one, which is looked up another way when it may be missing, opens or
+    /// fails alike.
     fn open(path: &Path) -> io::Result<Opened> {
         let optional = super::open(path, &mut CheckedLinks::new(), true);
         let required = super::open(path, &mut CheckedLinks::new(), false);
