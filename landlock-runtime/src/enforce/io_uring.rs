@@ -36,6 +36,7 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 
 use super::all_threads::listing::read_ids;
+use crate::kernel::fstat;
 use crate::outcome::IoUring;
 
 /// What `/proc/thread-self/fd/N` links to for an io_uring instance, and what
@@ -322,14 +323,6 @@ fn parse_release(release: &[u8]) -> (u32, u32) {
         (Some(major), Some(minor)) => (major, minor),
         _ => (0, 0),
     }
-}
-
-fn fstat(fd: i32) -> Option<libc::stat> {
-    // SAFETY: a zeroed `stat` is a valid value of the plain struct.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fstat on a descriptor number into a properly sized struct; a number closed
-    // meanwhile fails with EBADF.
-    (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st)
 }
 
 /// The io_uring descriptors listed in `place`: one listing of its `fd` directory, an `fstat`

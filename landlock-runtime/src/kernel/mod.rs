@@ -297,6 +297,15 @@ mod imp {
     }
 
     /// The calling thread's `errno`. Async-signal-safe.
+    /// What `fstat` says of the descriptor number `fd`; `None` when it fails (a number closed
+    /// meanwhile fails with EBADF).
+    pub(crate) fn fstat(fd: RawFd) -> Option<libc::stat> {
+        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat on a descriptor number into a properly sized struct.
+        (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st)
+    }
+
     pub(crate) fn errno() -> i32 {
         // SAFETY: __errno_location returns a valid pointer to this thread's errno.
         unsafe { *libc::__errno_location() }

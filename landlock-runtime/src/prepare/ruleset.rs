@@ -36,14 +36,10 @@ impl FileId {
 
     /// The file `fd` is open on, by one `fstat`: it asks the kernel for the basic fields only,
     /// where `std::fs::File::metadata` asks `statx` for all of them.
+    #[cfg(target_os = "linux")]
     pub(crate) fn of_fd(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<FileId> {
         use std::os::fd::AsRawFd;
-        // SAFETY: a zeroed `stat` is a valid value of the plain struct.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstat on a descriptor borrowed for the call, into a struct of its size.
-        if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        let st = crate::kernel::fstat(fd.as_raw_fd()).ok_or_else(std::io::Error::last_os_error)?;
         Ok(FileId {
             dev: st.st_dev,
             ino: st.st_ino,
